@@ -18,15 +18,13 @@ const base = {
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/bench'],
 };
 
-const withServices = {
-  globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
-  globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
-};
-
 module.exports = {
+  // Once per run, whatever projects are selected: a private database and Redis key prefix.
+  globalSetup: '<rootDir>/libs/testing/jest-global-setup.js',
+  globalTeardown: '<rootDir>/libs/testing/jest-global-teardown.js',
   projects: [
     { ...base, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
-    { ...base, ...withServices, displayName: 'integration', testMatch: ['**/*.integration-spec.ts'] },
-    { ...base, ...withServices, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'], testTimeout: 120000 },
+    { ...base, displayName: 'integration', testMatch: ['**/*.integration-spec.ts'] },
+    { ...base, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'], testTimeout: 120000 },
   ],
 };

@@ -1,1 +1,3 @@
-export const hello = 'x';
+export * from './config.error';
+export * from './parse-config';
+export * from './schema-fragments';

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { ConfigError, flag, parseConfig, port, postgresUrl } from '@oshift/config';
+
+const schema = z
+  .object({ PORT: port(8080), DATABASE_URL: postgresUrl, DEBUG: flag(false) })
+  .transform((env) => ({ http: { port: env.PORT }, database: { url: env.DATABASE_URL }, debug: env.DEBUG }));
+
+describe('parseConfig', () => {
+  it('returns the grouped, typed configuration with defaults applied', () => {
+    expect(parseConfig(schema, { DATABASE_URL: 'postgres://u@127.0.0.1:5432/db', DEBUG: 'yes' })).toEqual({
+      http: { port: 8080 },
+      database: { url: 'postgres://u@127.0.0.1:5432/db' },
+      debug: true,
+    });
+  });
+
+  it('names every offending variable in one line', () => {
+    const run = () => parseConfig(schema, { PORT: 'eighty', DATABASE_URL: 'mysql://x' });
+    expect(run).toThrow(ConfigError);
+    try {
+      run();
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).not.toContain('\n');
+      expect(message).toMatch(/^invalid configuration: PORT: .*; DATABASE_URL: must be a postgres:\/\/ URL$/);
+    }
+  });
+});

@@ -1,0 +1,9 @@
+/** Life of a reboot job, persisted in Postgres: queued → running → done | failed. */
+export const JobStates = ['queued', 'running', 'done', 'failed'] as const;
+export type JobState = (typeof JobStates)[number];
+
+/** States in which a job still owes the customer an end line. */
+export const ActiveJobStates: readonly JobState[] = ['queued', 'running'];
+
+/** The last line of a job's output, exactly as the API reference shows it. */
+export const JobEndLine = { done: 'Done', failed: 'Fail' } as const;

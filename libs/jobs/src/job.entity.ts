@@ -1,0 +1,54 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { JobState } from './job-state';
+
+/** A reboot job of one node of one cluster. Only one active job per node (partial unique index). */
+@Entity({ name: 'jobs' })
+export class JobEntity {
+  @PrimaryColumn({ type: 'text' })
+  id!: string;
+
+  @Column({ name: 'cluster_id', type: 'text' })
+  clusterId!: string;
+
+  @Column({ type: 'text' })
+  target!: string;
+
+  @Column({ type: 'text' })
+  state!: JobState;
+
+  @Column({ type: 'text', default: '' })
+  errors!: string;
+
+  @Column({ name: 'requested_by', type: 'text' })
+  requestedBy!: string;
+
+  @Column({ name: 'request_id', type: 'text', nullable: true })
+  requestId!: string | null;
+
+  @Column({ name: 'server_id', type: 'text', nullable: true })
+  serverId!: string | null;
+
+  @Column({ name: 'reboot_type', type: 'text', default: 'SOFT' })
+  rebootType!: 'SOFT' | 'HARD';
+
+  @Column({ name: 'reboot_attempted_at', type: 'timestamptz', nullable: true })
+  rebootAttemptedAt!: Date | null;
+
+  @Column({ name: 'reboot_sent_at', type: 'timestamptz', nullable: true })
+  rebootSentAt!: Date | null;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'deadline_at', type: 'timestamptz', nullable: true })
+  deadlineAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt!: Date | null;
+}

@@ -1,0 +1,47 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+/**
+ * A customer cluster and the OpenStack project its VMs live in. The secret is never stored in
+ * clear: `secretRef` is `env:NAME`, `file:PATH` or `enc:v1:…` (AES-256-GCM under CLUSTER_SECRET_KEY).
+ */
+@Entity({ name: 'clusters' })
+export class ClusterEntity {
+  @PrimaryColumn({ type: 'text' })
+  id!: string;
+
+  @Column({ name: 'auth_url', type: 'text' })
+  authUrl!: string;
+
+  @Column({ type: 'text', nullable: true })
+  region!: string | null;
+
+  @Column({ type: 'text', default: 'public' })
+  interface!: 'public' | 'internal' | 'admin';
+
+  @Column({ name: 'project_id', type: 'text', nullable: true })
+  projectId!: string | null;
+
+  @Column({ name: 'project_name', type: 'text', nullable: true })
+  projectName!: string | null;
+
+  @Column({ name: 'project_domain', type: 'text', nullable: true })
+  projectDomain!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  username!: string | null;
+
+  @Column({ name: 'user_domain', type: 'text', nullable: true })
+  userDomain!: string | null;
+
+  @Column({ name: 'application_credential_id', type: 'text', nullable: true })
+  applicationCredentialId!: string | null;
+
+  @Column({ name: 'secret_ref', type: 'text' })
+  secretRef!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,32 @@
+import type { DataSourceOptions } from 'typeorm';
+import { entities } from './entities';
+import { migrations } from './migrations';
+
+export interface DatabaseSettings {
+  url: string;
+  /** Connections in this process's pool. */
+  poolSize?: number;
+  /** Milliseconds to wait for a connection before failing the query (a down database answers 503, not a hang). */
+  connectTimeoutMs?: number;
+  /** Milliseconds a single statement may run. */
+  statementTimeoutMs?: number;
+}
+
+/** TypeORM options for the service's schema: explicit entities, migrations, never `synchronize`. */
+export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: settings.url,
+    entities,
+    migrations,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    logging: ['error'],
+    extra: {
+      max: settings.poolSize ?? 10,
+      connectionTimeoutMillis: settings.connectTimeoutMs ?? 3000,
+      statement_timeout: settings.statementTimeoutMs ?? 10000,
+      application_name: 'oshift-self-service',
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './data-source-options';
+export * from './embedded-postgres';
+export * from './entities';
+export * from './migrate';
+export * from './persistence.module';
