@@ -12,7 +12,9 @@ const moduleNameMapper = Object.fromEntries(
 const base = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
+  // NestJS 12 ships ES modules only; Jest on Node 20 cannot require() them, so SWC turns them into CommonJS.
+  transform: { '^.+\\.(ts|js|mjs)$': ['@swc/jest', { ...swc, swcrc: false }] },
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|uid|load-esm|@electric-sql)/)'],
   moduleNameMapper,
   moduleFileExtensions: ['ts', 'js', 'json'],
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/bench'],

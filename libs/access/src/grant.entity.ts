@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import type { Role } from './access-policy';
 
 /** One role of one user on one cluster. A user with no grant on a cluster cannot see it at all. */

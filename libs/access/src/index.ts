@@ -1,1 +1,13 @@
-export * from './access-policy'; export * from './user.entity'; export * from './grant.entity'; export * from './audit-event.entity';
+export * from './access-policy';
+export * from './access.module';
+export * from './access.repository';
+export * from './audit-event.entity';
+export * from './credential-cache';
+export * from './credential-verifier';
+export * from './grant.entity';
+export * from './password-hasher';
+export * from './principal';
+export * from './user.entity';
+export * from './access-admin';
+export * from './access-admin.errors';
+export * from './audit-log';

@@ -1,3 +1,4 @@
 export * from './config.error';
 export * from './parse-config';
 export * from './schema-fragments';
+export * from './log-levels';

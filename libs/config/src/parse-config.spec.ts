@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { ConfigError, flag, parseConfig, port, postgresUrl } from '@oshift/config';
+import { ConfigError } from './config.error';
+import { flag, port, postgresUrl } from './schema-fragments';
+import { parseConfig } from './parse-config';
 
 const schema = z
   .object({ PORT: port(8080), DATABASE_URL: postgresUrl, DEBUG: flag(false) })

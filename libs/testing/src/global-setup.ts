@@ -70,5 +70,7 @@ async function resolveRedis(): Promise<string> {
     ];
     return `redis://${container.getHost()}:${container.getMappedPort(6379)}`;
   }
-  throw new Error('No Redis for the tests: set TEST_REDIS_URL, start redis-server on 127.0.0.1:6379, or run a Docker engine');
+  throw new Error(
+    'No Redis for the tests: set TEST_REDIS_URL, start redis-server on 127.0.0.1:6379, or run a Docker engine',
+  );
 }

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { testServices } from '@oshift/testing';
+import { testServices } from './test-environment';
 
 describe('test harness', () => {
   it('gives each run a private, migrated database', async () => {

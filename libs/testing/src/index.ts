@@ -1,2 +1,5 @@
-export * from './test-environment';
+export * from './app-process';
+export * from './free-port';
 export * from './service-discovery';
+export * from './test-environment';
+export * from './unique-name';

@@ -1,0 +1,44 @@
+import { hostname, userInfo } from 'node:os';
+import { z } from 'zod';
+import { parseConfig, postgresUrl } from '@oshift/config';
+
+const schema = z
+  .object({
+    DATABASE_URL: postgresUrl,
+    CLUSTER_SECRET_KEY: z
+      .string()
+      .optional()
+      .transform((value) => (value ? value : undefined))
+      .refine((value) => value === undefined || Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64'),
+    ADMIN_ACTOR: z
+      .string()
+      .trim()
+      .regex(/^[\x20-\x7e]{1,200}$/, 'must be 1 to 200 printable characters'),
+  })
+  .transform((env) => ({
+    database: { url: env.DATABASE_URL },
+    /** Key for `enc:v1:` cluster secrets (`cluster add --secret-stdin`). */
+    clusterSecretKey: env.CLUSTER_SECRET_KEY,
+    /** Who the audit trail says made each change. */
+    actor: env.ADMIN_ACTOR,
+  }));
+
+export type AdminConfig = z.output<typeof schema> & {
+  /** Where the audit trail says each change came from. */
+  source: string;
+};
+
+/** The admin CLI's configuration, from its environment (the only place the CLI reads it). */
+export function loadAdminConfig(env: Record<string, string | undefined> = process.env): AdminConfig {
+  const config = parseConfig(schema, { ...env, ADMIN_ACTOR: env.ADMIN_ACTOR || `operator:${operatingSystemUser()}` });
+  return { ...config, source: `cli:${hostname()}` };
+}
+
+function operatingSystemUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // No passwd entry for this uid (some containers): still an operator, just unnamed.
+    return `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+}

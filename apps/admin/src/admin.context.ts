@@ -1,0 +1,69 @@
+import type { Writable } from 'node:stream';
+import { DataSource } from 'typeorm';
+import { AccessAdmin, PasswordHasher } from '@oshift/access';
+import { ClusterAdmin } from '@oshift/node-registry';
+import { dataSourceOptions } from '@oshift/persistence';
+import type { AdminConfig } from './admin.config';
+import { SecretInput, type SecretSource } from './secret-input';
+
+export interface AdminIo {
+  stdin: SecretSource;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+/**
+ * What a command may use: configuration and database opened on first use (so `help` and usage
+ * errors need neither), the admin services, secret input and output.
+ */
+export class AdminContext {
+  private loadedConfig?: AdminConfig;
+  private database?: Promise<DataSource>;
+  readonly secrets: SecretInput;
+
+  constructor(
+    private readonly io: AdminIo,
+    private readonly loadConfig: () => AdminConfig,
+  ) {
+    this.secrets = new SecretInput(io.stdin, io.stderr);
+  }
+
+  get config(): AdminConfig {
+    return (this.loadedConfig ??= this.loadConfig());
+  }
+
+  dataSource(): Promise<DataSource> {
+    this.database ??= (async () => {
+      // No query logging: failed statements would print their parameters, password hashes included.
+      const dataSource = new DataSource({
+        ...dataSourceOptions({ url: this.config.database.url, poolSize: 2 }),
+        logging: false,
+      });
+      return dataSource.initialize();
+    })();
+    return this.database;
+  }
+
+  async accessAdmin(): Promise<AccessAdmin> {
+    return new AccessAdmin(await this.dataSource(), new PasswordHasher(), { source: this.config.source });
+  }
+
+  async clusterAdmin(): Promise<ClusterAdmin> {
+    return new ClusterAdmin(await this.dataSource(), { source: this.config.source });
+  }
+
+  /** Writes lines to stdout. */
+  print(...lines: string[]): void {
+    if (lines.length > 0) this.io.stdout.write(`${lines.join('\n')}\n`);
+  }
+
+  printJson(value: unknown): void {
+    this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  async close(): Promise<void> {
+    const database = this.database;
+    this.database = undefined;
+    if (database) await database.then((dataSource) => dataSource.destroy()).catch(() => undefined);
+  }
+}

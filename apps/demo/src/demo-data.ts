@@ -1,0 +1,43 @@
+import { AccessAdmin, PasswordHasher } from '@oshift/access';
+import { ClusterAdmin } from '@oshift/node-registry';
+import type { SimProjectSpec } from '@oshift/openstack-sim';
+import type { DataSource } from 'typeorm';
+
+export const DEMO_CLUSTER = 'mycompany.cor00005.cna.ukcloud.com';
+/** Variable the demo cluster's OpenStack password is read from (never stored in the database). */
+export const DEMO_SECRET_VARIABLE = 'DEMO_OPENSTACK_PASSWORD';
+export const DEMO_USERS = [
+  { username: 'viewer', password: 'viewer', role: 'read' as const },
+  { username: 'operator', password: 'operator', role: 'reboot' as const },
+];
+
+const ACTOR = 'demo-setup';
+
+/** Creates (or refreshes) the demo cluster and users. Only ever called in demo mode. */
+export async function seedDemoData(
+  dataSource: DataSource,
+  project: SimProjectSpec,
+  identityUrl: string,
+): Promise<void> {
+  const user = project.users[0];
+  await new ClusterAdmin(dataSource, { source: 'demo' }).upsert(
+    {
+      id: DEMO_CLUSTER,
+      authUrl: identityUrl,
+      region: 'RegionOne',
+      interface: 'public',
+      projectName: project.name,
+      projectDomain: project.domain ?? 'Default',
+      username: user.name,
+      userDomain: user.domain ?? 'Default',
+      secretRef: `env:${DEMO_SECRET_VARIABLE}`,
+    },
+    ACTOR,
+  );
+  const access = new AccessAdmin(dataSource, new PasswordHasher(), { source: 'demo', minPasswordLength: 1 });
+  const existing = new Set((await access.listUsers()).map((entry) => entry.username));
+  for (const demo of DEMO_USERS) {
+    if (!existing.has(demo.username)) await access.addUser(demo.username, demo.password, ACTOR);
+    await access.grant(demo.username, DEMO_CLUSTER, demo.role, ACTOR);
+  }
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { parseConfig, port, positiveInt, postgresUrl, redisUrl } from '@oshift/config';
+
+const schema = z
+  .object({
+    DATABASE_URL: postgresUrl.optional(),
+    REDIS_URL: redisUrl.optional(),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]+$/)
+      .default('oshift-demo'),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: port(8080),
+    SIM_PORT: port(5005),
+    DATA_DIR: z.string().default('.data'),
+    SIM_REBOOT_DURATION_MS: positiveInt(5000),
+    POLL_INTERVAL_MS: positiveInt(1000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'),
+  })
+  .transform((env) => ({
+    databaseUrl: env.DATABASE_URL,
+    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
+    http: { host: env.HOST, port: env.PORT },
+    simulator: { port: env.SIM_PORT, rebootDurationMs: env.SIM_REBOOT_DURATION_MS },
+    dataDir: env.DATA_DIR,
+    pollIntervalMs: env.POLL_INTERVAL_MS,
+    logLevel: env.LOG_LEVEL,
+  }));
+
+export type DemoConfig = z.output<typeof schema> & { path: string | undefined };
+
+/** The one-command demo's configuration (the only place it reads its environment). */
+export function loadDemoConfig(env: Record<string, string | undefined> = process.env): DemoConfig {
+  return { ...parseConfig(schema, env), path: env.PATH };
+}

@@ -1,0 +1,115 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { loadConfigOrExit } from '@oshift/config';
+import { OpenStackSimulator, demoProject } from '@oshift/openstack-sim';
+import { EmbeddedPostgres, dataSourceOptions, migrate } from '@oshift/persistence';
+import { AppProcess } from './app-process';
+import { loadDemoConfig } from './demo.config';
+import { DEMO_CLUSTER, DEMO_SECRET_VARIABLE, DEMO_USERS, seedDemoData } from './demo-data';
+import { LocalRedis } from './local-redis';
+
+/**
+ * `npm start`: the whole system on one machine — Postgres (embedded unless DATABASE_URL is set),
+ * Redis, the OpenStack simulator with the demo cluster, a worker and the gateway. Ctrl-C stops it all.
+ */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(() => loadDemoConfig());
+  const stack: { name: string; stop: () => Promise<unknown> | void }[] = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    for (const part of stack.reverse()) await Promise.resolve(part.stop()).catch(() => undefined);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    say('starting Postgres…');
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      const embedded = await EmbeddedPostgres.start({ dataDir: join(config.dataDir, 'pglite') });
+      stack.push({ name: 'postgres', stop: () => embedded.stop() });
+      databaseUrl = embedded.url;
+    }
+    await migrate({ url: databaseUrl });
+
+    const redis = await LocalRedis.start(config.redis.url);
+    stack.push({ name: 'redis', stop: () => redis.stop() });
+    say(`Redis at ${redis.url}${redis.private ? ' (private, started for this run)' : ''}`);
+
+    const project = demoProject();
+    const simulator = await OpenStackSimulator.start({
+      port: config.simulator.port,
+      projects: [project],
+      knobs: { rebootDurationMs: config.simulator.rebootDurationMs },
+    });
+    stack.push({ name: 'openstack-sim', stop: () => simulator.close() });
+    say(`OpenStack simulator at ${simulator.url}`);
+
+    const dataSource = new DataSource(dataSourceOptions({ url: databaseUrl, poolSize: 1 }));
+    await dataSource.initialize();
+    await seedDemoData(dataSource, project, simulator.identityUrl);
+    await dataSource.destroy();
+
+    const shared = {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: config.redis.prefix,
+      LOG_LEVEL: config.logLevel,
+      [DEMO_SECRET_VARIABLE]: project.users[0].password,
+    };
+    const worker = AppProcess.start(
+      'worker',
+      'apps/worker/src/main.ts',
+      {
+        ...shared,
+        DATABASE_POOL_SIZE: '4',
+        POLL_INTERVAL_MS: String(config.pollIntervalMs),
+      },
+      config.path,
+    );
+    stack.push({ name: 'worker', stop: () => worker.stop() });
+    const gateway = AppProcess.start(
+      'gateway',
+      'apps/gateway/src/main.ts',
+      {
+        ...shared,
+        DATABASE_POOL_SIZE: '4',
+        HOST: config.http.host,
+        PORT: String(config.http.port),
+      },
+      config.path,
+    );
+    stack.push({ name: 'gateway', stop: () => gateway.stop() });
+    await Promise.all([worker.ready(/consuming reboot jobs/), gateway.ready(/"listening"/)]);
+
+    const base = `http://${config.http.host}:${config.http.port}`;
+    say('');
+    say(`OpenShift self-service API on ${base} with demo cluster ${DEMO_CLUSTER}`);
+    for (const user of DEMO_USERS)
+      say(
+        `  user ${user.username} / password ${user.password} (${user.role === 'reboot' ? 'may reboot' : 'read-only'})`,
+      );
+    say('Try:');
+    say(`  curl -u viewer:viewer ${base}/api/openshift/${DEMO_CLUSTER}/nodestatus`);
+    say(`  curl -u operator:operator -d target=worker-0.openstacklocal ${base}/api/openshift/${DEMO_CLUSTER}/reboot`);
+    say(`  curl -u viewer:viewer ${base}/api/openshift/${DEMO_CLUSTER}/job/<job_id>`);
+    say('Ctrl-C stops everything.');
+    await Promise.race([worker.exited, gateway.exited]);
+    if (stopping) return;
+    say('a process stopped unexpectedly; stopping the demo');
+    await stopAll(1);
+  } catch (error) {
+    process.stderr.write(`demo failed to start: ${(error as Error).message}\n`);
+    await stopAll(1);
+  }
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+void main();

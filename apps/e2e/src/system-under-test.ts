@@ -1,0 +1,146 @@
+import { DataSource } from 'typeorm';
+import { AccessAdmin, PasswordHasher, type Role } from '@oshift/access';
+import { ClusterAdmin } from '@oshift/node-registry';
+import { OpenStackSimulator, demoProject, type SimKnobs } from '@oshift/openstack-sim';
+import { dataSourceOptions } from '@oshift/persistence';
+import { AppProcess, freePort, testServices, uniqueName } from '@oshift/testing';
+
+export interface TestUser {
+  username: string;
+  password: string;
+}
+
+/**
+ * The whole system for end-to-end tests: the simulator in-process, and the gateway and workers as
+ * real processes against this run's private Postgres database and Redis prefix.
+ */
+export class SystemUnderTest {
+  readonly workers: AppProcess[] = [];
+  private gatewayProcess?: AppProcess;
+
+  private constructor(
+    readonly simulator: OpenStackSimulator,
+    readonly dataSource: DataSource,
+    readonly clusterId: string,
+    readonly publicUrl: string,
+    readonly baseUrl: string,
+    private readonly env: Record<string, string>,
+    private readonly port: number,
+  ) {}
+
+  static async start(
+    options: { knobs?: Partial<SimKnobs>; workers?: number; workerEnv?: Record<string, string> } = {},
+  ): Promise<SystemUnderTest> {
+    const services = testServices();
+    const project = demoProject();
+    const simulator = await OpenStackSimulator.start({ projects: [project], knobs: options.knobs });
+    const dataSource = new DataSource(dataSourceOptions({ url: services.databaseUrl, poolSize: 2 }));
+    await dataSource.initialize();
+
+    const clusterId = `${uniqueName('e2e')}.cna.example.test`;
+    await new ClusterAdmin(dataSource).upsert(
+      {
+        id: clusterId,
+        authUrl: simulator.identityUrl,
+        region: 'RegionOne',
+        projectName: project.name,
+        projectDomain: project.domain ?? 'Default',
+        username: project.users[0].name,
+        userDomain: project.users[0].domain ?? 'Default',
+        secretRef: 'env:E2E_OPENSTACK_PASSWORD',
+      },
+      'e2e-setup',
+    );
+
+    const port = await freePort();
+    const env = {
+      DATABASE_URL: services.databaseUrl,
+      DATABASE_POOL_SIZE: '3',
+      REDIS_URL: services.redisUrl,
+      REDIS_PREFIX: `${services.redisPrefix}-${uniqueName('sut')}`,
+      E2E_OPENSTACK_PASSWORD: project.users[0].password,
+      LOG_LEVEL: 'info',
+    };
+    const publicUrl = 'https://self-service.example.test';
+    const system = new SystemUnderTest(
+      simulator,
+      dataSource,
+      clusterId,
+      publicUrl,
+      `http://127.0.0.1:${port}`,
+      env,
+      port,
+    );
+    const workers = Array.from({ length: options.workers ?? 1 }, () => system.startWorker(options.workerEnv));
+    await Promise.all([system.startGateway(), ...workers]);
+    return system;
+  }
+
+  async startGateway(): Promise<void> {
+    this.gatewayProcess = AppProcess.start('gateway', 'apps/gateway/src/main.ts', {
+      ...this.env,
+      HOST: '127.0.0.1',
+      PORT: String(this.port),
+      PUBLIC_URL: this.publicUrl,
+    });
+    await this.gatewayProcess.waitFor(/"listening"/, 60000);
+  }
+
+  async startWorker(extra: Record<string, string> = {}): Promise<AppProcess> {
+    const worker = AppProcess.start(`worker-${this.workers.length}`, 'apps/worker/src/main.ts', {
+      ...this.env,
+      POLL_INTERVAL_MS: '250',
+      ...extra,
+    });
+    this.workers.push(worker);
+    await worker.waitFor(/consuming reboot jobs/, 60000);
+    return worker;
+  }
+
+  get gateway(): AppProcess {
+    if (!this.gatewayProcess) throw new Error('gateway not started');
+    return this.gatewayProcess;
+  }
+
+  /** Creates a user with roles on this system's cluster. */
+  async user(roles: Role[]): Promise<TestUser> {
+    const user = { username: uniqueName('user'), password: `pw-${uniqueName('secret')}` };
+    const access = new AccessAdmin(this.dataSource, new PasswordHasher());
+    await access.addUser(user.username, user.password, 'e2e-setup');
+    for (const role of roles) await access.grant(user.username, this.clusterId, role, 'e2e-setup');
+    return user;
+  }
+
+  /** Calls the gateway as `user` (or anonymously), like curl does. */
+  request(
+    method: 'GET' | 'POST',
+    path: string,
+    options: {
+      user?: TestUser;
+      form?: Record<string, string>;
+      json?: unknown;
+      body?: string;
+      headers?: Record<string, string>;
+    } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.user) {
+      headers.authorization = `Basic ${Buffer.from(`${options.user.username}:${options.user.password}`).toString('base64')}`;
+    }
+    let body: string | undefined = options.body;
+    if (options.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(options.form).toString();
+    } else if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    }
+    return fetch(`${this.baseUrl}${path}`, { method, headers, body });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.gatewayProcess?.stop(), ...this.workers.map((worker) => worker.stop())]);
+    await this.simulator.close();
+    await this.dataSource.destroy();
+  }
+}

@@ -1,0 +1,49 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Controller, Get, HttpCode } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { REBOOT_QUEUE } from '@oshift/jobs';
+import { Public } from '../auth/requires.decorator';
+import { ApiError } from '../http/api-error';
+
+const CHECK_TIMEOUT_MS = 2000;
+
+function withinTimeout<T>(work: Promise<T>): Promise<T> {
+  return Promise.race([
+    work,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref()),
+  ]);
+}
+
+/** Liveness and readiness for load balancers and orchestrators. */
+@Controller()
+@Public()
+export class HealthController {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(REBOOT_QUEUE) private readonly queue: Queue,
+  ) {}
+
+  /** The process is alive. */
+  @Get('healthz')
+  @HttpCode(200)
+  alive(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Postgres and Redis answer: the gateway can serve every call. */
+  @Get('readyz')
+  async ready(): Promise<{ status: 'ok'; checks: Record<string, 'up'> }> {
+    const [postgres, redis] = await Promise.allSettled([
+      withinTimeout(this.dataSource.query('SELECT 1')),
+      withinTimeout(this.queue.getJobCounts('waiting')),
+    ]);
+    const checks = {
+      postgres: postgres.status === 'fulfilled' ? 'up' : 'down',
+      redis: redis.status === 'fulfilled' ? 'up' : 'down',
+    };
+    if (Object.values(checks).includes('down')) throw new ApiError(503, 'Not ready', { checks });
+    return { status: 'ok', checks: checks as Record<string, 'up'> };
+  }
+}

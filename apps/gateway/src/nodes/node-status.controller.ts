@@ -1,0 +1,23 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { NodeRegistry } from '@oshift/node-registry';
+import { Requires } from '../auth/requires.decorator';
+import { NOT_FOUND } from '../http/api-error';
+
+/** One VM of the cluster, exactly as the API reference shows it. */
+export interface NodeStatus {
+  nodename: string;
+  status: string;
+}
+
+@Controller('api/openshift/:clusterId')
+export class NodeStatusController {
+  constructor(private readonly registry: NodeRegistry) {}
+
+  /** Every VM of the cluster with its status as Nova reports it, in natural name order. */
+  @Get('nodestatus')
+  @Requires('nodes:read', NOT_FOUND)
+  async nodeStatus(@Param('clusterId') clusterId: string): Promise<NodeStatus[]> {
+    const nodes = await this.registry.listNodes(clusterId);
+    return nodes.map(({ nodename, status }) => ({ nodename, status }));
+  }
+}

@@ -1,0 +1,30 @@
+import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '@oshift/access';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { Requires } from '../auth/requires.decorator';
+import { ApiError, NODE_NOT_FOUND } from '../http/api-error';
+import { parseRebootRequest } from './reboot-request.dto';
+import { RebootService, type RebootStarted } from './reboot.service';
+
+@Controller('api/openshift/:clusterId')
+export class RebootController {
+  constructor(private readonly reboots: RebootService) {}
+
+  /** Starts an asynchronous reboot of one node; answers 202 with the job to follow. */
+  @Post('reboot')
+  @Requires('nodes:reboot', NODE_NOT_FOUND)
+  async reboot(
+    @Param('clusterId') clusterId: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RebootStarted> {
+    const parsed = parseRebootRequest(body);
+    if (!parsed.ok) throw new ApiError(400, parsed.error);
+    const started = await this.reboots.request(clusterId, parsed.value.target, principal, request.id);
+    void reply.status(202).header('location', started.status_url);
+    return started;
+  }
+}

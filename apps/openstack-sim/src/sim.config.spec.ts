@@ -1,0 +1,57 @@
+import { ConfigError } from '@oshift/config';
+import { loadSimConfig } from './sim.config';
+
+describe('loadSimConfig', () => {
+  it('applies the defaults', () => {
+    expect(loadSimConfig({})).toEqual({
+      http: { host: '127.0.0.1', port: 5005, publicUrl: undefined },
+      region: 'RegionOne',
+      knobs: {
+        rebootDurationMs: 3000,
+        rebootHangs: false,
+        rebootEndsIn: 'ACTIVE',
+        latencyMs: 0,
+        errorRate: 0,
+        dropRate: 0,
+        tokenTtlSeconds: 3600,
+        softEscalatesToHardAfterMs: null,
+        pageSizeMax: 1000,
+      },
+    });
+  });
+
+  it('reads every knob from the environment', () => {
+    const config = loadSimConfig({
+      SIM_HOST: '0.0.0.0',
+      SIM_PORT: '0',
+      SIM_PUBLIC_URL: 'http://openstack-sim:5005/',
+      SIM_REBOOT_DURATION_MS: '250',
+      SIM_REBOOT_HANGS: 'yes',
+      SIM_REBOOT_ENDS_IN: 'ERROR',
+      SIM_ERROR_RATE: '0.25',
+      SIM_SOFT_ESCALATES_TO_HARD_AFTER_MS: '1000',
+      SIM_PAGE_SIZE_MAX: '3',
+    });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 0, publicUrl: 'http://openstack-sim:5005' });
+    expect(config.knobs).toMatchObject({
+      rebootDurationMs: 250,
+      rebootHangs: true,
+      rebootEndsIn: 'ERROR',
+      errorRate: 0.25,
+      softEscalatesToHardAfterMs: 1000,
+      pageSizeMax: 3,
+    });
+  });
+
+  it('refuses malformed values in one line naming each variable', () => {
+    const run = () => loadSimConfig({ SIM_PORT: 'abc', SIM_ERROR_RATE: '2', SIM_REBOOT_ENDS_IN: 'MAYBE' });
+    expect(run).toThrow(ConfigError);
+    try {
+      run();
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).not.toContain('\n');
+      expect(message).toMatch(/SIM_PORT: .*; SIM_REBOOT_ENDS_IN: .*; SIM_ERROR_RATE: /);
+    }
+  });
+});

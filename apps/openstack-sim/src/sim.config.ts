@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { flag, httpUrl, parseConfig, port } from '@oshift/config';
+import type { SimKnobs } from '@oshift/openstack-sim';
+
+const millis = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a number of milliseconds` })
+    .int()
+    .min(0);
+const share = z.coerce.number().min(0).max(1);
+
+const schema = z
+  .object({
+    SIM_HOST: z.string().min(1).default('127.0.0.1'),
+    SIM_PORT: port(5005),
+    SIM_PUBLIC_URL: httpUrl.optional(),
+    SIM_REGION: z.string().min(1).default('RegionOne'),
+    SIM_REBOOT_DURATION_MS: millis('SIM_REBOOT_DURATION_MS').default(3000),
+    SIM_REBOOT_HANGS: flag(false),
+    SIM_REBOOT_ENDS_IN: z.enum(['ACTIVE', 'ERROR', 'SHUTOFF']).default('ACTIVE'),
+    SIM_LATENCY_MS: millis('SIM_LATENCY_MS').default(0),
+    SIM_ERROR_RATE: share.default(0),
+    SIM_DROP_RATE: share.default(0),
+    SIM_TOKEN_TTL_SECONDS: z.coerce.number().positive().default(3600),
+    SIM_SOFT_ESCALATES_TO_HARD_AFTER_MS: millis('SIM_SOFT_ESCALATES_TO_HARD_AFTER_MS').optional(),
+    SIM_PAGE_SIZE_MAX: z.coerce.number().int().min(1).default(1000),
+  })
+  .transform((env) => ({
+    http: { host: env.SIM_HOST, port: env.SIM_PORT, publicUrl: env.SIM_PUBLIC_URL },
+    region: env.SIM_REGION,
+    knobs: {
+      rebootDurationMs: env.SIM_REBOOT_DURATION_MS,
+      rebootHangs: env.SIM_REBOOT_HANGS,
+      rebootEndsIn: env.SIM_REBOOT_ENDS_IN,
+      latencyMs: env.SIM_LATENCY_MS,
+      errorRate: env.SIM_ERROR_RATE,
+      dropRate: env.SIM_DROP_RATE,
+      tokenTtlSeconds: env.SIM_TOKEN_TTL_SECONDS,
+      softEscalatesToHardAfterMs: env.SIM_SOFT_ESCALATES_TO_HARD_AFTER_MS ?? null,
+      pageSizeMax: env.SIM_PAGE_SIZE_MAX,
+    } satisfies Partial<SimKnobs>,
+  }));
+
+/** The simulator process's configuration. */
+export type SimConfig = z.output<typeof schema>;
+
+/** Reads and validates the simulator's environment (the only place this process reads it). */
+export function loadSimConfig(env: Record<string, string | undefined> = process.env): SimConfig {
+  return parseConfig(schema, env);
+}

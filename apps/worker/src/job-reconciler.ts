@@ -1,0 +1,58 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { JobRepository, REBOOT_QUEUE, type RebootJobPayload } from '@oshift/jobs';
+import type { WorkerConfig } from './worker.config';
+import { WORKER_CONFIG } from './worker.tokens';
+
+/**
+ * Postgres is the source of truth, Redis only carries work: jobs that Postgres holds as queued or
+ * running but that the queue lost (Redis restarted empty, failover, retries exhausted) are handed
+ * back to the queue. Safe on every worker at once: a job id is in the queue at most once.
+ */
+@Injectable()
+export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(JobReconciler.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly jobs: JobRepository,
+    @InjectQueue(REBOOT_QUEUE) private readonly queue: Queue<RebootJobPayload>,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const every = this.config.worker.reconcileIntervalMs;
+    this.timer = setInterval(
+      () => void this.reconcile().catch((error) => this.logger.warn({ msg: 'reconcile failed', error: String(error) })),
+      every,
+    );
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Re-enqueues orphaned jobs; returns how many it handed back. */
+  async reconcile(): Promise<number> {
+    const orphans = await this.jobs.findActiveOlderThan(this.config.worker.reconcileIntervalMs);
+    let handedBack = 0;
+    for (const job of orphans) {
+      const queued = await this.queue.getJob(job.id);
+      if (!queued) {
+        await this.queue.add(
+          'reboot',
+          { jobId: job.id, clusterId: job.clusterId, requestId: job.requestId },
+          { jobId: job.id },
+        );
+        handedBack += 1;
+      } else if (await queued.isFailed()) {
+        await queued.retry();
+        handedBack += 1;
+      }
+    }
+    if (handedBack > 0) this.logger.warn({ msg: 'orphaned jobs handed back to the queue', count: handedBack });
+    return handedBack;
+  }
+}

@@ -1,0 +1,14 @@
+import 'reflect-metadata';
+import { loadConfigOrExit } from '@oshift/config';
+import { createWorkerApp } from './worker.app';
+import { loadWorkerConfig } from './worker.config';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(() => loadWorkerConfig());
+  await createWorkerApp(config);
+  process.stdout.write(
+    `${JSON.stringify({ level: 'log', context: 'Worker', message: 'consuming reboot jobs', concurrency: config.worker.concurrency })}\n`,
+  );
+}
+
+void main();

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { logLevel, parseConfig, positiveInt, postgresUrl, redisUrl } from '@oshift/config';
+
+const schema = z
+  .object({
+    DATABASE_URL: postgresUrl,
+    DATABASE_POOL_SIZE: positiveInt(5),
+    REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]+$/)
+      .default('oshift'),
+    WORKER_CONCURRENCY: positiveInt(16),
+    POLL_INTERVAL_MS: positiveInt(1000),
+    RECONCILE_INTERVAL_MS: positiveInt(30000),
+    SHUTDOWN_GRACE_MS: positiveInt(10000),
+    OPENSTACK_TIMEOUT_MS: positiveInt(10000),
+    CLUSTER_SECRET_KEY: z.string().optional(),
+    LOG_LEVEL: logLevel,
+  })
+  .transform((env) => ({
+    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
+    worker: {
+      concurrency: env.WORKER_CONCURRENCY,
+      pollIntervalMs: env.POLL_INTERVAL_MS,
+      reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,
+      shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    },
+    openstack: { timeoutMs: env.OPENSTACK_TIMEOUT_MS, encryptionKey: env.CLUSTER_SECRET_KEY },
+    logLevel: env.LOG_LEVEL,
+  }));
+
+export type WorkerConfig = z.output<typeof schema> & {
+  /** Variables that `env:` cluster secret references may name. */
+  secretEnv: Readonly<Record<string, string | undefined>>;
+};
+
+/** The worker's configuration, from its environment (the only place the worker reads it). */
+export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
+  return { ...parseConfig(schema, env), secretEnv: { ...env } };
+}

@@ -1,0 +1,231 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { isRole, type Role } from './access-policy';
+import {
+  InvalidRoleError,
+  InvalidUsernameError,
+  UnknownClusterError,
+  UnknownUserError,
+  UserExistsError,
+  WeakPasswordError,
+} from './access-admin.errors';
+import { AuditLog } from './audit-log';
+import { PasswordHasher } from './password-hasher';
+import { UserEntity } from './user.entity';
+
+/** The same rule as the `users.username` check constraint. */
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
+export const MIN_PASSWORD_LENGTH = 8;
+
+export interface ClusterGrant {
+  clusterId: string;
+  role: Role;
+}
+
+export interface UserSummary {
+  username: string;
+  disabled: boolean;
+  grants: ClusterGrant[];
+}
+
+export interface AccessAdminOptions {
+  /** Recorded as the `source` of every audit event (e.g. `cli:<host>`). */
+  source?: string | null;
+  /** Shortest password accepted; only the demo, whose users are documented as viewer/viewer, lowers it. */
+  minPasswordLength?: number;
+}
+
+/**
+ * Operator changes to users and grants. Each change runs in one transaction with its audit record,
+ * and bumps the user's `version` when their password, status or grants really change, so cached
+ * credentials and sessions can tell they are stale. Passwords are hashed here and never leave.
+ */
+export class AccessAdmin {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly hasher: PasswordHasher,
+    private readonly options: AccessAdminOptions = {},
+  ) {}
+
+  /** Creates a user with a password and, optionally, grants, all in one transaction. */
+  async addUser(
+    username: string,
+    password: string,
+    actor: string,
+    grants: readonly ClusterGrant[] = [],
+  ): Promise<UserEntity> {
+    assertUsername(username);
+    assertPassword(password, this.options.minPasswordLength ?? MIN_PASSWORD_LENGTH);
+    const wanted = uniqueGrants(grants);
+    const passwordHash = await this.hasher.hash(password);
+    return this.dataSource.transaction(async (manager) => {
+      const [created] = await rows<{ id: string }>(
+        manager,
+        `INSERT INTO users (username, password_hash) VALUES ($1, $2) ON CONFLICT (username) DO NOTHING RETURNING id`,
+        [username, passwordHash],
+      );
+      if (!created) throw new UserExistsError(username);
+      for (const grant of wanted) {
+        await lockCluster(manager, grant.clusterId);
+        await rows(manager, `INSERT INTO grants (user_id, cluster_id, role) VALUES ($1, $2, $3)`, [
+          created.id,
+          grant.clusterId,
+          grant.role,
+        ]);
+      }
+      await AuditLog.record(manager, {
+        ...this.event(actor, 'user.add', username, 'ok'),
+        detail: { grants: wanted },
+      });
+      return manager.findOneByOrFail(UserEntity, { id: created.id });
+    });
+  }
+
+  async setPassword(username: string, password: string, actor: string): Promise<void> {
+    assertPassword(password, this.options.minPasswordLength ?? MIN_PASSWORD_LENGTH);
+    const passwordHash = await this.hasher.hash(password);
+    await this.dataSource.transaction(async (manager) => {
+      const user = await lockUser(manager, username);
+      await bumpVersion(manager, user.id, { password_hash: passwordHash });
+      await AuditLog.record(manager, this.event(actor, 'user.passwd', username, 'ok'));
+    });
+  }
+
+  /** Disables or re-enables a user; doing it twice changes nothing the second time (`noop` in the audit). */
+  async setDisabled(username: string, disabled: boolean, actor: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const user = await lockUser(manager, username);
+      const changed = user.disabled !== disabled;
+      if (changed) await bumpVersion(manager, user.id, { disabled });
+      await AuditLog.record(
+        manager,
+        this.event(actor, disabled ? 'user.disable' : 'user.enable', username, changed ? 'ok' : 'noop'),
+      );
+    });
+  }
+
+  /** Grants a role on a cluster. Idempotent: granting a held role changes nothing (`noop` in the audit). */
+  async grant(username: string, clusterId: string, role: Role, actor: string): Promise<void> {
+    assertRole(role);
+    await this.dataSource.transaction(async (manager) => {
+      const user = await lockUser(manager, username);
+      await lockCluster(manager, clusterId);
+      const inserted = await rows(
+        manager,
+        `INSERT INTO grants (user_id, cluster_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING role`,
+        [user.id, clusterId, role],
+      );
+      if (inserted.length > 0) await bumpVersion(manager, user.id, {});
+      await AuditLog.record(manager, {
+        ...this.event(actor, 'grant.add', username, inserted.length > 0 ? 'ok' : 'noop'),
+        clusterId,
+        detail: { role },
+      });
+    });
+  }
+
+  /** Revokes one role on a cluster, or every role there when `role` is undefined. */
+  async revoke(username: string, clusterId: string, role: Role | undefined, actor: string): Promise<void> {
+    if (role !== undefined) assertRole(role);
+    await this.dataSource.transaction(async (manager) => {
+      const user = await lockUser(manager, username);
+      await lockCluster(manager, clusterId);
+      const removed = await rows<{ role: Role }>(
+        manager,
+        `DELETE FROM grants WHERE user_id = $1 AND cluster_id = $2 AND ($3::text IS NULL OR role = $3) RETURNING role`,
+        [user.id, clusterId, role ?? null],
+      );
+      if (removed.length > 0) await bumpVersion(manager, user.id, {});
+      await AuditLog.record(manager, {
+        ...this.event(actor, 'grant.revoke', username, removed.length > 0 ? 'ok' : 'noop'),
+        clusterId,
+        detail: { roles: removed.map((row) => row.role).sort() },
+      });
+    });
+  }
+
+  /** Every user with their status and grants, by username. */
+  async listUsers(): Promise<UserSummary[]> {
+    const records: { username: string; disabled: boolean; cluster_id: string | null; role: Role | null }[] =
+      await this.dataSource.query(
+        `SELECT u.username, u.disabled, g.cluster_id, g.role
+           FROM users u LEFT JOIN grants g ON g.user_id = u.id
+          ORDER BY u.username, g.cluster_id, g.role`,
+      );
+    const users = new Map<string, UserSummary>();
+    for (const record of records) {
+      let user = users.get(record.username);
+      if (!user)
+        users.set(record.username, (user = { username: record.username, disabled: record.disabled, grants: [] }));
+      if (record.cluster_id && record.role) user.grants.push({ clusterId: record.cluster_id, role: record.role });
+    }
+    return [...users.values()];
+  }
+
+  private event(actor: string, action: string, target: string, outcome: string) {
+    return { actor, source: this.options.source ?? null, action, target, outcome };
+  }
+}
+
+async function rows<T = Record<string, unknown>>(
+  manager: EntityManager,
+  sql: string,
+  parameters: unknown[],
+): Promise<T[]> {
+  // Structured results: plain `query` answers UPDATE/DELETE with [rows, count] instead of rows.
+  const result = await manager.queryRunner!.query(sql, parameters, true);
+  return result.records as T[];
+}
+
+/** The user row, locked until the transaction ends so concurrent changes to one user serialise. */
+async function lockUser(manager: EntityManager, username: string): Promise<{ id: string; disabled: boolean }> {
+  if (!USERNAME.test(username)) throw new UnknownUserError(username);
+  const [user] = await rows<{ id: string; disabled: boolean }>(
+    manager,
+    `SELECT id, disabled FROM users WHERE username = $1 FOR UPDATE`,
+    [username],
+  );
+  if (!user) throw new UnknownUserError(username);
+  return user;
+}
+
+/** Fails on an unknown cluster, and keeps the cluster from being removed until the transaction ends. */
+async function lockCluster(manager: EntityManager, clusterId: string): Promise<void> {
+  const [cluster] = await rows(manager, `SELECT id FROM clusters WHERE id = $1 FOR SHARE`, [clusterId]);
+  if (!cluster) throw new UnknownClusterError(clusterId);
+}
+
+async function bumpVersion(
+  manager: EntityManager,
+  userId: string,
+  changes: { password_hash?: string; disabled?: boolean },
+): Promise<void> {
+  await rows(
+    manager,
+    `UPDATE users
+        SET version = version + 1, updated_at = now(),
+            password_hash = COALESCE($2, password_hash), disabled = COALESCE($3, disabled)
+      WHERE id = $1`,
+    [userId, changes.password_hash ?? null, changes.disabled ?? null],
+  );
+}
+
+function assertUsername(username: string): void {
+  if (!USERNAME.test(username)) throw new InvalidUsernameError();
+}
+
+function assertPassword(password: string, minLength: number): void {
+  if ([...password].length < minLength) throw new WeakPasswordError(minLength);
+}
+
+function assertRole(role: string): asserts role is Role {
+  if (!isRole(role)) throw new InvalidRoleError();
+}
+
+function uniqueGrants(grants: readonly ClusterGrant[]): ClusterGrant[] {
+  const seen = new Map<string, ClusterGrant>();
+  for (const grant of grants) {
+    assertRole(grant.role);
+    seen.set(`${grant.clusterId}\0${grant.role}`, { clusterId: grant.clusterId, role: grant.role });
+  }
+  return [...seen.values()];
+}

@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AccessAdmin, AuditLog, PasswordHasher, UserEntity } from '@oshift/access';
+import {
+  ClusterAdmin,
+  ClusterBusyError,
+  ClusterEntity,
+  ClusterExistsError,
+  ClusterNotRegisteredError,
+  ClusterSecrets,
+  type ClusterSpec,
+  InvalidClusterSpecError,
+} from './index';
+// A cycle in test code only: the migrated test database comes from the persistence and testing
+// libs, and both depend on this lib.
+import { dataSourceOptions } from '@oshift/persistence';
+import { testServices } from '@oshift/testing';
+
+const suffix = randomBytes(4).toString('hex');
+const actor = `test:cluster-admin-${suffix}`;
+const name = (label: string) => `${label}-${suffix}-${randomBytes(2).toString('hex')}`;
+
+const passwordSpec = (id: string): ClusterSpec => ({
+  id,
+  authUrl: 'https://keystone.example.net:5000/v3/',
+  region: 'RegionOne',
+  username: 'svc-openshift',
+  userDomain: 'Default',
+  projectName: 'customer-a',
+  projectDomain: 'Default',
+  secretRef: 'env:OS_PASSWORD_A',
+});
+
+describe('ClusterAdmin', () => {
+  let dataSource: DataSource;
+  let clusters: ClusterAdmin;
+  const auditOf = async (clusterId: string) =>
+    (await AuditLog.query(dataSource, { actor, clusterId, limit: 1000 })).reverse();
+  const find = (id: string) => dataSource.manager.findOneByOrFail(ClusterEntity, { id });
+
+  beforeAll(async () => {
+    dataSource = new DataSource({
+      ...dataSourceOptions({ url: testServices().databaseUrl, poolSize: 4 }),
+      logging: false,
+    });
+    await dataSource.initialize();
+    clusters = new ClusterAdmin(dataSource, { source: 'cli:test' });
+  });
+
+  afterAll(() => dataSource.destroy());
+
+  it('creates, then updates, a cluster and audits both without the secret reference', async () => {
+    const id = name('prod');
+    expect(await clusters.upsert(passwordSpec(id), actor)).toBe('created');
+    const created = await find(id);
+    expect(created).toMatchObject({
+      authUrl: 'https://keystone.example.net:5000/v3',
+      region: 'RegionOne',
+      interface: 'public',
+      username: 'svc-openshift',
+      projectName: 'customer-a',
+      projectId: null,
+      applicationCredentialId: null,
+      secretRef: 'env:OS_PASSWORD_A',
+    });
+
+    const updated: ClusterSpec = {
+      id,
+      authUrl: 'http://10.0.0.5:5000/v3',
+      interface: 'internal',
+      applicationCredentialId: 'ac-123',
+      secretRef: 'file:/run/secrets/os-ac',
+    };
+    expect(await clusters.upsert(updated, actor, { expect: 'update' })).toBe('updated');
+    const after = await find(id);
+    expect(after).toMatchObject({
+      interface: 'internal',
+      applicationCredentialId: 'ac-123',
+      username: null,
+      region: null,
+    });
+    expect(after.updatedAt.getTime()).toBeGreaterThan(created.updatedAt.getTime());
+    expect((await clusters.list()).map((cluster) => cluster.id)).toContain(id);
+
+    const events = await auditOf(id);
+    expect(events.map((event) => [event.action, event.target, event.outcome, event.source])).toEqual([
+      ['cluster.create', id, 'ok', 'cli:test'],
+      ['cluster.update', id, 'ok', 'cli:test'],
+    ]);
+    expect(events[0].detail).toMatchObject({ authUrl: 'https://keystone.example.net:5000/v3', secretRefScheme: 'env' });
+    expect(events[1].detail).toMatchObject({
+      applicationCredentialId: 'ac-123',
+      secretRefScheme: 'file',
+      secretChanged: true,
+    });
+    expect(JSON.stringify(events)).not.toMatch(/OS_PASSWORD_A|\/run\/secrets/);
+  });
+
+  it('keeps add and update apart when asked to', async () => {
+    const id = name('stage');
+    await expect(clusters.upsert(passwordSpec(id), actor, { expect: 'update' })).rejects.toBeInstanceOf(
+      ClusterNotRegisteredError,
+    );
+    await clusters.upsert(passwordSpec(id), actor, { expect: 'create' });
+    await expect(clusters.upsert(passwordSpec(id), actor, { expect: 'create' })).rejects.toBeInstanceOf(
+      ClusterExistsError,
+    );
+    expect((await auditOf(id)).map((event) => event.action)).toEqual(['cluster.create']);
+  });
+
+  it.each<[string, Partial<ClusterSpec>]>([
+    ['a bad id', { id: '-bad' }],
+    ['an id with a slash', { id: 'a/b' }],
+    ['a non-http auth URL', { authUrl: 'ftp://keystone/v3' }],
+    ['a malformed auth URL', { authUrl: 'keystone:5000' }],
+    ['credentials in the auth URL', { authUrl: 'https://svc:pw@keystone/v3' }],
+    ['no username', { username: null }],
+    ['no project', { projectName: null, projectDomain: null }],
+    ['both project id and name', { projectId: 'p-1' }],
+    ['an application credential and a username', { applicationCredentialId: 'ac-1' }],
+    ['an unknown interface', { interface: 'private' as 'public' }],
+    ['a relative file reference', { secretRef: 'file:run/secret' }],
+    ['an env reference without a name', { secretRef: 'env:' }],
+  ])('refuses %s', async (_, change) => {
+    const spec = { ...passwordSpec(name('bad')), ...change };
+    await expect(clusters.upsert(spec, actor)).rejects.toBeInstanceOf(InvalidClusterSpecError);
+  });
+
+  it('refuses a plain secret without repeating it', async () => {
+    const id = name('plain');
+    const attempt = clusters.upsert({ ...passwordSpec(id), secretRef: 'hunter2-plain-secret' }, actor);
+    await expect(attempt).rejects.toBeInstanceOf(InvalidClusterSpecError);
+    await expect(attempt).rejects.not.toThrow(/hunter2/);
+    expect(await dataSource.manager.findOneBy(ClusterEntity, { id })).toBeNull();
+    expect(await auditOf(id)).toEqual([]);
+  });
+
+  it('stores an encrypted secret that resolves back, with no plain text in the row or the audit', async () => {
+    const id = name('enc');
+    const key = randomBytes(32).toString('base64');
+    const secrets = new ClusterSecrets({ env: {}, encryptionKey: key });
+    const plain = `app-cred-secret-${randomBytes(6).toString('hex')}`;
+    await clusters.upsert(
+      { id, authUrl: 'http://127.0.0.1:5000/v3', applicationCredentialId: 'ac-9', secretRef: secrets.encrypt(plain) },
+      actor,
+    );
+
+    const [row] = await dataSource.query(`SELECT * FROM clusters WHERE id = $1`, [id]);
+    expect(JSON.stringify(row)).not.toContain(plain);
+    expect(row.secret_ref).toMatch(/^enc:v1:/);
+    expect(secrets.resolve(row.secret_ref)).toBe(plain);
+    const events = await auditOf(id);
+    expect(events[0].detail).toMatchObject({ secretRefScheme: 'enc' });
+    expect(JSON.stringify(events)).not.toContain(plain);
+    expect(JSON.stringify(events)).not.toContain(row.secret_ref);
+  });
+
+  it('removes a cluster, dropping its grants and bumping the version of users who held one', async () => {
+    const id = name('gone');
+    const kept = name('kept');
+    await clusters.upsert(passwordSpec(id), actor);
+    await clusters.upsert(passwordSpec(kept), actor);
+    const access = new AccessAdmin(dataSource, new PasswordHasher());
+    const [holder, bystander] = [name('holder'), name('bystander')];
+    await access.addUser(holder, 'long enough', actor, [
+      { clusterId: id, role: 'read' },
+      { clusterId: id, role: 'reboot' },
+      { clusterId: kept, role: 'read' },
+    ]);
+    await access.addUser(bystander, 'long enough', actor, [{ clusterId: kept, role: 'reboot' }]);
+
+    await clusters.remove(id, actor);
+
+    expect(await dataSource.manager.findOneBy(ClusterEntity, { id })).toBeNull();
+    const version = async (username: string) =>
+      (await dataSource.manager.findOneByOrFail(UserEntity, { username })).version;
+    expect(await version(holder)).toBe(2);
+    expect(await version(bystander)).toBe(1);
+    const users = await access.listUsers();
+    expect(users.find((user) => user.username === holder)?.grants).toEqual([{ clusterId: kept, role: 'read' }]);
+    const events = await auditOf(id);
+    expect(events.map((event) => event.action)).toEqual(['cluster.create', 'cluster.remove']);
+    expect(events[1].detail).toEqual({ usersLosingAccess: [holder] });
+
+    await expect(clusters.remove(id, actor)).rejects.toBeInstanceOf(ClusterNotRegisteredError);
+  });
+
+  it('refuses to remove a cluster with a reboot job queued or running', async () => {
+    const id = name('busy');
+    await clusters.upsert(passwordSpec(id), actor);
+    await dataSource.query(
+      `INSERT INTO jobs (id, cluster_id, target, state, requested_by) VALUES ($1, $2, 'worker-0', 'running', 'x')`,
+      [name('job'), id],
+    );
+    await expect(clusters.remove(id, actor)).rejects.toBeInstanceOf(ClusterBusyError);
+    expect(await dataSource.manager.findOneBy(ClusterEntity, { id })).not.toBeNull();
+  });
+});

@@ -1,0 +1,207 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { AuditLog } from '@oshift/access';
+import { ClusterEntity } from './cluster.entity';
+import {
+  ClusterBusyError,
+  ClusterExistsError,
+  ClusterNotRegisteredError,
+  InvalidClusterSpecError,
+} from './cluster-admin.errors';
+
+/** What an operator registers for a cluster: its OpenStack endpoint, credentials and a reference to the secret. */
+export interface ClusterSpec {
+  id: string;
+  authUrl: string;
+  region?: string | null;
+  interface?: 'public' | 'internal' | 'admin';
+  projectId?: string | null;
+  projectName?: string | null;
+  projectDomain?: string | null;
+  username?: string | null;
+  userDomain?: string | null;
+  applicationCredentialId?: string | null;
+  /** `env:NAME`, `file:/absolute/path` or `enc:v1:…`: never the secret itself. */
+  secretRef: string;
+}
+
+export interface ClusterAdminOptions {
+  /** Recorded as the `source` of every audit event (e.g. `cli:<host>`). */
+  source?: string | null;
+}
+
+/** The same rule as the `clusters.id` check constraint. */
+const CLUSTER_ID = /^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/;
+const INTERFACES = ['public', 'internal', 'admin'] as const;
+const SECRET_REF = [
+  /^env:[A-Za-z_][A-Za-z0-9_]*$/,
+  /^file:\/[^\0]*$/,
+  /^enc:v1:[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/,
+];
+
+type ClusterValues = Omit<ClusterEntity, 'createdAt' | 'updatedAt'>;
+
+/**
+ * Operator changes to the cluster registry. Each change runs in one transaction with its audit
+ * record, which names the secret's reference scheme only. Removing a cluster drops its grants
+ * (they cascade) and bumps the `version` of every user who held one.
+ */
+export class ClusterAdmin {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: ClusterAdminOptions = {},
+  ) {}
+
+  /**
+   * Registers a cluster or replaces its settings. `expect` makes `create` fail on an existing id
+   * and `update` fail on an unknown one (what `cluster add` and `cluster update` mean).
+   */
+  async upsert(
+    spec: ClusterSpec,
+    actor: string,
+    options: { expect?: 'create' | 'update' } = {},
+  ): Promise<'created' | 'updated'> {
+    const values = validate(spec);
+    return this.dataSource.transaction(async (manager) => {
+      const existing = await manager.findOne(ClusterEntity, {
+        where: { id: values.id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (existing && options.expect === 'create') throw new ClusterExistsError(values.id);
+      if (!existing && options.expect === 'update') throw new ClusterNotRegisteredError(values.id);
+      const { id, ...settings } = values;
+      if (existing) await manager.update(ClusterEntity, { id }, settings);
+      else await manager.insert(ClusterEntity, values);
+      const outcome = existing ? 'updated' : 'created';
+      await AuditLog.record(manager, {
+        actor,
+        source: this.options.source ?? null,
+        action: existing ? 'cluster.update' : 'cluster.create',
+        clusterId: id,
+        target: id,
+        outcome: 'ok',
+        detail: {
+          ...describe(values),
+          ...(existing ? { secretChanged: existing.secretRef !== values.secretRef } : {}),
+        },
+      });
+      return outcome;
+    });
+  }
+
+  /** Unregisters a cluster; refused while reboot jobs on it are queued or running. */
+  async remove(id: string, actor: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const cluster = CLUSTER_ID.test(id)
+        ? await manager.findOne(ClusterEntity, { where: { id }, lock: { mode: 'pessimistic_write' } })
+        : null;
+      if (!cluster) throw new ClusterNotRegisteredError(id);
+      const [{ active }] = await rows<{ active: number }>(
+        manager,
+        `SELECT count(*)::int AS active FROM jobs WHERE cluster_id = $1 AND state IN ('queued', 'running')`,
+        [id],
+      );
+      if (active > 0) throw new ClusterBusyError(id, active);
+      const users = await rows<{ username: string }>(
+        manager,
+        `UPDATE users SET version = version + 1, updated_at = now()
+          WHERE id IN (SELECT user_id FROM grants WHERE cluster_id = $1)
+          RETURNING username`,
+        [id],
+      );
+      await manager.delete(ClusterEntity, { id });
+      await AuditLog.record(manager, {
+        actor,
+        source: this.options.source ?? null,
+        action: 'cluster.remove',
+        clusterId: id,
+        target: id,
+        outcome: 'ok',
+        detail: { usersLosingAccess: users.map((user) => user.username).sort() },
+      });
+    });
+  }
+
+  /** Every registered cluster, by id. Holds secret references, never secrets; still, show only their scheme. */
+  list(): Promise<ClusterEntity[]> {
+    return this.dataSource.manager.find(ClusterEntity, { order: { id: 'ASC' } });
+  }
+}
+
+/** `env`, `file` or `enc`: all a listing or an audit record may say about a cluster's secret. */
+export function secretRefScheme(secretRef: string): string {
+  return secretRef.slice(0, Math.max(secretRef.indexOf(':'), 0)) || 'unknown';
+}
+
+async function rows<T>(manager: EntityManager, sql: string, parameters: unknown[]): Promise<T[]> {
+  // Structured results: plain `query` answers UPDATE/DELETE with [rows, count] instead of rows.
+  const result = await manager.queryRunner!.query(sql, parameters, true);
+  return result.records as T[];
+}
+
+function describe(values: ClusterValues): Record<string, unknown> {
+  const { secretRef, ...settings } = values;
+  return { ...settings, secretRefScheme: secretRefScheme(secretRef) };
+}
+
+function validate(spec: ClusterSpec): ClusterValues {
+  const invalid = (message: string) => new InvalidClusterSpecError(message);
+  if (typeof spec.id !== 'string' || !CLUSTER_ID.test(spec.id)) {
+    throw invalid('invalid cluster id: 1 to 253 of A-Z a-z 0-9 . -, starting with a letter or digit');
+  }
+  const values: ClusterValues = {
+    id: spec.id,
+    authUrl: authUrl(spec.authUrl),
+    region: text('region', spec.region),
+    interface: spec.interface ?? 'public',
+    projectId: text('project id', spec.projectId),
+    projectName: text('project name', spec.projectName),
+    projectDomain: text('project domain', spec.projectDomain),
+    username: text('username', spec.username),
+    userDomain: text('user domain', spec.userDomain),
+    applicationCredentialId: text('application credential id', spec.applicationCredentialId),
+    secretRef: spec.secretRef,
+  };
+  if (!(INTERFACES as readonly string[]).includes(values.interface))
+    throw invalid('interface must be public, internal or admin');
+  if (values.applicationCredentialId) {
+    if (values.username || values.userDomain) {
+      throw invalid('give either an application credential id or a username, not both');
+    }
+    if (values.projectId || values.projectName || values.projectDomain) {
+      throw invalid('an application credential is bound to its project: give no project with it');
+    }
+  } else {
+    if (!values.username) throw invalid('give an application credential id, or a username and a project');
+    if (!values.projectId && !values.projectName) throw invalid('a username needs a project id or a project name');
+    if (values.projectId && values.projectName) throw invalid('give a project id or a project name, not both');
+    if (values.projectDomain && !values.projectName) throw invalid('a project domain goes with a project name');
+  }
+  // The message never repeats the reference: a mistaken one may be the secret itself.
+  if (typeof values.secretRef !== 'string' || !SECRET_REF.some((pattern) => pattern.test(values.secretRef))) {
+    throw invalid('secret reference must be env:NAME, file:/absolute/path or enc:v1:… (never the secret itself)');
+  }
+  return values;
+}
+
+function authUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(String(value).trim());
+  } catch {
+    throw new InvalidClusterSpecError('auth URL is not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidClusterSpecError('auth URL must be http(s)');
+  if (url.username || url.password) throw new InvalidClusterSpecError('auth URL must not carry credentials');
+  return url.toString().replace(/\/+$/, '');
+}
+
+function text(name: string, value: string | null | undefined): string | null {
+  if (value === undefined || value === null) return null;
+  const trimmed = String(value).trim();
+  if (trimmed === '') return null;
+  if (trimmed.length > 255 || /[\u0000-\u001f\u007f]/.test(trimmed)) {
+    throw new InvalidClusterSpecError(`${name} must be at most 255 printable characters`);
+  }
+  return trimmed;
+}

@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  KeystoneSession,
+  NovaClient,
+  type OpenStackClientOptions,
+  type OpenStackCredentials,
+} from '@oshift/openstack-client';
+import type { ClusterEntity } from './cluster.entity';
+import { ClusterSecrets } from './cluster-secrets';
+
+export const NODE_REGISTRY_OPTIONS = Symbol('NODE_REGISTRY_OPTIONS');
+
+export interface NodeRegistryOptions {
+  secrets: ClusterSecrets;
+  openstack: OpenStackClientOptions;
+}
+
+/** One Nova client per cluster, reusing its Keystone token until the cluster's settings change. */
+@Injectable()
+export class OpenStackClients {
+  private readonly clients = new Map<string, { version: number; nova: NovaClient }>();
+
+  constructor(@Inject(NODE_REGISTRY_OPTIONS) private readonly options: NodeRegistryOptions) {}
+
+  forCluster(cluster: ClusterEntity): NovaClient {
+    const version = cluster.updatedAt.getTime();
+    const cached = this.clients.get(cluster.id);
+    if (cached && cached.version === version) return cached.nova;
+    const session = new KeystoneSession(this.credentials(cluster), this.options.openstack);
+    const nova = new NovaClient(session, this.options.openstack);
+    this.clients.set(cluster.id, { version, nova });
+    return nova;
+  }
+
+  private credentials(cluster: ClusterEntity): OpenStackCredentials {
+    const secret = this.options.secrets.resolve(cluster.secretRef);
+    const common = { authUrl: cluster.authUrl, region: cluster.region ?? undefined, interface: cluster.interface };
+    if (cluster.applicationCredentialId) {
+      return {
+        ...common,
+        applicationCredentialId: cluster.applicationCredentialId,
+        applicationCredentialSecret: secret,
+      };
+    }
+    return {
+      ...common,
+      username: cluster.username ?? undefined,
+      userDomainName: cluster.userDomain ?? 'Default',
+      password: secret,
+      projectId: cluster.projectId ?? undefined,
+      projectName: cluster.projectName ?? undefined,
+      projectDomainName: cluster.projectDomain ?? 'Default',
+    };
+  }
+}

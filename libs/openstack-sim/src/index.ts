@@ -1,0 +1,6 @@
+export * from './sim.types';
+export * from './sim-knobs';
+export * from './nova-states';
+export * from './nova-instance.model';
+export * from './demo-project';
+export * from './openstack-simulator';

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { FaultInjector } from './fault-injector';
+import { keystoneError, registerKeystoneRoutes } from './keystone.routes';
+import { novaFault, registerNovaRoutes } from './nova.routes';
+import { registerAdminRoutes } from './sim-admin.routes';
+import { SimCloud, withDefaultKnobs } from './sim-cloud';
+import { parseKnobsPatch } from './sim-knobs';
+import type { SimKnobs, SimStartOptions, SimStats } from './sim.types';
+
+/** A Host header safe to echo into URLs: host name or IP (v6 in brackets) and an optional port. */
+const HOST_HEADER = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+const FAULT_NAMES: Record<number, string> = {
+  400: 'badRequest',
+  404: 'itemNotFound',
+  405: 'badMethod',
+  413: 'overLimit',
+  415: 'badMediaType',
+};
+
+/**
+ * A Keystone v3 + Nova v2.1 subset on Fastify that behaves as real Nova does for what this system uses:
+ * token issuance and expiry, project-scoped server listing with limit/marker pagination, server details with
+ * status/task_state/vm_state/power_state, the reboot action with Nova's 202/404/409 rules and transitions,
+ * plus fault knobs and counters. Identity lives under `/identity/v3`, compute under `/compute/v2.1`,
+ * the admin API under `/_sim`.
+ */
+export class OpenStackSimulator {
+  private constructor(
+    private readonly app: FastifyInstance,
+    private readonly cloud: SimCloud,
+    private readonly faults: FaultInjector,
+    /** Base URL, e.g. `http://127.0.0.1:PORT`. */
+    readonly url: string,
+  ) {}
+
+  /** Starts a simulator and resolves once it listens. */
+  static async start(opts: SimStartOptions): Promise<OpenStackSimulator> {
+    const knobs = withDefaultKnobs(parseKnobsPatch(opts.knobs ?? {}));
+    const cloud = new SimCloud(opts.projects, knobs, opts.clock ?? Date.now);
+    const faults = new FaultInjector(opts.random);
+    const region = opts.region ?? 'RegionOne';
+    const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 64 * 1024 });
+    let base = '';
+    const publicUrl = opts.publicUrl?.replace(/\/+$/, '');
+    // Catalog and links use the configured public URL, else the host the caller reached us by (as Nova builds
+    // its links without osapi_compute_link_prefix), so callers in other containers get an address they can reach.
+    const urls = (request: FastifyRequest) => {
+      const root =
+        publicUrl ?? (HOST_HEADER.test(request.headers.host ?? '') ? `http://${request.headers.host}` : base);
+      return { identity: `${root}/identity`, compute: `${root}/compute/v2.1`, bookmark: `${root}/compute`, region };
+    };
+
+    app.addHook('onRequest', async (request, reply) => {
+      const id = `req-${randomUUID()}`;
+      reply.header('x-openstack-request-id', id);
+      if (request.url.startsWith('/compute')) {
+        reply.header('x-compute-request-id', id);
+        reply.header('openstack-api-version', 'compute 2.1');
+        reply.header('x-openstack-nova-api-version', '2.1');
+      }
+    });
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+      const message = status === 500 ? 'Unexpected API Error.' : error.message;
+      if (request.url.startsWith('/compute'))
+        return novaFault(reply, status, FAULT_NAMES[status] ?? 'computeFault', message);
+      if (request.url.startsWith('/identity')) return reply.code(status).send(keystoneError(status, message));
+      return reply.code(status).send({ error: message });
+    });
+    app.setNotFoundHandler((request, reply) => {
+      if (request.url.startsWith('/compute'))
+        return novaFault(reply, 404, 'itemNotFound', 'The resource could not be found.');
+      if (request.url.startsWith('/identity'))
+        return reply.code(404).send(keystoneError(404, 'The resource could not be found.'));
+      return reply.code(404).send({ error: 'Not Found' });
+    });
+
+    registerKeystoneRoutes(app, cloud, urls);
+    registerNovaRoutes(app, { cloud, faults, urls });
+    registerAdminRoutes(app, cloud);
+
+    await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
+    const address = app.server.address() as AddressInfo;
+    const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
+    base = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+    return new OpenStackSimulator(app, cloud, faults, base);
+  }
+
+  /** Keystone v3 base: `${url}/identity/v3`. */
+  get identityUrl(): string {
+    return `${this.url}/identity/v3`;
+  }
+
+  /** Nova endpoint as the catalog lists it: `${url}/compute/v2.1`. */
+  get computeUrl(): string {
+    return `${this.url}/compute/v2.1`;
+  }
+
+  /** Changes knobs globally, or for one server by name (latency, faults and reboot behaviour only). */
+  setKnobs(k: Partial<SimKnobs>, serverName?: string): void {
+    this.cloud.setKnobs(parseKnobsPatch(k), serverName);
+  }
+
+  /** The knobs in force, globally or for one server. */
+  knobs(serverName?: string): SimKnobs {
+    return this.cloud.knobsFor(serverName);
+  }
+
+  /** Reboot actions received for a server name (accepted, refused or faulted). */
+  rebootActions(serverName: string): number {
+    return this.cloud.stats().rebootActions[serverName] ?? 0;
+  }
+
+  /** List requests received (each page counts). */
+  listCalls(): number {
+    return this.cloud.stats().listCalls;
+  }
+
+  /** All counters. */
+  stats(): SimStats {
+    return this.cloud.stats();
+  }
+
+  /** The Nova id of a server by name (within a project when given). */
+  serverId(serverName: string, projectId?: string): string {
+    const id = this.cloud.idOf(serverName, projectId);
+    if (!id) throw new Error(`unknown server ${serverName}`);
+    return id;
+  }
+
+  /** Revokes every issued token: the next Nova call with one answers 401. */
+  expireTokens(): void {
+    this.cloud.identity.expireAll();
+  }
+
+  /** Back to the starting servers, knobs and counters (tokens stay valid). */
+  reset(): void {
+    this.cloud.reset();
+  }
+
+  /** Stops listening, drops open connections and releases pending delays. */
+  async close(): Promise<void> {
+    this.faults.close();
+    await this.app.close();
+  }
+}

@@ -1,0 +1,78 @@
+/** A server of a simulated project. */
+export interface SimServerSpec {
+  name: string;
+  /** Default: a UUID derived from the project id and the name, stable across restarts. */
+  id?: string;
+  /** Starting Nova status: ACTIVE (default), SHUTOFF, ERROR, PAUSED or SUSPENDED. */
+  status?: string;
+}
+
+/** A simulated Keystone project with its users, application credentials and Nova servers. */
+export interface SimProjectSpec {
+  id: string;
+  name: string;
+  /** Domain name of the project, default `Default`. */
+  domain?: string;
+  /** Users holding the member role on this project; their default project is the first project listing them. */
+  users: { name: string; password: string; domain?: string }[];
+  applicationCredentials?: { id: string; secret: string; user: string }[];
+  servers: SimServerSpec[];
+}
+
+/** How a reboot may end. */
+export type SimRebootOutcome = 'ACTIVE' | 'ERROR' | 'SHUTOFF';
+
+/** Behaviour and fault knobs; global, or per server (latency, faults and reboot behaviour only). */
+export interface SimKnobs {
+  /** How long a reboot runs before its task_state clears, default 3000 ms. */
+  rebootDurationMs: number;
+  /** Reboots never finish (task_state stays reboot_started / reboot_started_hard). */
+  rebootHangs: boolean;
+  /** Status a finished reboot leaves the server in, default ACTIVE. */
+  rebootEndsIn: SimRebootOutcome;
+  /** Delay before every Nova answer. */
+  latencyMs: number;
+  /** Share (0..1) of Nova answers that are `500 computeFault`. */
+  errorRate: number;
+  /** Share (0..1) of Nova requests whose connection is destroyed without an answer. */
+  dropRate: number;
+  /** The next N Nova requests answer `500 computeFault` (deterministic bursts for tests); counts down. */
+  failNextRequests: number;
+  /** Lifetime of new Keystone tokens, default 3600 s. */
+  tokenTtlSeconds: number;
+  /** A SOFT reboot still running after this long turns into a HARD one (null: never), like libvirt's fallback. */
+  softEscalatesToHardAfterMs: number | null;
+  /** Nova's `osapi_max_limit`: most servers in one page, default 1000. */
+  pageSizeMax: number;
+}
+
+/** How to start an {@link OpenStackSimulator}. */
+export interface SimStartOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 (default) lets the OS pick. */
+  port?: number;
+  /**
+   * Base URL put in the catalog and links, e.g. `http://openstack-sim:5005`. Default: `http://` + the Host
+   * header of each request, so a simulator in a container is advertised under the name its callers used.
+   */
+  publicUrl?: string;
+  /** Catalog region, default RegionOne. */
+  region?: string;
+  projects: SimProjectSpec[];
+  knobs?: Partial<SimKnobs>;
+  /** Clock in ms since the epoch, default Date.now; tests may drive time. */
+  clock?: () => number;
+  /** Chance in [0, 1), default Math.random. */
+  random?: () => number;
+}
+
+/** Counters of what the simulator received. */
+export interface SimStats {
+  /** Reboot actions received per server name (accepted, refused or faulted alike). */
+  rebootActions: Record<string, number>;
+  /** `GET /servers` and `GET /servers/detail` requests received (each page counts). */
+  listCalls: number;
+  /** Tokens Keystone issued. */
+  tokensIssued: number;
+}

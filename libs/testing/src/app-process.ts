@@ -1,0 +1,66 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../../..');
+
+/** One of the project's processes, started the way operators start it, with its output captured. */
+export class AppProcess {
+  private output = '';
+  private exited: Promise<number | null>;
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
+    this.exited = new Promise((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  }
+
+  /** Starts `entry` (a TypeScript file under the repo) with `env` added to a minimal environment. */
+  static start(name: string, entry: string, env: Record<string, string>): AppProcess {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(ROOT, entry)], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new AppProcess(name, child);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Everything the process wrote so far (stdout and stderr). */
+  get logs(): string {
+    return this.output;
+  }
+
+  /** Resolves once the output contains `pattern`; rejects when the process exits or time runs out. */
+  async waitFor(pattern: RegExp, timeoutMs = 30000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    let exitCode: number | null | undefined;
+    void this.exited.then((code) => (exitCode = code ?? -1));
+    for (;;) {
+      const match = this.output.match(pattern);
+      if (match) return match;
+      if (exitCode !== undefined)
+        throw new Error(`${this.name} exited (${exitCode}) before ${pattern}:\n${this.output.slice(-3000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.name} did not print ${pattern} in time:\n${this.output.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Sends a signal and waits for the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15000): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
