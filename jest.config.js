@@ -21,12 +21,14 @@ const base = {
 };
 
 module.exports = {
+  // End-to-end tests boot processes and follow reboots; Jest 30 takes the timeout from here, not per project.
+  testTimeout: 120000,
   // Once per run, whatever projects are selected: a private database and Redis key prefix.
   globalSetup: '<rootDir>/libs/testing/jest-global-setup.js',
   globalTeardown: '<rootDir>/libs/testing/jest-global-teardown.js',
   projects: [
     { ...base, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
     { ...base, displayName: 'integration', testMatch: ['**/*.integration-spec.ts'] },
-    { ...base, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'], testTimeout: 120000 },
+    { ...base, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'] },
   ],
 };

@@ -29,10 +29,18 @@ export class SystemUnderTest {
   ) {}
 
   static async start(
-    options: { knobs?: Partial<SimKnobs>; workers?: number; workerEnv?: Record<string, string> } = {},
+    options: {
+      knobs?: Partial<SimKnobs>;
+      workers?: number;
+      workerEnv?: Record<string, string>;
+      gatewayEnv?: Record<string, string>;
+      /** Extra VMs of the cluster besides the demo nodes (e.g. `worker-17.openstacklocal`). */
+      extraServers?: string[];
+    } = {},
   ): Promise<SystemUnderTest> {
     const services = testServices();
     const project = demoProject();
+    project.servers.push(...(options.extraServers ?? []).map((name) => ({ name })));
     const simulator = await OpenStackSimulator.start({ projects: [project], knobs: options.knobs });
     const dataSource = new DataSource(dataSourceOptions({ url: services.databaseUrl, poolSize: 2 }));
     await dataSource.initialize();
@@ -72,16 +80,17 @@ export class SystemUnderTest {
       port,
     );
     const workers = Array.from({ length: options.workers ?? 1 }, () => system.startWorker(options.workerEnv));
-    await Promise.all([system.startGateway(), ...workers]);
+    await Promise.all([system.startGateway(options.gatewayEnv), ...workers]);
     return system;
   }
 
-  async startGateway(): Promise<void> {
+  async startGateway(extra: Record<string, string> = {}): Promise<void> {
     this.gatewayProcess = AppProcess.start('gateway', 'apps/gateway/src/main.ts', {
       ...this.env,
       HOST: '127.0.0.1',
       PORT: String(this.port),
       PUBLIC_URL: this.publicUrl,
+      ...extra,
     });
     await this.gatewayProcess.waitFor(/"listening"/, 60000);
   }
@@ -95,6 +104,11 @@ export class SystemUnderTest {
     this.workers.push(worker);
     await worker.waitFor(/consuming reboot jobs/, 60000);
     return worker;
+  }
+
+  /** The Redis key prefix of this system's queue and caches (private to it). */
+  get redisPrefix(): string {
+    return this.env.REDIS_PREFIX;
   }
 
   get gateway(): AppProcess {

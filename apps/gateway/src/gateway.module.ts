@@ -3,7 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AccessModule } from '@oshift/access';
-import { JobRepository, REBOOT_QUEUE } from '@oshift/jobs';
+import { JobRepository, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from '@oshift/jobs';
 import { ClusterSecrets, NodeRegistryModule } from '@oshift/node-registry';
 import { PersistenceModule } from '@oshift/persistence';
 import { AuthGuard } from './auth/auth.guard';
@@ -39,12 +39,7 @@ export class GatewayModule {
         }),
         BullModule.registerQueue({
           name: REBOOT_QUEUE,
-          defaultJobOptions: {
-            attempts: 20,
-            backoff: { type: 'exponential', delay: 1000 },
-            removeOnComplete: true,
-            removeOnFail: 1000,
-          },
+          defaultJobOptions: REBOOT_JOB_OPTIONS,
         }),
       ],
       controllers: [NodeStatusController, RebootController, JobController, HealthController],

@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { JobRepository, type JobEntity, type RebootJobPayload } from '@oshift/jobs';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { JobRepository, type JobEntity, type JobLease, type RebootJobPayload } from '@oshift/jobs';
 import { CloudUnavailableError, NodeRegistry } from '@oshift/node-registry';
-import { OpenStackError, type NovaClient, type NovaServer } from '@oshift/openstack-client';
+import { OpenStackError, type NovaClient, type NovaServer, type RebootType } from '@oshift/openstack-client';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
 
@@ -17,15 +19,29 @@ const FAILED_STATUSES = new Set([
   'SHELVED_OFFLOADED',
 ]);
 
+/** Nova's clock and ours may differ a little when matching its instance actions to our attempt. */
+const CLOCK_SKEW_MS = 2000;
+
 /** The worker is stopping: the job goes back to the queue, untouched, for another worker to resume. */
 export class HandBack extends Error {
   override readonly name = 'HandBack';
 }
 
+/** Another handler holds the job now (or it ended): this one stops without touching it. */
+class LeaseLost extends Error {
+  override readonly name = 'LeaseLost';
+}
+
+/** Returns a leased write's result, or stops the handler when the write found its lease gone. */
+function held<T>(result: T | null | false): T {
+  if (result === null || result === false) throw new LeaseLost('lease lost');
+  return result;
+}
+
 /**
  * Drives one reboot job to its end, resumably: every step it has taken is in Postgres, so a worker
  * that picks up a job another one dropped continues from there and never sends a second reboot for a
- * reboot that was sent.
+ * reboot that got through. A lease on the job row lets one handler at a time act on it.
  */
 @Injectable()
 export class RebootHandler {
@@ -38,48 +54,75 @@ export class RebootHandler {
   ) {}
 
   async run(payload: RebootJobPayload, stop: AbortSignal): Promise<void> {
-    const job = await this.jobs.markRunning(payload.jobId);
-    if (!job) return; // already ended, or never committed: nothing owed
+    const owner = `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`;
+    const lease: JobLease = { jobId: payload.jobId, owner, ttlMs: this.config.worker.leaseMs };
+    const job = await this.jobs.claim(lease);
+    if (!job) return; // ended, never committed, or in another handler's hands: nothing to do here
     const context = { jobId: job.id, clusterId: job.clusterId, target: job.target, requestId: payload.requestId };
     this.logger.log({ msg: 'reboot job running', attempt: job.attempts, ...context });
     try {
-      await this.drive(job, stop);
+      await this.drive(job, lease, stop);
     } catch (error) {
-      if (error instanceof HandBack) throw error;
-      if (error instanceof OpenStackError || error instanceof CloudUnavailableError) {
-        const requestId = error instanceof OpenStackError ? error.requestId : error.requestId;
-        const reason = `OpenStack error: ${error.message}${requestId ? ` (request ${requestId})` : ''}`;
-        this.logger.warn({ msg: 'reboot job failed', reason, ...context });
-        await this.jobs.finish(job.id, 'failed', reason);
+      if (error instanceof LeaseLost) {
+        this.logger.warn({ msg: 'job taken over by another handler; stopping', ...context });
         return;
       }
-      throw error; // Postgres or Redis trouble: BullMQ retries, and the job resumes where it stood
+      if (isPermanent(error)) {
+        const requestId = (error as OpenStackError).requestId;
+        const reason = `OpenStack error: ${(error as Error).message}${requestId ? ` (request ${requestId})` : ''}`;
+        this.logger.warn({ msg: 'reboot job failed', reason, ...context });
+        await this.jobs.finish(lease, 'failed', reason);
+        return;
+      }
+      // Stopping, or Postgres/Redis trouble: give the lease up so the retry (or another worker) resumes at once.
+      await this.jobs.release(lease).catch(() => undefined);
+      throw error;
     }
   }
 
-  private async drive(job: JobEntity, stop: AbortSignal): Promise<void> {
+  private async drive(job: JobEntity, lease: JobLease, stop: AbortSignal): Promise<void> {
     const nova = await this.registry.nova(job.clusterId);
-    const serverId = job.serverId ?? (await this.locate(job));
-    if (!serverId) return;
-
-    if (!job.rebootSentAt) await this.sendReboot(job, nova, serverId);
-
+    let lastStatus: string | null = null;
     for (;;) {
-      if (job.deadlineAt && Date.now() > job.deadlineAt.getTime()) {
+      try {
+        const serverId = job.serverId ?? (await this.locate(job, lease));
+        if (!serverId) return;
+        if (!job.rebootSentAt || inDoubt(job)) {
+          await this.sendReboot(job, lease, nova, serverId, job.rebootAttemptedAt ? job.rebootType : 'SOFT');
+        }
         const server = await nova.getServer(serverId);
-        await this.jobs.finish(job.id, 'failed', `Deadline passed: ${job.target} is still ${server.status}`);
-        return;
+        lastStatus = server.status;
+        held(await this.jobs.appendLine(lease, `${job.target} ${server.status}`));
+        if (isRebooted(server)) {
+          held(await this.jobs.finish(lease, 'done'));
+          this.logger.log({ msg: 'reboot job done', jobId: job.id, clusterId: job.clusterId, target: job.target });
+          return;
+        }
+        if (FAILED_STATUSES.has(server.status)) {
+          const fault = server.fault?.message ? `: ${server.fault.message}` : '';
+          held(
+            await this.jobs.finish(lease, 'failed', `${job.target} went ${server.status} during the reboot${fault}`),
+          );
+          return;
+        }
+        if (this.softRebootOverdue(job, server)) {
+          const seconds = Math.round(this.config.worker.softRebootTimeoutMs / 1000);
+          held(
+            await this.jobs.appendLine(lease, `Soft reboot did not finish in ${seconds} s: escalating to HARD reboot`),
+          );
+          await this.sendReboot(job, lease, nova, serverId, 'HARD');
+          continue;
+        }
+      } catch (error) {
+        // OpenStack briefly away (5xx, timeouts, dropped connections): keep observing until the deadline.
+        if (!isTransient(error)) throw error;
+        this.logger.warn({ msg: 'OpenStack call failed; retrying', jobId: job.id, error: (error as Error).message });
       }
-      const server = await nova.getServer(serverId);
-      await this.jobs.appendLine(job.id, `${job.target} ${server.status}`);
-      if (isRebooted(server)) {
-        await this.jobs.finish(job.id, 'done');
-        this.logger.log({ msg: 'reboot job done', jobId: job.id, clusterId: job.clusterId, target: job.target });
-        return;
-      }
-      if (FAILED_STATUSES.has(server.status)) {
-        const fault = server.fault?.message ? `: ${server.fault.message}` : '';
-        await this.jobs.finish(job.id, 'failed', `${job.target} went ${server.status} during the reboot${fault}`);
+      if (job.deadlineAt && Date.now() > job.deadlineAt.getTime()) {
+        const where = lastStatus
+          ? `${job.target} is still ${lastStatus}`
+          : `OpenStack did not answer for ${job.target}`;
+        held(await this.jobs.finish(lease, 'failed', `Deadline passed: ${where}`));
         return;
       }
       await sleep(this.config.worker.pollIntervalMs, stop);
@@ -87,31 +130,41 @@ export class RebootHandler {
   }
 
   /** Finds the node's server in the cluster's project and remembers it. */
-  private async locate(job: JobEntity): Promise<string | null> {
+  private async locate(job: JobEntity, lease: JobLease): Promise<string | null> {
     const node = await this.registry.findNode(job.clusterId, job.target);
     if (!node) {
-      await this.jobs.finish(job.id, 'failed', `Node ${job.target} no longer exists in OpenStack`);
+      held(await this.jobs.finish(lease, 'failed', `Node ${job.target} no longer exists in OpenStack`));
       return null;
     }
-    await this.jobs.setServer(job.id, node.serverId);
+    held(await this.jobs.setServer(lease, node.serverId));
+    job.serverId = node.serverId;
     return node.serverId;
   }
 
   /**
-   * Sends the SOFT reboot once. A job resumed after its worker died between recording the attempt
-   * and recording the answer looks at the server first: a reboot in progress means ours got through.
+   * Sends a reboot once. The attempt is recorded before the POST and the acceptance after it; a job
+   * resumed in between (its worker died) asks Nova whether the reboot got through before sending again.
    */
-  private async sendReboot(job: JobEntity, nova: NovaClient, serverId: string): Promise<void> {
-    if (job.rebootAttemptedAt) {
-      const server = await nova.getServer(serverId);
-      if (server.taskState && server.taskState.startsWith('reboot')) {
-        await this.jobs.markRebootSent(job.id, job.rebootType);
-        return;
-      }
+  private async sendReboot(
+    job: JobEntity,
+    lease: JobLease,
+    nova: NovaClient,
+    serverId: string,
+    type: RebootType,
+  ): Promise<void> {
+    if (
+      inDoubt(job) &&
+      job.rebootType === type &&
+      (await this.gotThrough(nova, serverId, type, job.rebootAttemptedAt!))
+    ) {
+      job.rebootSentAt = held(await this.jobs.markRebootSent(lease, type));
+      this.logger.log({ msg: 'reboot found in progress after a resume; not sent again', jobId: job.id, type });
+      return;
     }
-    await this.jobs.markRebootAttempted(job.id, 'SOFT');
+    job.rebootAttemptedAt = held(await this.jobs.markRebootAttempted(lease, type));
+    job.rebootType = type;
     try {
-      await nova.reboot(serverId, 'SOFT');
+      await nova.reboot(serverId, type);
     } catch (error) {
       // Nova refuses a SOFT reboot while any reboot runs: that one is followed to its end instead.
       if (!(error instanceof OpenStackError && error.status === 409 && error.code === 'conflictingRequest'))
@@ -122,13 +175,56 @@ export class RebootHandler {
         requestId: error.requestId,
       });
     }
-    await this.jobs.markRebootSent(job.id, 'SOFT');
+    job.rebootSentAt = held(await this.jobs.markRebootSent(lease, type));
   }
+
+  /** Did a reboot sent at about `attemptedAt` reach Nova? Its task state, else its instance actions, tell. */
+  private async gotThrough(nova: NovaClient, serverId: string, type: RebootType, attemptedAt: Date): Promise<boolean> {
+    const server = await nova.getServer(serverId);
+    const task = server.taskState ?? '';
+    if (task.startsWith('reboot') && (type === 'SOFT' || task.endsWith('_hard'))) return true;
+    const since = attemptedAt.getTime() - CLOCK_SKEW_MS;
+    const actions = await nova.listInstanceActions(serverId);
+    return actions.some((action) => action.action === 'reboot' && novaTime(action.startTime) >= since);
+  }
+
+  private softRebootOverdue(job: JobEntity, server: NovaServer): boolean {
+    const limit = this.config.worker.softRebootTimeoutMs;
+    return (
+      limit > 0 &&
+      job.rebootType === 'SOFT' &&
+      job.rebootSentAt !== null &&
+      server.status === 'REBOOT' &&
+      Date.now() - job.rebootSentAt.getTime() > limit
+    );
+  }
+}
+
+/** OpenStack failures worth waiting out: no answer, timeouts, 5xx, throttling. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof CloudUnavailableError) return true;
+  return error instanceof OpenStackError && (error.status === 0 || error.status === 429 || error.status >= 500);
+}
+
+/** OpenStack said no for good (404 the server is gone, 403, a 409 that is not a running reboot…). */
+function isPermanent(error: unknown): boolean {
+  return error instanceof OpenStackError && !isTransient(error);
+}
+
+/** The last reboot was attempted but its acceptance never recorded (the worker died around the POST). */
+function inDoubt(job: JobEntity): boolean {
+  return job.rebootAttemptedAt !== null && (job.rebootSentAt === null || job.rebootSentAt < job.rebootAttemptedAt);
 }
 
 /** Back from the reboot: ACTIVE with no task left (Nova sets the task before it answers 202). */
 function isRebooted(server: NovaServer): boolean {
   return server.status === 'ACTIVE' && !server.taskState;
+}
+
+/** Nova writes UTC times without a zone (`2018-04-25T01:26:29.000000`). */
+function novaTime(value: string): number {
+  const time = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
+  return Number.isNaN(time) ? 0 : time;
 }
 
 function sleep(ms: number, stop: AbortSignal): Promise<void> {

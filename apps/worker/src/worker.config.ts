@@ -14,7 +14,10 @@ const schema = z
     POLL_INTERVAL_MS: positiveInt(1000),
     RECONCILE_INTERVAL_MS: positiveInt(30000),
     SHUTDOWN_GRACE_MS: positiveInt(10000),
+    JOB_LEASE_SECONDS: positiveInt(30),
+    SOFT_REBOOT_TIMEOUT_SECONDS: z.coerce.number().int().min(0).default(0),
     OPENSTACK_TIMEOUT_MS: positiveInt(10000),
+    OPENSTACK_CALLS_PER_SECOND: positiveInt(20),
     CLUSTER_SECRET_KEY: z.string().optional(),
     LOG_LEVEL: logLevel,
   })
@@ -26,8 +29,17 @@ const schema = z
       pollIntervalMs: env.POLL_INTERVAL_MS,
       reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+      /** How long a job stays with a handler that stopped renewing its lease (renewed on every poll). */
+      leaseMs: env.JOB_LEASE_SECONDS * 1000,
+      /** A SOFT reboot not finished by then is escalated to HARD; 0 never escalates. */
+      softRebootTimeoutMs: env.SOFT_REBOOT_TIMEOUT_SECONDS * 1000,
     },
-    openstack: { timeoutMs: env.OPENSTACK_TIMEOUT_MS, encryptionKey: env.CLUSTER_SECRET_KEY },
+    openstack: {
+      timeoutMs: env.OPENSTACK_TIMEOUT_MS,
+      encryptionKey: env.CLUSTER_SECRET_KEY,
+      /** Ceiling on Keystone/Nova calls per second to one cluster, shared by all workers. */
+      callsPerSecondPerCluster: env.OPENSTACK_CALLS_PER_SECOND,
+    },
     logLevel: env.LOG_LEVEL,
   }));
 

@@ -1,11 +1,12 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
-import { JobRepository, REBOOT_QUEUE } from '@oshift/jobs';
-import { ClusterSecrets, NodeRegistryModule } from '@oshift/node-registry';
+import { JobRepository, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from '@oshift/jobs';
+import { ClusterCallLimiter, ClusterSecrets, NodeRegistryModule } from '@oshift/node-registry';
 import { PersistenceModule } from '@oshift/persistence';
 import { JobReconciler } from './job-reconciler';
 import { RebootHandler } from './reboot.handler';
 import { RebootProcessor } from './reboot.processor';
+import { RedisConnection } from './redis-connection';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
 
@@ -13,6 +14,12 @@ import { WORKER_CONFIG } from './worker.tokens';
 @Module({})
 export class WorkerModule {
   static forRoot(config: WorkerConfig): DynamicModule {
+    const redis = new RedisConnection(config.redis.url);
+    const limiter = new ClusterCallLimiter(
+      redis.client,
+      config.redis.prefix,
+      config.openstack.callsPerSecondPerCluster,
+    );
     return {
       module: WorkerModule,
       imports: [
@@ -20,16 +27,18 @@ export class WorkerModule {
         NodeRegistryModule.forRoot({
           secrets: new ClusterSecrets({ env: config.secretEnv, encryptionKey: config.openstack.encryptionKey }),
           openstack: { timeoutMs: config.openstack.timeoutMs },
+          limiter,
         }),
         BullModule.forRoot({
           // Workers wait out Redis outages instead of failing commands (BullMQ requires null here).
           connection: { url: config.redis.url, maxRetriesPerRequest: null },
           prefix: config.redis.prefix,
         }),
-        BullModule.registerQueue({ name: REBOOT_QUEUE }),
+        BullModule.registerQueue({ name: REBOOT_QUEUE, defaultJobOptions: REBOOT_JOB_OPTIONS }),
       ],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
+        { provide: RedisConnection, useValue: redis },
         JobRepository,
         RebootHandler,
         RebootProcessor,

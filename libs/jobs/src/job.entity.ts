@@ -40,6 +40,13 @@ export class JobEntity {
   @Column({ type: 'integer', default: 0 })
   attempts!: number;
 
+  /** Which handler may act on the job now, and until when (renewed on every poll). */
+  @Column({ name: 'lease_owner', type: 'text', nullable: true })
+  leaseOwner!: string | null;
+
+  @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
+  leaseUntil!: Date | null;
+
   @Column({ name: 'deadline_at', type: 'timestamptz', nullable: true })
   deadlineAt!: Date | null;
 

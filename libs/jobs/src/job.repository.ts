@@ -17,6 +17,14 @@ export interface NewRebootJob {
 
 const UNIQUE_VIOLATION = '23505';
 
+/** One handler's right to act on a job until `ttlMs` after its last renewal. */
+export interface JobLease {
+  jobId: string;
+  /** Unique per handler run (process and attempt). */
+  owner: string;
+  ttlMs: number;
+}
+
 /** Jobs and their output lines in Postgres: the source of truth for every reboot. */
 @Injectable()
 export class JobRepository {
@@ -69,55 +77,95 @@ export class JobRepository {
     return { output: (rows[0].lines ?? []).join('\n'), errors: rows[0].errors };
   }
 
-  /** Marks a job running (or keeps it running when another worker resumes it) and counts the attempt. */
-  async markRunning(jobId: string): Promise<JobEntity | null> {
+  /**
+   * Claims a job for one handler: marks it running, counts the attempt and takes its lease. Null when
+   * the job has ended, or another handler holds a lease that has not lapsed (it is being worked on).
+   */
+  async claim(lease: JobLease): Promise<JobEntity | null> {
     const rows: { id: string }[] = await this.dataSource.query(
-      `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, now())
-        WHERE id = $1 AND state IN ('queued', 'running') RETURNING id`,
-      [jobId],
+      `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, now()),
+              lease_owner = $2, lease_until = now() + make_interval(secs => $3)
+        WHERE id = $1 AND state IN ('queued', 'running')
+          AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
+        RETURNING id`,
+      [lease.jobId, lease.owner, lease.ttlMs / 1000],
     );
-    return rows.length === 0 ? null : this.find(jobId);
+    return rows.length === 0 ? null : this.find(lease.jobId);
   }
 
-  /** Remembers which Nova server the job's node is. */
-  async setServer(jobId: string, serverId: string): Promise<void> {
-    await this.dataSource.manager.update(JobEntity, { id: jobId }, { serverId });
+  /** Gives the lease up early (the handler is stopping), so another worker may resume the job at once. */
+  async release(lease: JobLease): Promise<void> {
+    await this.dataSource.query(`UPDATE jobs SET lease_until = now() WHERE id = $1 AND lease_owner = $2`, [
+      lease.jobId,
+      lease.owner,
+    ]);
   }
 
-  /** Records that the reboot action is about to be sent (so a resumed job knows it may have been). */
-  async markRebootAttempted(jobId: string, type: 'SOFT' | 'HARD'): Promise<void> {
-    await this.dataSource.manager.update(JobEntity, { id: jobId }, { rebootAttemptedAt: new Date(), rebootType: type });
+  /** Remembers which Nova server the job's node is. False when the lease was lost. */
+  setServer(lease: JobLease, serverId: string): Promise<boolean> {
+    return this.updateLeased(lease, { server_id: serverId });
+  }
+
+  /** Records that the reboot action is about to be sent (a resumed job then knows it may have been). */
+  async markRebootAttempted(lease: JobLease, type: 'SOFT' | 'HARD'): Promise<Date | null> {
+    const at = new Date();
+    return (await this.updateLeased(lease, { reboot_attempted_at: at, reboot_type: type })) ? at : null;
   }
 
   /** Records that Nova accepted the reboot action. */
-  async markRebootSent(jobId: string, type: 'SOFT' | 'HARD'): Promise<void> {
-    await this.dataSource.manager.update(JobEntity, { id: jobId }, { rebootSentAt: new Date(), rebootType: type });
+  async markRebootSent(lease: JobLease, type: 'SOFT' | 'HARD'): Promise<Date | null> {
+    const at = new Date();
+    return (await this.updateLeased(lease, { reboot_sent_at: at, reboot_type: type })) ? at : null;
   }
 
-  /** Appends one output line; lines are never rewritten. */
-  async appendLine(jobId: string, line: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    await manager.query(
-      `INSERT INTO job_lines (job_id, seq, line)
-       SELECT $1, COALESCE(MAX(seq), 0) + 1, $2 FROM job_lines WHERE job_id = $1`,
-      [jobId, line],
+  /**
+   * Appends one output line and renews the lease, in one statement. Lines are never rewritten, and
+   * none is written once the job has ended or the lease is lost (false then).
+   */
+  async appendLine(lease: JobLease, line: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH held AS (
+         UPDATE jobs SET lease_until = now() + make_interval(secs => $4)
+          WHERE id = $1 AND lease_owner = $3 AND state IN ('queued', 'running')
+          RETURNING id)
+       INSERT INTO job_lines (job_id, seq, line)
+       SELECT held.id, COALESCE((SELECT MAX(seq) FROM job_lines WHERE job_id = $1), 0) + 1, $2 FROM held
+       RETURNING seq`,
+      [lease.jobId, line, lease.owner, lease.ttlMs / 1000],
     );
+    return rows.length > 0;
   }
 
   /**
    * Ends a job: appends `Done` or `Fail` and sets the final state in one transaction.
-   * Returns false when the job had already ended (another worker finished it).
+   * False when the job had already ended or the lease was lost.
    */
-  finish(jobId: string, state: Extract<JobState, 'done' | 'failed'>, errors = ''): Promise<boolean> {
+  finish(lease: JobLease, state: Extract<JobState, 'done' | 'failed'>, errors = ''): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       const ended: { id: string }[] = await manager.query(
-        `UPDATE jobs SET state = $2, errors = $3, finished_at = now()
-          WHERE id = $1 AND state IN ('queued', 'running') RETURNING id`,
-        [jobId, state, errors],
+        `UPDATE jobs SET state = $3, errors = $4, finished_at = now(), lease_until = NULL
+          WHERE id = $1 AND lease_owner = $2 AND state IN ('queued', 'running') RETURNING id`,
+        [lease.jobId, lease.owner, state, errors],
       );
       if (ended.length === 0) return false;
-      await this.appendLine(jobId, state === 'done' ? JobEndLine.done : JobEndLine.failed, manager);
+      await manager.query(
+        `INSERT INTO job_lines (job_id, seq, line)
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2 FROM job_lines WHERE job_id = $1`,
+        [lease.jobId, state === 'done' ? JobEndLine.done : JobEndLine.failed],
+      );
       return true;
     });
+  }
+
+  private async updateLeased(lease: JobLease, columns: Record<string, unknown>): Promise<boolean> {
+    const names = Object.keys(columns);
+    const assignments = names.map((name, index) => `${name} = $${index + 3}`).join(', ');
+    const rows: unknown[] = await this.dataSource.query(
+      `UPDATE jobs SET ${assignments}
+        WHERE id = $1 AND lease_owner = $2 AND state IN ('queued', 'running') RETURNING id`,
+      [lease.jobId, lease.owner, ...names.map((name) => columns[name])],
+    );
+    return rows.length > 0;
   }
 
   /** Jobs still owed an end, older than the given age: what the reconciler hands back to the queue. */
@@ -125,6 +173,7 @@ export class JobRepository {
     const rows: { id: string; cluster_id: string; request_id: string | null }[] = await this.dataSource.query(
       `SELECT id, cluster_id, request_id FROM jobs
         WHERE state IN ('queued', 'running') AND created_at < now() - make_interval(secs => $1)
+          AND (lease_until IS NULL OR lease_until < now())
         ORDER BY created_at LIMIT $2`,
       [ageMs / 1000, limit],
     );

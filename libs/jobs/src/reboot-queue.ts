@@ -12,6 +12,17 @@ export interface RebootJobPayload {
   requestId: string | null;
 }
 
+/**
+ * Queue options of every reboot message, whoever enqueues it (gateway or reconciler): retried with
+ * backoff while Postgres or OpenStack are briefly away; the job row, not the message, is the truth.
+ */
+export const REBOOT_JOB_OPTIONS = {
+  attempts: 20,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: true,
+  removeOnFail: 1000,
+} as const;
+
 /** Checks a queue message before a worker acts on it. */
 export function isRebootJobPayload(value: unknown): value is RebootJobPayload {
   if (typeof value !== 'object' || value === null) return false;

@@ -1,3 +1,4 @@
+export * from './cluster-call-limiter';
 export * from './cluster-secrets';
 export * from './cluster.entity';
 export * from './cluster.repository';

@@ -6,6 +6,7 @@ import {
   type OpenStackCredentials,
 } from '@oshift/openstack-client';
 import type { ClusterEntity } from './cluster.entity';
+import type { ClusterCallLimiter } from './cluster-call-limiter';
 import { ClusterSecrets } from './cluster-secrets';
 
 export const NODE_REGISTRY_OPTIONS = Symbol('NODE_REGISTRY_OPTIONS');
@@ -13,6 +14,8 @@ export const NODE_REGISTRY_OPTIONS = Symbol('NODE_REGISTRY_OPTIONS');
 export interface NodeRegistryOptions {
   secrets: ClusterSecrets;
   openstack: OpenStackClientOptions;
+  /** Shared ceiling on calls per cluster (the worker sets it); none means unlimited. */
+  limiter?: ClusterCallLimiter;
 }
 
 /** One Nova client per cluster, reusing its Keystone token until the cluster's settings change. */
@@ -26,10 +29,22 @@ export class OpenStackClients {
     const version = cluster.updatedAt.getTime();
     const cached = this.clients.get(cluster.id);
     if (cached && cached.version === version) return cached.nova;
-    const session = new KeystoneSession(this.credentials(cluster), this.options.openstack);
-    const nova = new NovaClient(session, this.options.openstack);
+    const hooks = this.hooksFor(cluster.id);
+    const session = new KeystoneSession(this.credentials(cluster), this.options.openstack, hooks);
+    const nova = new NovaClient(session, this.options.openstack, hooks);
     this.clients.set(cluster.id, { version, nova });
     return nova;
+  }
+
+  private hooksFor(clusterId: string): { fetch: typeof fetch } | undefined {
+    const limiter = this.options.limiter;
+    if (!limiter) return undefined;
+    return {
+      fetch: async (input, init) => {
+        await limiter.acquire(clusterId);
+        return fetch(input, init);
+      },
+    };
   }
 
   private credentials(cluster: ClusterEntity): OpenStackCredentials {

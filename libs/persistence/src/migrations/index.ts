@@ -1,4 +1,5 @@
 import { InitialSchema1795814875000 } from './1795814875000-InitialSchema';
+import { JobLeases1795816662000 } from './1795816662000-JobLeases';
 
 /** Every migration, oldest first, run from the TypeScript sources. */
-export const migrations = [InitialSchema1795814875000];
+export const migrations = [InitialSchema1795814875000, JobLeases1795816662000];
