@@ -21,10 +21,16 @@ export class AppProcess {
   static start(name: string, entry: string, env: Record<string, string>): AppProcess {
     const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(ROOT, entry)], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
+      // Workers serve health and metrics on a port of their own: any free one, so several can run at once.
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', WORKER_HTTP_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new AppProcess(name, child);
+  }
+
+  /** True until the process has exited. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   get pid(): number | undefined {

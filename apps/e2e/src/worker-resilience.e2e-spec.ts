@@ -1,0 +1,148 @@
+import Redis from 'ioredis';
+import { testServices } from '@oshift/testing';
+import { followJob, startReboot } from './job-polling';
+import { SystemUnderTest, type TestUser } from './system-under-test';
+
+const RESILIENT_WORKER = {
+  POLL_INTERVAL_MS: '300',
+  RECONCILE_INTERVAL_MS: '3000',
+  JOB_LEASE_SECONDS: '4',
+  OPENSTACK_CALLS_PER_SECOND: '1000',
+};
+
+/** Runs `work` over `items` with at most `limit` at a time. */
+async function inParallel<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: limit }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+async function jobStates(system: SystemUnderTest, jobIds: string[]): Promise<Map<string, string>> {
+  const rows: { id: string; state: string }[] = await system.dataSource.query(
+    `SELECT id, state FROM jobs WHERE id = ANY($1)`,
+    [jobIds],
+  );
+  return new Map(rows.map((row) => [row.id, row.state]));
+}
+
+async function waitForAllEnded(system: SystemUnderTest, jobIds: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const states = await jobStates(system, jobIds);
+    const open = jobIds.filter((id) => !['done', 'failed'].includes(states.get(id) ?? 'missing'));
+    if (open.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`${open.length} jobs did not end: ${open.slice(0, 5).join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+describe('200 reboots over 3 workers while workers are SIGKILLed every few seconds', () => {
+  const nodes = Array.from({ length: 200 }, (_, i) => `app-${String(i).padStart(3, '0')}.openstacklocal`);
+  let system: SystemUnderTest;
+  let operator: TestUser;
+
+  beforeAll(async () => {
+    system = await SystemUnderTest.start({
+      knobs: { rebootDurationMs: 4000 },
+      extraServers: nodes,
+      workers: 3,
+      workerEnv: { ...RESILIENT_WORKER, WORKER_CONCURRENCY: '15' },
+    });
+    operator = await system.user(['reboot']);
+  }, 120000);
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('ends every job, loses none, and reboots each node exactly once per Done', async () => {
+    const jobIds = await inParallel(nodes, 10, (node) => startReboot(system, operator, node));
+    expect(new Set(jobIds).size).toBe(200);
+
+    let kills = 0;
+    const chaosUntil = Date.now() + 30000;
+    while (Date.now() < chaosUntil) {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const alive = system.workers.filter((worker) => worker.running);
+      const victim = alive[Math.floor(Math.random() * alive.length)];
+      await victim.stop('SIGKILL');
+      kills += 1;
+      // A replacement may itself be killed before it is ready: that is part of the game.
+      system.startWorker({ ...RESILIENT_WORKER, WORKER_CONCURRENCY: '15' }).catch(() => undefined);
+    }
+    expect(kills).toBeGreaterThanOrEqual(6);
+
+    await waitForAllEnded(system, jobIds, 150000);
+    const outputs: { id: string; target: string; state: string; last: string }[] = await system.dataSource.query(
+      `SELECT j.id, j.target, j.state,
+              (SELECT l.line FROM job_lines l WHERE l.job_id = j.id ORDER BY l.seq DESC LIMIT 1) AS last
+         FROM jobs j WHERE j.id = ANY($1)`,
+      [jobIds],
+    );
+    expect(outputs).toHaveLength(200);
+    for (const job of outputs) {
+      expect({ id: job.id, ending: job.last }).toEqual({ id: job.id, ending: job.state === 'done' ? 'Done' : 'Fail' });
+    }
+    const done = outputs.filter((job) => job.state === 'done');
+    expect(done.length).toBe(200);
+    const rebootCounts = done.map((job) => system.simulator.rebootActions(job.target));
+    expect(rebootCounts.filter((count) => count !== 1)).toEqual([]);
+    // The kills did land on running jobs: some were resumed by another worker.
+    const resumed = await system.dataSource.query(
+      `SELECT count(*)::int AS n FROM jobs WHERE id = ANY($1) AND attempts > 1`,
+      [jobIds],
+    );
+    expect(resumed[0].n).toBeGreaterThan(0);
+  }, 300000);
+});
+
+describe('Redis losing every key mid-run', () => {
+  const nodes = Array.from({ length: 40 }, (_, i) => `batch-${String(i).padStart(2, '0')}.openstacklocal`);
+  let system: SystemUnderTest;
+  let operator: TestUser;
+
+  beforeAll(async () => {
+    system = await SystemUnderTest.start({
+      knobs: { rebootDurationMs: 2000 },
+      extraServers: nodes,
+      workers: 1,
+      workerEnv: { ...RESILIENT_WORKER, WORKER_CONCURRENCY: '10' },
+    });
+    operator = await system.user(['reboot']);
+  }, 120000);
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('still ends every accepted job, each node rebooted once', async () => {
+    const jobIds = await inParallel(nodes, 10, (node) => startReboot(system, operator, node));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+
+    // Only this system's keys: the Redis server is shared with other tests and processes.
+    const redis = new Redis(testServices().redisUrl);
+    let flushed = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${system.redisPrefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) flushed += await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    redis.disconnect();
+    expect(flushed).toBeGreaterThan(0);
+
+    await waitForAllEnded(system, jobIds, 120000);
+    const last = await followJob(system, operator, jobIds[jobIds.length - 1]);
+    expect(last.output.split('\n').slice(-1)).toEqual(['Done']);
+    const states = await jobStates(system, jobIds);
+    expect([...states.values()].every((state) => state === 'done')).toBe(true);
+    expect(nodes.map((node) => system.simulator.rebootActions(node)).filter((count) => count !== 1)).toEqual([]);
+  }, 200000);
+});
