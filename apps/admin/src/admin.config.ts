@@ -1,6 +1,6 @@
 import { hostname, userInfo } from 'node:os';
 import { z } from 'zod';
-import { parseConfig, postgresUrl } from '@oshift/config';
+import { parseConfig, postgresUrl, redisUrl } from '@oshift/config';
 
 const schema = z
   .object({
@@ -10,6 +10,15 @@ const schema = z
       .optional()
       .transform((value) => (value ? value : undefined))
       .refine((value) => value === undefined || Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64'),
+    REDIS_URL: z
+      .string()
+      .optional()
+      .transform((value) => (value ? value : undefined))
+      .pipe(redisUrl.optional()),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]+$/)
+      .default('oshift'),
     ADMIN_ACTOR: z
       .string()
       .trim()
@@ -21,6 +30,8 @@ const schema = z
     clusterSecretKey: env.CLUSTER_SECRET_KEY,
     /** Who the audit trail says made each change. */
     actor: env.ADMIN_ACTOR,
+    /** Where to tell the gateways that a user's access changed; unset, they notice within their cache TTL. */
+    redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : undefined,
   }));
 
 export type AdminConfig = z.output<typeof schema> & {

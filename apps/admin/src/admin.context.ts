@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AccessAdmin, PasswordHasher } from '@oshift/access';
 import { ClusterAdmin } from '@oshift/node-registry';
 import { dataSourceOptions } from '@oshift/persistence';
+import { AccessChangeAnnouncer } from './access-change.announcer';
 import type { AdminConfig } from './admin.config';
 import { SecretInput, type SecretSource } from './secret-input';
 
@@ -19,6 +20,7 @@ export interface AdminIo {
 export class AdminContext {
   private loadedConfig?: AdminConfig;
   private database?: Promise<DataSource>;
+  private announcer?: AccessChangeAnnouncer;
   readonly secrets: SecretInput;
 
   constructor(
@@ -45,7 +47,11 @@ export class AdminContext {
   }
 
   async accessAdmin(): Promise<AccessAdmin> {
-    return new AccessAdmin(await this.dataSource(), new PasswordHasher(), { source: this.config.source });
+    this.announcer ??= new AccessChangeAnnouncer(this.config.redis, this.io.stderr);
+    return new AccessAdmin(await this.dataSource(), new PasswordHasher(), {
+      source: this.config.source,
+      notifier: this.announcer,
+    });
   }
 
   async clusterAdmin(): Promise<ClusterAdmin> {
@@ -62,6 +68,7 @@ export class AdminContext {
   }
 
   async close(): Promise<void> {
+    this.announcer?.close();
     const database = this.database;
     this.database = undefined;
     if (database) await database.then((dataSource) => dataSource.destroy()).catch(() => undefined);

@@ -68,6 +68,8 @@ async function main(): Promise<void> {
         ...shared,
         DATABASE_POOL_SIZE: '4',
         POLL_INTERVAL_MS: String(config.pollIntervalMs),
+        // Health and metrics on any free port (printed when the worker is ready), so a demo never collides.
+        WORKER_HTTP_PORT: '0',
       },
       config.path,
     );

@@ -1,3 +1,4 @@
+import { AccessAdmin, PasswordHasher } from '@oshift/access';
 import { SystemUnderTest, type TestUser } from './system-under-test';
 
 const NODES = [
@@ -131,6 +132,17 @@ describe('the API reference, played over HTTP against gateway, worker and simula
       expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm="/);
       expect(await response.json()).toEqual({ error: 'Unauthorized' });
     }
+  });
+
+  it('reads Basic credentials the RFC 7617 way: colons belong to the password', async () => {
+    const user = { username: `colon-${Date.now().toString(36)}`, password: 'pa:ss:word-123' };
+    const access = new AccessAdmin(system.dataSource, new PasswordHasher());
+    await access.addUser(user.username, user.password, 'e2e-setup', [{ clusterId: system.clusterId, role: 'read' }]);
+    const statuses = [];
+    for (const password of [user.password, 'pa', 'pa:ss:word-123:extra']) {
+      statuses.push((await system.request('GET', `${base}/nodestatus`, { user: { ...user, password } })).status);
+    }
+    expect(statuses).toEqual([200, 401, 401]);
   });
 
   it('hides clusters the caller is not granted: same 404 as a cluster that does not exist', async () => {

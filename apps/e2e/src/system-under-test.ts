@@ -106,6 +106,13 @@ export class SystemUnderTest {
     return worker;
   }
 
+  /** Where a worker serves `/healthz`, `/readyz` and `/metrics` (each test worker picks a free port and prints it). */
+  workerHttpUrl(worker: AppProcess = this.workers[0]): string {
+    const ready = /"http":"(http:\/\/[^"]+)"[^\n]*"msg":"consuming reboot jobs"/.exec(worker.logs);
+    if (!ready) throw new Error(`${worker.name} has not printed its health and metrics address`);
+    return ready[1];
+  }
+
   /** The Redis key prefix of this system's queue and caches (private to it). */
   get redisPrefix(): string {
     return this.env.REDIS_PREFIX;

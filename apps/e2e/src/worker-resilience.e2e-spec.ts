@@ -146,3 +146,45 @@ describe('Redis losing every key mid-run', () => {
     expect(nodes.map((node) => system.simulator.rebootActions(node)).filter((count) => count !== 1)).toEqual([]);
   }, 200000);
 });
+
+describe('a worker stopped with SIGTERM mid-reboot', () => {
+  let system: SystemUnderTest;
+  let operator: TestUser;
+
+  beforeAll(async () => {
+    system = await SystemUnderTest.start({
+      knobs: { rebootDurationMs: 3000 },
+      workers: 1,
+      workerEnv: { ...RESILIENT_WORKER, JOB_LEASE_SECONDS: '30', SHUTDOWN_GRACE_MS: '5000' },
+    });
+    operator = await system.user(['reboot']);
+  }, 120000);
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('exits within its grace period and hands the job back; another worker finishes it, one reboot', async () => {
+    const jobId = await startReboot(system, operator, 'worker-0.openstacklocal');
+    const path = `/api/openshift/${system.clusterId}/job/${jobId}`;
+    for (;;) {
+      const body = (await (await system.request('GET', path, { user: operator })).json()) as { output: string };
+      if (body.output.includes('REBOOT')) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const stoppedAt = Date.now();
+    await system.workers[0].stop('SIGTERM');
+    expect(Date.now() - stoppedAt).toBeLessThan(5000);
+    // Handed back, not abandoned: still running in Postgres, its lease given up for the next worker.
+    const [row] = await system.dataSource.query(
+      `SELECT state, lease_until <= now() AS released FROM jobs WHERE id = $1`,
+      [jobId],
+    );
+    expect(row).toEqual({ state: 'running', released: true });
+
+    await system.startWorker(RESILIENT_WORKER);
+    const job = await followJob(system, operator, jobId);
+    expect(job.output.split('\n').slice(-2)).toEqual(['worker-0.openstacklocal ACTIVE', 'Done']);
+    expect(system.simulator.rebootActions('worker-0.openstacklocal')).toBe(1);
+  });
+});

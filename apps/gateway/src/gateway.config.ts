@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { httpUrl, logLevel, parseConfig, port, positiveInt, postgresUrl, redisUrl } from '@oshift/config';
+import { authEnvironment, authSettings } from './auth/auth.config';
 
 const schema = z
   .object({
@@ -18,15 +19,19 @@ const schema = z
     CREDENTIAL_CACHE_TTL_SECONDS: positiveInt(60),
     CREDENTIAL_CACHE_MAX_ENTRIES: positiveInt(10000),
     OPENSTACK_TIMEOUT_MS: positiveInt(10000),
+    NODE_STATUS_CACHE_MS: z.coerce.number().int().min(0).default(2000),
+    NODESTATUS_TIMEOUT_MS: positiveInt(5000),
     CLUSTER_SECRET_KEY: z.string().optional(),
     LOG_LEVEL: logLevel,
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     AUTH_REALM: z
       .string()
       .regex(/^[\x20-\x7e]+$/)
       .refine((v) => !v.includes('"'), 'no quotes')
       .default('OpenShift self-service'),
+    ...authEnvironment,
   })
-  .transform((env) => ({
+  .transform((env, ctx) => ({
     http: {
       host: env.HOST,
       port: env.PORT,
@@ -34,7 +39,8 @@ const schema = z
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
       authRealm: env.AUTH_REALM,
     },
-    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+    // Customer calls run only short statements: one that takes 5 s (or a connection gone silent, 6 s) is a 503.
+    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, statementTimeoutMs: 5000 },
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
     jobs: { deadlineMs: env.JOB_DEADLINE_SECONDS * 1000 },
     access: {
@@ -42,7 +48,16 @@ const schema = z
       credentialCacheMaxEntries: env.CREDENTIAL_CACHE_MAX_ENTRIES,
     },
     openstack: { timeoutMs: env.OPENSTACK_TIMEOUT_MS, encryptionKey: env.CLUSTER_SECRET_KEY },
+    nodeStatus: {
+      /** How long a cluster's node list is served from the shared Redis cache; 0 asks Nova every time. */
+      cacheMs: env.NODE_STATUS_CACHE_MS,
+      /** Longest a node listing (nodestatus, the node check of a reboot) may take before answering 503. */
+      timeoutMs: env.NODESTATUS_TIMEOUT_MS,
+    },
     logLevel: env.LOG_LEVEL,
+    auth: authSettings(env, ctx),
+    /** When set, `GET /metrics` requires `Authorization: Bearer <token>`. */
+    metrics: { token: env.METRICS_TOKEN },
   }));
 
 export type GatewayConfig = z.output<typeof schema> & {

@@ -1,18 +1,17 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
-import { AccessModule } from '@oshift/access';
-import { JobRepository, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from '@oshift/jobs';
+import { APP_FILTER } from '@nestjs/core';
+import { JobMetrics, JobRepository, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from '@oshift/jobs';
 import { ClusterSecrets, NodeRegistryModule } from '@oshift/node-registry';
+import { ContextLogger, MetricsRegistry, ObservabilityModule, openStackCallMetrics } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
-import { AuthGuard } from './auth/auth.guard';
-import { BasicStrategy } from './auth/basic.strategy';
+import { AuthModule } from './auth/auth.module';
 import type { GatewayConfig } from './gateway.config';
 import { GATEWAY_CONFIG } from './gateway.tokens';
 import { HealthController } from './health/health.controller';
 import { JsonExceptionFilter } from './http/json-exception.filter';
 import { JobController } from './jobs/job.controller';
+import { MetricsController } from './metrics/metrics.controller';
 import { NodeStatusController } from './nodes/node-status.controller';
 import { RebootController } from './reboot/reboot.controller';
 import { RebootProducer } from './reboot/reboot.producer';
@@ -22,19 +21,37 @@ import { RebootService } from './reboot/reboot.service';
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
+    const metrics = new MetricsRegistry();
     return {
       module: GatewayModule,
       imports: [
+        ObservabilityModule.forRoot(metrics),
         PersistenceModule.forRoot(config.database),
-        AccessModule.forRoot(config.access),
+        AuthModule.forRoot(config),
         NodeRegistryModule.forRoot({
           secrets: new ClusterSecrets({ env: config.secretEnv, encryptionKey: config.openstack.encryptionKey }),
-          openstack: { timeoutMs: config.openstack.timeoutMs },
+          openstack: {
+            timeoutMs: config.openstack.timeoutMs,
+            logger: new ContextLogger('OpenStack'),
+            onCall: openStackCallMetrics(metrics),
+          },
+          statusCache: {
+            redisUrl: config.redis.url,
+            prefix: config.redis.prefix,
+            ttlMs: config.nodeStatus.cacheMs,
+            lockMs: config.nodeStatus.timeoutMs,
+          },
+          lookupTimeoutMs: config.nodeStatus.timeoutMs,
         }),
-        PassportModule,
         BullModule.forRoot({
-          // A producer must fail fast when Redis is away, so the caller gets a 503 instead of a hang.
-          connection: { url: config.redis.url, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+          // A producer must fail fast when Redis is away, so the caller gets a 503 instead of a hang, and must
+          // notice soon that it is back: BullMQ's own reconnect backoff grows to 20 s, ours stops at 2 s.
+          connection: {
+            url: config.redis.url,
+            enableOfflineQueue: false,
+            maxRetriesPerRequest: 1,
+            retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+          },
           prefix: config.redis.prefix,
         }),
         BullModule.registerQueue({
@@ -42,13 +59,12 @@ export class GatewayModule {
           defaultJobOptions: REBOOT_JOB_OPTIONS,
         }),
       ],
-      controllers: [NodeStatusController, RebootController, JobController, HealthController],
+      controllers: [NodeStatusController, RebootController, JobController, HealthController, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
-        { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: JsonExceptionFilter },
-        BasicStrategy,
         JobRepository,
+        JobMetrics,
         RebootProducer,
         RebootService,
       ],

@@ -1,16 +1,24 @@
 import 'reflect-metadata';
 import { loadConfigOrExit } from '@oshift/config';
+import { ProcessLogger } from '@oshift/observability';
 import { createWorkerApp } from './worker.app';
 import { loadWorkerConfig } from './worker.config';
+import { WorkerHttpServer } from './worker-http.server';
 import { boundShutdown } from './shutdown-bound';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(() => loadWorkerConfig());
   boundShutdown(config.worker.shutdownGraceMs);
-  await createWorkerApp(config);
-  process.stdout.write(
-    `${JSON.stringify({ level: 'log', context: 'Worker', message: 'consuming reboot jobs', concurrency: config.worker.concurrency })}\n`,
-  );
+  const logger = new ProcessLogger({ service: 'worker', level: config.logLevel });
+  const app = await createWorkerApp(config, logger);
+  logger.announce('Worker', 'consuming reboot jobs', {
+    concurrency: config.worker.concurrency,
+    http: app.get(WorkerHttpServer).url,
+  });
 }
 
-void main();
+main().catch((error: unknown) => {
+  // One line, no stack: e.g. the health and metrics port is taken.
+  process.stderr.write(`worker failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

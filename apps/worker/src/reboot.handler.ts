@@ -46,6 +46,7 @@ function held<T>(result: T | null | false): T {
 @Injectable()
 export class RebootHandler {
   private readonly logger = new Logger(RebootHandler.name);
+  private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
   constructor(
     private readonly jobs: JobRepository,
@@ -54,8 +55,8 @@ export class RebootHandler {
   ) {}
 
   async run(payload: RebootJobPayload, stop: AbortSignal): Promise<void> {
-    const owner = `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`;
-    const lease: JobLease = { jobId: payload.jobId, owner, ttlMs: this.config.worker.leaseMs };
+    // One owner per process: a retry in this process takes its own lease back at once.
+    const lease: JobLease = { jobId: payload.jobId, owner: this.owner, ttlMs: this.config.worker.leaseMs };
     const job = await this.jobs.claim(lease);
     if (!job) return; // ended, never committed, or in another handler's hands: nothing to do here
     const context = { jobId: job.id, clusterId: job.clusterId, target: job.target, requestId: payload.requestId };
@@ -91,6 +92,15 @@ export class RebootHandler {
           await this.sendReboot(job, lease, nova, serverId, job.rebootAttemptedAt ? job.rebootType : 'SOFT');
         }
         const server = await nova.getServer(serverId);
+        if (server.status !== lastStatus) {
+          // Customers polling nodestatus see the change as soon as we do, not one cache period later.
+          await this.registry.noteNodeStatus(job.clusterId, {
+            nodename: job.target,
+            serverId,
+            status: server.status,
+            taskState: server.taskState,
+          });
+        }
         lastStatus = server.status;
         held(await this.jobs.appendLine(lease, `${job.target} ${server.status}`));
         if (isRebooted(server)) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logLevel, parseConfig, positiveInt, postgresUrl, redisUrl } from '@oshift/config';
+import { logLevel, parseConfig, port, positiveInt, postgresUrl, redisUrl } from '@oshift/config';
 
 const schema = z
   .object({
@@ -18,8 +18,12 @@ const schema = z
     SOFT_REBOOT_TIMEOUT_SECONDS: z.coerce.number().int().min(0).default(0),
     OPENSTACK_TIMEOUT_MS: positiveInt(10000),
     OPENSTACK_CALLS_PER_SECOND: positiveInt(20),
+    NODE_STATUS_CACHE_MS: z.coerce.number().int().min(0).default(2000),
     CLUSTER_SECRET_KEY: z.string().optional(),
     LOG_LEVEL: logLevel,
+    WORKER_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+    WORKER_HTTP_PORT: port(9464),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   })
   .transform((env) => ({
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
@@ -40,7 +44,11 @@ const schema = z
       /** Ceiling on Keystone/Nova calls per second to one cluster, shared by all workers. */
       callsPerSecondPerCluster: env.OPENSTACK_CALLS_PER_SECOND,
     },
+    /** Lifetime of node lists the worker stores in the shared cache (the gateways' NODE_STATUS_CACHE_MS). */
+    nodeStatus: { cacheMs: env.NODE_STATUS_CACHE_MS },
     logLevel: env.LOG_LEVEL,
+    /** Health and metrics (`/healthz`, `/readyz`, `/metrics`); port 0 lets the system choose. */
+    http: { host: env.WORKER_HTTP_HOST, port: env.WORKER_HTTP_PORT, metricsToken: env.METRICS_TOKEN },
   }));
 
 export type WorkerConfig = z.output<typeof schema> & {

@@ -1,19 +1,23 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
-import { JobRepository, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from '@oshift/jobs';
+import { JobMetrics, JobRepository, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from '@oshift/jobs';
 import { ClusterCallLimiter, ClusterSecrets, NodeRegistryModule } from '@oshift/node-registry';
+import { ContextLogger, MetricsRegistry, ObservabilityModule, openStackCallMetrics } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
 import { JobReconciler } from './job-reconciler';
+import { RebootJobObserver } from './reboot-job.observer';
 import { RebootHandler } from './reboot.handler';
 import { RebootProcessor } from './reboot.processor';
 import { RedisConnection } from './redis-connection';
 import type { WorkerConfig } from './worker.config';
+import { WorkerHttpServer } from './worker-http.server';
 import { WORKER_CONFIG } from './worker.tokens';
 
-/** The worker: consumes reboot jobs and drives OpenStack. No HTTP API of its own. */
+/** The worker: consumes reboot jobs and drives OpenStack. No HTTP API of its own, only health and metrics. */
 @Module({})
 export class WorkerModule {
   static forRoot(config: WorkerConfig): DynamicModule {
+    const metrics = new MetricsRegistry();
     const redis = new RedisConnection(config.redis.url);
     const limiter = new ClusterCallLimiter(
       redis.client,
@@ -23,11 +27,17 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
+        ObservabilityModule.forRoot(metrics),
         PersistenceModule.forRoot(config.database),
         NodeRegistryModule.forRoot({
           secrets: new ClusterSecrets({ env: config.secretEnv, encryptionKey: config.openstack.encryptionKey }),
-          openstack: { timeoutMs: config.openstack.timeoutMs },
+          openstack: {
+            timeoutMs: config.openstack.timeoutMs,
+            logger: new ContextLogger('OpenStack'),
+            onCall: openStackCallMetrics(metrics),
+          },
           limiter,
+          statusCache: { redisUrl: config.redis.url, prefix: config.redis.prefix, ttlMs: config.nodeStatus.cacheMs },
         }),
         BullModule.forRoot({
           // Workers wait out Redis outages instead of failing commands (BullMQ requires null here).
@@ -43,6 +53,9 @@ export class WorkerModule {
         RebootHandler,
         RebootProcessor,
         JobReconciler,
+        JobMetrics,
+        RebootJobObserver,
+        WorkerHttpServer,
       ],
     };
   }

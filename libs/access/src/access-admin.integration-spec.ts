@@ -205,6 +205,34 @@ describe('AccessAdmin', () => {
     );
   });
 
+  it('tells the notifier, after the commit, of every real change to a user and of nothing else', async () => {
+    const told: { userId: string; committedVersion: number }[] = [];
+    const notified = new AccessAdmin(dataSource, hasher, {
+      source: 'cli:test',
+      notifier: {
+        accessChanged: async (userId) => {
+          // Read outside the transaction: the change is visible, so it has committed.
+          const [row] = await dataSource.query(`SELECT version FROM users WHERE id = $1`, [userId]);
+          told.push({ userId, committedVersion: row.version });
+        },
+      },
+    });
+    const username = name('ivan');
+    const created = await notified.addUser(username, 'long enough', actor);
+    expect(told).toEqual([]);
+    await notified.setPassword(username, 'longer enough', actor);
+    await notified.grant(username, clusterId, 'read', actor);
+    await notified.grant(username, clusterId, 'read', actor);
+    await notified.revoke(username, clusterId, 'read', actor);
+    await notified.revoke(username, clusterId, 'read', actor);
+    await notified.setDisabled(username, true, actor);
+    await notified.setDisabled(username, true, actor);
+    await expect(notified.grant(username, name('nocluster'), 'read', actor)).rejects.toBeInstanceOf(
+      UnknownClusterError,
+    );
+    expect(told).toEqual([2, 3, 4, 5].map((committedVersion) => ({ userId: created.id, committedVersion })));
+  });
+
   it('refuses to record credentials in the detail', async () => {
     await expect(
       dataSource.transaction((manager) =>

@@ -8,6 +8,7 @@ import {
   UserExistsError,
   WeakPasswordError,
 } from './access-admin.errors';
+import type { AccessChangeNotifier } from './access-change.notifier';
 import { AuditLog } from './audit-log';
 import { PasswordHasher } from './password-hasher';
 import { UserEntity } from './user.entity';
@@ -32,12 +33,15 @@ export interface AccessAdminOptions {
   source?: string | null;
   /** Shortest password accepted; only the demo, whose users are documented as viewer/viewer, lowers it. */
   minPasswordLength?: number;
+  /** Told after each committed change to a user's password, status or grants (gateways drop cached credentials). */
+  notifier?: AccessChangeNotifier;
 }
 
 /**
  * Operator changes to users and grants. Each change runs in one transaction with its audit record,
  * and bumps the user's `version` when their password, status or grants really change, so cached
- * credentials and sessions can tell they are stale. Passwords are hashed here and never leave.
+ * credentials and sessions can tell they are stale; once such a change commits, the notifier (if any)
+ * is told the user's id. Passwords are hashed here and never leave.
  */
 export class AccessAdmin {
   constructor(
@@ -83,16 +87,18 @@ export class AccessAdmin {
   async setPassword(username: string, password: string, actor: string): Promise<void> {
     assertPassword(password, this.options.minPasswordLength ?? MIN_PASSWORD_LENGTH);
     const passwordHash = await this.hasher.hash(password);
-    await this.dataSource.transaction(async (manager) => {
+    const userId = await this.dataSource.transaction(async (manager) => {
       const user = await lockUser(manager, username);
       await bumpVersion(manager, user.id, { password_hash: passwordHash });
       await AuditLog.record(manager, this.event(actor, 'user.passwd', username, 'ok'));
+      return user.id;
     });
+    await this.changed(userId);
   }
 
   /** Disables or re-enables a user; doing it twice changes nothing the second time (`noop` in the audit). */
   async setDisabled(username: string, disabled: boolean, actor: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    const changedUser = await this.dataSource.transaction(async (manager) => {
       const user = await lockUser(manager, username);
       const changed = user.disabled !== disabled;
       if (changed) await bumpVersion(manager, user.id, { disabled });
@@ -100,13 +106,15 @@ export class AccessAdmin {
         manager,
         this.event(actor, disabled ? 'user.disable' : 'user.enable', username, changed ? 'ok' : 'noop'),
       );
+      return changed ? user.id : null;
     });
+    await this.changed(changedUser);
   }
 
   /** Grants a role on a cluster. Idempotent: granting a held role changes nothing (`noop` in the audit). */
   async grant(username: string, clusterId: string, role: Role, actor: string): Promise<void> {
     assertRole(role);
-    await this.dataSource.transaction(async (manager) => {
+    const changedUser = await this.dataSource.transaction(async (manager) => {
       const user = await lockUser(manager, username);
       await lockCluster(manager, clusterId);
       const inserted = await rows(
@@ -120,13 +128,15 @@ export class AccessAdmin {
         clusterId,
         detail: { role },
       });
+      return inserted.length > 0 ? user.id : null;
     });
+    await this.changed(changedUser);
   }
 
   /** Revokes one role on a cluster, or every role there when `role` is undefined. */
   async revoke(username: string, clusterId: string, role: Role | undefined, actor: string): Promise<void> {
     if (role !== undefined) assertRole(role);
-    await this.dataSource.transaction(async (manager) => {
+    const changedUser = await this.dataSource.transaction(async (manager) => {
       const user = await lockUser(manager, username);
       await lockCluster(manager, clusterId);
       const removed = await rows<{ role: Role }>(
@@ -140,7 +150,9 @@ export class AccessAdmin {
         clusterId,
         detail: { roles: removed.map((row) => row.role).sort() },
       });
+      return removed.length > 0 ? user.id : null;
     });
+    await this.changed(changedUser);
   }
 
   /** Every user with their status and grants, by username. */
@@ -159,6 +171,11 @@ export class AccessAdmin {
       if (record.cluster_id && record.role) user.grants.push({ clusterId: record.cluster_id, role: record.role });
     }
     return [...users.values()];
+  }
+
+  /** After the commit: tells the gateways, so cached credentials of the user stop working at once. */
+  private async changed(userId: string | null): Promise<void> {
+    if (userId) await this.options.notifier?.accessChanged(userId);
   }
 
   private event(actor: string, action: string, target: string, outcome: string) {

@@ -48,6 +48,11 @@ export class CredentialCache {
     for (const [key, entry] of this.entries) if (entry.principal.userId === userId) this.entries.delete(key);
   }
 
+  /** Forgets everything (invalidations may have been missed, e.g. while Redis was away). */
+  clear(): void {
+    this.entries.clear();
+  }
+
   get size(): number {
     return this.entries.size;
   }

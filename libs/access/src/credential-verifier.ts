@@ -12,10 +12,18 @@ export interface AccessOptions {
   credentialCacheMaxEntries: number;
 }
 
+/** Why a username and password were refused: for the audit trail only, never for the caller. */
+export type CredentialFailure = 'unknown user' | 'wrong password' | 'disabled';
+
+/** The outcome of checking a username and password. */
+export type CredentialCheck = { ok: true; principal: Principal } | { ok: false; failure: CredentialFailure };
+
 /** Checks a username and password against the users in Postgres. */
 @Injectable()
 export class CredentialVerifier {
   private readonly cache: CredentialCache;
+  /** Bumped by every invalidation: a check that began before one must not cache what it read. */
+  private epoch = 0;
 
   constructor(
     private readonly repository: AccessRepository,
@@ -25,18 +33,28 @@ export class CredentialVerifier {
     this.cache = new CredentialCache(options.credentialCacheTtlMs, options.credentialCacheMaxEntries);
   }
 
-  /**
-   * The principal for these credentials, or null. Unknown user, disabled user and wrong password
-   * all give null after one argon2 verification, so they take about the same time.
-   */
+  /** The principal for these credentials, or null (see {@link check}). */
   async verify(username: string, password: string): Promise<Principal | null> {
+    const result = await this.check(username, password);
+    return result.ok ? result.principal : null;
+  }
+
+  /**
+   * Checks the credentials. Unknown user, disabled user and wrong password are all refused after one
+   * argon2 verification (of a dummy hash when the user does not exist), so they take about the same time.
+   */
+  async check(username: string, password: string): Promise<CredentialCheck> {
     const key = this.cache.key(username, password);
     const cached = this.cache.get(key);
-    if (cached) return cached;
+    if (cached) return { ok: true, principal: cached };
 
-    const user = await this.repository.findUserByUsername(username);
+    const epoch = this.epoch;
+    // No account name holds a NUL byte, and Postgres refuses one in text: such a name is an unknown user.
+    const user = username.includes('\u0000') ? null : await this.repository.findUserByUsername(username);
     const valid = await this.hasher.verify(user?.passwordHash ?? null, password);
-    if (!user || !valid || user.disabled) return null;
+    if (!user) return { ok: false, failure: 'unknown user' };
+    if (!valid) return { ok: false, failure: 'wrong password' };
+    if (user.disabled) return { ok: false, failure: 'disabled' };
 
     const principal: Principal = {
       userId: user.id,
@@ -44,12 +62,20 @@ export class CredentialVerifier {
       method: 'basic',
       grants: await this.repository.grantsOf(user.id),
     };
-    this.cache.set(key, principal);
-    return principal;
+    // A change committed while we read would otherwise be cached for a whole TTL.
+    if (epoch === this.epoch) this.cache.set(key, principal);
+    return { ok: true, principal };
   }
 
   /** Drops cached credentials of a user whose password, roles or status changed. */
   forgetUser(userId: string): void {
+    this.epoch += 1;
     this.cache.forgetUser(userId);
+  }
+
+  /** Drops every cached credential (changes may have been missed). */
+  forgetAll(): void {
+    this.epoch += 1;
+    this.cache.clear();
   }
 }

@@ -11,3 +11,8 @@ export * from './user.entity';
 export * from './access-admin';
 export * from './access-admin.errors';
 export * from './audit-log';
+export * from './access-change.notifier';
+export * from './login-throttle';
+export * from './oidc-grants';
+export * from './oidc-token.verifier';
+export * from './oidc.errors';

@@ -1,4 +1,3 @@
 export * from './config.error';
 export * from './parse-config';
 export * from './schema-fragments';
-export * from './log-levels';

@@ -4,5 +4,6 @@ export * from './job-output';
 export * from './job-state';
 export * from './job.entity';
 export * from './job.errors';
+export * from './job.metrics';
 export * from './job.repository';
 export * from './reboot-queue';

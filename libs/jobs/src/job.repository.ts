@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { AuditLog } from '@oshift/access';
 import { JobEndLine, type JobState } from './job-state';
 import { JobEntity } from './job.entity';
 import type { JobOutput } from './job-output';
@@ -36,7 +37,8 @@ export class JobRepository {
    */
   async createQueued(job: NewRebootJob, manager: EntityManager = this.dataSource.manager): Promise<void> {
     try {
-      await manager.insert(JobEntity, { ...job, state: 'queued' });
+      // In a savepoint: the caller's transaction (job + audit record) must survive a conflict to answer 409.
+      await manager.transaction((inner) => inner.insert(JobEntity, { ...job, state: 'queued' }));
     } catch (error) {
       if ((error as { driverError?: { code?: string } }).driverError?.code !== UNIQUE_VIOLATION) throw error;
       const active = await manager.findOne(JobEntity, {
@@ -82,7 +84,7 @@ export class JobRepository {
    * the job has ended, or another handler holds a lease that has not lapsed (it is being worked on).
    */
   async claim(lease: JobLease): Promise<JobEntity | null> {
-    const rows: { id: string }[] = await this.dataSource.query(
+    const rows = await this.changedRows(
       `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, now()),
               lease_owner = $2, lease_until = now() + make_interval(secs => $3)
         WHERE id = $1 AND state IN ('queued', 'running')
@@ -137,17 +139,28 @@ export class JobRepository {
   }
 
   /**
-   * Ends a job: appends `Done` or `Fail` and sets the final state in one transaction.
-   * False when the job had already ended or the lease was lost.
+   * Ends a job: appends `Done` or `Fail`, sets the final state and records `job.end` in the audit trail,
+   * in one transaction. False when the job had already ended or the lease was lost.
    */
   finish(lease: JobLease, state: Extract<JobState, 'done' | 'failed'>, errors = ''): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
-      const ended: { id: string }[] = await manager.query(
+      // Structured result: a plain `query` answers an UPDATE with [rows, count], never an empty array.
+      const { records: ended } = (await manager.queryRunner!.query(
         `UPDATE jobs SET state = $3, errors = $4, finished_at = now(), lease_until = NULL
-          WHERE id = $1 AND lease_owner = $2 AND state IN ('queued', 'running') RETURNING id`,
+          WHERE id = $1 AND lease_owner = $2 AND state IN ('queued', 'running')
+          RETURNING cluster_id, target, requested_by`,
         [lease.jobId, lease.owner, state, errors],
-      );
+        true,
+      )) as { records: { cluster_id: string; target: string; requested_by: string }[] };
       if (ended.length === 0) return false;
+      await AuditLog.record(manager, {
+        actor: 'worker',
+        action: 'job.end',
+        clusterId: ended[0].cluster_id,
+        target: ended[0].target,
+        outcome: state,
+        detail: { jobId: lease.jobId, requestedBy: ended[0].requested_by, errors },
+      });
       await manager.query(
         `INSERT INTO job_lines (job_id, seq, line)
          SELECT $1, COALESCE(MAX(seq), 0) + 1, $2 FROM job_lines WHERE job_id = $1`,
@@ -160,12 +173,20 @@ export class JobRepository {
   private async updateLeased(lease: JobLease, columns: Record<string, unknown>): Promise<boolean> {
     const names = Object.keys(columns);
     const assignments = names.map((name, index) => `${name} = $${index + 3}`).join(', ');
-    const rows: unknown[] = await this.dataSource.query(
+    const rows = await this.changedRows(
       `UPDATE jobs SET ${assignments}
         WHERE id = $1 AND lease_owner = $2 AND state IN ('queued', 'running') RETURNING id`,
       [lease.jobId, lease.owner, ...names.map((name) => columns[name])],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * The rows an `UPDATE … RETURNING` changed. Wrapped in a CTE because TypeORM answers a bare UPDATE
+   * with `[rows, count]` (never an empty array), which would make every lease check pass.
+   */
+  private changedRows(update: string, parameters: unknown[]): Promise<{ id: string }[]> {
+    return this.dataSource.query(`WITH changed AS (${update}) SELECT id FROM changed`, parameters);
   }
 
   /** Jobs still owed an end, older than the given age: what the reconciler hands back to the queue. */

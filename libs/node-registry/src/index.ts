@@ -1,4 +1,5 @@
 export * from './cluster-call-limiter';
+export * from './cluster-node';
 export * from './cluster-secrets';
 export * from './cluster.entity';
 export * from './cluster.repository';
@@ -6,6 +7,7 @@ export * from './natural-order';
 export * from './node-registry';
 export * from './node-registry.errors';
 export * from './node-registry.module';
+export * from './node-status.cache';
 export * from './openstack-clients';
 export * from './cluster-admin';
 export * from './cluster-admin.errors';

@@ -1,25 +1,24 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { OpenStackError, type NovaClient } from '@oshift/openstack-client';
+import type { ClusterNode } from './cluster-node';
 import { ClusterRepository } from './cluster.repository';
 import { ClusterSecretError } from './cluster-secrets';
 import { naturalCompare } from './natural-order';
 import { CloudUnavailableError, ClusterNotFoundError } from './node-registry.errors';
-import { OpenStackClients } from './openstack-clients';
+import { NodeStatusCache } from './node-status.cache';
+import { NODE_REGISTRY_OPTIONS, type NodeRegistryOptions, OpenStackClients } from './openstack-clients';
 
-/** A VM of a cluster as customers see it, with what the worker needs to act on it. */
-export interface ClusterNode {
-  nodename: string;
-  status: string;
-  serverId: string;
-  taskState: string | null;
-}
-
-/** Clusters and their nodes: which OpenStack project a cluster is, and which VMs it has now. */
+/**
+ * Clusters and their nodes: which OpenStack project a cluster is, and which VMs it has now. Node lists come
+ * from the shared {@link NodeStatusCache} (Nova at most about once per cache period per cluster).
+ */
 @Injectable()
 export class NodeRegistry {
   constructor(
     private readonly clusters: ClusterRepository,
     private readonly clients: OpenStackClients,
+    private readonly cache: NodeStatusCache,
+    @Inject(NODE_REGISTRY_OPTIONS) private readonly options: NodeRegistryOptions,
   ) {}
 
   /** The Nova client of a cluster. */
@@ -34,8 +33,35 @@ export class NodeRegistry {
     }
   }
 
-  /** Every VM of the cluster with its Nova status, in natural name order. */
-  async listNodes(clusterId: string): Promise<ClusterNode[]> {
+  /**
+   * Every VM of the cluster with its Nova status, in natural name order, at most one cache period old.
+   * Throws {@link CloudUnavailableError} when Nova fails or does not answer within the lookup timeout.
+   */
+  listNodes(clusterId: string): Promise<ClusterNode[]> {
+    return this.bounded(this.cache.get(clusterId, () => this.loadNodes(clusterId)));
+  }
+
+  /**
+   * The node of that exact name, or null. A node that exists is in the cached list; a name that is not
+   * there is looked up in Nova once more before the answer is null (the node may be newer than the list).
+   */
+  findNode(clusterId: string, nodename: string): Promise<ClusterNode | null> {
+    const find = (nodes: ClusterNode[]) => nodes.find((node) => node.nodename === nodename) ?? null;
+    return this.bounded(
+      (async () => {
+        const cached = await this.cache.get(clusterId, () => this.loadNodes(clusterId)).catch(() => null);
+        const node = cached && find(cached);
+        return node ?? find(await this.cache.refresh(clusterId, () => this.loadNodes(clusterId)));
+      })(),
+    );
+  }
+
+  /** A node's status as the caller just saw it in Nova (the worker, during a reboot): updates the cached list. */
+  noteNodeStatus(clusterId: string, node: ClusterNode): Promise<void> {
+    return this.cache.observe(clusterId, node);
+  }
+
+  private async loadNodes(clusterId: string): Promise<ClusterNode[]> {
     const nova = await this.nova(clusterId);
     try {
       const servers = await nova.listServers();
@@ -55,8 +81,17 @@ export class NodeRegistry {
     }
   }
 
-  /** The node of that exact name, or null. */
-  async findNode(clusterId: string, nodename: string): Promise<ClusterNode | null> {
-    return (await this.listNodes(clusterId)).find((node) => node.nodename === nodename) ?? null;
+  /** The lookup, or CloudUnavailableError once the configured timeout passes (the lookup goes on for others). */
+  private bounded<T>(lookup: Promise<T>): Promise<T> {
+    const timeoutMs = this.options.lookupTimeoutMs;
+    if (!timeoutMs) return lookup;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new CloudUnavailableError(`OpenStack did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
   }
 }

@@ -8,6 +8,7 @@ import {
 import type { ClusterEntity } from './cluster.entity';
 import type { ClusterCallLimiter } from './cluster-call-limiter';
 import { ClusterSecrets } from './cluster-secrets';
+import type { NodeStatusCacheSettings } from './node-status.cache';
 
 export const NODE_REGISTRY_OPTIONS = Symbol('NODE_REGISTRY_OPTIONS');
 
@@ -16,6 +17,10 @@ export interface NodeRegistryOptions {
   openstack: OpenStackClientOptions;
   /** Shared ceiling on calls per cluster (the worker sets it); none means unlimited. */
   limiter?: ClusterCallLimiter;
+  /** The shared node-status cache in Redis; none means every node lookup asks Nova. */
+  statusCache?: NodeStatusCacheSettings;
+  /** Longest a node listing or lookup may take before it fails as unavailable (the gateway sets it); none: unbounded. */
+  lookupTimeoutMs?: number;
 }
 
 /** One Nova client per cluster, reusing its Keystone token until the cluster's settings change. */

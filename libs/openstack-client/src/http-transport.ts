@@ -87,10 +87,13 @@ export class HttpTransport {
     const { retries, logger } = this.options;
     for (let attempt = 0; ; attempt++) {
       let response: TransportResponse;
+      const startedAt = this.now();
       try {
         response = await this.once(request);
+        this.report(request, startedAt, response.status);
       } catch (error) {
         const failure = this.toError(request, error);
+        this.report(request, startedAt, 0, failure.code === 'timeout' ? 'timeout' : 'network');
         const resendable = request.idempotent || isConnectFailure(error);
         if (!resendable || attempt >= retries) {
           logger?.warn(
@@ -148,6 +151,20 @@ export class HttpTransport {
       body: parseBody(text, res.headers.get('content-type')),
       requestId: requestIdOf(res.headers),
     };
+  }
+
+  private report(request: TransportRequest, startedAt: number, status: number, error?: 'timeout' | 'network'): void {
+    try {
+      this.options.onCall?.({
+        operation: request.operation,
+        method: request.method,
+        status,
+        error,
+        durationMs: this.now() - startedAt,
+      });
+    } catch {
+      // Metrics never break a call to OpenStack.
+    }
   }
 
   private toError(request: TransportRequest, error: unknown): OpenStackError {

@@ -25,6 +25,18 @@ export interface OpenStackLogger {
   debug?(msg: string, ctx?: object): void;
 }
 
+/** One attempt of a call to OpenStack, reported to {@link OpenStackClientOptions.onCall} (for metrics). */
+export interface OpenStackCallReport {
+  /** Short name, e.g. `nova.getServer`, `keystone.authenticate`. */
+  operation: string;
+  method: string;
+  /** HTTP status of the answer; 0 when none came. */
+  status: number;
+  /** Why no answer came. */
+  error?: 'timeout' | 'network';
+  durationMs: number;
+}
+
 /** Tuning shared by {@link KeystoneSession} and {@link NovaClient}. */
 export interface OpenStackClientOptions {
   /** Per-attempt timeout, default 10000 ms. */
@@ -34,6 +46,8 @@ export interface OpenStackClientOptions {
   /** Base of the exponential backoff with full jitter, default 200 ms. */
   backoffMs?: number;
   logger?: OpenStackLogger;
+  /** Told of every attempt (retries included) once it ends; must not throw. */
+  onCall?: (call: OpenStackCallReport) => void;
 }
 
 /** {@link OpenStackClientOptions} with every default applied. */
@@ -42,6 +56,7 @@ export interface ResolvedClientOptions {
   retries: number;
   backoffMs: number;
   logger?: OpenStackLogger;
+  onCall?: (call: OpenStackCallReport) => void;
 }
 
 /** Applies the documented defaults and rejects nonsensical values early. */
@@ -51,6 +66,7 @@ export function resolveClientOptions(options: OpenStackClientOptions = {}): Reso
     retries: options.retries ?? 3,
     backoffMs: options.backoffMs ?? 200,
     logger: options.logger,
+    onCall: options.onCall,
   };
   if (!(resolved.timeoutMs > 0)) throw new RangeError('timeoutMs must be > 0');
   if (!Number.isInteger(resolved.retries) || resolved.retries < 0)

@@ -1,6 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import { entities } from './entities';
 import { migrations } from './migrations';
+import { TimeoutClosingPgClient } from './timeout-closing-pg.client';
 
 export interface DatabaseSettings {
   url: string;
@@ -26,6 +27,11 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
       max: settings.poolSize ?? 10,
       connectionTimeoutMillis: settings.connectTimeoutMs ?? 3000,
       statement_timeout: settings.statementTimeoutMs ?? 10000,
+      // The client's own limit, a moment after the server's: when the network to Postgres drops packets, the
+      // server can neither cancel nor answer, and without it a query on an open connection waits forever.
+      query_timeout: (settings.statementTimeoutMs ?? 10000) + 1000,
+      // …and such a connection is closed rather than handed to the next query.
+      Client: TimeoutClosingPgClient,
       application_name: 'oshift-self-service',
     },
   };

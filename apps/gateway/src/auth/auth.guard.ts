@@ -1,23 +1,37 @@
-import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { isAllowed, type Principal } from '@oshift/access';
+import {
+  IdentityProviderUnavailableError,
+  isAllowed,
+  type Principal,
+  type Role,
+  TooManyLoginFailuresError,
+} from '@oshift/access';
+import { RequestAudit } from '../audit/request-audit';
 import { ApiError, NOT_FOUND } from '../http/api-error';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import type { GatewayConfig } from '../gateway.config';
+import { bearerToken } from './bearer.strategy';
 import { PUBLIC_ROUTE, REQUIREMENT, type Requirement } from './requires.decorator';
 
+type AuthenticatedRequest = FastifyRequest & { user: Principal; params: Record<string, string> };
+
 /**
- * The one global guard: authenticates every request (HTTP Basic), then applies the access policy to
- * the cluster in the path. A cluster the caller holds no grant on is a 404, exactly like one that
- * does not exist; a missing permission is the 404 its route declares.
+ * The one global guard: authenticates every request (HTTP Basic, or an SSO bearer token when
+ * configured), then applies the access policy to the cluster in the path. A cluster the caller holds
+ * no grant on is a 404, exactly like one that does not exist; a missing permission is the 404 its
+ * route declares (and an audit record when the route asks for one).
  */
 @Injectable()
-export class AuthGuard extends PassportAuthGuard('basic') {
+export class AuthGuard extends PassportAuthGuard(['basic', 'bearer']) {
+  private readonly logger = new Logger('Auth');
+
   constructor(
     private readonly reflector: Reflector,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly audit: RequestAudit,
   ) {
     super();
   }
@@ -27,26 +41,62 @@ export class AuthGuard extends PassportAuthGuard('basic') {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
 
     await super.canActivate(context);
-    const request = context
-      .switchToHttp()
-      .getRequest<FastifyRequest & { user: Principal; params: Record<string, string> }>();
-    const roles = request.user.grants.get(request.params.clusterId ?? '');
-    if (!roles || roles.length === 0) throw new ApiError(404, NOT_FOUND);
-
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const clusterId = request.params.clusterId ?? '';
+    const roles = request.user.grants.get(clusterId);
     const requirement = this.reflector.get<Requirement | undefined>(REQUIREMENT, context.getHandler());
-    if (requirement && !isAllowed(roles, requirement.permission)) throw new ApiError(404, requirement.deniedMessage);
+    if (!roles || roles.length === 0) {
+      await this.denied(request, requirement, clusterId, roles);
+      throw new ApiError(404, NOT_FOUND);
+    }
+    if (requirement && !isAllowed(roles, requirement.permission)) {
+      await this.denied(request, requirement, clusterId, roles);
+      throw new ApiError(404, requirement.deniedMessage);
+    }
     return true;
   }
 
-  override handleRequest<T>(error: unknown, user: T): T {
-    if (error || !user) {
-      throw new ApiError(
-        401,
-        'Unauthorized',
-        {},
-        { 'www-authenticate': `Basic realm="${this.config.http.authRealm}", charset="UTF-8"` },
-      );
+  override handleRequest<T>(error: unknown, user: T, _info: unknown, context: ExecutionContext): T {
+    if (error instanceof TooManyLoginFailuresError) {
+      throw new ApiError(429, 'Too Many Requests', {}, { 'retry-after': String(error.retryAfterSeconds) });
     }
+    if (error instanceof IdentityProviderUnavailableError) {
+      this.logger.warn({ msg: 'bearer token not checked: identity provider unavailable', error: error.message });
+      throw new ApiError(503, 'Identity provider unavailable, try again later', {}, { 'retry-after': '5' });
+    }
+    // Bad credentials are a `fail` (no error); an error means the check itself could not run (Postgres
+    // down): the exception filter answers it (503), so a caller is never told its good password is wrong.
+    if (error) throw error;
+    if (!user) throw this.unauthorized(context.switchToHttp().getRequest<FastifyRequest>());
     return user;
+  }
+
+  /** 401 with the challenge of the scheme the caller tried: RFC 6750 for a refused bearer token, else Basic. */
+  private unauthorized(request: FastifyRequest): ApiError {
+    const realm = this.config.http.authRealm;
+    const refusedToken =
+      this.config.auth.oidc !== undefined && bearerToken(request.headers.authorization) !== undefined;
+    const challenge = refusedToken
+      ? `Bearer realm="${realm}", error="invalid_token"`
+      : `Basic realm="${realm}", charset="UTF-8"`;
+    return new ApiError(401, 'Unauthorized', {}, { 'www-authenticate': challenge });
+  }
+
+  private async denied(
+    request: AuthenticatedRequest,
+    requirement: Requirement | undefined,
+    clusterId: string,
+    roles: readonly Role[] | undefined,
+  ): Promise<void> {
+    if (!requirement?.audit) return;
+    await this.audit.refused(request, request.user, {
+      action: requirement.audit.action,
+      clusterId,
+      target: requirement.audit.target(request),
+      outcome: 'denied',
+      detail: {
+        reason: roles && roles.length > 0 ? `no ${requirement.permission} permission` : 'no role on the cluster',
+      },
+    });
   }
 }

@@ -1,16 +1,46 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
 import { BasicStrategy as PassportBasicStrategy } from 'passport-http';
-import { CredentialVerifier, type Principal } from '@oshift/access';
+import { CredentialVerifier, LoginThrottle, type Principal, TooManyLoginFailuresError } from '@oshift/access';
+import { RequestAudit } from '../audit/request-audit';
+import { basicCredentials } from './basic-credentials';
 
-/** HTTP Basic against the users in Postgres (passport-http). */
+/**
+ * HTTP Basic against the users in Postgres (passport-http), behind failed-login throttling: over the
+ * limit an attempt is refused before its password is looked at; every failure is counted and audited.
+ */
 @Injectable()
 export class BasicStrategy extends PassportStrategy(PassportBasicStrategy, 'basic') {
-  constructor(private readonly verifier: CredentialVerifier) {
-    super();
+  constructor(
+    private readonly verifier: CredentialVerifier,
+    private readonly throttle: LoginThrottle,
+    private readonly audit: RequestAudit,
+  ) {
+    super({ passReqToCallback: true });
   }
 
-  async validate(username: string, password: string): Promise<Principal | false> {
-    return (await this.verifier.verify(username, password)) ?? false;
+  async validate(request: FastifyRequest): Promise<Principal | false> {
+    // passport-http's own split loses colons in passwords: the header is read again the RFC 7617 way.
+    const credentials = basicCredentials(request.headers.authorization);
+    if (!credentials) return false;
+    const { username, password } = credentials;
+    const address = request.ip;
+    const decision = await this.throttle.check(username, address);
+    if (!decision.allowed) {
+      if (await this.throttle.firstRefusal(decision)) {
+        await this.audit.failedLogin(request, { method: 'basic', username, reason: 'throttled' });
+      }
+      throw new TooManyLoginFailuresError(decision.retryAfterSeconds);
+    }
+
+    const result = await this.verifier.check(username, password);
+    if (result.ok) {
+      if (decision.userAddressFailures > 0) await this.throttle.recordSuccess(username, address);
+      return result.principal;
+    }
+    await this.throttle.recordFailure(username, address);
+    await this.audit.failedLogin(request, { method: 'basic', username, reason: result.failure });
+    return false;
   }
 }

@@ -7,14 +7,25 @@ export interface Requirement {
   permission: Permission;
   /** What a caller without the permission sees: the same 404 as for something that does not exist. */
   deniedMessage: string;
+  /** When set, a refusal is recorded in the audit trail as this action, on the target the request names. */
+  audit?: AuditedAction;
+}
+
+/** How a refused request of a route appears in the audit trail. */
+export interface AuditedAction {
+  /** `<noun>.<verb>`, e.g. `node.reboot`. */
+  action: string;
+  /** What the request was about (e.g. the node of a reboot), from the parsed request; null when it names none. */
+  target: (request: { body?: unknown }) => string | null;
 }
 
 /**
  * Marks a route of `/api/openshift/:clusterId/…` as needing `permission` on that cluster.
- * The global auth guard enforces it; a caller lacking it gets 404 `deniedMessage`.
+ * The global auth guard enforces it; a caller lacking it gets 404 `deniedMessage` (and, with `audit`,
+ * leaves a `denied` record in the audit trail).
  */
-export function Requires(permission: Permission, deniedMessage: string): MethodDecorator {
-  return applyDecorators(SetMetadata(REQUIREMENT, { permission, deniedMessage } satisfies Requirement));
+export function Requires(permission: Permission, deniedMessage: string, audit?: AuditedAction): MethodDecorator {
+  return applyDecorators(SetMetadata(REQUIREMENT, { permission, deniedMessage, audit } satisfies Requirement));
 }
 
 export const PUBLIC_ROUTE = 'oshift:public';

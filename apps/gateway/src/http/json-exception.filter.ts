@@ -74,6 +74,10 @@ export class JsonExceptionFilter implements ExceptionFilter {
     if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
       return { status: fastifyStatus, body: { error: REASONS[fastifyStatus] ?? 'Bad Request' }, headers: {} };
     }
+    // Text Postgres cannot store (a NUL byte from a decoded URL or body) is the caller's bad input, not a 500.
+    if (postgresCode(exception) === CHARACTER_NOT_IN_REPERTOIRE) {
+      return { status: 400, body: { error: REASONS[400] }, headers: {} };
+    }
     if (isDependencyDown(exception)) {
       return {
         status: 503,
@@ -86,14 +90,33 @@ export class JsonExceptionFilter implements ExceptionFilter {
   }
 }
 
+const CHARACTER_NOT_IN_REPERTOIRE = '22021';
+
+function postgresCode(exception: unknown): string | undefined {
+  return (exception as { driverError?: { code?: string } } | null)?.driverError?.code;
+}
+
+/** Socket errors, and Postgres SQLSTATEs for a server going away, starting, cancelling on timeout, or unreachable. */
+const DEPENDENCY_DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P03',
+  '57014',
+  '08006',
+  '08001',
+  '08003',
+]);
+
 /** Postgres or Redis refused, timed out or dropped us: the caller should retry, not see a 500. */
 function isDependencyDown(exception: unknown): boolean {
   const error = exception as { code?: string; message?: string; name?: string; driverError?: { code?: string } };
   const code = error?.driverError?.code ?? error?.code ?? '';
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003'].includes(code))
-    return true;
+  if (DEPENDENCY_DOWN_CODES.has(code)) return true;
   const message = error?.message ?? '';
-  return /Connection terminated|timeout exceeded when trying to connect|Connection is closed|Stream isn't writeable|enableOfflineQueue|connect ECONNREFUSED/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Connection is closed|Stream isn't writeable|enableOfflineQueue|connect ECONNREFUSED/i.test(
     message,
   );
 }

@@ -2,6 +2,7 @@ import { Controller, Get, Param } from '@nestjs/common';
 import { NodeRegistry } from '@oshift/node-registry';
 import { Requires } from '../auth/requires.decorator';
 import { NOT_FOUND } from '../http/api-error';
+import { ApiClusterRoutes, ApiNodeStatus } from '../openapi/api-docs.decorators';
 
 /** One VM of the cluster, exactly as the API reference shows it. */
 export interface NodeStatus {
@@ -10,12 +11,14 @@ export interface NodeStatus {
 }
 
 @Controller('api/openshift/:clusterId')
+@ApiClusterRoutes('nodes')
 export class NodeStatusController {
   constructor(private readonly registry: NodeRegistry) {}
 
   /** Every VM of the cluster with its status as Nova reports it, in natural name order. */
   @Get('nodestatus')
   @Requires('nodes:read', NOT_FOUND)
+  @ApiNodeStatus()
   async nodeStatus(@Param('clusterId') clusterId: string): Promise<NodeStatus[]> {
     const nodes = await this.registry.listNodes(clusterId);
     return nodes.map(({ nodename, status }) => ({ nodename, status }));

@@ -4,16 +4,19 @@ import type { Principal } from '@oshift/access';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Requires } from '../auth/requires.decorator';
 import { ApiError, NODE_NOT_FOUND } from '../http/api-error';
-import { parseRebootRequest } from './reboot-request.dto';
+import { ApiClusterRoutes, ApiReboot } from '../openapi/api-docs.decorators';
+import { parseRebootRequest, rebootTargetOf } from './reboot-request.dto';
 import { RebootService, type RebootStarted } from './reboot.service';
 
 @Controller('api/openshift/:clusterId')
+@ApiClusterRoutes('reboot')
 export class RebootController {
   constructor(private readonly reboots: RebootService) {}
 
   /** Starts an asynchronous reboot of one node; answers 202 with the job to follow. */
   @Post('reboot')
-  @Requires('nodes:reboot', NODE_NOT_FOUND)
+  @Requires('nodes:reboot', NODE_NOT_FOUND, { action: 'node.reboot', target: rebootTargetOf })
+  @ApiReboot()
   async reboot(
     @Param('clusterId') clusterId: string,
     @Body() body: unknown,
@@ -22,8 +25,11 @@ export class RebootController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RebootStarted> {
     const parsed = parseRebootRequest(body);
-    if (!parsed.ok) throw new ApiError(400, parsed.error);
-    const started = await this.reboots.request(clusterId, parsed.value.target, principal, request.id);
+    if (!parsed.ok) {
+      await this.reboots.refuseInvalid(clusterId, rebootTargetOf(request), parsed.error, principal, request);
+      throw new ApiError(400, parsed.error);
+    }
+    const started = await this.reboots.request(clusterId, parsed.value.target, principal, request);
     void reply.status(202).header('location', started.status_url);
     return started;
   }

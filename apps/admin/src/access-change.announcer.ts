@@ -1,0 +1,52 @@
+import type { Writable } from 'node:stream';
+import Redis from 'ioredis';
+import { type AccessChangeNotifier, RedisAccessChangeNotifier } from '@oshift/access';
+import type { AdminConfig } from './admin.config';
+
+const PUBLISH_TIMEOUT_MS = 5000;
+const FALLBACK = 'gateways pick the change up within CREDENTIAL_CACHE_TTL_SECONDS (60 s by default)';
+
+/**
+ * Tells the gateways about access changes made with the CLI: on Redis when `REDIS_URL` is set (they
+ * drop the user's cached credentials at once), otherwise a note to the operator about the delay.
+ */
+export class AccessChangeAnnouncer implements AccessChangeNotifier {
+  private redis?: Redis;
+
+  constructor(
+    private readonly config: AdminConfig['redis'],
+    private readonly stderr: Writable,
+  ) {}
+
+  async accessChanged(userId: string): Promise<void> {
+    if (!this.config) {
+      this.stderr.write(`note: REDIS_URL is not set, so ${FALLBACK}\n`);
+      return;
+    }
+    // One attempt, no reconnection: a CLI run must end, whatever Redis does.
+    this.redis ??= new Redis(this.config.url, {
+      lazyConnect: true,
+      connectTimeout: PUBLISH_TIMEOUT_MS,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    this.redis.on('error', () => undefined);
+    const warn = (error: unknown) => {
+      const reason = (error instanceof Error ? error.message : String(error)).replace(/\/\/[^/@\s]*@/g, '//***@');
+      this.stderr.write(`warning: could not tell the gateways (${reason.split('\n')[0]}); ${FALLBACK}\n`);
+    };
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new RedisAccessChangeNotifier(this.redis, this.config.prefix, warn).accessChanged(userId),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(() => resolve(warn(new Error('Redis did not answer in time'))), PUBLISH_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  close(): void {
+    this.redis?.disconnect();
+    this.redis = undefined;
+  }
+}

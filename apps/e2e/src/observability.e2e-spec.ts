@@ -1,0 +1,274 @@
+import { uniqueName } from '@oshift/testing';
+import { followJob } from './job-polling';
+import { logLines, type LogLine } from './log-lines';
+import { SystemUnderTest, type TestUser } from './system-under-test';
+
+const METRICS_TOKEN = `metrics-${uniqueName('token')}`;
+const bearer = { authorization: `Bearer ${METRICS_TOKEN}` };
+
+/** Waits until `find` returns something for the lines a process has logged so far. */
+async function waitForLines<T>(
+  read: () => LogLine[],
+  find: (lines: LogLine[]) => T | undefined,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    const found = find(read());
+    if (found !== undefined && found !== false) return found;
+    if (Date.now() > deadline) throw new Error(`no log line: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The value of one sample of a Prometheus text exposition, or undefined. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((entry) => entry.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('operability: structured logs, metrics, health and the OpenAPI document', () => {
+  let system: SystemUnderTest;
+  let operator: TestUser;
+  let base: string;
+  let requestId: string;
+  let jobId: string;
+
+  beforeAll(async () => {
+    system = await SystemUnderTest.start({
+      knobs: { rebootDurationMs: 800 },
+      gatewayEnv: { METRICS_TOKEN },
+      workerEnv: { METRICS_TOKEN },
+    });
+    operator = await system.user(['reboot']);
+    base = `/api/openshift/${system.clusterId}`;
+
+    // One reboot, named by the caller, that every test below looks at.
+    requestId = uniqueName('e2e-req');
+    const response = await system.request('POST', `${base}/reboot`, {
+      user: operator,
+      form: { target: 'worker-1.openstacklocal' },
+      headers: { 'x-request-id': requestId },
+    });
+    expect(response.status).toBe(202);
+    expect(response.headers.get('x-request-id')).toBe(requestId);
+    jobId = ((await response.json()) as { job_id: string }).job_id;
+    expect((await followJob(system, operator, jobId)).output).toMatch(/\nDone$/);
+  }, 120000);
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('logs one JSON line per request with method, route pattern, status, duration and request id, never credentials', async () => {
+    const line = await waitForLines(
+      () => logLines(system.gateway),
+      (lines) => lines.find((entry) => entry.msg === 'request' && entry.requestId === requestId),
+      'request line of the reboot',
+    );
+    expect(line).toMatchObject({
+      level: 'info',
+      service: 'gateway',
+      context: 'HTTP',
+      method: 'POST',
+      route: '/api/openshift/:clusterId/reboot',
+      status: 202,
+      requestId,
+    });
+    expect(typeof line.durationMs).toBe('number');
+    expect(typeof line.time).toBe('string');
+
+    await system.request('GET', '/no/such/route', { headers: { 'x-request-id': `${requestId}-404` } });
+    const unmatched = await waitForLines(
+      () => logLines(system.gateway),
+      (lines) => lines.find((entry) => entry.requestId === `${requestId}-404` && entry.msg === 'request'),
+      'request line of an unknown route',
+    );
+    expect(unmatched).toMatchObject({ route: 'unmatched', status: 404 });
+
+    const credentials = Buffer.from(`${operator.username}:${operator.password}`).toString('base64');
+    expect(system.gateway.logs).not.toContain(credentials);
+    expect(system.gateway.logs).not.toContain(operator.password);
+    expect(system.gateway.logs).not.toMatch(/authorization/i);
+    // Every line the gateway wrote is one JSON object.
+    for (const text of system.gateway.logs.trim().split('\n')) expect(() => JSON.parse(text)).not.toThrow();
+  });
+
+  it('carries the request id into every worker log line about the job', async () => {
+    const worker = system.workers[0];
+    await waitForLines(
+      () => logLines(worker),
+      (lines) => lines.some((entry) => entry.jobId === jobId && entry.msg === 'reboot job done'),
+      'reboot job done',
+    );
+    const aboutTheJob = logLines(worker).filter((entry) => JSON.stringify(entry).includes(jobId));
+    expect(aboutTheJob.length).toBeGreaterThanOrEqual(2);
+    for (const entry of aboutTheJob) expect(entry).toMatchObject({ service: 'worker', jobId, requestId });
+    expect(aboutTheJob.map((entry) => entry.msg)).toEqual(expect.arrayContaining(['reboot job done']));
+  });
+
+  it('serves Prometheus metrics on the gateway, only with the metrics token', async () => {
+    const anonymous = await system.request('GET', '/metrics');
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual({ error: 'Unauthorized' });
+
+    await system.request('GET', `${base}/nodestatus`, { user: operator });
+    const response = await system.request('GET', '/metrics', { headers: bearer });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    expect(
+      sample(text, 'oshift_http_requests_total{method="POST",route="/api/openshift/:clusterId/reboot",status="202"}'),
+    ).toBe(1);
+    expect(
+      sample(
+        text,
+        'oshift_http_request_duration_seconds_count{method="GET",route="/api/openshift/:clusterId/job/:jobId",status="200"}',
+      ),
+    ).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'oshift_jobs{state="done"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'oshift_jobs{state="running"}')).toBeGreaterThanOrEqual(0);
+    expect(sample(text, 'oshift_queue_jobs{state="waiting"}')).toBe(0);
+    expect(
+      sample(text, 'oshift_openstack_request_duration_seconds_count{operation="nova.listServers",outcome="200"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(text).toContain('# TYPE oshift_openstack_request_errors_total counter');
+    expect(text).toContain('process_cpu_seconds_total');
+    // Route patterns, never raw URLs: no cluster or job id ever becomes a label.
+    expect(text).not.toContain(system.clusterId);
+    expect(text).not.toContain(jobId);
+  });
+
+  it('serves health, readiness and metrics on the worker', async () => {
+    const url = system.workerHttpUrl();
+    const alive = await fetch(`${url}/healthz`);
+    expect([alive.status, await alive.json()]).toEqual([200, { status: 'ok' }]);
+
+    const ready = await fetch(`${url}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([
+      200,
+      { status: 'ok', checks: { postgres: 'up', redis: 'up', worker: 'up' } },
+    ]);
+
+    expect((await fetch(`${url}/metrics`)).status).toBe(401);
+    const response = await fetch(`${url}/metrics`, { headers: bearer });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(sample(text, 'oshift_job_duration_seconds_count{outcome="done"}')).toBe(1);
+    expect(sample(text, 'oshift_jobs{state="done"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'oshift_queue_jobs{state="active"}')).toBe(0);
+    expect(sample(text, 'oshift_openstack_request_duration_seconds_count{operation="nova.reboot",outcome="202"}')).toBe(
+      1,
+    );
+    expect(
+      sample(text, 'oshift_openstack_request_duration_seconds_count{operation="nova.getServer",outcome="200"}'),
+    ).toBeGreaterThanOrEqual(2);
+    expect(text).not.toContain(jobId);
+  });
+
+  describe('GET /openapi.json', () => {
+    type Schema = Record<string, unknown> & { properties?: Record<string, Schema>; required?: string[] };
+    type Operation = {
+      operationId: string;
+      security: Record<string, string[]>[];
+      requestBody?: { content: Record<string, { schema: Schema }> };
+      responses: Record<string, { content?: Record<string, { schema: Schema }>; headers?: Record<string, unknown> }>;
+    };
+    let document: {
+      openapi: string;
+      paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, Schema>; securitySchemes: Record<string, unknown> };
+    };
+    const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+    const schemaOf = (operation: Operation, status: string) =>
+      operation.responses[status]?.content?.['application/json']?.schema;
+
+    beforeAll(async () => {
+      const response = await system.request('GET', '/openapi.json');
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      document = (await response.json()) as typeof document;
+    });
+
+    it('is an OpenAPI 3 document of the three calls, with Basic and Bearer security', () => {
+      expect(document.openapi).toMatch(/^3\./);
+      expect(document.components.securitySchemes).toEqual({
+        basic: expect.objectContaining({ type: 'http', scheme: 'basic' }),
+        bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+      });
+      const calls = [
+        ['/api/openshift/{clusterId}/nodestatus', 'get'],
+        ['/api/openshift/{clusterId}/reboot', 'post'],
+        ['/api/openshift/{clusterId}/job/{jobId}', 'get'],
+      ];
+      for (const [path, method] of calls) {
+        const operation = document.paths[path]?.[method];
+        expect({ path, security: operation?.security }).toEqual({
+          path,
+          security: expect.arrayContaining([{ basic: [] }, { bearer: [] }]),
+        });
+        for (const status of ['401', '404', '429', '503'])
+          expect({ path, status, schema: schemaOf(operation, status) }).toEqual({ path, status, schema: ref('Error') });
+      }
+      expect(Object.keys(document.paths)).not.toContain('/metrics');
+    });
+
+    it('describes the shapes the API really answers with', async () => {
+      const { schemas } = document.components;
+      expect(schemas.Error).toMatchObject({
+        type: 'object',
+        required: ['error'],
+        properties: { error: { type: 'string' } },
+      });
+      expect(schemas.NodeStatus).toMatchObject({
+        type: 'object',
+        required: expect.arrayContaining(['nodename', 'status']),
+        properties: { nodename: { type: 'string' }, status: { type: 'string' } },
+      });
+      expect(schemas.RebootStarted).toMatchObject({
+        required: expect.arrayContaining(['state', 'job_id', 'status_url']),
+        properties: { state: { enum: ['started'] }, job_id: { type: 'string' }, status_url: { type: 'string' } },
+      });
+      expect(schemas.JobOutput).toMatchObject({
+        required: expect.arrayContaining(['output', 'errors']),
+        properties: { output: { type: 'string' }, errors: { type: 'string' } },
+      });
+      expect(schemas.RebootConflict).toMatchObject({
+        properties: { error: { type: 'string' }, job_id: { type: 'string' }, status_url: { type: 'string' } },
+      });
+
+      const nodes = document.paths['/api/openshift/{clusterId}/nodestatus'].get;
+      expect(schemaOf(nodes, '200')).toEqual({ type: 'array', items: ref('NodeStatus') });
+
+      const reboot = document.paths['/api/openshift/{clusterId}/reboot'].post;
+      expect(schemaOf(reboot, '202')).toEqual(ref('RebootStarted'));
+      expect(reboot.responses['202'].headers).toHaveProperty('Location');
+      expect(schemaOf(reboot, '409')).toEqual(ref('RebootConflict'));
+      for (const status of ['400', '413', '415']) expect(schemaOf(reboot, status)).toEqual(ref('Error'));
+      for (const type of ['application/x-www-form-urlencoded', 'application/json']) {
+        expect(reboot.requestBody?.content[type]?.schema).toMatchObject({
+          type: 'object',
+          required: ['target'],
+          properties: { target: { type: 'string' } },
+        });
+      }
+
+      const job = document.paths['/api/openshift/{clusterId}/job/{jobId}'].get;
+      expect(schemaOf(job, '200')).toEqual(ref('JobOutput'));
+
+      // The documented properties are exactly those of real answers.
+      const keys = (schema: Schema) => Object.keys(schema.properties ?? {}).sort();
+      const listed = (await (await system.request('GET', `${base}/nodestatus`, { user: operator })).json()) as object[];
+      expect(Object.keys(listed[0]).sort()).toEqual(keys(schemas.NodeStatus));
+      const output = (await (await system.request('GET', `${base}/job/${jobId}`, { user: operator })).json()) as object;
+      expect(Object.keys(output).sort()).toEqual(keys(schemas.JobOutput));
+      const started = await system.request('POST', `${base}/reboot`, {
+        user: operator,
+        json: { target: 'worker-2.openstacklocal' },
+      });
+      const startedBody = (await started.json()) as { job_id: string };
+      expect(Object.keys(startedBody).sort()).toEqual(keys(schemas.RebootStarted));
+      await followJob(system, operator, startedBody.job_id);
+    });
+  });
+});

@@ -1,0 +1,31 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { GatewayConfig } from '../gateway.config';
+import { SECURITY } from './api-docs.decorators';
+
+/** Where the document is served (public, like the health checks). */
+export const OPENAPI_PATH = '/openapi.json';
+
+/** The OpenAPI 3.0 document of the gateway, generated from its controllers, DTOs and validation schemas. */
+export function buildOpenApiDocument(app: NestFastifyApplication, config: GatewayConfig): OpenAPIObject {
+  const builder = new DocumentBuilder()
+    .setTitle('OpenShift self-service API')
+    .setDescription(
+      'See and reboot the VMs of a managed OpenShift cluster. Every answer is JSON, errors included ' +
+        '(`{"error": "…"}`).',
+    )
+    .setVersion('1')
+    .addServer(config.http.publicUrl)
+    .addBasicAuth({ type: 'http', scheme: 'basic', description: 'A user of this service' }, SECURITY.basic)
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: undefined, description: 'An SSO access token' },
+      SECURITY.bearer,
+    );
+  return SwaggerModule.createDocument(app, builder.build());
+}
+
+/** Serves {@link buildOpenApiDocument} as `GET /openapi.json`; built now, so a broken document fails the start. */
+export function serveOpenApiDocument(app: NestFastifyApplication, config: GatewayConfig): void {
+  const document = buildOpenApiDocument(app, config);
+  SwaggerModule.setup('openapi', app, document, { ui: false, raw: ['json'], jsonDocumentUrl: OPENAPI_PATH });
+}

@@ -1,0 +1,60 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Queue, Worker } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { REBOOT_QUEUE } from '@oshift/jobs';
+import { MetricsRegistry, ProbeServer } from '@oshift/observability';
+import { RebootProcessor } from './reboot.processor';
+import type { WorkerConfig } from './worker.config';
+import { WORKER_CONFIG } from './worker.tokens';
+
+/**
+ * The worker's only HTTP server: `/healthz`, `/readyz` (Postgres, Redis, and the BullMQ worker consuming
+ * on a ready connection) and `/metrics`, on WORKER_HTTP_HOST:WORKER_HTTP_PORT. Started before the worker
+ * reports it is consuming; a port already taken stops the start.
+ */
+@Injectable()
+export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly server: ProbeServer;
+
+  constructor(
+    metrics: MetricsRegistry,
+    @InjectDataSource() dataSource: DataSource,
+    @InjectQueue(REBOOT_QUEUE) queue: Queue,
+    processor: RebootProcessor,
+    @Inject(WORKER_CONFIG) config: WorkerConfig,
+  ) {
+    this.server = new ProbeServer({
+      host: config.http.host,
+      port: config.http.port,
+      metrics,
+      metricsToken: config.http.metricsToken,
+      readiness: {
+        postgres: () => dataSource.query('SELECT 1'),
+        redis: () => queue.getJobCounts('waiting'),
+        worker: () => consuming(processor.worker),
+      },
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.server.listen();
+  }
+
+  /** `http://host:port` of the server (the chosen port when WORKER_HTTP_PORT is 0). */
+  get url(): string {
+    return this.server.url;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.server.close();
+  }
+}
+
+/** The BullMQ worker is running, not closing, and its Redis connection is ready. */
+async function consuming(worker: Worker): Promise<void> {
+  if (!worker.isRunning() || worker.closing) throw new Error('the queue worker is not running');
+  const client = await worker.getBackend().client;
+  if (client.status !== 'ready') throw new Error(`the queue worker's Redis connection is ${client.status}`);
+}

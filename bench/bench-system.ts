@@ -1,0 +1,244 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { AccessAdmin, PasswordHasher } from '@oshift/access';
+import { newJobId } from '@oshift/jobs';
+import { ClusterAdmin } from '@oshift/node-registry';
+import { OpenStackSimulator, demoProject, type SimProjectSpec } from '@oshift/openstack-sim';
+import { dataSourceOptions, migrate } from '@oshift/persistence';
+import { AppProcess, freePort } from '@oshift/testing';
+import type { BenchConfig } from './bench.config';
+
+/** Clusters the reboot cases spread their targets over, and VMs in each (many names: few 409s). */
+const REBOOT_CLUSTERS = 8;
+const NODES_PER_REBOOT_CLUSTER = 64;
+/**
+ * The simulator's reboots take this long and workers look every POLL_INTERVAL_MS: short, yet long enough that a
+ * job's time is mostly spent waiting on its reboot, as in production (where reboots take minutes). With reboots
+ * of a few tens of milliseconds the pipeline is bound by the CPU that every process shares on the benchmark
+ * machine, and more workers cannot show what they add.
+ */
+export const PIPELINE_REBOOT_MS = 1000;
+export const PIPELINE_POLL_INTERVAL_MS = 250;
+/** Lines of the finished job the job-poll case reads (the last one is `Done`). */
+const JOB_LINES = 50;
+const SECRET_VARIABLE = 'BENCH_OPENSTACK_PASSWORD';
+
+export interface BenchUser {
+  username: string;
+  /** The `Authorization` header value (HTTP Basic). */
+  authorization: string;
+}
+
+/** A reboot target: a cluster and one of its VMs. */
+export interface RebootTarget {
+  clusterId: string;
+  nodename: string;
+}
+
+/**
+ * The whole system for one benchmark run, private to it: a database created on the Postgres server and
+ * dropped at the end, a Redis key prefix removed at the end, the simulator in this process with zero
+ * latency, the gateway, a second gateway without authentication, the baseline server and, on demand, workers.
+ */
+export class BenchSystem {
+  readonly workers: AppProcess[] = [];
+  private readonly processes: AppProcess[] = [];
+  private readonly cleanups: (() => Promise<unknown>)[] = [];
+  private env: Record<string, string> = {};
+
+  dataSource!: DataSource;
+  simulator!: OpenStackSimulator;
+  redisPrefix = '';
+  databaseUrl = '';
+  statusClusterId = 'bench-status.cna.example.test';
+  rebootTargets: RebootTarget[] = [];
+  finishedJobId = '';
+  viewer!: BenchUser;
+  operator!: BenchUser;
+  gatewayUrl = '';
+  openGatewayUrl = '';
+  baselineUrl = '';
+
+  private constructor(private readonly config: BenchConfig) {}
+
+  static async start(config: BenchConfig): Promise<BenchSystem> {
+    const system = new BenchSystem(config);
+    try {
+      await system.provision();
+      return system;
+    } catch (error) {
+      await system.stop();
+      throw error;
+    }
+  }
+
+  /** Starts `count` worker processes and waits until each consumes jobs. */
+  async startWorkers(count: number): Promise<void> {
+    const started = Array.from({ length: count }, (_, i) =>
+      this.spawn(`worker-${this.workers.length + i}`, 'apps/worker/src/main.ts', {
+        POLL_INTERVAL_MS: String(PIPELINE_POLL_INTERVAL_MS),
+        // The per-cluster ceiling protects a customer's cloud; here it would measure the ceiling, not us.
+        OPENSTACK_CALLS_PER_SECOND: '1000000',
+      }),
+    );
+    this.workers.push(...started);
+    await Promise.all(started.map((worker) => worker.waitFor(/consuming reboot jobs/, 60000)));
+  }
+
+  async stopWorkers(): Promise<void> {
+    await Promise.all(this.workers.splice(0).map((worker) => worker.stop()));
+  }
+
+  /** Stops every process and removes the database and the Redis keys of this run. Safe to call twice. */
+  async stop(): Promise<void> {
+    await Promise.all(this.processes.splice(0).map((child) => child.stop().catch(() => undefined)));
+    for (const cleanup of this.cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  }
+
+  private async provision(): Promise<void> {
+    const suffix = `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+    const database = `oshift_bench_${suffix}`;
+    const admin = new Client({ connectionString: this.config.adminDatabaseUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.end();
+    this.cleanups.push(async () => {
+      const dropper = new Client({ connectionString: this.config.adminDatabaseUrl });
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await dropper.end();
+    });
+    const url = new URL(this.config.adminDatabaseUrl);
+    url.pathname = `/${database}`;
+    this.databaseUrl = url.toString();
+    await migrate({ url: this.databaseUrl });
+
+    this.redisPrefix = `oshift-bench-${suffix}`;
+    this.cleanups.push(() => deleteKeys(this.config.redisUrl, this.redisPrefix));
+
+    const statusProject = demoProject();
+    const password = statusProject.users[0].password;
+    const rebootProjects = Array.from({ length: REBOOT_CLUSTERS }, (_, i) => rebootProject(i, password));
+    this.simulator = await OpenStackSimulator.start({
+      projects: [statusProject, ...rebootProjects],
+      knobs: { latencyMs: 0, rebootDurationMs: PIPELINE_REBOOT_MS },
+    });
+    this.cleanups.push(() => this.simulator.close());
+
+    this.dataSource = new DataSource({ ...dataSourceOptions({ url: this.databaseUrl, poolSize: 4 }), logging: false });
+    await this.dataSource.initialize();
+    this.cleanups.push(() => this.dataSource.destroy());
+    await this.seed(statusProject, rebootProjects);
+
+    this.env = {
+      DATABASE_URL: this.databaseUrl,
+      REDIS_URL: this.config.redisUrl,
+      REDIS_PREFIX: this.redisPrefix,
+      LOG_LEVEL: 'warn',
+      [SECRET_VARIABLE]: password,
+    };
+    const [gatewayPort, openPort, baselinePort] = [await freePort(), await freePort(), await freePort()];
+    const http = (port: number) => ({
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      NODE_STATUS_CACHE_MS: String(this.config.nodeStatusCacheMs),
+    });
+    const servers = [
+      this.spawn('gateway', 'apps/gateway/src/main.ts', http(gatewayPort)),
+      this.spawn('gateway-without-auth', 'bench/gateway-without-auth.ts', http(openPort)),
+      this.spawn('baseline', 'bench/baseline-server.ts', http(baselinePort)),
+    ];
+    await Promise.all(servers.map((server) => server.waitFor(/"listening"/, 60000)));
+    [this.gatewayUrl, this.openGatewayUrl, this.baselineUrl] = [gatewayPort, openPort, baselinePort].map(
+      (port) => `http://127.0.0.1:${port}`,
+    );
+  }
+
+  private async seed(statusProject: SimProjectSpec, rebootProjects: SimProjectSpec[]): Promise<void> {
+    const clusters = new ClusterAdmin(this.dataSource, { source: 'bench' });
+    const register = (id: string, project: SimProjectSpec) =>
+      clusters.upsert(
+        {
+          id,
+          authUrl: this.simulator.identityUrl,
+          region: 'RegionOne',
+          projectName: project.name,
+          projectDomain: 'Default',
+          username: project.users[0].name,
+          userDomain: 'Default',
+          secretRef: `env:${SECRET_VARIABLE}`,
+        },
+        'bench',
+      );
+    await register(this.statusClusterId, statusProject);
+    const rebootClusters = rebootProjects.map((project) => `${project.name}.cna.example.test`);
+    for (const [i, project] of rebootProjects.entries()) await register(rebootClusters[i], project);
+    this.rebootTargets = rebootProjects.flatMap((project, i) =>
+      project.servers.map((server) => ({ clusterId: rebootClusters[i], nodename: server.name })),
+    );
+
+    const access = new AccessAdmin(this.dataSource, new PasswordHasher(), { source: 'bench' });
+    const user = async (label: string, grants: { clusterId: string; role: 'read' | 'reboot' }[]) => {
+      const credentials = { username: `bench-${label}`, password: randomBytes(12).toString('base64url') };
+      await access.addUser(credentials.username, credentials.password, 'bench', grants);
+      const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
+      return { username: credentials.username, authorization: `Basic ${basic}` };
+    };
+    this.viewer = await user('viewer', [{ clusterId: this.statusClusterId, role: 'read' }]);
+    this.operator = await user(
+      'operator',
+      rebootClusters.map((clusterId) => ({ clusterId, role: 'reboot' as const })),
+    );
+
+    this.finishedJobId = newJobId();
+    const target = statusProject.servers[7].name;
+    await this.dataSource.query(
+      `INSERT INTO jobs (id, cluster_id, target, state, requested_by, started_at, finished_at)
+       VALUES ($1, $2, $3, 'done', 'bench-operator', now(), now())`,
+      [this.finishedJobId, this.statusClusterId, target],
+    );
+    const lines = Array.from({ length: JOB_LINES }, (_, i) =>
+      i === JOB_LINES - 1 ? 'Done' : `${target} ${i < JOB_LINES - 2 ? 'REBOOT' : 'ACTIVE'}`,
+    );
+    await this.dataSource.query(
+      `INSERT INTO job_lines (job_id, seq, line) SELECT $1, seq, line FROM unnest($2::text[]) WITH ORDINALITY AS l(line, seq)`,
+      [this.finishedJobId, lines],
+    );
+  }
+
+  private spawn(name: string, entry: string, extra: Record<string, string>): AppProcess {
+    const child = AppProcess.start(name, entry, { ...this.env, ...extra });
+    this.processes.push(child);
+    return child;
+  }
+}
+
+function rebootProject(index: number, password: string): SimProjectSpec {
+  const name = `bench-reboot-${index}`;
+  return {
+    id: `be0c${String(index).padStart(28, '0')}`,
+    name,
+    users: [{ name: `bench-os-${index}`, password }],
+    servers: Array.from({ length: NODES_PER_REBOOT_CLUSTER }, (_, n) => ({
+      name: `node-${String(n).padStart(3, '0')}.openstacklocal`,
+    })),
+  };
+}
+
+async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { testServices } from '@oshift/testing';
+
+const ROOT = resolve(__dirname, '..');
+
+/** Runs `npm run bench -- --quick` into a temporary folder; resolves with its exit code and output. */
+function runQuickBench(outDir: string): Promise<{ code: number | null; output: string }> {
+  const { databaseUrl, redisUrl } = testServices();
+  return new Promise((resolveRun) => {
+    const child = spawn('npm', ['run', 'bench', '--', '--quick', '--out', outDir], {
+      cwd: ROOT,
+      // The bench makes its own database on the test run's server, and its own key prefix.
+      env: { ...process.env, BENCH_DATABASE_URL: databaseUrl, BENCH_REDIS_URL: redisUrl },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.once('exit', (code) => resolveRun({ code, output }));
+  });
+}
+
+describe('npm run bench -- --quick', () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'oshift-bench-'));
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  // Checks that the benchmark runs end to end and writes well-formed results; it asserts no speed.
+  it('measures every case and writes latest.json and latest.md', async () => {
+    const { code, output } = await runQuickBench(outDir);
+    expect({ code, tail: output.slice(-3000) }).toEqual({ code: 0, tail: expect.any(String) });
+
+    const results = JSON.parse(readFileSync(join(outDir, 'latest.json'), 'utf8'));
+    expect(results.mode).toBe('quick');
+    const cases = results.http.map((each: { endpoint: string; subject: string }) => `${each.endpoint}/${each.subject}`);
+    expect(cases).toEqual(
+      expect.arrayContaining([
+        'nodestatus/baseline',
+        'nodestatus/gateway',
+        'nodestatus/gateway without auth',
+        'job poll/baseline',
+        'job poll/gateway',
+        'reboot/baseline',
+        'reboot/gateway',
+      ]),
+    );
+    for (const each of results.http) {
+      expect(each.reqPerSec).toBeGreaterThan(0);
+      expect(each.p99Ms).toBeGreaterThanOrEqual(each.p50Ms);
+    }
+    // Every answer of the read cases is a 200 (a failing system would show up as fast errors).
+    for (const each of results.http.filter((one: { endpoint: string }) => one.endpoint !== 'reboot')) {
+      expect(Object.keys(each.statuses)).toEqual(['200']);
+    }
+    expect(results.novaListCalls.length).toBeGreaterThan(0);
+    expect(results.pipeline.map((each: { workers: number }) => each.workers)).toEqual([1, 2, 4]);
+    for (const each of results.pipeline) expect(each).toMatchObject({ failed: 0, done: each.jobs });
+    expect(results.targets.length).toBeGreaterThanOrEqual(5);
+
+    const markdown = readFileSync(join(outDir, 'latest.md'), 'utf8');
+    expect(markdown).toMatch(/^# Benchmark results \(quick run\)/);
+    expect(markdown).toContain('| nodestatus');
+    expect(existsSync(join(outDir, 'latest.json.tmp'))).toBe(false);
+  }, 600_000);
+});

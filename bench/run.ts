@@ -1,0 +1,273 @@
+/**
+ * `npm run bench [-- --quick] [--out DIR]`: starts a private copy of the system (see BenchSystem), measures
+ * the gateway's three calls against the bare baseline server, authentication's cost, the node-status cache's
+ * Nova calls and the reboot pipeline with 1, 2 and 4 workers, then prints a table and writes
+ * `bench/results/latest.json` and `latest.md`.
+ */
+import 'reflect-metadata';
+import { loadavg } from 'node:os';
+import { Queue } from 'bullmq';
+import { REBOOT_QUEUE } from '@oshift/jobs';
+import { loadBenchConfig, type BenchConfig } from './bench.config';
+import { BenchSystem, PIPELINE_POLL_INTERVAL_MS, PIPELINE_REBOOT_MS } from './bench-system';
+import { compare, measure, merge, type LoadResult, type LoadSettings, type LoadTarget } from './load';
+import { runPipeline, type PipelineResult } from './pipeline';
+import { checkTargets, machine, toMarkdown, writeResults, type HttpCase, type NovaCalls } from './report';
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const config = loadBenchConfig();
+  const loadAtStart = loadavg()[0];
+  say(
+    `bench: ${config.quick ? 'quick' : 'full'} run, ${config.rounds} × ${config.durationS} s per server and call, ` +
+      `${config.connections} connections`,
+  );
+  const system = await BenchSystem.start(config);
+  const interrupted = () => void system.stop().finally(() => process.exit(130));
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    const http: HttpCase[] = [];
+    const nova: NovaCalls[] = [];
+    const settings: LoadSettings = {
+      durationS: config.durationS,
+      rounds: config.rounds,
+      warmupS: config.warmupS,
+      connections: config.connections,
+    };
+
+    await nodeStatusCases(system, config, settings, http, nova);
+    await jobPollCases(system, settings, http);
+    await rebootCases(system, config, settings, http);
+    const pipeline = await pipelineCases(system, config);
+
+    const results = {
+      generatedAt: new Date().toISOString(),
+      mode: config.quick ? ('quick' as const) : ('full' as const),
+      machine: machine(loadAtStart),
+      settings: {
+        measuredSecondsPerServerAndCall: `${config.rounds} rounds × ${config.durationS} s, servers taking turns`,
+        warmupSecondsPerServerAndCall: config.warmupS,
+        latencies: 'p50 and p99 are the medians over rounds',
+        connections: config.connections,
+        nodeStatusCacheMs: config.nodeStatusCacheMs,
+        logLevel: 'warn',
+        simulator: { latencyMs: 0, rebootDurationMs: PIPELINE_REBOOT_MS },
+        worker: {
+          pollIntervalMs: PIPELINE_POLL_INTERVAL_MS,
+          concurrency: 16,
+          openstackCallsPerSecond: 'unlimited (1000000)',
+        },
+        pipeline:
+          `${config.pipelineWarmupJobs} unmeasured jobs, then ${config.pipelineJobs} measured, per worker count; ` +
+          `best of ${config.pipelineRounds} round(s), counts taking turns`,
+        rebootTargets: system.rebootTargets.length,
+        rebootCase: 'JSON body, a different node per request; jobs are marked done every 100 ms so nodes free up',
+        client: 'autocannon in the orchestrating process; servers are separate Node processes',
+      },
+      http,
+      novaListCalls: nova,
+      pipeline,
+      targets: checkTargets(http, nova, pipeline),
+    };
+    say('');
+    say(toMarkdown(results));
+    for (const path of writeResults(config.outDir, results)) say(`wrote ${path}`);
+  } finally {
+    await system.stop();
+  }
+}
+
+async function nodeStatusCases(
+  system: BenchSystem,
+  config: BenchConfig,
+  settings: LoadSettings,
+  http: HttpCase[],
+  nova: NovaCalls[],
+): Promise<void> {
+  const path = `/api/openshift/${system.statusClusterId}/nodestatus`;
+  const headers = { authorization: system.viewer.authorization };
+  const target = (base: string): LoadTarget => ({ url: `${base}${path}`, headers });
+  await expectStatus(target(system.gatewayUrl), 200);
+
+  // Every Nova list call while the three servers take turns is for this cluster: count them against the periods.
+  // The baseline only reads the cache; a trickle of gateway requests keeps the entry fresh meanwhile, as the
+  // gateways' own traffic would.
+  const counted = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
+    const before = system.simulator.listCalls();
+    const startedAt = Date.now();
+    const result = await run();
+    const periods = (Date.now() - startedAt) / config.nodeStatusCacheMs;
+    const calls = system.simulator.listCalls() - before;
+    // Per period begun: a load that starts just as the entry expires rightly makes a call at once.
+    nova.push({ case: label, clusters: 1, calls, periods, callsPerClusterPerPeriod: calls / Math.ceil(periods) });
+    return result;
+  };
+  const results = await counted('gateway, gateway without auth and baseline taking turns', () =>
+    keepingCacheWarm(system, [path], () =>
+      compare(
+        [
+          { subject: 'baseline' as const, target: target(system.baselineUrl) },
+          { subject: 'gateway' as const, target: target(system.gatewayUrl) },
+          { subject: 'gateway without auth' as const, target: target(system.openGatewayUrl) },
+        ],
+        settings,
+        announce('nodestatus'),
+      ),
+    ),
+  );
+  for (const [subject, result] of results) http.push({ endpoint: 'nodestatus', subject, ...result });
+
+  // Two replicas sharing the cache, loaded at once: still about one Nova call per period.
+  say('nodestatus: two gateway replicas at once…');
+  const rounds = Array.from({ length: settings.rounds }, (_, round) => round);
+  const both = await counted('2 gateway replicas loaded at once', async () => {
+    const results: LoadResult[] = [];
+    for (const _round of rounds) {
+      results.push(
+        ...(await Promise.all([
+          measure(target(system.gatewayUrl), settings),
+          measure(target(system.openGatewayUrl), settings),
+        ])),
+      );
+    }
+    return results;
+  });
+  const together: LoadResult[] = [];
+  for (let i = 0; i < both.length; i += 2) together.push(merge([both[i], both[i + 1]], true));
+  http.push({ endpoint: 'nodestatus', subject: 'gateway ×2 replicas', ...merge(together) });
+}
+
+async function jobPollCases(system: BenchSystem, settings: LoadSettings, http: HttpCase[]): Promise<void> {
+  const path = `/api/openshift/${system.statusClusterId}/job/${system.finishedJobId}`;
+  const target = (base: string): LoadTarget => ({
+    url: `${base}${path}`,
+    headers: { authorization: system.viewer.authorization },
+  });
+  await expectStatus(target(system.gatewayUrl), 200);
+  const results = await compare(
+    [
+      { subject: 'baseline' as const, target: target(system.baselineUrl) },
+      { subject: 'gateway' as const, target: target(system.gatewayUrl) },
+      { subject: 'gateway without auth' as const, target: target(system.openGatewayUrl) },
+    ],
+    settings,
+    announce('job poll'),
+  );
+  for (const [subject, result] of results) http.push({ endpoint: 'job poll', subject, ...result });
+}
+
+async function rebootCases(
+  system: BenchSystem,
+  config: BenchConfig,
+  settings: LoadSettings,
+  http: HttpCase[],
+): Promise<void> {
+  const target = (base: string): LoadTarget => {
+    let next = 0;
+    const first = system.rebootTargets[0];
+    return {
+      url: `${base}/api/openshift/${first.clusterId}/reboot`,
+      method: 'POST',
+      headers: { authorization: system.operator.authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ target: first.nodename }),
+      next: () => {
+        const { clusterId, nodename } = system.rebootTargets[next++ % system.rebootTargets.length];
+        return { path: `/api/openshift/${clusterId}/reboot`, body: JSON.stringify({ target: nodename }) };
+      },
+    };
+  };
+  const clusters = [...new Set(system.rebootTargets.map((each) => each.clusterId))];
+  const statusPaths = clusters.map((clusterId) => `/api/openshift/${clusterId}/nodestatus`);
+
+  // No worker runs now: free the nodes by ending their queued jobs, as a worker would, every 100 ms.
+  const endQueued = () =>
+    system.dataSource.query(`UPDATE jobs SET state = 'done', finished_at = now() WHERE state = 'queued'`);
+  const freer = setInterval(() => void endQueued().catch(() => undefined), 100);
+  try {
+    const results = await keepingCacheWarm(
+      system,
+      statusPaths,
+      () =>
+        compare(
+          [
+            { subject: 'baseline' as const, target: target(system.baselineUrl) },
+            { subject: 'gateway' as const, target: target(system.gatewayUrl) },
+          ],
+          settings,
+          announce('reboot'),
+        ),
+      system.operator.authorization,
+    );
+    for (const [subject, result] of results) http.push({ endpoint: 'reboot', subject, ...result });
+  } finally {
+    clearInterval(freer);
+  }
+  // Requests the load generator abandoned at its deadline may still be committing: let them land, then end them.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await endQueued();
+  // The queue holds thousands of messages for jobs that are over: the pipeline starts from an empty one.
+  const queue = new Queue(REBOOT_QUEUE, { connection: { url: config.redisUrl }, prefix: system.redisPrefix });
+  await queue.obliterate({ force: true });
+  await queue.close();
+}
+
+/** Each worker count in turn (1 2 4, then 4 2 1, …); the best round of each count is kept. */
+async function pipelineCases(system: BenchSystem, config: BenchConfig): Promise<PipelineResult[]> {
+  const jobs = system.rebootTargets.slice(0, config.pipelineJobs);
+  const best = new Map<number, PipelineResult>();
+  for (let round = 0; round < config.pipelineRounds; round++) {
+    const order = round % 2 === 0 ? config.workerCounts : [...config.workerCounts].reverse();
+    for (const workers of order) {
+      say(`pipeline: ${jobs.length} reboots with ${workers} worker(s), round ${round + 1}…`);
+      const result = await runPipeline(system, workers, jobs, config.pipelineWarmupJobs);
+      if (result.jobsPerSec > (best.get(workers)?.jobsPerSec ?? 0)) best.set(workers, result);
+    }
+  }
+  return config.workerCounts.map((workers) => best.get(workers)!);
+}
+
+function announce(endpoint: string): (subject: string, round: number) => void {
+  return (subject, round) => say(`${endpoint}: ${subject}, round ${round + 1}…`);
+}
+
+/** Runs `work` while asking the gateway for these node lists every 250 ms, so their cache entries stay fresh. */
+async function keepingCacheWarm<T>(
+  system: BenchSystem,
+  paths: string[],
+  work: () => Promise<T>,
+  authorization = system.viewer.authorization,
+): Promise<T> {
+  const refresh = () =>
+    Promise.all(
+      paths.map((path) =>
+        fetch(`${system.gatewayUrl}${path}`, { headers: { authorization } }).then((r) => r.arrayBuffer()),
+      ),
+    );
+  await refresh();
+  const timer = setInterval(() => void refresh().catch(() => undefined), 250);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function expectStatus(target: LoadTarget, status: number): Promise<void> {
+  const response = await fetch(target.url, {
+    method: target.method ?? 'GET',
+    headers: target.headers,
+    body: target.body,
+  });
+  const text = await response.text();
+  if (response.status !== status)
+    throw new Error(`${target.url} answered ${response.status} ${text}, expected ${status}`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
+import { Logger } from '@nestjs/common';
+import type Redis from 'ioredis';
+
+export interface LoginThrottleOptions {
+  /** Redis key prefix of the deployment (`REDIS_PREFIX`): every gateway of it shares the counters. */
+  redisPrefix: string;
+  /** Failures are counted in fixed windows this long, starting at the first failure. */
+  windowMs: number;
+  /** Failures of one username from one client address per window; more are refused until it ends. */
+  maxPerUserAddress: number;
+  /** Failures from one client address (any username) per window. */
+  maxPerAddress: number;
+  /** A Redis call slower than this lets the attempt through. */
+  timeoutMs?: number;
+}
+
+/** May this login be attempted? When not, when may it be tried again. */
+export type ThrottleDecision =
+  | { allowed: true; userAddressFailures: number }
+  | { allowed: false; retryAfterSeconds: number; scope: 'user-address' | 'address'; key: string };
+
+const DEFAULT_TIMEOUT_MS = 500;
+
+/**
+ * Failed-login throttling, counted in Redis so it holds across gateway replicas: per username and
+ * client address, and per client address alone. Over a limit, attempts are refused without
+ * verifying the password until the window ends: a window always ends, so no lockout is permanent.
+ * Only the username+address counter is cleared by a successful login; the address counter is not,
+ * so a valid account cannot be used to reset an address that is guessing at others.
+ * When Redis does not answer, attempts are allowed (with a warning): throttling must not become
+ * an outage for everyone.
+ */
+export class LoginThrottle {
+  private readonly logger = new Logger(LoginThrottle.name);
+  private redisDown = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: LoginThrottleOptions,
+  ) {}
+
+  /** Whether `username` (null for a bearer token) may try to log in from `address` now. */
+  async check(username: string | null, address: string): Promise<ThrottleDecision> {
+    const keys = this.keys(username, address);
+    const pipeline = this.redis.multi();
+    for (const key of keys.all) pipeline.get(key).pttl(key);
+    const results = await this.call(() => pipeline.exec());
+    if (!results) return { allowed: true, userAddressFailures: 0 };
+    const values = results.map(([error, value]) => (error ? null : value));
+    const counters = keys.all.map((key, index) => ({
+      key,
+      count: Number(values[index * 2] ?? 0),
+      ttlMs: Number(values[index * 2 + 1] ?? -2),
+    }));
+    const [byAddress, userAddress] = counters;
+    const limits: [(typeof counters)[number] | undefined, number, 'user-address' | 'address'][] = [
+      [userAddress, this.options.maxPerUserAddress, 'user-address'],
+      [byAddress, this.options.maxPerAddress, 'address'],
+    ];
+    for (const [counter, limit, scope] of limits) {
+      if (!counter || counter.count < limit) continue;
+      if (counter.ttlMs < 0) {
+        // A counter without expiry would lock out for ever: give it its window back and let this one try.
+        await this.call(() => this.redis.pexpire(counter.key, this.options.windowMs));
+        continue;
+      }
+      return {
+        allowed: false,
+        retryAfterSeconds: Math.max(1, Math.ceil(counter.ttlMs / 1000)),
+        scope,
+        key: counter.key,
+      };
+    }
+    return { allowed: true, userAddressFailures: userAddress?.count ?? 0 };
+  }
+
+  /** Counts a failed attempt against both counters; a window starts at its first failure and is not extended. */
+  async recordFailure(username: string | null, address: string): Promise<void> {
+    const pipeline = this.redis.multi();
+    for (const key of this.keys(username, address).all) {
+      pipeline.set(key, 0, 'PX', this.options.windowMs, 'NX').incr(key);
+    }
+    await this.call(() => pipeline.exec());
+  }
+
+  /** A successful login clears the failures of that username from that address only. */
+  async recordSuccess(username: string, address: string): Promise<void> {
+    const key = this.keys(username, address).userAddress;
+    if (key) await this.call(() => this.redis.del(key));
+  }
+
+  /**
+   * True for the first refusal of a throttled counter in its window, so a refused flood leaves one
+   * audit record instead of one per request.
+   */
+  async firstRefusal(decision: Extract<ThrottleDecision, { allowed: false }>): Promise<boolean> {
+    const noted = await this.call(() =>
+      this.redis.set(`${decision.key}:refused`, 1, 'PX', decision.retryAfterSeconds * 1000, 'NX'),
+    );
+    return noted === 'OK';
+  }
+
+  private keys(username: string | null, address: string): { all: string[]; userAddress?: string } {
+    const base = `${this.options.redisPrefix}:login-failures`;
+    const bucket = addressBucket(address);
+    const byAddress = `${base}:addr:${bucket}`;
+    if (username === null) return { all: [byAddress] };
+    // Hashed: a username field sometimes holds a password typed in the wrong box.
+    const user = createHash('sha256').update(username).digest('base64url').slice(0, 22);
+    const userAddress = `${base}:user-addr:${user}:${bucket}`;
+    return { all: [byAddress, userAddress], userAddress };
+  }
+
+  /** Runs a Redis call; on failure or timeout logs (once per outage) and answers undefined. */
+  private async call<T>(work: () => Promise<T>): Promise<T | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error('Redis did not answer in time')),
+        this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      );
+    });
+    try {
+      const result = await Promise.race([work(), timeout]);
+      if (this.redisDown) {
+        this.redisDown = false;
+        this.logger.log({ msg: 'login throttling is back: Redis answers again' });
+      }
+      return result;
+    } catch (error) {
+      if (!this.redisDown) {
+        this.redisDown = true;
+        this.logger.warn({
+          msg: 'login throttling is off while Redis is unavailable: attempts are allowed',
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/**
+ * The address a counter is kept for: an IPv4 address as it is (IPv4-mapped IPv6 included), an IPv6
+ * address by its /64 (one customer usually holds a whole /64, and could otherwise rotate through it).
+ */
+export function addressBucket(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped && isIPv4(mapped[1])) return mapped[1];
+  if (isIPv4(address)) return address;
+  const plain = address.replace(/%.*$/, '');
+  if (!isIPv6(plain)) return address;
+  return `${expandIPv6(plain).slice(0, 4).join(':')}::/64`;
+}
+
+function expandIPv6(address: string): string[] {
+  let text = address;
+  // A trailing dotted quad (e.g. ::1.2.3.4) is two groups.
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (quad) {
+    const [a, b, c, d] = quad.slice(1).map(Number);
+    text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const middle = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...middle, ...right].map((group) => parseInt(group || '0', 16).toString(16));
+}
+
+/** Too many failed logins from this address (for this username): refused unverified until the window ends. */
+export class TooManyLoginFailuresError extends Error {
+  override readonly name = 'TooManyLoginFailuresError';
+  constructor(readonly retryAfterSeconds: number) {
+    super('too many failed logins');
+  }
+}

@@ -1,0 +1,84 @@
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '@oshift/persistence';
+import { testServices, uniqueName } from '@oshift/testing';
+import { newJobId } from './job-id';
+import { type JobLease, JobRepository } from './job.repository';
+import { RebootAlreadyRunningError } from './job.errors';
+
+describe('JobRepository against Postgres', () => {
+  let dataSource: DataSource;
+  let jobs: JobRepository;
+  let clusterId: string;
+
+  beforeAll(async () => {
+    dataSource = new DataSource(dataSourceOptions({ url: testServices().databaseUrl, poolSize: 4 }));
+    await dataSource.initialize();
+    jobs = new JobRepository(dataSource);
+    clusterId = `${uniqueName('jobs')}.example.test`;
+    await dataSource.query(
+      `INSERT INTO clusters (id, auth_url, secret_ref) VALUES ($1, 'http://127.0.0.1:1/v3', 'env:X')`,
+      [clusterId],
+    );
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+  });
+
+  async function queuedJob(target = uniqueName('node')): Promise<string> {
+    const id = newJobId();
+    await jobs.createQueued({
+      id,
+      clusterId,
+      target,
+      requestedBy: 'tester',
+      requestId: null,
+      deadlineAt: new Date(Date.now() + 60000),
+    });
+    return id;
+  }
+
+  const lease = (jobId: string, owner: string, ttlMs = 60000): JobLease => ({ jobId, owner, ttlMs });
+
+  it('refuses a second active job for the same node, naming the first', async () => {
+    const first = await queuedJob('same-node');
+    await expect(queuedJob('same-node')).rejects.toEqual(new RebootAlreadyRunningError(first));
+  });
+
+  it('lets one handler hold a job: a second claim fails until the lease lapses or is released', async () => {
+    const id = await queuedJob();
+    expect((await jobs.claim(lease(id, 'worker-a')))?.attempts).toBe(1);
+    expect(await jobs.claim(lease(id, 'worker-b'))).toBeNull();
+    expect((await jobs.claim(lease(id, 'worker-a')))?.attempts).toBe(2); // the holder may take it back
+
+    await jobs.release(lease(id, 'worker-a'));
+    expect((await jobs.claim(lease(id, 'worker-b')))?.attempts).toBe(3);
+    // worker-a lost it: its writes are refused and change nothing.
+    expect(await jobs.appendLine(lease(id, 'worker-a'), 'x REBOOT')).toBe(false);
+    expect(await jobs.markRebootAttempted(lease(id, 'worker-a'), 'SOFT')).toBeNull();
+    expect(await jobs.setServer(lease(id, 'worker-a'), 'srv')).toBe(false);
+    expect(await jobs.finish(lease(id, 'worker-a'), 'done')).toBe(false);
+    expect(await jobs.readOutput(clusterId, id)).toEqual({ output: '', errors: '' });
+  });
+
+  it('takes a job back from a handler whose lease lapsed', async () => {
+    const id = await queuedJob();
+    expect(await jobs.claim(lease(id, 'dead-worker', 1))).not.toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await jobs.claim(lease(id, 'live-worker'))).not.toBeNull();
+  });
+
+  it('appends lines in order, ends once, and writes nothing after the end', async () => {
+    const id = await queuedJob();
+    const held = lease(id, 'worker-a');
+    await jobs.claim(held);
+    expect(await jobs.markRebootSent(held, 'SOFT')).toBeInstanceOf(Date);
+    expect(await jobs.appendLine(held, 'n REBOOT')).toBe(true);
+    expect(await jobs.appendLine(held, 'n ACTIVE')).toBe(true);
+    expect(await jobs.finish(held, 'done')).toBe(true);
+    expect(await jobs.finish(held, 'failed', 'late')).toBe(false);
+    expect(await jobs.appendLine(held, 'n REBOOT')).toBe(false);
+    expect(await jobs.readOutput(clusterId, id)).toEqual({ output: 'n REBOOT\nn ACTIVE\nDone', errors: '' });
+    expect(await jobs.readOutput('another-cluster.example.test', id)).toBeNull();
+  });
+});

@@ -1,0 +1,287 @@
+import { randomBytes } from 'node:crypto';
+import type { OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import type { ClusterNode } from './cluster-node';
+import { CloudUnavailableError } from './node-registry.errors';
+import { ACQUIRE, OBSERVE_NODE, STORE_ENTRY } from './node-status.scripts';
+
+/** Where and how long node lists are cached: what a gateway or worker passes in its module options. */
+export interface NodeStatusCacheSettings {
+  /** The deployment's Redis (REDIS_URL): gateways and workers of one deployment share the cache. */
+  redisUrl: string;
+  /** The deployment's key prefix (REDIS_PREFIX). */
+  prefix: string;
+  /** How long a cluster's node list is served from the cache (NODE_STATUS_CACHE_MS). */
+  ttlMs: number;
+  /**
+   * Lifetime of the lock a replica takes while it asks Nova, and so the longest another replica waits for
+   * its answer before asking Nova itself (a lock holder that died frees the cluster after this). Default 5000.
+   */
+  lockMs?: number;
+}
+
+export interface NodeStatusCacheOptions {
+  prefix: string;
+  ttlMs: number;
+  lockMs: number;
+}
+
+/** A failed Nova listing is remembered this long (at most), so replicas do not queue up on a failing Nova. */
+const FAILURE_TTL_MS = 1000;
+/** Generation counters outlive any entry by far; they only need to outlive a load. */
+const GENERATION_TTL_MS = 24 * 3600 * 1000;
+const FIRST_PAUSE_MS = 5;
+const LONGEST_PAUSE_MS = 50;
+
+type Entry = { nodes: ClusterNode[] } | { error: string };
+
+interface ScriptedRedis {
+  nodeStatusAcquire(entry: string, lock: string, generation: string, ...args: (string | number)[]): Promise<string[]>;
+  nodeStatusStore(entry: string, generation: string, lock: string, ...args: (string | number)[]): Promise<number>;
+  nodeStatusObserve(entry: string, generation: string, ...args: (string | number)[]): Promise<number>;
+}
+
+/**
+ * Each cluster's node list (name, status, server id, task state) in Redis for a short while, shared by every
+ * gateway and worker of a deployment, so that many clients polling a cluster cost Nova about one list call
+ * per cache period:
+ * - concurrent lookups in one process share one Redis read and, on a miss, one Nova call (single flight);
+ * - across processes, the one that takes a short Redis lock (SET NX PX) asks Nova while the others poll
+ *   Redis for its answer; if it dies, its lock expires and another one asks;
+ * - a worker that sees a node's status change writes it into the cached list, and bumps the cluster's
+ *   generation so a listing that began before the change is not stored over it;
+ * - when Redis is down or slow, every lookup asks Nova directly (still one call per process at a time).
+ */
+export class NodeStatusCache implements OnApplicationShutdown {
+  private readonly reads = new Map<string, Promise<ClusterNode[]>>();
+  private readonly refreshes = new Map<string, Promise<ClusterNode[]>>();
+
+  constructor(
+    private readonly redis: Redis | null,
+    private readonly options: NodeStatusCacheOptions,
+    /** Whether {@link onApplicationShutdown} closes the Redis connection (it does when this cache opened it). */
+    private readonly ownsConnection = false,
+  ) {
+    redis?.defineCommand('nodeStatusAcquire', { numberOfKeys: 3, lua: ACQUIRE });
+    redis?.defineCommand('nodeStatusStore', { numberOfKeys: 3, lua: STORE_ENTRY });
+    redis?.defineCommand('nodeStatusObserve', { numberOfKeys: 2, lua: OBSERVE_NODE });
+  }
+
+  /** A cache on its own Redis connection, or a pass-through (single flight only) when there are no settings. */
+  static connect(settings?: NodeStatusCacheSettings): NodeStatusCache {
+    if (!settings || settings.ttlMs <= 0) return new NodeStatusCache(null, { prefix: '', ttlMs: 0, lockMs: 0 });
+    const redis = new Redis(settings.redisUrl, {
+      // Fail fast instead of queueing while Redis is away: the lookup then asks Nova directly.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 1000,
+      connectTimeout: 2000,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    });
+    redis.on('error', () => undefined);
+    const options = { prefix: settings.prefix, ttlMs: settings.ttlMs, lockMs: settings.lockMs ?? 5000 };
+    return new NodeStatusCache(redis, options, true);
+  }
+
+  /** The Redis key of a cluster's cached entry, JSON `{"nodes": ClusterNode[]}` (or `{"error": …}` briefly). */
+  static entryKey(prefix: string, clusterId: string): string {
+    return `${prefix}:node-status:{${clusterId}}`;
+  }
+
+  /** Resolves once Redis answers, or after `timeoutMs` (lookups meanwhile ask Nova directly). */
+  async ready(timeoutMs = 2000): Promise<boolean> {
+    const redis = this.redis;
+    if (!redis) return false;
+    const deadline = Date.now() + timeoutMs;
+    while (redis.status !== 'ready' && Date.now() < deadline) await pause(20);
+    return redis.status === 'ready';
+  }
+
+  /** The cluster's node list: from the cache, else from `load` (Nova), shared with concurrent callers. */
+  get(clusterId: string, load: () => Promise<ClusterNode[]>): Promise<ClusterNode[]> {
+    return singleFlight(this.reads, clusterId, () => this.lookup(clusterId, load));
+  }
+
+  /** The cluster's node list from `load` (Nova) now, stored for the next callers. */
+  refresh(clusterId: string, load: () => Promise<ClusterNode[]>): Promise<ClusterNode[]> {
+    return singleFlight(this.refreshes, clusterId, async () => {
+      const redis = this.usable();
+      const generation = redis ? await this.generation(redis, clusterId) : null;
+      const nodes = await load();
+      if (redis && generation !== null)
+        await this.store(redis, clusterId, generation, { nodes }, this.options.ttlMs, '');
+      return nodes;
+    });
+  }
+
+  /** Records a node's status as a worker just saw it. Never throws: the cache is an optimisation. */
+  async observe(clusterId: string, node: ClusterNode): Promise<void> {
+    const redis = this.usable();
+    if (!redis) return;
+    const keys = this.keys(clusterId);
+    try {
+      await (redis as unknown as ScriptedRedis).nodeStatusObserve(
+        keys.entry,
+        keys.generation,
+        node.serverId,
+        node.status,
+        node.taskState ?? '',
+        GENERATION_TTL_MS,
+      );
+    } catch {
+      // Redis away: entries expire by themselves within one period.
+    }
+  }
+
+  onApplicationShutdown(): void {
+    if (this.ownsConnection) this.redis?.disconnect();
+  }
+
+  private async lookup(clusterId: string, load: () => Promise<ClusterNode[]>): Promise<ClusterNode[]> {
+    const redis = this.usable();
+    if (!redis) return load();
+    const keys = this.keys(clusterId);
+    let cached: Entry | null;
+    try {
+      cached = decode(await redis.get(keys.entry));
+    } catch {
+      return load();
+    }
+    if (cached) return unwrap(cached);
+
+    const token = randomBytes(12).toString('base64url');
+    const giveUpAt = Date.now() + this.options.lockMs;
+    for (let wait = FIRST_PAUSE_MS; ; wait = Math.min(wait * 2, LONGEST_PAUSE_MS)) {
+      let answer: string[];
+      try {
+        answer = await (redis as unknown as ScriptedRedis).nodeStatusAcquire(
+          keys.entry,
+          keys.lock,
+          keys.generation,
+          token,
+          this.options.lockMs,
+        );
+      } catch {
+        return load();
+      }
+      if (answer[0] === 'entry') {
+        const entry = decode(answer[1] ?? null);
+        return entry ? unwrap(entry) : load();
+      }
+      if (answer[0] === 'locked') return this.loadAndStore(redis, clusterId, load, token, answer[1] ?? '0');
+      // Another replica is asking Nova: wait for its answer (its lock expires if it died).
+      if (Date.now() >= giveUpAt) return load();
+      await pause(wait);
+    }
+  }
+
+  private async loadAndStore(
+    redis: Redis,
+    clusterId: string,
+    load: () => Promise<ClusterNode[]>,
+    token: string,
+    generation: string,
+  ): Promise<ClusterNode[]> {
+    let nodes: ClusterNode[];
+    try {
+      nodes = await load();
+    } catch (error) {
+      if (error instanceof CloudUnavailableError) {
+        const ttl = Math.min(FAILURE_TTL_MS, this.options.ttlMs);
+        await this.store(redis, clusterId, generation, { error: error.message }, ttl, token);
+      } else {
+        await this.unlock(redis, clusterId, token);
+      }
+      throw error;
+    }
+    await this.store(redis, clusterId, generation, { nodes }, this.options.ttlMs, token);
+    return nodes;
+  }
+
+  private async generation(redis: Redis, clusterId: string): Promise<string | null> {
+    try {
+      return (await redis.get(this.keys(clusterId).generation)) ?? '0';
+    } catch {
+      return null;
+    }
+  }
+
+  private async store(
+    redis: Redis,
+    clusterId: string,
+    generation: string,
+    entry: Entry,
+    ttlMs: number,
+    token: string,
+  ): Promise<void> {
+    const keys = this.keys(clusterId);
+    try {
+      await (redis as unknown as ScriptedRedis).nodeStatusStore(
+        keys.entry,
+        keys.generation,
+        keys.lock,
+        generation,
+        JSON.stringify(entry),
+        ttlMs,
+        token,
+      );
+    } catch {
+      // Not stored: the next lookup asks Nova again, and the lock expires by itself.
+    }
+  }
+
+  private async unlock(redis: Redis, clusterId: string, token: string): Promise<void> {
+    if (!token) return;
+    const keys = this.keys(clusterId);
+    try {
+      // The store script with a generation that never matches only releases the lock.
+      await (redis as unknown as ScriptedRedis).nodeStatusStore(
+        keys.entry,
+        keys.generation,
+        keys.lock,
+        '-',
+        '',
+        0,
+        token,
+      );
+    } catch {
+      // The lock expires by itself.
+    }
+  }
+
+  private usable(): Redis | null {
+    return this.redis && this.redis.status === 'ready' ? this.redis : null;
+  }
+
+  private keys(clusterId: string): { entry: string; lock: string; generation: string } {
+    const base = NodeStatusCache.entryKey(this.options.prefix, clusterId);
+    return { entry: base, lock: `${base}:lock`, generation: `${base}:gen` };
+  }
+}
+
+function singleFlight<T>(flights: Map<string, Promise<T>>, key: string, run: () => Promise<T>): Promise<T> {
+  const running = flights.get(key);
+  if (running) return running;
+  const flight = run().finally(() => flights.delete(key));
+  flights.set(key, flight);
+  return flight;
+}
+
+function decode(raw: string | null): Entry | null {
+  if (raw === null) return null;
+  try {
+    const entry = JSON.parse(raw) as Entry;
+    return typeof entry === 'object' && entry !== null ? entry : null;
+  } catch {
+    return null;
+  }
+}
+
+function unwrap(entry: Entry): ClusterNode[] {
+  if ('error' in entry) throw new CloudUnavailableError(entry.error);
+  return Array.isArray(entry.nodes) ? entry.nodes : [];
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
