@@ -5,12 +5,17 @@ export interface JobView {
   errors: string;
 }
 
-/** Polls a job until its output ends `Done` or `Fail`, checking on the way that output only grows. */
+const ended = (output: string) => /(^|\n)(Done|Fail)$/.test(output);
+
+/**
+ * Polls a job until its output ends `Done` or `Fail` (or satisfies `until`), checking on the way that
+ * the output only grows.
+ */
 export async function followJob(
   system: SystemUnderTest,
   user: TestUser,
   jobId: string,
-  timeoutMs = 60000,
+  { until = ended, timeoutMs = 60000 }: { until?: (output: string) => boolean; timeoutMs?: number } = {},
 ): Promise<JobView> {
   const path = `/api/openshift/${system.clusterId}/job/${jobId}`;
   const deadline = Date.now() + timeoutMs;
@@ -21,9 +26,9 @@ export async function followJob(
     const body = (await response.json()) as JobView;
     if (!body.output.startsWith(previous)) throw new Error(`output shrank: ${JSON.stringify([previous, body.output])}`);
     previous = body.output;
-    if (/(^|\n)(Done|Fail)$/.test(body.output)) return body;
+    if (until(body.output)) return body;
     if (Date.now() > deadline) throw new Error(`job ${jobId} did not end in time: ${JSON.stringify(body)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

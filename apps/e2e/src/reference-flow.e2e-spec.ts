@@ -1,4 +1,5 @@
 import { AccessAdmin, PasswordHasher } from '@oshift/access';
+import { followJob } from './job-polling';
 import { SystemUnderTest, type TestUser } from './system-under-test';
 
 const NODES = [
@@ -13,24 +14,6 @@ const NODES = [
   'worker-1',
   'worker-2',
 ].map((name) => `${name}.openstacklocal`);
-
-async function pollJobUntilEnd(
-  system: SystemUnderTest,
-  user: TestUser,
-  path: string,
-): Promise<{ output: string; errors: string }[]> {
-  const polls: { output: string; errors: string }[] = [];
-  const deadline = Date.now() + 60000;
-  for (;;) {
-    const response = await system.request('GET', path, { user });
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as { output: string; errors: string };
-    polls.push(body);
-    if (/(^|\n)(Done|Fail)$/.test(body.output)) return polls;
-    if (Date.now() > deadline) throw new Error(`job did not end: ${JSON.stringify(body)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('the API reference, played over HTTP against gateway, worker and simulator', () => {
   let system: SystemUnderTest;
@@ -81,9 +64,8 @@ describe('the API reference, played over HTTP against gateway, worker and simula
       status_url: started.status_url,
     });
 
-    const polls = await pollJobUntilEnd(system, viewer, `${base}/job/${started.job_id}`);
-    for (let i = 1; i < polls.length; i += 1) expect(polls[i].output.startsWith(polls[i - 1].output)).toBe(true);
-    const last = polls[polls.length - 1];
+    // followJob checks on every poll that the output only grew.
+    const last = await followJob(system, viewer, started.job_id);
     expect(last.errors).toBe('');
     const lines = last.output.split('\n');
     expect(lines.slice(-2)).toEqual(['worker-0.openstacklocal ACTIVE', 'Done']);
@@ -100,8 +82,8 @@ describe('the API reference, played over HTTP against gateway, worker and simula
     });
     expect(response.status).toBe(202);
     const started = (await response.json()) as { job_id: string };
-    const polls = await pollJobUntilEnd(system, operator, `${base}/job/${started.job_id}`);
-    expect(polls[polls.length - 1].output.split('\n').slice(-1)).toEqual(['Done']);
+    const last = await followJob(system, operator, started.job_id);
+    expect(last.output.split('\n').slice(-1)).toEqual(['Done']);
   });
 
   it('gives a read-only user and an unknown node the very same 404 bytes', async () => {
@@ -192,6 +174,6 @@ describe('the API reference, played over HTTP against gateway, worker and simula
     expect(response.status).toBe(202);
     const started = (await response.json()) as { job_id: string; status_url: string };
     expect(started.status_url).toBe(`${system.publicUrl}${base}/job/${started.job_id}`);
-    await pollJobUntilEnd(system, operator, `${base}/job/${started.job_id}`);
+    await followJob(system, operator, started.job_id);
   });
 });

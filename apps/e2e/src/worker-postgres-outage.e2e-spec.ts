@@ -22,17 +22,12 @@ describe('a worker whose Postgres is briefly unreachable', () => {
 
   it('keeps the job going through the outage: it ends Done, one reboot, output only grew', async () => {
     const jobId = await startReboot(system, operator, 'master-0.openstacklocal');
-    const path = `/api/openshift/${system.clusterId}/job/${jobId}`;
-    for (;;) {
-      const body = (await (await system.request('GET', path, { user: operator })).json()) as { output: string };
-      if (body.output.includes('REBOOT')) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await followJob(system, operator, jobId, { until: (output) => output.includes('REBOOT') });
     proxy.pause('refuse');
     await new Promise((resolve) => setTimeout(resolve, 3000));
     proxy.resume();
 
-    const job = await followJob(system, operator, jobId, 90000);
+    const job = await followJob(system, operator, jobId, { timeoutMs: 90000 });
     const lines = job.output.split('\n');
     expect(lines.slice(-2)).toEqual(['master-0.openstacklocal ACTIVE', 'Done']);
     expect(lines.slice(0, -2).every((line) => line === 'master-0.openstacklocal REBOOT')).toBe(true);

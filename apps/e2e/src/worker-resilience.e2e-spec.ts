@@ -166,12 +166,7 @@ describe('a worker stopped with SIGTERM mid-reboot', () => {
 
   it('exits within its grace period and hands the job back; another worker finishes it, one reboot', async () => {
     const jobId = await startReboot(system, operator, 'worker-0.openstacklocal');
-    const path = `/api/openshift/${system.clusterId}/job/${jobId}`;
-    for (;;) {
-      const body = (await (await system.request('GET', path, { user: operator })).json()) as { output: string };
-      if (body.output.includes('REBOOT')) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await followJob(system, operator, jobId, { until: (output) => output.includes('REBOOT') });
     const stoppedAt = Date.now();
     await system.workers[0].stop('SIGTERM');
     expect(Date.now() - stoppedAt).toBeLessThan(5000);
