@@ -36,6 +36,32 @@ describe('LoginThrottle against Redis', () => {
     expect(await limiter.check('alice', '192.0.2.1')).toEqual({ allowed: true, userAddressFailures: 0 });
   });
 
+  it('shares failures between gateway replicas through the feed, including failures recorded before a replica started', async () => {
+    const options = { redisPrefix: `${testServices().redisPrefix}-${uniqueName('feed')}` };
+    const first = throttle(options);
+    await first.onModuleInit();
+    await first.recordFailure('dave', '192.0.2.30'); // before the second replica exists
+    const second = throttle(options);
+    await second.onModuleInit();
+    const live = async (replica: LoginThrottle) => {
+      for (let i = 0; i < 50 && !(replica as unknown as { feedLive: boolean }).feedLive; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    await Promise.all([live(first), live(second)]);
+
+    expect(await second.check('dave', '192.0.2.30')).toEqual({ allowed: true, userAddressFailures: 1 });
+    await second.recordFailure('dave', '192.0.2.30');
+    await first.recordFailure('dave', '192.0.2.30');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const replica of [first, second]) {
+      expect(await replica.check('dave', '192.0.2.30')).toMatchObject({ allowed: false, scope: 'user-address' });
+      // A caller with no failures anywhere is allowed from memory.
+      expect(await replica.check('erin', '192.0.2.31')).toEqual({ allowed: true, userAddressFailures: 0 });
+    }
+    await Promise.all([first.onModuleDestroy(), second.onModuleDestroy()]);
+  });
+
   it('refuses every username from an address past the address limit', async () => {
     const limiter = throttle();
     for (let i = 0; i < 5; i += 1) await limiter.recordFailure(`user-${i}`, '192.0.2.9');

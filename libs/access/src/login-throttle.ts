@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
-import { Logger } from '@nestjs/common';
+import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 
 export interface LoginThrottleOptions {
@@ -32,18 +32,87 @@ const DEFAULT_TIMEOUT_MS = 500;
  * When Redis does not answer, attempts are allowed (with a warning): throttling must not become
  * an outage for everyone.
  */
-export class LoginThrottle {
+export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(LoginThrottle.name);
   private redisDown = false;
+  /**
+   * Counters with failures in their window, as every gateway records them (fed over pub/sub). A caller
+   * with none needs no Redis round trip to be allowed; only while the feed is live is this trusted.
+   */
+  private readonly failing = new Map<string, number>();
+  private feedLive = false;
+  private feed?: Redis;
 
   constructor(
     private readonly redis: Redis,
     private readonly options: LoginThrottleOptions,
   ) {}
 
+  private get channel(): string {
+    return `${this.options.redisPrefix}:login-failures-feed`;
+  }
+
+  /** Follows the failures every gateway records, starting from the counters already in Redis. */
+  async onModuleInit(): Promise<void> {
+    const feed = this.redis.duplicate();
+    this.feed = feed;
+    feed.on('error', () => undefined);
+    feed.on('close', () => (this.feedLive = false));
+    feed.on('message', (_channel: string, message: string) => {
+      const { keys, untilMs } = JSON.parse(message) as { keys: string[]; untilMs: number };
+      for (const key of keys) this.failing.set(key, untilMs);
+    });
+    // Subscribed first, then the existing counters read: no failure falls in between.
+    feed.on('ready', () => void this.startFeed(feed));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.feedLive = false;
+    this.feed?.disconnect();
+  }
+
+  private async startFeed(feed: Redis): Promise<void> {
+    try {
+      await feed.subscribe(this.channel);
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.redis.scan(
+          cursor,
+          'MATCH',
+          `${this.options.redisPrefix}:login-failures:*`,
+          'COUNT',
+          1000,
+        );
+        for (const key of keys) {
+          const ttl = await this.redis.pttl(key);
+          if (ttl > 0 && !key.endsWith(':refused')) this.failing.set(key, Date.now() + ttl);
+          else if (ttl === -1) this.failing.set(key, Number.MAX_SAFE_INTEGER);
+        }
+        cursor = next;
+      } while (cursor !== '0');
+      this.feedLive = true;
+    } catch {
+      this.feedLive = false;
+    }
+  }
+
+  /** True when a counter of these keys may hold failures (or the feed cannot tell). */
+  private mayHaveFailures(keys: string[], now = Date.now()): boolean {
+    if (!this.feedLive) return true;
+    return keys.some((key) => {
+      const until = this.failing.get(key);
+      if (until === undefined) return false;
+      if (until > now) return true;
+      this.failing.delete(key);
+      return false;
+    });
+  }
+
   /** Whether `username` (null for a bearer token) may try to log in from `address` now. */
   async check(username: string | null, address: string): Promise<ThrottleDecision> {
     const keys = this.keys(username, address);
+    // The common case, a caller with no recent failures anywhere, costs no Redis round trip.
+    if (!this.mayHaveFailures(keys.all)) return { allowed: true, userAddressFailures: 0 };
     const pipeline = this.redis.multi();
     for (const key of keys.all) pipeline.get(key).pttl(key);
     const results = await this.call(() => pipeline.exec());
@@ -78,10 +147,13 @@ export class LoginThrottle {
 
   /** Counts a failed attempt against both counters; a window starts at its first failure and is not extended. */
   async recordFailure(username: string | null, address: string): Promise<void> {
+    const keys = this.keys(username, address).all;
     const pipeline = this.redis.multi();
-    for (const key of this.keys(username, address).all) {
-      pipeline.set(key, 0, 'PX', this.options.windowMs, 'NX').incr(key);
-    }
+    for (const key of keys) pipeline.set(key, 0, 'PX', this.options.windowMs, 'NX').incr(key);
+    // Every gateway (this one included) learns that these counters now hold failures.
+    const untilMs = Date.now() + this.options.windowMs;
+    for (const key of keys) this.failing.set(key, untilMs);
+    pipeline.publish(this.channel, JSON.stringify({ keys, untilMs }));
     await this.call(() => pipeline.exec());
   }
 
