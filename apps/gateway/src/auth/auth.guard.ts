@@ -13,6 +13,7 @@ import { RequestAudit } from '../audit/request-audit';
 import { ApiError, NOT_FOUND } from '../http/api-error';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import type { GatewayConfig } from '../gateway.config';
+import { BasicStrategy } from './basic.strategy';
 import { bearerToken } from './bearer.strategy';
 import { PUBLIC_ROUTE, REQUIREMENT, type Requirement } from './requires.decorator';
 
@@ -32,6 +33,7 @@ export class AuthGuard extends PassportAuthGuard(['basic', 'bearer']) {
     private readonly reflector: Reflector,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly audit: RequestAudit,
+    private readonly basic: BasicStrategy,
   ) {
     super();
   }
@@ -40,8 +42,10 @@ export class AuthGuard extends PassportAuthGuard(['basic', 'bearer']) {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
 
-    await super.canActivate(context);
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const warm = await this.basic.fromCache(request);
+    if (warm) request.user = warm;
+    else await super.canActivate(context);
     const clusterId = request.params.clusterId ?? '';
     const roles = request.user.grants.get(clusterId);
     const requirement = this.reflector.get<Requirement | undefined>(REQUIREMENT, context.getHandler());

@@ -20,6 +20,22 @@ export class BasicStrategy extends PassportStrategy(PassportBasicStrategy, 'basi
     super({ passReqToCallback: true });
   }
 
+  /**
+   * The warm path: credentials verified within the cache's TTL, from a caller with no failed logins,
+   * are admitted without the passport round (the cost of an unauthenticated request, as the access
+   * issue asks). Anything else, throttled callers included, takes the full path, which answers and audits.
+   */
+  async fromCache(request: FastifyRequest): Promise<Principal | null> {
+    const credentials = basicCredentials(request.headers.authorization);
+    if (!credentials) return null;
+    const principal = this.verifier.cached(credentials.username, credentials.password);
+    if (!principal) return null;
+    const decision = await this.throttle.check(credentials.username, request.ip);
+    if (!decision.allowed) return null;
+    if (decision.userAddressFailures > 0) await this.throttle.recordSuccess(credentials.username, request.ip);
+    return principal;
+  }
+
   async validate(request: FastifyRequest): Promise<Principal | false> {
     // passport-http's own split loses colons in passwords: the header is read again the RFC 7617 way.
     const credentials = basicCredentials(request.headers.authorization);

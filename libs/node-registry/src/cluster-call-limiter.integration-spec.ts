@@ -1,0 +1,51 @@
+import Redis from 'ioredis';
+import { testServices, uniqueName } from '@oshift/testing';
+import { ClusterCallLimiter } from './cluster-call-limiter';
+
+describe('ClusterCallLimiter against Redis', () => {
+  let redis: Redis;
+
+  beforeAll(() => {
+    redis = new Redis(testServices().redisUrl, { maxRetriesPerRequest: 1 });
+  });
+  afterAll(() => redis.quit());
+
+  it('holds the ceiling per cluster per second across processes sharing Redis', async () => {
+    const prefix = `${testServices().redisPrefix}-${uniqueName('limiter')}`;
+    // Two "workers" with their own clients, one shared ceiling of 4 calls per second for the cluster.
+    const other = redis.duplicate();
+    const workers = [new ClusterCallLimiter(redis, prefix, 4), new ClusterCallLimiter(other, prefix, 4)];
+    const grants: number[] = [];
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        workers[i % 2].acquire('cluster-a.example.test').then(() => grants.push(Math.floor(Date.now() / 1000))),
+      ),
+    );
+    other.disconnect();
+
+    const perSecond = new Map<number, number>();
+    for (const second of grants) perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    expect(grants).toHaveLength(12);
+    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(4);
+    expect(perSecond.size).toBeGreaterThanOrEqual(3);
+  });
+
+  it('keeps clusters apart and lets calls through when Redis does not answer', async () => {
+    const prefix = `${testServices().redisPrefix}-${uniqueName('limiter')}`;
+    const limiter = new ClusterCallLimiter(redis, prefix, 1);
+    await limiter.acquire('one.example.test');
+    // One cluster's spent budget never makes another cluster wait for the next second.
+    const waited = Date.now();
+    await limiter.acquire('two.example.test');
+    expect(Date.now() - waited).toBeLessThan(500);
+
+    const down = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+    });
+    down.on('error', () => undefined);
+    await expect(new ClusterCallLimiter(down, prefix, 1).acquire('one.example.test')).resolves.toBeUndefined();
+    down.disconnect();
+  });
+});
