@@ -110,6 +110,8 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
 
   /** Whether `username` (null for a bearer token) may try to log in from `address` now. */
   async check(username: string | null, address: string): Promise<ThrottleDecision> {
+    // No failures anywhere in any window: nothing to look up (not even the counter names).
+    if (this.feedLive && this.failing.size === 0) return { allowed: true, userAddressFailures: 0 };
     const keys = this.keys(username, address);
     // The common case, a caller with no recent failures anywhere, costs no Redis round trip.
     if (!this.mayHaveFailures(keys.all)) return { allowed: true, userAddressFailures: 0 };
