@@ -42,6 +42,7 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
   private readonly failing = new Map<string, number>();
   private feedLive = false;
   private feed?: Redis;
+  private sweeper?: NodeJS.Timeout;
 
   constructor(
     private readonly redis: Redis,
@@ -56,6 +57,9 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     const feed = this.redis.duplicate();
     this.feed = feed;
+    // Windows end: forget their counters, so the map stays as small as the failures of one window.
+    this.sweeper = setInterval(() => this.sweep(), Math.min(this.options.windowMs, 60_000));
+    this.sweeper.unref();
     feed.on('error', () => undefined);
     feed.on('close', () => (this.feedLive = false));
     feed.on('message', (_channel: string, message: string) => {
@@ -67,6 +71,7 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    clearInterval(this.sweeper);
     this.feedLive = false;
     this.feed?.disconnect();
   }
@@ -94,6 +99,10 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
     } catch {
       this.feedLive = false;
     }
+  }
+
+  private sweep(now = Date.now()): void {
+    for (const [key, until] of this.failing) if (until <= now) this.failing.delete(key);
   }
 
   /** True when a counter of these keys may hold failures (or the feed cannot tell). */
