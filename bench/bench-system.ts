@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AccessAdmin, PasswordHasher } from '@oshift/access';
@@ -7,7 +6,7 @@ import { newJobId } from '@oshift/jobs';
 import { ClusterAdmin } from '@oshift/node-registry';
 import { OpenStackSimulator, demoProject, type SimProjectSpec } from '@oshift/openstack-sim';
 import { dataSourceOptions, migrate } from '@oshift/persistence';
-import { AppProcess, freePort } from '@oshift/testing';
+import { AppProcess, deleteRedisKeys, freePort } from '@oshift/testing';
 import type { BenchConfig } from './bench.config';
 
 /** Clusters the reboot cases spread their targets over, and VMs in each (many names: few 409s). */
@@ -116,7 +115,7 @@ export class BenchSystem {
     await migrate({ url: this.databaseUrl });
 
     this.redisPrefix = `oshift-bench-${suffix}`;
-    this.cleanups.push(() => deleteKeys(this.config.redisUrl, this.redisPrefix));
+    this.cleanups.push(() => deleteRedisKeys(this.config.redisUrl, this.redisPrefix));
 
     const statusProject = demoProject();
     const password = statusProject.users[0].password;
@@ -226,19 +225,4 @@ function rebootProject(index: number, password: string): SimProjectSpec {
       name: `node-${String(n).padStart(3, '0')}.openstacklocal`,
     })),
   };
-}
-
-async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }

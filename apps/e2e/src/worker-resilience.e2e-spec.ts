@@ -1,5 +1,4 @@
-import Redis from 'ioredis';
-import { testServices } from '@oshift/testing';
+import { deleteRedisKeys, testServices } from '@oshift/testing';
 import { followJob, startReboot } from './job-polling';
 import { SystemUnderTest, type TestUser } from './system-under-test';
 
@@ -127,15 +126,7 @@ describe('Redis losing every key mid-run', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
 
     // Only this system's keys: the Redis server is shared with other tests and processes.
-    const redis = new Redis(testServices().redisUrl);
-    let flushed = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${system.redisPrefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) flushed += await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    redis.disconnect();
+    const flushed = await deleteRedisKeys(testServices().redisUrl, `${system.redisPrefix}:`);
     expect(flushed).toBeGreaterThan(0);
 
     await waitForAllEnded(system, jobIds, 120000);

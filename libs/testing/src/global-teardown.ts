@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import Redis from 'ioredis';
+import { deleteRedisKeys } from './redis-keys';
 import { TestEnv } from './test-environment';
 
 /** Drops this run's private database and Redis keys, and stops any containers the setup started. */
@@ -15,17 +15,7 @@ export default async function globalTeardown(): Promise<void> {
   }
   const redisUrl = process.env[TestEnv.redisUrl];
   const prefix = process.env[TestEnv.redisPrefix];
-  if (redisUrl && prefix) {
-    const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    redis.disconnect();
-  }
+  if (redisUrl && prefix) await deleteRedisKeys(redisUrl, prefix);
   for (const container of (state.__oshiftContainers as { stop(): Promise<unknown> }[] | undefined) ?? []) {
     await container.stop();
   }

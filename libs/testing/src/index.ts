@@ -5,3 +5,4 @@ export * from './tcp-proxy';
 export * from './test-environment';
 export * from './unique-name';
 export * from './oidc-test-provider';
+export * from './redis-keys';
