@@ -57,11 +57,6 @@ export class JobRepository {
     await this.dataSource.query(`DELETE FROM jobs WHERE id = $1 AND state = 'queued' AND attempts = 0`, [jobId]);
   }
 
-  /** The job of this cluster with this id, or null (a job of another cluster is null too). */
-  findInCluster(clusterId: string, jobId: string): Promise<JobEntity | null> {
-    return this.dataSource.manager.findOne(JobEntity, { where: { id: jobId, clusterId } });
-  }
-
   find(jobId: string): Promise<JobEntity | null> {
     return this.dataSource.manager.findOne(JobEntity, { where: { id: jobId } });
   }
