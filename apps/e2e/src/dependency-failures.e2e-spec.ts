@@ -115,6 +115,8 @@ describe('the gateway when Postgres, Redis or OpenStack fails', () => {
         // A short node-status cache, so that it cannot hide an outage from these checks for long.
         NODE_STATUS_CACHE_MS: '300',
       },
+      // The worker writes the same cache entries (when it looks a node up): one cache period per deployment.
+      workerEnv: { NODE_STATUS_CACHE_MS: '300' },
     });
     [viewer, operator] = await Promise.all([system.user(['read']), system.user(['reboot'])]);
     base = `/api/openshift/${system.clusterId}`;
