@@ -46,7 +46,8 @@ export function snapshotTask(now: number, durationMs: number, event: ActionEvent
   return {
     phases: [
       { state: 'image_snapshot_pending', at: now },
-      { state: 'image_snapshot', at: at(0.05) },
+      // The compute host picks the snapshot up within moments (at most 500 ms here).
+      { state: 'image_snapshot', at: Math.min(at(0.05), now + 500) },
       { state: 'image_pending_upload', at: at(0.7) },
       { state: 'image_uploading', at: at(0.75) },
     ],
