@@ -1,8 +1,8 @@
 import { loadConfigOrExit } from '@oshift/config';
-import { OpenStackSimulator, demoProject } from '@oshift/openstack-sim';
+import { OpenStackSimulator, demoProject, fleetProjects } from '@oshift/openstack-sim';
 import { loadSimConfig } from './sim.config';
 
-/** The OpenStack simulator as its own process, serving the demo cluster. */
+/** The OpenStack simulator as its own process, serving the demo cluster (and `SIM_FLEET_CLUSTERS` more). */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(() => loadSimConfig());
   const simulator = await OpenStackSimulator.start({
@@ -10,7 +10,7 @@ async function main(): Promise<void> {
     port: config.http.port,
     publicUrl: config.http.publicUrl,
     region: config.region,
-    projects: [demoProject()],
+    projects: [demoProject(), ...fleetProjects(config.fleet.clusters, config.fleet.workers)],
     knobs: config.knobs,
   });
   process.stdout.write(

@@ -6,6 +6,7 @@ describe('loadSimConfig', () => {
     expect(loadSimConfig({})).toEqual({
       http: { host: '127.0.0.1', port: 5005, publicUrl: undefined },
       region: 'RegionOne',
+      fleet: { clusters: 0, workers: 3 },
       knobs: {
         rebootDurationMs: 3000,
         rebootHangs: false,
@@ -16,6 +17,9 @@ describe('loadSimConfig', () => {
         tokenTtlSeconds: 3600,
         softEscalatesToHardAfterMs: null,
         pageSizeMax: 1000,
+        powerActionDurationMs: 1000,
+        snapshotDurationMs: 5000,
+        actionDelayMs: 0,
       },
     });
   });
@@ -31,7 +35,11 @@ describe('loadSimConfig', () => {
       SIM_ERROR_RATE: '0.25',
       SIM_SOFT_ESCALATES_TO_HARD_AFTER_MS: '1000',
       SIM_PAGE_SIZE_MAX: '3',
+      SIM_SNAPSHOT_DURATION_MS: '60000',
+      SIM_ACTION_DELAY_MS: '12000',
+      SIM_FLEET_CLUSTERS: '100',
     });
+    expect(config.fleet).toEqual({ clusters: 100, workers: 3 });
     expect(config.http).toEqual({ host: '0.0.0.0', port: 0, publicUrl: 'http://openstack-sim:5005' });
     expect(config.knobs).toMatchObject({
       rebootDurationMs: 250,
@@ -40,6 +48,8 @@ describe('loadSimConfig', () => {
       errorRate: 0.25,
       softEscalatesToHardAfterMs: 1000,
       pageSizeMax: 3,
+      snapshotDurationMs: 60000,
+      actionDelayMs: 12000,
     });
   });
 

@@ -24,10 +24,16 @@ const schema = z
     SIM_TOKEN_TTL_SECONDS: z.coerce.number().positive().default(3600),
     SIM_SOFT_ESCALATES_TO_HARD_AFTER_MS: millis('SIM_SOFT_ESCALATES_TO_HARD_AFTER_MS').optional(),
     SIM_PAGE_SIZE_MAX: z.coerce.number().int().min(1).default(1000),
+    SIM_POWER_ACTION_DURATION_MS: millis('SIM_POWER_ACTION_DURATION_MS').default(1000),
+    SIM_SNAPSHOT_DURATION_MS: millis('SIM_SNAPSHOT_DURATION_MS').default(5000),
+    SIM_ACTION_DELAY_MS: millis('SIM_ACTION_DELAY_MS').default(0),
+    SIM_FLEET_CLUSTERS: z.coerce.number().int().min(0).max(10_000).default(0),
+    SIM_FLEET_WORKERS: z.coerce.number().int().min(0).max(1000).default(3),
   })
   .transform((env) => ({
     http: { host: env.SIM_HOST, port: env.SIM_PORT, publicUrl: env.SIM_PUBLIC_URL },
     region: env.SIM_REGION,
+    fleet: { clusters: env.SIM_FLEET_CLUSTERS, workers: env.SIM_FLEET_WORKERS },
     knobs: {
       rebootDurationMs: env.SIM_REBOOT_DURATION_MS,
       rebootHangs: env.SIM_REBOOT_HANGS,
@@ -38,6 +44,9 @@ const schema = z
       tokenTtlSeconds: env.SIM_TOKEN_TTL_SECONDS,
       softEscalatesToHardAfterMs: env.SIM_SOFT_ESCALATES_TO_HARD_AFTER_MS ?? null,
       pageSizeMax: env.SIM_PAGE_SIZE_MAX,
+      powerActionDurationMs: env.SIM_POWER_ACTION_DURATION_MS,
+      snapshotDurationMs: env.SIM_SNAPSHOT_DURATION_MS,
+      actionDelayMs: env.SIM_ACTION_DELAY_MS,
     } satisfies Partial<SimKnobs>,
   }));
 
