@@ -95,7 +95,11 @@ export function registerNovaActions(app: FastifyInstance, deps: NovaDeps): void 
     const value = keys.length === 1 ? (body as Record<string, unknown>)[keys[0]] : undefined;
     const serverId = request.params.id;
     const type = keys[0] === 'reboot' ? rebootType(value) : undefined;
-    if (type && cloud.instance(serverId)) cloud.counters.reboot(serverId, type, 'received');
+    // Received: every reboot sent to the server's URL, faulted or not, except by another project (a 404 to it).
+    const caller = cloud.identity.projectOf(request.headers['x-auth-token']);
+    const target = cloud.instance(serverId);
+    if (type && target && (caller === undefined || caller === target.projectId))
+      cloud.counters.reboot(serverId, type, 'received');
     const token = await admit(request, reply, deps, serverId);
     if (!token) return reply;
     const handler = keys.length === 1 ? HANDLERS[keys[0]] : undefined;

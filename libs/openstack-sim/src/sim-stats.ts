@@ -19,7 +19,7 @@ export function roleOf(name: string): NodeRole {
 
 /** Reboot actions a server received, by type, and what Nova made of them. */
 export interface SimServerRebootStats {
-  /** Every `reboot` action that reached the server's URL (accepted, refused or faulted alike), by type. */
+  /** Every `reboot` action sent to the server (accepted, refused or faulted alike; not those of another project), by type. */
   received: { SOFT: number; HARD: number };
   /** Reboots Nova accepted (202): each one started or restarted a reboot. */
   accepted: { SOFT: number; HARD: number };
