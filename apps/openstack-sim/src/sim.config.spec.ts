@@ -7,6 +7,7 @@ describe('loadSimConfig', () => {
       http: { host: '127.0.0.1', port: 5005, publicUrl: undefined },
       region: 'RegionOne',
       fleet: { clusters: 0, workers: 3 },
+      faults: { lockedServers: [], heldTaskStates: [] },
       knobs: {
         rebootDurationMs: 3000,
         rebootHangs: false,
@@ -38,6 +39,15 @@ describe('loadSimConfig', () => {
       SIM_SNAPSHOT_DURATION_MS: '60000',
       SIM_ACTION_DELAY_MS: '12000',
       SIM_FLEET_CLUSTERS: '100',
+      SIM_LOCKED_SERVERS: 'master-0.openstacklocal, master-1.openstacklocal',
+      SIM_HELD_TASK_STATES: 'worker-1.openstacklocal=migrating,infra-0.openstacklocal=image_snapshot',
+    });
+    expect(config.faults).toEqual({
+      lockedServers: ['master-0.openstacklocal', 'master-1.openstacklocal'],
+      heldTaskStates: [
+        ['worker-1.openstacklocal', 'migrating'],
+        ['infra-0.openstacklocal', 'image_snapshot'],
+      ],
     });
     expect(config.fleet).toEqual({ clusters: 100, workers: 3 });
     expect(config.http).toEqual({ host: '0.0.0.0', port: 0, publicUrl: 'http://openstack-sim:5005' });
@@ -54,6 +64,9 @@ describe('loadSimConfig', () => {
   });
 
   it('refuses malformed values in one line naming each variable', () => {
+    expect(() => loadSimConfig({ SIM_HELD_TASK_STATES: 'worker-1.openstacklocal=napping' })).toThrow(
+      /SIM_HELD_TASK_STATES/,
+    );
     const run = () => loadSimConfig({ SIM_PORT: 'abc', SIM_ERROR_RATE: '2', SIM_REBOOT_ENDS_IN: 'MAYBE' });
     expect(run).toThrow(ConfigError);
     try {

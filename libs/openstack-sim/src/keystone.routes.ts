@@ -3,6 +3,8 @@ import { tokenBody, type CatalogUrls } from './keystone-token.view';
 import type { SimCloud } from './sim-cloud';
 import { UNAUTHORIZED_MESSAGE } from './sim-identity';
 
+// The simulated Keystone's HTTP routes: version discovery, token issuance and validation, and its error body.
+
 const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found' };
 
 /** keystone/api/discovery.py `_get_versions_list`: the one version, v3, as Keystone describes it. */

@@ -22,6 +22,8 @@ import type { SimKnobs } from './sim.types';
 
 export { REBOOT_PHASES, type ActionEvent, type InstanceActionRecord, type RebootRun } from './nova-tasks';
 
+// One simulated Nova instance: its states, Nova's acceptance rules for its actions, and what it recorded.
+
 /** Knobs that drive a reboot. */
 export type RebootKnobs = Pick<
   SimKnobs,

@@ -65,3 +65,35 @@ describe('OpenStackSimulator with a fleet of projects', () => {
     expect(Object.keys(sim.stats().projects)).toHaveLength(100);
   });
 });
+
+describe('OpenStackSimulator servers that start locked or busy', () => {
+  it('keeps an admin lock and a held task state from the spec, across resets', async () => {
+    const sim = await OpenStackSimulator.start({
+      projects: [
+        {
+          id: 'busy0000000000000000000000000000',
+          name: 'busy',
+          users: [{ name: 'busy', password: 'busy-password' }],
+          servers: [
+            { name: 'master-0', locked: true },
+            { name: 'worker-0', taskState: 'migrating' },
+            { name: 'infra-0' },
+          ],
+        },
+      ],
+    });
+    try {
+      sim.reset();
+      expect(sim.server('master-0')).toMatchObject({ status: 'ACTIVE', locked: true, lockedBy: 'admin' });
+      expect(sim.server('worker-0')).toMatchObject({ status: 'MIGRATING', taskState: 'migrating' });
+      expect(sim.server('infra-0')).toMatchObject({ status: 'ACTIVE', taskState: null, locked: false });
+      await expect(
+        OpenStackSimulator.start({
+          projects: [{ id: 'x', name: 'x', users: [], servers: [{ name: 'a', taskState: 'napping' as never }] }],
+        }),
+      ).rejects.toThrow('unknown task state napping of server a');
+    } finally {
+      await sim.close();
+    }
+  });
+});

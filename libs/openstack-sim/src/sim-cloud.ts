@@ -1,10 +1,12 @@
 import { NovaInstance } from './nova-instance.model';
-import { initialStateFor } from './nova-states';
+import { NOVA_TASK_STATES, initialStateFor } from './nova-states';
 import { stableUuid } from './sim-format';
 import { SimIdentity } from './sim-identity';
 import { DEFAULT_KNOBS, KnobsError, PER_SERVER_KNOBS } from './sim-knobs';
 import { roleOf, SimCounters, type SimProjectStats } from './sim-stats';
 import type { SimKnobs, SimProjectSpec, SimServerStats, SimStats } from './sim.types';
+
+// The state of the whole simulated cloud, shared by its Keystone, Nova, Glance and admin routes.
 
 /** An image of the simulated Glance: the servers' base image, or a snapshot taken by `createImage`. */
 export interface SimImage {
@@ -198,6 +200,8 @@ export class SimCloud {
           createdAt,
           initialStateFor(server.status),
         );
+        if (server.locked) instance.setLock('admin');
+        if (server.taskState) instance.holdTask(server.taskState, createdAt, this.knobs, null);
         this.instances.set(id, instance);
         this.positions.set(id, n++);
         list.push(instance);
@@ -230,6 +234,8 @@ function validateSpecs(specs: readonly SimProjectSpec[]): void {
         serverIds.add(server.id);
       }
       initialStateFor(server.status);
+      if (server.taskState !== undefined && !(NOVA_TASK_STATES as readonly string[]).includes(server.taskState))
+        throw new Error(`unknown task state ${server.taskState} of server ${server.name}`);
     }
   }
 }

@@ -1,3 +1,4 @@
+import type { TaskState } from './nova-states';
 import type { NodeRole, SimProjectStats, SimServerRebootStats } from './sim-stats';
 
 /** A server of a simulated project. */
@@ -7,6 +8,10 @@ export interface SimServerSpec {
   id?: string;
   /** Starting Nova status: ACTIVE (default), SHUTOFF, ERROR, PAUSED or SUSPENDED. */
   status?: string;
+  /** Locked by an admin from the start (its owner cannot unlock it). */
+  locked?: boolean;
+  /** A Nova task state (e.g. `migrating`) it is held in from the start until the admin API clears it. */
+  taskState?: TaskState;
 }
 
 /** A simulated Keystone project with its users, application credentials and Nova servers. */
