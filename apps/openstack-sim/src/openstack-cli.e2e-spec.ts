@@ -97,6 +97,8 @@ describe('the openstack CLI against the simulator', () => {
       project_id: project.id,
     });
     expect(server.image).toMatch(/^rhcos \(/);
+    const flavors = await json('flavor', 'list');
+    expect(flavors.map((f: { Name: string; RAM: number }) => [f.Name, f.RAM])).toEqual([['m1.tiny', 512]]);
   });
 
   it('reboots SOFT and HARD with --wait, and lists the reboots as server events', async () => {
@@ -139,6 +141,8 @@ describe('the openstack CLI against the simulator', () => {
       );
     }
     expect((await json('image', 'show', image.id)).status).toBe('queued');
+    const images = await json('image', 'list');
+    expect(images.map((i: { Name: string }) => i.Name).sort()).toEqual(['infra-0-snapshot', 'rhcos']);
   });
 
   it('stops and starts a server; a SOFT reboot of a stopped server is refused, a HARD one powers it on', async () => {

@@ -76,12 +76,22 @@ export function registerNovaRoutes(app: FastifyInstance, deps: NovaDeps): void {
       ? reply.send({ flavors: [flavorDetail(deps.urls(request), microversion(request))] })
       : reply,
   );
-  app.get<ById>(`${prefix}/flavors/:id`, async (request, reply) => {
-    if (!(await admit(request, reply, deps, undefined))) return reply;
-    if (request.params.id !== FLAVOR.id)
-      return novaFault(reply, 404, 'itemNotFound', `Flavor ${request.params.id} could not be found.`);
-    return reply.send({ flavor: flavorDetail(deps.urls(request), microversion(request)) });
-  });
+  const oneFlavor =
+    (body: (request: FastifyRequest) => Record<string, unknown>) =>
+    async (request: FastifyRequest<ById>, reply: FastifyReply) => {
+      if (!(await admit(request, reply, deps, undefined))) return reply;
+      if (request.params.id !== FLAVOR.id)
+        return novaFault(reply, 404, 'itemNotFound', `Flavor ${request.params.id} could not be found.`);
+      return reply.send(body(request));
+    };
+  app.get<ById>(
+    `${prefix}/flavors/:id`,
+    oneFlavor((request) => ({ flavor: flavorDetail(deps.urls(request), microversion(request)) })),
+  );
+  app.get<ById>(
+    `${prefix}/flavors/:id/os-extra_specs`,
+    oneFlavor(() => ({ extra_specs: {} })),
+  );
 
   registerNovaActions(app, deps);
 }
