@@ -62,7 +62,7 @@ describe('the openstack CLI against the simulator', () => {
     home = mkdtempSync(join(tmpdir(), 'openstack-cli-'));
     sim = await OpenStackSimulator.start({
       projects: [project],
-      knobs: { rebootDurationMs: 2000, powerActionDurationMs: 1000, snapshotDurationMs: 60_000 },
+      knobs: { rebootDurationMs: 2000, powerActionDurationMs: 1000, snapshotDurationMs: 300_000 },
     });
   });
   afterEach(() => sim.reset());
