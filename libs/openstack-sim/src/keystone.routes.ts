@@ -5,7 +5,7 @@ import { UNAUTHORIZED_MESSAGE } from './sim-identity';
 
 // The simulated Keystone's HTTP routes: version discovery, token issuance and validation, and its error body.
 
-const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found' };
+const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
 
 /** keystone/api/discovery.py `_get_versions_list`: the one version, v3, as Keystone describes it. */
 function v3Version(identityUrl: string): Record<string, unknown> {
@@ -62,7 +62,8 @@ export function registerKeystoneRoutes(
 
   const validate = async (request: FastifyRequest, reply: FastifyReply, withBody: boolean) => {
     const now = cloud.clock();
-    if (!cloud.identity.validate(request.headers['x-auth-token'], now)) {
+    const caller = cloud.identity.validate(request.headers['x-auth-token'], now);
+    if (!caller) {
       reply.header('www-authenticate', `Keystone uri="${urls(request).identity}"`);
       return reply.code(401).send(keystoneError(401, UNAUTHORIZED_MESSAGE));
     }
@@ -72,6 +73,11 @@ export function registerKeystoneRoutes(
     const project = token && cloud.identity.projects.get(token.projectId);
     if (!token || !user || !project)
       return reply.code(404).send(keystoneError(404, `Could not find token: ${String(subject)}.`));
+    // identity:validate_token is admin, service or the token's own subject; simulated users are none of the first two.
+    if (token.userId !== caller.userId) {
+      const message = 'You are not authorized to perform the requested action: identity:validate_token.';
+      return reply.code(403).send(keystoneError(403, message));
+    }
     reply.header('x-subject-token', token.id).header('vary', 'X-Auth-Token');
     if (!withBody) return reply.code(200).send();
     const query = new URL(request.url, 'http://sim.invalid').searchParams;

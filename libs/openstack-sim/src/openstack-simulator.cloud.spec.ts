@@ -38,6 +38,8 @@ describe('OpenStackSimulator over HTTP: what the openstack CLI and the fault tes
     expect(((await valid.json()) as Json).token.project.id).toBe(demoProject().id);
     expect((await check('gAAAAAnope')).status).toBe(404);
     expect((await check(h.token, 'gAAAAAnope')).status).toBe(401);
+    const eve = (await h.auth(passwordAuth('eve', 'eve-password'))).headers.get('x-subject-token')!;
+    expect((await check(h.token, eve)).status).toBe(403);
   });
 
   it('serves Nova version documents and negotiates microversions as Nova does', async () => {
