@@ -1,8 +1,23 @@
 import { loadConfigOrExit } from '@oshift/config';
-import { OpenStackSimulator, demoProject } from '@oshift/openstack-sim';
-import { loadSimConfig } from './sim.config';
+import { OpenStackSimulator, demoProject, fleetProjects, type SimProjectSpec } from '@oshift/openstack-sim';
+import { loadSimConfig, type SimConfig } from './sim.config';
 
-/** The OpenStack simulator as its own process, serving the demo cluster. */
+/** The demo project with the servers `SIM_LOCKED_SERVERS` locks and `SIM_HELD_TASK_STATES` keeps busy. */
+function withFaults(project: SimProjectSpec, faults: SimConfig['faults']): SimProjectSpec {
+  const held = new Map(faults.heldTaskStates);
+  for (const name of [...faults.lockedServers, ...held.keys()])
+    if (!project.servers.some((s) => s.name === name)) throw new Error(`unknown server ${name} in SIM_* fault lists`);
+  return {
+    ...project,
+    servers: project.servers.map((s) => ({
+      ...s,
+      locked: faults.lockedServers.includes(s.name),
+      taskState: held.get(s.name),
+    })),
+  };
+}
+
+/** The OpenStack simulator as its own process, serving the demo cluster (and `SIM_FLEET_CLUSTERS` more). */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(() => loadSimConfig());
   const simulator = await OpenStackSimulator.start({
@@ -10,7 +25,7 @@ async function main(): Promise<void> {
     port: config.http.port,
     publicUrl: config.http.publicUrl,
     region: config.region,
-    projects: [demoProject()],
+    projects: [withFaults(demoProject(), config.faults), ...fleetProjects(config.fleet.clusters, config.fleet.workers)],
     knobs: config.knobs,
   });
   process.stdout.write(

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { flag, httpUrl, parseConfig, port } from '@oshift/config';
-import type { SimKnobs } from '@oshift/openstack-sim';
+import { NOVA_TASK_STATES, type SimKnobs } from '@oshift/openstack-sim';
 
 const millis = (name: string) =>
   z.coerce
@@ -8,6 +8,26 @@ const millis = (name: string) =>
     .int()
     .min(0);
 const share = z.coerce.number().min(0).max(1);
+/** A comma-separated list (of server names, or of `name=task_state` pairs). */
+const list = z
+  .string()
+  .default('')
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+/** `name=task_state` pairs, comma-separated (e.g. `worker-1.openstacklocal=migrating`). */
+const heldTasks = list.pipe(
+  z.array(
+    z
+      .string()
+      .regex(/^[^=]+=[^=]+$/, 'expected name=task_state pairs')
+      .transform((pair) => pair.split('=') as [string, string])
+      .pipe(z.tuple([z.string(), z.enum(NOVA_TASK_STATES)])),
+  ),
+);
 
 const schema = z
   .object({
@@ -24,10 +44,19 @@ const schema = z
     SIM_TOKEN_TTL_SECONDS: z.coerce.number().positive().default(3600),
     SIM_SOFT_ESCALATES_TO_HARD_AFTER_MS: millis('SIM_SOFT_ESCALATES_TO_HARD_AFTER_MS').optional(),
     SIM_PAGE_SIZE_MAX: z.coerce.number().int().min(1).default(1000),
+    SIM_POWER_ACTION_DURATION_MS: millis('SIM_POWER_ACTION_DURATION_MS').default(1000),
+    SIM_SNAPSHOT_DURATION_MS: millis('SIM_SNAPSHOT_DURATION_MS').default(5000),
+    SIM_ACTION_DELAY_MS: millis('SIM_ACTION_DELAY_MS').default(0),
+    SIM_LOCKED_SERVERS: list,
+    SIM_HELD_TASK_STATES: heldTasks,
+    SIM_FLEET_CLUSTERS: z.coerce.number().int().min(0).max(10_000).default(0),
+    SIM_FLEET_WORKERS: z.coerce.number().int().min(0).max(1000).default(3),
   })
   .transform((env) => ({
     http: { host: env.SIM_HOST, port: env.SIM_PORT, publicUrl: env.SIM_PUBLIC_URL },
     region: env.SIM_REGION,
+    fleet: { clusters: env.SIM_FLEET_CLUSTERS, workers: env.SIM_FLEET_WORKERS },
+    faults: { lockedServers: env.SIM_LOCKED_SERVERS, heldTaskStates: env.SIM_HELD_TASK_STATES },
     knobs: {
       rebootDurationMs: env.SIM_REBOOT_DURATION_MS,
       rebootHangs: env.SIM_REBOOT_HANGS,
@@ -38,6 +67,9 @@ const schema = z
       tokenTtlSeconds: env.SIM_TOKEN_TTL_SECONDS,
       softEscalatesToHardAfterMs: env.SIM_SOFT_ESCALATES_TO_HARD_AFTER_MS ?? null,
       pageSizeMax: env.SIM_PAGE_SIZE_MAX,
+      powerActionDurationMs: env.SIM_POWER_ACTION_DURATION_MS,
+      snapshotDurationMs: env.SIM_SNAPSHOT_DURATION_MS,
+      actionDelayMs: env.SIM_ACTION_DELAY_MS,
     } satisfies Partial<SimKnobs>,
   }));
 

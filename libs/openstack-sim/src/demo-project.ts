@@ -29,3 +29,31 @@ export function demoProject(): SimProjectSpec {
     servers: DEMO_NODES.map((node) => ({ name: `${node}.openstacklocal` })),
   };
 }
+
+/** Nodes of a fleet cluster: two HAProxy nodes, three masters, two infra nodes and `workers` workers. */
+function fleetNodes(workers: number): string[] {
+  const roles: [string, number][] = [
+    ['haproxy', 2],
+    ['master', 3],
+    ['infra', 2],
+    ['worker', workers],
+  ];
+  return roles.flatMap(([role, count]) => Array.from({ length: count }, (_, i) => `${role}-${i}.openstacklocal`));
+}
+
+/**
+ * `count` more clusters for scale tests, one project each: project `fleet-NNNN.cna.example.test` (domain Default),
+ * user `fleet-NNNN` / `fleet-NNNN-password`, nodes as {@link fleetNodes} names them (the same names in every
+ * project, as in real clusters).
+ */
+export function fleetProjects(count: number, workers = 3): SimProjectSpec[] {
+  return Array.from({ length: count }, (_, index) => {
+    const tag = `fleet-${String(index).padStart(4, '0')}`;
+    return {
+      id: `f1ee7${String(index).padStart(27, '0')}`,
+      name: `${tag}.cna.example.test`,
+      users: [{ name: tag, password: `${tag}-password` }],
+      servers: fleetNodes(workers).map((name) => ({ name })),
+    };
+  });
+}

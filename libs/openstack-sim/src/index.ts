@@ -4,3 +4,4 @@ export * from './nova-states';
 export * from './nova-instance.model';
 export * from './demo-project';
 export * from './openstack-simulator';
+export * from './sim-stats';

@@ -5,6 +5,7 @@ import type { SimProject, SimToken, SimUser } from './sim-identity';
 export interface CatalogUrls {
   identity: string;
   compute: string;
+  image: string;
   region: string;
 }
 
@@ -60,6 +61,12 @@ function catalog(urls: CatalogUrls): Record<string, unknown>[] {
       id: stableHex('service', 'compute'),
       name: 'nova',
       type: 'compute',
+    },
+    {
+      endpoints: ['public', 'internal'].map((iface) => endpoint('image', iface, urls.image)),
+      id: stableHex('service', 'image'),
+      name: 'glance',
+      type: 'image',
     },
   ];
 }

@@ -1,24 +1,27 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { FaultInjector } from './fault-injector';
-import { keystoneError } from './keystone.routes';
-import { instanceActionView, serverDetail, serverSummary, type NovaUrls } from './nova-server.view';
-import type { SimCloud } from './sim-cloud';
-import { UNAUTHORIZED_MESSAGE, type SimToken } from './sim-identity';
+import { registerNovaActions } from './nova-actions.routes';
+import { admit, novaFault, type NovaDeps } from './nova-admit';
+import type { NovaInstance } from './nova-instance.model';
+import { microversion } from './nova-microversion';
+import {
+  FLAVOR,
+  flavorDetail,
+  flavorSummary,
+  instanceActionView,
+  serverDetail,
+  serverSummary,
+} from './nova-server.view';
+import { statesForStatus } from './nova-states';
+import type { SimToken } from './sim-identity';
 
-/** Nova's error body: `{"<faultName>": {"code": N, "message": "..."}}` (nova/api/openstack/wsgi.py Fault). */
-export function novaFault(reply: FastifyReply, status: number, name: string, message: string): FastifyReply {
-  return reply.code(status).send({ [name]: { code: status, message } });
-}
+export { novaFault } from './nova-admit';
 
-const REBOOT_TYPES = ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft'];
+type ById = { Params: { id: string } };
 
-interface NovaDeps {
-  cloud: SimCloud;
-  faults: FaultInjector;
-  urls: (request: FastifyRequest) => NovaUrls & { identity: string };
-}
-
-/** Nova v2.1 subset under `/compute/v2.1`: servers, servers/detail, servers/{id}, reboot action, instance actions. */
+/**
+ * Nova v2.1 subset under `/compute/v2.1`: servers (list with the `name`/`status`/`limit`/`marker` filters, detail,
+ * show), server actions, instance actions (list and detail with events) and the one flavor.
+ */
 export function registerNovaRoutes(app: FastifyInstance, deps: NovaDeps): void {
   const { cloud } = deps;
   const prefix = '/compute/v2.1';
@@ -26,70 +29,85 @@ export function registerNovaRoutes(app: FastifyInstance, deps: NovaDeps): void {
   app.get(`${prefix}/servers`, async (request, reply) => listServers(request, reply, deps, false));
   app.get(`${prefix}/servers/detail`, async (request, reply) => listServers(request, reply, deps, true));
 
-  app.get<{ Params: { id: string } }>(`${prefix}/servers/:id`, async (request, reply) => {
-    const token = await admit(request, reply, deps, cloud.nameOf(request.params.id));
-    if (!token) return reply;
-    const instance = cloud.findInstance(token.projectId, request.params.id);
-    if (!instance) return notFound(reply, request.params.id);
-    const view = instance.view(cloud.clock(), cloud.knobsFor(instance.name));
-    return reply.send({ server: serverDetail(instance, view, deps.urls(request), cloud.indexOf(instance.id)) });
-  });
+  app.get<ById>(`${prefix}/servers/:id`, async (request, reply) =>
+    withServer(request, reply, deps, (instance) => {
+      const view = instance.view(cloud.clock(), cloud.knobsFor(instance.id));
+      const body = serverDetail(
+        instance,
+        view,
+        deps.urls(request),
+        cloud.indexOf(instance.id),
+        microversion(request),
+        true,
+      );
+      return reply.send({ server: body });
+    }),
+  );
 
-  app.get<{ Params: { id: string } }>(`${prefix}/servers/:id/os-instance-actions`, async (request, reply) => {
-    const token = await admit(request, reply, deps, cloud.nameOf(request.params.id));
-    if (!token) return reply;
-    const instance = cloud.findInstance(token.projectId, request.params.id);
-    if (!instance) return notFound(reply, request.params.id);
-    return reply.send({
-      instanceActions: instance.listActions().map((record) => instanceActionView(instance, record)),
-    });
-  });
+  app.get<ById>(`${prefix}/servers/:id/os-instance-actions`, async (request, reply) =>
+    withServer(request, reply, deps, (instance) => {
+      instance.settle(cloud.clock(), cloud.knobsFor(instance.id));
+      const minor = microversion(request);
+      return reply.send({
+        instanceActions: instance.listActions().map((record) => instanceActionView(instance, record, minor)),
+      });
+    }),
+  );
 
-  app.post<{ Params: { id: string } }>(`${prefix}/servers/:id/action`, async (request, reply) => {
-    const name = cloud.nameOf(request.params.id);
-    const body = request.body as Record<string, unknown> | undefined;
-    const isReboot = typeof body === 'object' && body !== null && 'reboot' in body;
-    if (isReboot && name) cloud.countReboot(name);
-    const token = await admit(request, reply, deps, name);
-    if (!token) return reply;
-    if (!isReboot) {
-      const action = typeof body === 'object' && body !== null ? Object.keys(body)[0] : undefined;
-      return novaFault(
-        reply,
-        400,
-        'badRequest',
-        action ? `There is no such action: ${action}` : 'Malformed request body',
-      );
-    }
-    const rawType = (body['reboot'] as { type?: unknown } | null)?.type;
-    if (typeof rawType !== 'string' || !REBOOT_TYPES.includes(rawType)) {
-      return novaFault(
-        reply,
-        400,
-        'badRequest',
-        `Invalid input for field/attribute type. Value: ${String(rawType)}. '${String(rawType)}' is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']`,
-      );
-    }
-    const instance = cloud.findInstance(token.projectId, request.params.id);
-    if (!instance) return notFound(reply, request.params.id);
-    const now = cloud.clock();
-    const decision = instance.requestReboot(
-      rawType.toUpperCase() as 'SOFT' | 'HARD',
-      now,
-      cloud.knobsFor(instance.name),
-    );
-    if (!decision.accepted) {
-      // nova/api/openstack/common.py raise_http_conflict_for_instance_invalid_state
-      return novaFault(
-        reply,
-        409,
-        'conflictingRequest',
-        `Cannot 'reboot' instance ${instance.id} while it is in ${decision.attr} ${decision.state}`,
-      );
-    }
-    instance.recordAction('reboot', String(reply.getHeader('x-openstack-request-id')), now, token.userId);
-    return reply.code(202).send();
-  });
+  app.get<{ Params: { id: string; requestId: string } }>(
+    `${prefix}/servers/:id/os-instance-actions/:requestId`,
+    async (request, reply) =>
+      withServer(request, reply, deps, (instance) => {
+        instance.settle(cloud.clock(), cloud.knobsFor(instance.id));
+        const record = instance.listActions().find((r) => r.requestId === request.params.requestId);
+        if (!record) return novaFault(reply, 404, 'itemNotFound', `Action ${request.params.requestId} not found`);
+        const body = instanceActionView(instance, record, microversion(request), true);
+        return reply.send({ instanceAction: body });
+      }),
+  );
+
+  app.get(`${prefix}/flavors`, async (request, reply) =>
+    (await admit(request, reply, deps, undefined))
+      ? reply.send({ flavors: [flavorSummary(deps.urls(request), microversion(request))] })
+      : reply,
+  );
+  app.get(`${prefix}/flavors/detail`, async (request, reply) =>
+    (await admit(request, reply, deps, undefined))
+      ? reply.send({ flavors: [flavorDetail(deps.urls(request), microversion(request))] })
+      : reply,
+  );
+  const oneFlavor =
+    (body: (request: FastifyRequest) => Record<string, unknown>) =>
+    async (request: FastifyRequest<ById>, reply: FastifyReply) => {
+      if (!(await admit(request, reply, deps, undefined))) return reply;
+      if (request.params.id !== FLAVOR.id)
+        return novaFault(reply, 404, 'itemNotFound', `Flavor ${request.params.id} could not be found.`);
+      return reply.send(body(request));
+    };
+  app.get<ById>(
+    `${prefix}/flavors/:id`,
+    oneFlavor((request) => ({ flavor: flavorDetail(deps.urls(request), microversion(request)) })),
+  );
+  app.get<ById>(
+    `${prefix}/flavors/:id/os-extra_specs`,
+    oneFlavor(() => ({ extra_specs: {} })),
+  );
+
+  registerNovaActions(app, deps);
+}
+
+/** Admits the request, finds the caller's server `:id` (404 otherwise) and hands it to `then`. */
+export async function withServer(
+  request: FastifyRequest<ById>,
+  reply: FastifyReply,
+  deps: NovaDeps,
+  then: (instance: NovaInstance, token: SimToken) => FastifyReply | Promise<FastifyReply>,
+): Promise<FastifyReply> {
+  const token = await admit(request, reply, deps, request.params.id);
+  if (!token) return reply;
+  const instance = deps.cloud.findInstance(token.projectId, request.params.id);
+  if (!instance) return novaFault(reply, 404, 'itemNotFound', `Instance ${request.params.id} could not be found.`);
+  return then(instance, token);
 }
 
 async function listServers(
@@ -99,10 +117,11 @@ async function listServers(
   detail: boolean,
 ): Promise<FastifyReply> {
   const { cloud } = deps;
-  cloud.countList();
+  cloud.counters.list(cloud.identity.projectOf(request.headers['x-auth-token']));
   const token = await admit(request, reply, deps, undefined);
   if (!token) return reply;
   const query = new URL(request.url, 'http://sim.invalid').searchParams;
+  const minor = microversion(request);
   const max = cloud.knobsFor().pageSizeMax;
   let limit = max;
   const rawLimit = query.get('limit');
@@ -125,12 +144,35 @@ async function listServers(
     if (at < 0) return novaFault(reply, 400, 'badRequest', `marker [${marker}] not found`);
     start = at + 1;
   }
-  const page = all.slice(start, start + limit);
-  const urls = deps.urls(request);
   const now = cloud.clock();
+  let keep: (instance: NovaInstance) => boolean = () => true;
+  const statuses = query.getAll('status');
+  if (statuses.length > 0) {
+    // servers.py _get_servers: status → vm_states (+ task_states unless a status maps to the default task)
+    const states = statesForStatus(statuses);
+    if (!states) {
+      if (minor >= 38) return novaFault(reply, 400, 'badRequest', 'Invalid status value');
+      return reply.send({ servers: [] });
+    }
+    keep = (instance) => {
+      const view = instance.view(now, cloud.knobsFor(instance.id));
+      return (
+        states.vmStates.includes(view.vmState) && (!states.taskStates || states.taskStates.includes(view.taskState))
+      );
+    };
+  }
+  const name = query.get('name');
+  if (name !== null) {
+    const pattern = safeRegExp(name);
+    const byStatus = keep;
+    keep = (instance) => pattern.test(instance.name) && byStatus(instance);
+  }
+  const page: NovaInstance[] = [];
+  for (let i = start; i < all.length && page.length < limit; i += 1) if (keep(all[i])) page.push(all[i]);
+  const urls = deps.urls(request);
   const servers = page.map((instance) =>
     detail
-      ? serverDetail(instance, instance.view(now, cloud.knobsFor(instance.name)), urls, cloud.indexOf(instance.id))
+      ? serverDetail(instance, instance.view(now, cloud.knobsFor(instance.id)), urls, cloud.indexOf(instance.id), minor)
       : serverSummary(instance, urls),
   );
   const body: Record<string, unknown> = { servers };
@@ -144,44 +186,11 @@ async function listServers(
   return reply.send(body);
 }
 
-/**
- * What happens before Nova handles a request: latency, dropped connection, token check (keystonemiddleware),
- * injected 500. Returns the caller's token, or null once an answer (or no answer) has been given.
- */
-async function admit(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  deps: NovaDeps,
-  serverName: string | undefined,
-): Promise<SimToken | null> {
-  const { cloud, faults } = deps;
-  const knobs = cloud.knobsFor(serverName);
-  await faults.delay(knobs.latencyMs);
-  if (faults.isClosed || faults.chance(knobs.dropRate)) {
-    reply.hijack();
-    request.raw.socket.destroy();
-    return null;
+/** Nova matches `name` as a regular expression (a DB REGEXP); an invalid one is matched literally. */
+function safeRegExp(source: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch {
+    return new RegExp(source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   }
-  const token = cloud.identity.validate(request.headers['x-auth-token'], cloud.clock());
-  if (!token) {
-    reply
-      .code(401)
-      .header('www-authenticate', `Keystone uri="${deps.urls(request).identity}"`)
-      .send(keystoneError(401, UNAUTHORIZED_MESSAGE));
-    return null;
-  }
-  if (cloud.consumeFailure(serverName) || faults.chance(knobs.errorRate)) {
-    novaFault(
-      reply,
-      500,
-      'computeFault',
-      'Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.',
-    );
-    return null;
-  }
-  return token;
-}
-
-function notFound(reply: FastifyReply, id: string): FastifyReply {
-  return novaFault(reply, 404, 'itemNotFound', `Instance ${id} could not be found.`);
 }

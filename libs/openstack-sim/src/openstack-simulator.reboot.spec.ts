@@ -1,4 +1,5 @@
 import { SimulatorHarness, sample, PLACEHOLDER_UUID, passwordAuth, sleep, type Json } from './simulator.harness';
+import { demoProject } from './demo-project';
 
 describe('OpenStackSimulator over HTTP: reboots, faults, admin API', () => {
   const h = SimulatorHarness.install();
@@ -67,10 +68,10 @@ describe('OpenStackSimulator over HTTP: reboots, faults, admin API', () => {
       expect(((await bad.json()) as Json).badRequest.message).toContain('GENTLE');
       const unknown = await nova(`/servers/${h.sim.serverId('worker-1.openstacklocal')}/action`, {
         method: 'POST',
-        body: '{"os-stop":null}',
+        body: '{"os-frobnicate":null}',
       });
       expect((await unknown.json()) as Json).toEqual({
-        badRequest: { code: 400, message: 'There is no such action: os-stop' },
+        badRequest: { code: 400, message: 'There is no such action: os-frobnicate' },
       });
       expect(
         (await nova(`/servers/${h.sim.serverId('worker-1.openstacklocal')}/action`, { method: 'POST', body: '{' }))
@@ -166,13 +167,14 @@ describe('OpenStackSimulator over HTTP: reboots, faults, admin API', () => {
 
       await reboot('worker-0.openstacklocal', 'SOFT');
       await nova('/servers/detail');
-      expect((await (await fetch(`${h.sim.url}/_sim/stats`)).json()) as Json).toEqual({
+      expect((await (await fetch(`${h.sim.url}/_sim/stats`)).json()) as Json).toMatchObject({
         rebootActions: { 'worker-0.openstacklocal': 1 },
         listCalls: 1,
         tokensIssued: 0,
+        projects: { [demoProject().id]: { listCalls: 1, rebootActions: { SOFT: 1, HARD: 0 } } },
       });
       expect((await fetch(`${h.sim.url}/_sim/reset`, { method: 'POST' })).status).toBe(204);
-      expect(h.sim.stats()).toEqual({ rebootActions: {}, listCalls: 0, tokensIssued: 0 });
+      expect(h.sim.stats()).toMatchObject({ rebootActions: {}, listCalls: 0, tokensIssued: 0 });
       expect(h.sim.knobs('worker-0.openstacklocal').rebootDurationMs).toBe(200);
       expect((await server('worker-0.openstacklocal')).status).toBe('ACTIVE');
 

@@ -44,7 +44,7 @@ describe('OpenStackSimulator over HTTP: Keystone and server reads', () => {
         ['public', h.sim.computeUrl, 'RegionOne'],
         ['internal', h.sim.computeUrl, 'RegionOne'],
       ]);
-      expect(body.catalog.map((entry: { type: string }) => entry.type)).toEqual(['identity', 'compute']);
+      expect(body.catalog.map((entry: { type: string }) => entry.type)).toEqual(['identity', 'compute', 'image']);
     });
 
     it('scopes to the default project without a scope, and accepts application credentials (not with a scope)', async () => {
@@ -97,7 +97,11 @@ describe('OpenStackSimulator over HTTP: Keystone and server reads', () => {
       });
       const urls = viaHost.token.catalog.flatMap((entry: Json) => entry.endpoints.map((e: Json) => e.url));
       expect(new Set(urls)).toEqual(
-        new Set(['http://openstack-sim:5005/identity', 'http://openstack-sim:5005/compute/v2.1']),
+        new Set([
+          'http://openstack-sim:5005/identity',
+          'http://openstack-sim:5005/compute/v2.1',
+          'http://openstack-sim:5005/image',
+        ]),
       );
 
       const configured = await OpenStackSimulator.start({
@@ -207,7 +211,7 @@ describe('OpenStackSimulator over HTTP: Keystone and server reads', () => {
     });
 
     it('answers unknown routes with JSON 404s', async () => {
-      const res = await nova('/flavors');
+      const res = await nova('/os-hypervisors');
       expect(res.status).toBe(404);
       expect((await res.json()) as Json).toEqual({
         itemNotFound: { code: 404, message: 'The resource could not be found.' },

@@ -3,11 +3,16 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { FaultInjector } from './fault-injector';
 import { keystoneError, registerKeystoneRoutes } from './keystone.routes';
+import { registerGlanceRoutes } from './glance.routes';
+import { registerNovaVersions } from './nova-microversion';
 import { novaFault, registerNovaRoutes } from './nova.routes';
 import { registerAdminRoutes } from './sim-admin.routes';
 import { SimCloud, withDefaultKnobs } from './sim-cloud';
 import { parseKnobsPatch } from './sim-knobs';
-import type { SimKnobs, SimStartOptions, SimStats } from './sim.types';
+import type { NovaInstance } from './nova-instance.model';
+import type { TaskState } from './nova-states';
+import type { SimProjectStats, SimServerRebootStats } from './sim-stats';
+import type { SimKnobs, SimServerStats, SimStartOptions, SimStats } from './sim.types';
 
 /** A Host header safe to echo into URLs: host name or IP (v6 in brackets) and an optional port. */
 const HOST_HEADER = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
@@ -21,11 +26,12 @@ const FAULT_NAMES: Record<number, string> = {
 };
 
 /**
- * A Keystone v3 + Nova v2.1 subset on Fastify that behaves as real Nova does for what this system uses:
- * token issuance and expiry, project-scoped server listing with limit/marker pagination, server details with
- * status/task_state/vm_state/power_state, the reboot action with Nova's 202/404/409 rules and transitions,
- * plus fault knobs and counters. Identity lives under `/identity/v3`, compute under `/compute/v2.1`,
- * the admin API under `/_sim`.
+ * A Keystone v3 + Nova v2.1 (microversions up to 2.100) + minimal Glance v2 subset on Fastify that behaves as real
+ * OpenStack does for what this system and the `openstack` CLI use: version discovery, token issuance, validation
+ * and expiry, project-scoped server listing with filters and pagination, server details with
+ * status/task_state/vm_state/power_state, the reboot, lock, unlock, createImage, os-stop and os-start actions with
+ * Nova's 202/404/409 rules and transitions, instance actions with events, plus fault knobs and counters.
+ * Identity lives under `/identity`, compute under `/compute`, images under `/image`, the admin API under `/_sim`.
  */
 export class OpenStackSimulator {
   private constructor(
@@ -50,18 +56,21 @@ export class OpenStackSimulator {
     const urls = (request: FastifyRequest) => {
       const root =
         publicUrl ?? (HOST_HEADER.test(request.headers.host ?? '') ? `http://${request.headers.host}` : base);
-      return { identity: `${root}/identity`, compute: `${root}/compute/v2.1`, bookmark: `${root}/compute`, region };
+      return {
+        identity: `${root}/identity`,
+        compute: `${root}/compute/v2.1`,
+        bookmark: `${root}/compute`,
+        image: `${root}/image`,
+        region,
+      };
     };
 
     app.addHook('onRequest', async (request, reply) => {
       const id = `req-${randomUUID()}`;
       reply.header('x-openstack-request-id', id);
-      if (request.url.startsWith('/compute')) {
-        reply.header('x-compute-request-id', id);
-        reply.header('openstack-api-version', 'compute 2.1');
-        reply.header('x-openstack-nova-api-version', '2.1');
-      }
+      if (request.url.startsWith('/compute')) reply.header('x-compute-request-id', id);
     });
+    registerNovaVersions(app, urls, novaFault);
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
       const message = status === 500 ? 'Unexpected API Error.' : error.message;
@@ -79,6 +88,7 @@ export class OpenStackSimulator {
     });
 
     registerKeystoneRoutes(app, cloud, urls);
+    registerGlanceRoutes(app, cloud, urls);
     registerNovaRoutes(app, { cloud, faults, urls });
     registerAdminRoutes(app, cloud);
 
@@ -99,36 +109,65 @@ export class OpenStackSimulator {
     return `${this.url}/compute/v2.1`;
   }
 
-  /** Changes knobs globally, or for one server by name (latency, faults and reboot behaviour only). */
-  setKnobs(k: Partial<SimKnobs>, serverName?: string): void {
-    this.cloud.setKnobs(parseKnobsPatch(k), serverName);
+  /**
+   * Changes knobs globally, or for the servers `server` designates (an id, or every server of that name, within
+   * `projectId` when given): latency, faults, reboot, power and snapshot behaviour only.
+   */
+  setKnobs(k: Partial<SimKnobs>, server?: string, projectId?: string): void {
+    this.cloud.setKnobs(parseKnobsPatch(k), server, projectId);
   }
 
-  /** The knobs in force, globally or for one server. */
-  knobs(serverName?: string): SimKnobs {
-    return this.cloud.knobsFor(serverName);
+  /** The knobs in force, globally or for one server (id or name). */
+  knobs(server?: string): SimKnobs {
+    return this.cloud.knobsFor(server === undefined ? undefined : this.one(server).id);
   }
 
-  /** Reboot actions received for a server name (accepted, refused or faulted). */
+  /** Reboot actions received for a server name, in every project (accepted, refused or faulted alike). */
   rebootActions(serverName: string): number {
     return this.cloud.stats().rebootActions[serverName] ?? 0;
   }
 
-  /** List requests received (each page counts). */
-  listCalls(): number {
-    return this.cloud.stats().listCalls;
+  /** Exact reboot counts of one server (id, or name within `projectId`): received, accepted and refused, by type. */
+  reboots(server: string, projectId?: string): SimServerRebootStats {
+    return this.server(server, projectId).reboots;
   }
 
-  /** All counters. */
+  /** One server's state and reboot counts, as `GET /_sim/servers/{server}` shows them. */
+  server(server: string, projectId?: string): SimServerStats {
+    return this.cloud.serverStats(this.one(server, projectId));
+  }
+
+  /** List requests received (each page counts). */
+  listCalls(): number {
+    return this.cloud.counters.listCalls;
+  }
+
+  /** All counters, per project too. */
   stats(): SimStats {
     return this.cloud.stats();
   }
 
+  /** The counters of one project: list calls, reboot actions, most servers of each role in reboot at once. */
+  projectStats(projectId: string): SimProjectStats {
+    const stats = this.cloud.stats().projects[projectId];
+    if (!stats) throw new Error(`unknown project ${projectId}`);
+    return stats;
+  }
+
+  /** Locks servers as an admin would (their owner cannot unlock them), or unlocks them. */
+  setLocked(server: string, locked: boolean, reason?: string, projectId?: string): void {
+    for (const instance of this.all(server, projectId)) instance.setLock(locked ? 'admin' : null, reason ?? null);
+  }
+
+  /** Holds servers in a Nova task state (e.g. `migrating`) for `forMs` (default: until cleared with null). */
+  holdTaskState(server: string, taskState: TaskState | null, forMs: number | null = null, projectId?: string): void {
+    for (const instance of this.all(server, projectId))
+      instance.holdTask(taskState, this.cloud.clock(), this.cloud.knobsFor(instance.id), forMs);
+  }
+
   /** The Nova id of a server by name (within a project when given). */
   serverId(serverName: string, projectId?: string): string {
-    const id = this.cloud.idOf(serverName, projectId);
-    if (!id) throw new Error(`unknown server ${serverName}`);
-    return id;
+    return this.one(serverName, projectId).id;
   }
 
   /** Revokes every issued token: the next Nova call with one answers 401. */
@@ -139,6 +178,16 @@ export class OpenStackSimulator {
   /** Back to the starting servers, knobs and counters (tokens stay valid). */
   reset(): void {
     this.cloud.reset();
+  }
+
+  private all(server: string, projectId?: string): NovaInstance[] {
+    const found = this.cloud.match(server, projectId);
+    if (found.length === 0) throw new Error(`unknown server ${server}`);
+    return found;
+  }
+
+  private one(server: string, projectId?: string): NovaInstance {
+    return this.all(server, projectId)[0];
   }
 
   /** Stops listening, drops open connections and releases pending delays. */

@@ -1,22 +1,41 @@
 import { NovaInstance } from './nova-instance.model';
-import { initialStateFor } from './nova-states';
+import { NOVA_TASK_STATES, initialStateFor } from './nova-states';
 import { stableUuid } from './sim-format';
 import { SimIdentity } from './sim-identity';
 import { DEFAULT_KNOBS, KnobsError, PER_SERVER_KNOBS } from './sim-knobs';
-import type { SimKnobs, SimProjectSpec, SimStats } from './sim.types';
+import { roleOf, SimCounters, type SimProjectStats } from './sim-stats';
+import type { SimKnobs, SimProjectSpec, SimServerStats, SimStats } from './sim.types';
+
+// The state of the whole simulated cloud, shared by its Keystone, Nova, Glance and admin routes.
+
+/** An image of the simulated Glance: the servers' base image, or a snapshot taken by `createImage`. */
+export interface SimImage {
+  id: string;
+  name: string;
+  projectId: string | null;
+  createdAt: number;
+  /** `queued` until then, `saving` until {@link activeAt}. */
+  savingAt: number;
+  activeAt: number;
+  serverId?: string;
+}
+
+/** Id of the image every simulated server was booted from (as in Nova's samples). */
+export const BASE_IMAGE_ID = '70a599e0-31e7-49b7-b260-868f441e862b';
 
 /**
- * Everything the simulator knows: identity, Nova instances, knobs (global and per server) and counters.
- * Holds no timers: instance states are derived from the clock when read.
+ * Everything the simulator knows: identity, Nova instances (indexed by id and by project), Glance images,
+ * knobs (global and per server) and counters. Holds no timers: instance states are derived from the clock when read.
  */
 export class SimCloud {
   readonly identity: SimIdentity;
-  private instances: NovaInstance[] = [];
+  counters = new SimCounters();
+  private instances = new Map<string, NovaInstance>();
+  private byProject = new Map<string, NovaInstance[]>();
+  private readonly positions = new Map<string, number>();
+  private images = new Map<string, SimImage>();
   private knobs: SimKnobs;
   private readonly overrides = new Map<string, Partial<SimKnobs>>();
-  private rebootCounts = new Map<string, number>();
-  private listCount = 0;
-  private tokenCount = 0;
   private readonly createdBase: number;
 
   constructor(
@@ -28,117 +47,170 @@ export class SimCloud {
     this.identity = new SimIdentity(specs);
     this.knobs = { ...initialKnobs };
     this.createdBase = clock() - 24 * 3600 * 1000;
-    this.instances = this.buildInstances();
+    this.build();
   }
 
   /** Servers of a project in Nova's default order (created_at desc, id desc). */
-  instancesOf(projectId: string): NovaInstance[] {
-    return this.instances
-      .filter((i) => i.projectId === projectId)
-      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+  instancesOf(projectId: string): readonly NovaInstance[] {
+    return this.byProject.get(projectId) ?? [];
   }
 
   /** A server of the project, or undefined: servers of other projects are invisible. */
   findInstance(projectId: string, id: string): NovaInstance | undefined {
-    return this.instances.find((i) => i.id === id && i.projectId === projectId);
+    const instance = this.instances.get(id);
+    return instance?.projectId === projectId ? instance : undefined;
   }
 
-  /** Name of a server by id, in any project (for per-server knobs and counters). */
+  /** A server by id, in any project. */
+  instance(id: string): NovaInstance | undefined {
+    return this.instances.get(id);
+  }
+
+  /** Name of a server by id, in any project. */
   nameOf(id: string): string | undefined {
-    return this.instances.find((i) => i.id === id)?.name;
+    return this.instances.get(id)?.name;
   }
 
   /** Position of a server in the simulator (stable; used for addresses and instance names). */
   indexOf(id: string): number {
-    return Math.max(
-      0,
-      this.instances.findIndex((i) => i.id === id),
-    );
+    return this.positions.get(id) ?? 0;
   }
 
   /** Id of a server by name (first match across projects, or within `projectId`). */
   idOf(name: string, projectId?: string): string | undefined {
-    return this.instances.find((i) => i.name === name && (!projectId || i.projectId === projectId))?.id;
+    return this.match(name, projectId)[0]?.id;
   }
 
-  /** Effective knobs: the global ones, overridden by the server's own when `serverName` is given. */
-  knobsFor(serverName?: string): SimKnobs {
-    const own = serverName ? this.overrides.get(serverName) : undefined;
+  /** Servers a name or id designates: the server with that id, else every server of that name (in `projectId`). */
+  match(nameOrId: string, projectId?: string): NovaInstance[] {
+    const byId = this.instances.get(nameOrId);
+    if (byId && (!projectId || byId.projectId === projectId)) return [byId];
+    const found: NovaInstance[] = [];
+    for (const instance of this.instances.values())
+      if (instance.name === nameOrId && (!projectId || instance.projectId === projectId)) found.push(instance);
+    return found;
+  }
+
+  /** Effective knobs: the global ones, overridden by the server's own when `serverId` is given. */
+  knobsFor(serverId?: string): SimKnobs {
+    const own = serverId ? this.overrides.get(serverId) : undefined;
     return own ? { ...this.knobs, ...own } : { ...this.knobs };
   }
 
   /**
-   * Changes knobs from now on. Every running reboot is first settled under the knobs it ran with, so a change
-   * never rewrites the past (e.g. a reboot that already ended stays ended when `rebootHangs` is switched on).
+   * Changes knobs from now on, globally or for the servers `server` designates (an id, or every server of a name).
+   * Every running reboot is first settled under the knobs it ran with, so a change never rewrites the past
+   * (e.g. a reboot that already ended stays ended when `rebootHangs` is switched on).
    */
-  setKnobs(patch: Partial<SimKnobs>, serverName?: string): void {
-    if (serverName !== undefined) {
-      if (!this.instances.some((i) => i.name === serverName)) throw new KnobsError(`unknown server ${serverName}`);
+  setKnobs(patch: Partial<SimKnobs>, server?: string, projectId?: string): void {
+    let targets: NovaInstance[] = [];
+    if (server !== undefined) {
+      targets = this.match(server, projectId);
+      if (targets.length === 0) throw new KnobsError(`unknown server ${server}`);
       const globalOnly = Object.keys(patch).filter((k) => !(PER_SERVER_KNOBS as readonly string[]).includes(k));
       if (globalOnly.length > 0)
         throw new KnobsError(`invalid knobs: ${globalOnly.join(', ')} can only be set globally`);
     }
-    const now = this.clock();
-    for (const instance of this.instances) instance.settle(now, this.knobsFor(instance.name));
-    if (serverName === undefined) this.knobs = { ...this.knobs, ...patch };
-    else this.overrides.set(serverName, { ...this.overrides.get(serverName), ...patch });
+    this.settleAll();
+    if (server === undefined) this.knobs = { ...this.knobs, ...patch };
+    for (const target of targets) this.overrides.set(target.id, { ...this.overrides.get(target.id), ...patch });
   }
 
-  /** Takes one from the `failNextRequests` burst that applies to `serverName` (its own, else the global one). */
-  consumeFailure(serverName?: string): boolean {
-    const own = serverName ? this.overrides.get(serverName) : undefined;
-    if (own?.failNextRequests !== undefined) {
-      if (own.failNextRequests <= 0) return false;
-      own.failNextRequests -= 1;
-      return true;
-    }
-    if (this.knobs.failNextRequests <= 0) return false;
-    this.knobs.failNextRequests -= 1;
+  /** Brings every instance up to now (before knobs change, or before reading concurrency counters). */
+  settleAll(): void {
+    const now = this.clock();
+    for (const instance of this.instances.values()) instance.settle(now, this.knobsFor(instance.id));
+  }
+
+  /** Takes one from the `failNextRequests` burst that applies to `serverId` (its own, else the global one). */
+  consumeFailure(serverId?: string): boolean {
+    const own = serverId ? this.overrides.get(serverId) : undefined;
+    const holder = own?.failNextRequests !== undefined ? own : this.knobs;
+    if ((holder.failNextRequests ?? 0) <= 0) return false;
+    holder.failNextRequests = (holder.failNextRequests ?? 0) - 1;
     return true;
   }
 
-  countReboot(serverName: string): void {
-    this.rebootCounts.set(serverName, (this.rebootCounts.get(serverName) ?? 0) + 1);
+  /** Registers a snapshot image of `serverId` whose upload starts at `savingAt` and ends at `activeAt`. */
+  addImage(image: SimImage): void {
+    this.images.set(image.id, image);
   }
 
-  countList(): void {
-    this.listCount += 1;
+  /** Images a project sees: public ones and its own. */
+  imagesOf(projectId: string): SimImage[] {
+    return [...this.images.values()].filter((i) => i.projectId === null || i.projectId === projectId);
   }
 
-  countToken(): void {
-    this.tokenCount += 1;
-  }
-
+  /** All counters, per project and (reboot actions received, by name) per server. */
   stats(): SimStats {
+    this.settleAll();
+    const now = this.clock();
+    const rebootActions: Record<string, number> = {};
+    for (const instance of this.instances.values()) {
+      const received = this.counters.received(instance.id);
+      if (received > 0) rebootActions[instance.name] = (rebootActions[instance.name] ?? 0) + received;
+    }
+    const projects: Record<string, SimProjectStats> = {};
+    for (const [id, list] of this.byProject) projects[id] = this.counters.project(id, list, now);
+    return { rebootActions, listCalls: this.counters.listCalls, tokensIssued: this.counters.tokensIssued, projects };
+  }
+
+  /** What the admin API tells of one server: where it is, what it is doing, and the reboots it received. */
+  serverStats(instance: NovaInstance): SimServerStats {
+    const view = instance.view(this.clock(), this.knobsFor(instance.id));
     return {
-      rebootActions: Object.fromEntries(this.rebootCounts),
-      listCalls: this.listCount,
-      tokensIssued: this.tokenCount,
+      id: instance.id,
+      name: instance.name,
+      projectId: instance.projectId,
+      role: roleOf(instance.name),
+      status: view.status,
+      taskState: view.taskState,
+      vmState: view.vmState,
+      locked: view.locked,
+      lockedBy: instance.lockHolder,
+      reboots: this.counters.server(instance.id),
+      rebootPeriods: instance.rebootEpisodes.length,
     };
   }
 
-  /** Back to the starting servers, knobs and counters. Issued tokens stay valid. */
+  /** Back to the starting servers, images, knobs and counters. Issued tokens stay valid. */
   reset(): void {
-    this.instances = this.buildInstances();
     this.knobs = { ...this.initialKnobs };
     this.overrides.clear();
-    this.rebootCounts = new Map();
-    this.listCount = 0;
-    this.tokenCount = 0;
+    this.counters = new SimCounters();
+    this.build();
   }
 
-  private buildInstances(): NovaInstance[] {
-    const instances: NovaInstance[] = [];
+  private build(): void {
+    this.instances = new Map();
+    this.byProject = new Map();
+    this.positions.clear();
     let n = 0;
     for (const project of this.specs) {
       const owner = this.identity.ownerOf(project.id);
+      const list: NovaInstance[] = [];
       for (const server of project.servers) {
         const id = server.id ?? stableUuid('oshift-openstack-sim', project.id, server.name);
-        const createdAt = this.createdBase + n++ * 60_000;
-        instances.push(new NovaInstance(id, server.name, project.id, owner, createdAt, initialStateFor(server.status)));
+        const createdAt = this.createdBase + n * 60_000;
+        const instance = new NovaInstance(
+          id,
+          server.name,
+          project.id,
+          owner,
+          createdAt,
+          initialStateFor(server.status),
+        );
+        if (server.locked) instance.setLock('admin');
+        if (server.taskState) instance.holdTask(server.taskState, createdAt, this.knobs, null);
+        this.instances.set(id, instance);
+        this.positions.set(id, n++);
+        list.push(instance);
       }
+      list.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+      this.byProject.set(project.id, list);
     }
-    return instances;
+    const base = { id: BASE_IMAGE_ID, name: 'rhcos', projectId: null, createdAt: this.createdBase - 3600_000 };
+    this.images = new Map([[BASE_IMAGE_ID, { ...base, savingAt: base.createdAt, activeAt: base.createdAt }]]);
   }
 }
 
@@ -162,6 +234,8 @@ function validateSpecs(specs: readonly SimProjectSpec[]): void {
         serverIds.add(server.id);
       }
       initialStateFor(server.status);
+      if (server.taskState !== undefined && !(NOVA_TASK_STATES as readonly string[]).includes(server.taskState))
+        throw new Error(`unknown task state ${server.taskState} of server ${server.name}`);
     }
   }
 }

@@ -125,6 +125,11 @@ export class SimIdentity {
     return token;
   }
 
+  /** The project a token was scoped to, valid or not (to count requests per project). */
+  projectOf(tokenId: unknown): string | undefined {
+    return typeof tokenId === 'string' ? this.tokens.get(tokenId)?.projectId : undefined;
+  }
+
   /** Revokes every token (as a Keystone key rotation or restart would). */
   expireAll(): void {
     this.tokens.clear();

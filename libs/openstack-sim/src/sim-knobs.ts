@@ -13,6 +13,9 @@ export const DEFAULT_KNOBS: Readonly<SimKnobs> = Object.freeze({
   tokenTtlSeconds: 3600,
   softEscalatesToHardAfterMs: null,
   pageSizeMax: 1000,
+  powerActionDurationMs: 1000,
+  snapshotDurationMs: 5000,
+  actionDelayMs: 0,
 });
 
 const share = z.number().min(0).max(1);
@@ -30,6 +33,9 @@ export const knobsPatchSchema = z.strictObject({
   tokenTtlSeconds: z.number().positive().optional(),
   softEscalatesToHardAfterMs: millis.nullable().optional(),
   pageSizeMax: z.number().int().min(1).optional(),
+  powerActionDurationMs: millis.optional(),
+  snapshotDurationMs: millis.optional(),
+  actionDelayMs: millis.optional(),
 });
 
 /** Knobs that make sense per server; the others (token TTL, page size) are global only. */
@@ -42,6 +48,9 @@ export const PER_SERVER_KNOBS = [
   'dropRate',
   'failNextRequests',
   'softEscalatesToHardAfterMs',
+  'powerActionDurationMs',
+  'snapshotDurationMs',
+  'actionDelayMs',
 ] as const satisfies readonly (keyof SimKnobs)[];
 
 /** Checks a partial knob update; throws a one-line Error naming each bad field. */

@@ -1,3 +1,6 @@
+import type { TaskState } from './nova-states';
+import type { NodeRole, SimProjectStats, SimServerRebootStats } from './sim-stats';
+
 /** A server of a simulated project. */
 export interface SimServerSpec {
   name: string;
@@ -5,6 +8,10 @@ export interface SimServerSpec {
   id?: string;
   /** Starting Nova status: ACTIVE (default), SHUTOFF, ERROR, PAUSED or SUSPENDED. */
   status?: string;
+  /** Locked by an admin from the start (its owner cannot unlock it). */
+  locked?: boolean;
+  /** A Nova task state (e.g. `migrating`) it is held in from the start until the admin API clears it. */
+  taskState?: TaskState;
 }
 
 /** A simulated Keystone project with its users, application credentials and Nova servers. */
@@ -44,6 +51,15 @@ export interface SimKnobs {
   softEscalatesToHardAfterMs: number | null;
   /** Nova's `osapi_max_limit`: most servers in one page, default 1000. */
   pageSizeMax: number;
+  /** How long `os-stop` / `os-start` stay in `powering-off` / `powering-on`, default 1000 ms. */
+  powerActionDurationMs: number;
+  /** How long `createImage` keeps the server busy (`image_snapshot` most of that time), default 5000 ms. */
+  snapshotDurationMs: number;
+  /**
+   * Delay before Nova applies a server action (`POST /servers/{id}/action`) and answers; the action is applied
+   * at its end whether or not the client still waits (a POST applied after the client gave up). Default 0.
+   */
+  actionDelayMs: number;
 }
 
 /** How to start an {@link OpenStackSimulator}. */
@@ -69,10 +85,29 @@ export interface SimStartOptions {
 
 /** Counters of what the simulator received. */
 export interface SimStats {
-  /** Reboot actions received per server name (accepted, refused or faulted alike). */
+  /** Reboot actions received per server name (accepted, refused or faulted alike; summed over projects). */
   rebootActions: Record<string, number>;
   /** `GET /servers` and `GET /servers/detail` requests received (each page counts). */
   listCalls: number;
   /** Tokens Keystone issued. */
   tokensIssued: number;
+  /** The same per project id, with the reboot concurrency per node role. */
+  projects: Record<string, SimProjectStats>;
+}
+
+/** One server as the admin API shows it. */
+export interface SimServerStats {
+  id: string;
+  name: string;
+  projectId: string;
+  role: NodeRole;
+  status: string;
+  taskState: string | null;
+  vmState: string;
+  locked: boolean;
+  lockedBy: 'owner' | 'admin' | null;
+  /** Exact counts of the reboot actions it received, by type and outcome. */
+  reboots: SimServerRebootStats;
+  /** How many separate periods it spent in a reboot task state. */
+  rebootPeriods: number;
 }
