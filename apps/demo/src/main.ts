@@ -1,7 +1,10 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { accessEntities } from '@oshift/access';
+import { auditEntities } from '@oshift/audit';
 import { loadConfigOrExit } from '@oshift/config';
+import { nodeRegistryEntities } from '@oshift/node-registry';
 import { OpenStackSimulator, demoProject } from '@oshift/openstack-sim';
 import { EmbeddedPostgres, dataSourceOptions, migrate } from '@oshift/persistence';
 import { AppProcess } from './app-process';
@@ -49,7 +52,13 @@ async function main(): Promise<void> {
     stack.push({ name: 'openstack-sim', stop: () => simulator.close() });
     say(`OpenStack simulator at ${simulator.url}`);
 
-    const dataSource = new DataSource(dataSourceOptions({ url: databaseUrl, poolSize: 1 }));
+    const dataSource = new DataSource(
+      dataSourceOptions({ url: databaseUrl, poolSize: 1 }, [
+        ...accessEntities,
+        ...auditEntities,
+        ...nodeRegistryEntities,
+      ]),
+    );
     await dataSource.initialize();
     await seedDemoData(dataSource, project, simulator.identityUrl);
     await dataSource.destroy();

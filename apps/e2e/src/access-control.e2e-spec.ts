@@ -1,13 +1,8 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import Redis from 'ioredis';
-import {
-  AccessAdmin,
-  type AuditEventEntity,
-  AuditLog,
-  PasswordHasher,
-  RedisAccessChangeNotifier,
-} from '@oshift/access';
+import { AccessAdmin, PasswordHasher, RedisAccessChangeNotifier } from '@oshift/access';
+import { type AuditEventEntity, AuditLog } from '@oshift/audit';
 import { TcpProxy, testServices, uniqueName } from '@oshift/testing';
 import { basic, requestFrom, type Answer } from './request-from';
 import { SystemUnderTest, type TestUser } from './system-under-test';

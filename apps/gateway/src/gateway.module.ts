@@ -1,8 +1,10 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { JobMetrics, JobRepository, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from '@oshift/jobs';
-import { ClusterSecrets, NodeRegistryModule } from '@oshift/node-registry';
+import { accessEntities } from '@oshift/access';
+import { auditEntities } from '@oshift/audit';
+import { jobEntities, JobMetrics, JobRepository, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from '@oshift/jobs';
+import { ClusterSecrets, nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
 import { ContextLogger, MetricsRegistry, ObservabilityModule, openStackCallMetrics } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
 import { AuthModule } from './auth/auth.module';
@@ -26,7 +28,12 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         ObservabilityModule.forRoot(metrics),
-        PersistenceModule.forRoot(config.database),
+        PersistenceModule.forRoot(config.database, [
+          ...accessEntities,
+          ...auditEntities,
+          ...jobEntities,
+          ...nodeRegistryEntities,
+        ]),
         AuthModule.forRoot(config),
         NodeRegistryModule.forRoot({
           secrets: new ClusterSecrets({ env: config.secretEnv, encryptionKey: config.openstack.encryptionKey }),

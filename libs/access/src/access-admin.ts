@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
 import { isRole, type Role } from './access-policy';
 import {
   InvalidRoleError,
@@ -9,7 +10,6 @@ import {
   WeakPasswordError,
 } from './access-admin.errors';
 import type { AccessChangeNotifier } from './access-change.notifier';
-import { AuditLog } from './audit-log';
 import { PasswordHasher } from './password-hasher';
 import { UserEntity } from './user.entity';
 
@@ -77,7 +77,7 @@ export class AccessAdmin {
         ]);
       }
       await AuditLog.record(manager, {
-        ...this.event(actor, 'user.add', username, 'ok'),
+        ...this.event(actor, AuditAction.userAdd, username, AuditOutcome.ok),
         detail: { grants: wanted },
       });
       return manager.findOneByOrFail(UserEntity, { id: created.id });
@@ -90,7 +90,7 @@ export class AccessAdmin {
     const userId = await this.dataSource.transaction(async (manager) => {
       const user = await lockUser(manager, username);
       await bumpVersion(manager, user.id, { password_hash: passwordHash });
-      await AuditLog.record(manager, this.event(actor, 'user.passwd', username, 'ok'));
+      await AuditLog.record(manager, this.event(actor, AuditAction.userPasswd, username, AuditOutcome.ok));
       return user.id;
     });
     await this.changed(userId);
@@ -104,7 +104,12 @@ export class AccessAdmin {
       if (changed) await bumpVersion(manager, user.id, { disabled });
       await AuditLog.record(
         manager,
-        this.event(actor, disabled ? 'user.disable' : 'user.enable', username, changed ? 'ok' : 'noop'),
+        this.event(
+          actor,
+          disabled ? AuditAction.userDisable : AuditAction.userEnable,
+          username,
+          changed ? AuditOutcome.ok : AuditOutcome.noop,
+        ),
       );
       return changed ? user.id : null;
     });
@@ -124,7 +129,7 @@ export class AccessAdmin {
       );
       if (inserted.length > 0) await bumpVersion(manager, user.id, {});
       await AuditLog.record(manager, {
-        ...this.event(actor, 'grant.add', username, inserted.length > 0 ? 'ok' : 'noop'),
+        ...this.event(actor, AuditAction.grantAdd, username, inserted.length > 0 ? AuditOutcome.ok : AuditOutcome.noop),
         clusterId,
         detail: { role },
       });
@@ -146,7 +151,12 @@ export class AccessAdmin {
       );
       if (removed.length > 0) await bumpVersion(manager, user.id, {});
       await AuditLog.record(manager, {
-        ...this.event(actor, 'grant.revoke', username, removed.length > 0 ? 'ok' : 'noop'),
+        ...this.event(
+          actor,
+          AuditAction.grantRevoke,
+          username,
+          removed.length > 0 ? AuditOutcome.ok : AuditOutcome.noop,
+        ),
         clusterId,
         detail: { roles: removed.map((row) => row.role).sort() },
       });
@@ -178,7 +188,7 @@ export class AccessAdmin {
     if (userId) await this.options.notifier?.accessChanged(userId);
   }
 
-  private event(actor: string, action: string, target: string, outcome: string) {
+  private event(actor: string, action: AuditAction, target: string, outcome: AuditOutcome) {
     return { actor, source: this.options.source ?? null, action, target, outcome };
   }
 }

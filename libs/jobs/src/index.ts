@@ -3,6 +3,7 @@ export * from './job-line.entity';
 export * from './job-output';
 export * from './job-state';
 export * from './job.entity';
+export * from './job.entities';
 export * from './job.errors';
 export * from './job.metrics';
 export * from './job.repository';

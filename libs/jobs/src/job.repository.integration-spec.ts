@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '@oshift/persistence';
 import { testServices, uniqueName } from '@oshift/testing';
 import { newJobId } from './job-id';
+import { jobEntities } from './job.entities';
 import { type JobLease, JobRepository } from './job.repository';
 import { RebootAlreadyRunningError } from './job.errors';
 
@@ -11,7 +12,7 @@ describe('JobRepository against Postgres', () => {
   let clusterId: string;
 
   beforeAll(async () => {
-    dataSource = new DataSource(dataSourceOptions({ url: testServices().databaseUrl, poolSize: 4 }));
+    dataSource = new DataSource(dataSourceOptions({ url: testServices().databaseUrl, poolSize: 4 }, jobEntities));
     await dataSource.initialize();
     jobs = new JobRepository(dataSource);
     clusterId = `${uniqueName('jobs')}.example.test`;

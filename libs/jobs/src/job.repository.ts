@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AuditLog } from '@oshift/access';
+import { AuditAction, AuditLog } from '@oshift/audit';
 import { JobEndLine, type JobState } from './job-state';
 import { JobEntity } from './job.entity';
 import type { JobOutput } from './job-output';
@@ -150,7 +150,7 @@ export class JobRepository {
       if (ended.length === 0) return false;
       await AuditLog.record(manager, {
         actor: 'worker',
-        action: 'job.end',
+        action: AuditAction.jobEnd,
         clusterId: ended[0].cluster_id,
         target: ended[0].target,
         outcome: state,

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { AuditLog } from '@oshift/access';
+import { AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
 import { ClusterEntity } from './cluster.entity';
 import {
   ClusterBusyError,
@@ -75,10 +75,10 @@ export class ClusterAdmin {
       await AuditLog.record(manager, {
         actor,
         source: this.options.source ?? null,
-        action: existing ? 'cluster.update' : 'cluster.create',
+        action: existing ? AuditAction.clusterUpdate : AuditAction.clusterCreate,
         clusterId: id,
         target: id,
-        outcome: 'ok',
+        outcome: AuditOutcome.ok,
         detail: {
           ...describe(values),
           ...(existing ? { secretChanged: existing.secretRef !== values.secretRef } : {}),
@@ -112,10 +112,10 @@ export class ClusterAdmin {
       await AuditLog.record(manager, {
         actor,
         source: this.options.source ?? null,
-        action: 'cluster.remove',
+        action: AuditAction.clusterRemove,
         clusterId: id,
         target: id,
-        outcome: 'ok',
+        outcome: AuditOutcome.ok,
         detail: { usersLosingAccess: users.map((user) => user.username).sort() },
       });
     });

@@ -10,9 +10,9 @@ import {
   NodeRegistry,
   type NodeRegistryOptions,
   NodeStatusCache,
+  nodeRegistryEntities,
   OpenStackClients,
 } from './index';
-// Test code only: the simulator, the migrated test database and its services come from other libs.
 import { OpenStackSimulator, demoProject } from '@oshift/openstack-sim';
 import { dataSourceOptions } from '@oshift/persistence';
 import { freePort, testServices } from '@oshift/testing';
@@ -52,7 +52,10 @@ describe('NodeStatusCache (real Redis, the simulator as Nova)', () => {
 
   beforeAll(async () => {
     sim = await OpenStackSimulator.start({ projects: [project], knobs: { rebootDurationMs: 300 } });
-    dataSource = new DataSource({ ...dataSourceOptions({ url: services().databaseUrl, poolSize: 4 }), logging: false });
+    dataSource = new DataSource({
+      ...dataSourceOptions({ url: services().databaseUrl, poolSize: 4 }, nodeRegistryEntities),
+      logging: false,
+    });
     await dataSource.initialize();
     clusterId = `cache-${randomBytes(4).toString('hex')}.example.test`;
     await new ClusterAdmin(dataSource).upsert(

@@ -1,5 +1,4 @@
 export * from './data-source-options';
 export * from './embedded-postgres';
-export * from './entities';
 export * from './migrate';
 export * from './persistence.module';

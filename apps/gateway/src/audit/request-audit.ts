@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuditLog, type AuditRecord, type Principal } from '@oshift/access';
+import type { Principal } from '@oshift/access';
+import { AuditAction, AuditLog, AuditOutcome, type AuditRecord } from '@oshift/audit';
 
 /** The request an audit record is about: who asked, from which address, under which request id. */
 export interface AuditedRequest {
@@ -39,9 +40,9 @@ export class RequestAudit {
     await this.record({
       actor: username ?? 'anonymous',
       source: request.ip,
-      action: 'auth.login',
+      action: AuditAction.login,
       target: username,
-      outcome: attempt.reason === 'throttled' ? 'throttled' : 'failed',
+      outcome: attempt.reason === 'throttled' ? AuditOutcome.throttled : AuditOutcome.failed,
       detail: { method: attempt.method, reason: attempt.reason, requestId: request.id },
     });
   }
@@ -51,10 +52,10 @@ export class RequestAudit {
     request: AuditedRequest,
     principal: Principal,
     event: {
-      action: string;
+      action: AuditAction;
       clusterId: string;
       target: string | null;
-      outcome: string;
+      outcome: AuditOutcome;
       detail: Record<string, unknown>;
     },
   ): Promise<void> {

@@ -1,6 +1,7 @@
 import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '@oshift/access';
+import { AuditAction } from '@oshift/audit';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Requires } from '../auth/requires.decorator';
 import { ApiError, NODE_NOT_FOUND } from '../http/api-error';
@@ -15,7 +16,7 @@ export class RebootController {
 
   /** Starts an asynchronous reboot of one node; answers 202 with the job to follow. */
   @Post('reboot')
-  @Requires('nodes:reboot', NODE_NOT_FOUND, { action: 'node.reboot', target: rebootTargetOf })
+  @Requires('nodes:reboot', NODE_NOT_FOUND, { action: AuditAction.nodeReboot, target: rebootTargetOf })
   @ApiReboot()
   async reboot(
     @Param('clusterId') clusterId: string,

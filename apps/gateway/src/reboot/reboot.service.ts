@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuditLog, type Principal } from '@oshift/access';
+import type { Principal } from '@oshift/access';
+import { AuditAction, AuditLog, type AuditOutcome } from '@oshift/audit';
 import { JobRepository, newJobId, RebootAlreadyRunningError } from '@oshift/jobs';
 import { NodeRegistry } from '@oshift/node-registry';
 import { type AuditedRequest, RequestAudit } from '../audit/request-audit';
@@ -11,7 +12,7 @@ import type { GatewayConfig } from '../gateway.config';
 import { RebootProducer } from './reboot.producer';
 
 /** The audit action of reboot requests. */
-const REBOOT = 'node.reboot';
+const REBOOT = AuditAction.nodeReboot;
 
 /** The answer to an accepted reboot, exactly as the API reference shows it. */
 export interface RebootStarted {
@@ -44,7 +45,7 @@ export class RebootService {
     request: AuditedRequest,
   ): Promise<RebootStarted> {
     const requestId = request.id;
-    const refuse = (outcome: string, detail: Record<string, unknown>) =>
+    const refuse = (outcome: AuditOutcome, detail: Record<string, unknown>) =>
       this.audit.refused(request, principal, { action: REBOOT, clusterId, target, outcome, detail });
 
     const node = await this.registry.findNode(clusterId, target).catch(async (error: unknown) => {
