@@ -12,6 +12,7 @@ import type { GatewayConfig } from './gateway.config';
 import { GATEWAY_CONFIG } from './gateway.tokens';
 import { HealthController } from './health/health.controller';
 import { JsonExceptionFilter } from './http/json-exception.filter';
+import { JobLinks } from './jobs/job-links';
 import { JobController } from './jobs/job.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { NodeStatusController } from './nodes/node-status.controller';
@@ -71,6 +72,7 @@ export class GatewayModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: JsonExceptionFilter },
         JobRepository,
+        JobLinks,
         JobMetrics,
         RebootProducer,
         RebootService,

@@ -43,7 +43,7 @@ describe('JobRepository against Postgres', () => {
 
   it('refuses a second active job for the same node, naming the first', async () => {
     const first = await queuedJob('same-node');
-    await expect(queuedJob('same-node')).rejects.toEqual(new RebootAlreadyRunningError(first));
+    await expect(queuedJob('same-node')).rejects.toEqual(new RebootAlreadyRunningError(first, clusterId));
   });
 
   it('lets one handler hold a job: a second claim fails until the lease lapses or is released', async () => {

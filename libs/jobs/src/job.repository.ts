@@ -32,10 +32,18 @@ export class JobRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Records a queued reboot job. Throws {@link RebootAlreadyRunningError} when the node already has an
-   * active job (the partial unique index decides, so two concurrent requests cannot both win).
+   * Records a queued reboot job, and with it (same transaction) whatever `alsoRecord` writes: the audit
+   * record of the request. Throws {@link RebootAlreadyRunningError} when the node already has an active
+   * job (the partial unique index decides, so two concurrent requests cannot both win).
    */
-  async createQueued(job: NewRebootJob, manager: EntityManager = this.dataSource.manager): Promise<void> {
+  createQueued(job: NewRebootJob, alsoRecord: (manager: EntityManager) => Promise<void> = async () => undefined) {
+    return this.dataSource.transaction(async (manager) => {
+      await this.insertQueued(job, manager);
+      await alsoRecord(manager);
+    });
+  }
+
+  private async insertQueued(job: NewRebootJob, manager: EntityManager): Promise<void> {
     try {
       // In a savepoint: the caller's transaction (job + audit record) must survive a conflict to answer 409.
       await manager.transaction((inner) => inner.insert(JobEntity, { ...job, state: 'queued' }));
@@ -48,7 +56,7 @@ export class JobRepository {
           { clusterId: job.clusterId, target: job.target, state: 'running' },
         ],
       });
-      throw new RebootAlreadyRunningError(active?.id ?? '');
+      throw new RebootAlreadyRunningError(active?.id ?? '', job.clusterId);
     }
   }
 
