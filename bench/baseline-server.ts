@@ -20,7 +20,7 @@ const UNIQUE_VIOLATION = '23505';
 /** AuditLog.record's insert. */
 const INSERT_AUDIT = `INSERT INTO audit_events (actor, source, action, cluster_id, target, outcome, detail)
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`;
-/** JobRepository.readOutput's query, word for word. */
+/** JobRequests.readOutput's query, word for word. */
 const READ_OUTPUT = `SELECT j.errors,
               (SELECT array_agg(l.line ORDER BY l.seq) FROM job_lines l WHERE l.job_id = j.id) AS lines
          FROM jobs j

@@ -3,7 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { accessEntities } from '@oshift/access';
 import { auditEntities } from '@oshift/audit';
-import { jobEntities, JobMetrics, JobRepository, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from '@oshift/jobs';
+import { jobEntities, JobMetrics, JobRequests, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from '@oshift/jobs';
 import { ClusterSecrets, nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
 import { ContextLogger, MetricsRegistry, ObservabilityModule, openStackCallMetrics } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
@@ -71,7 +71,7 @@ export class GatewayModule {
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: JsonExceptionFilter },
-        JobRepository,
+        JobRequests,
         JobLinks,
         JobMetrics,
         RebootProducer,

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { JobRepository, REBOOT_QUEUE, type RebootJobPayload } from '@oshift/jobs';
+import { JobLeases, REBOOT_QUEUE, type RebootJobPayload } from '@oshift/jobs';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
 
@@ -16,7 +16,7 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly jobs: JobRepository,
+    private readonly jobs: JobLeases,
     @InjectQueue(REBOOT_QUEUE) private readonly queue: Queue<RebootJobPayload>,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { JobRepository, type JobEntity, type JobLease, type RebootJobPayload } from '@oshift/jobs';
+import { JobLeases, type JobEntity, type JobLease, type RebootJobPayload } from '@oshift/jobs';
 import { CloudUnavailableError, NodeRegistry } from '@oshift/node-registry';
 import { OpenStackError, type NovaClient, type NovaServer, type RebootType } from '@oshift/openstack-client';
 import type { WorkerConfig } from './worker.config';
@@ -49,7 +49,7 @@ export class RebootHandler {
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
   constructor(
-    private readonly jobs: JobRepository,
+    private readonly jobs: JobLeases,
     private readonly registry: NodeRegistry,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}

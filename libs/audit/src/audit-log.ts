@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { queryRows } from '@oshift/persistence';
 import { AuditEventEntity } from './audit-event.entity';
 import type { AuditAction, AuditOutcome } from './audit-vocabulary';
 
@@ -44,7 +45,8 @@ export class AuditLog {
   static async record(manager: EntityManager, event: AuditRecord): Promise<void> {
     const detail = event.detail ?? {};
     assertNoSecrets(detail);
-    await manager.query(
+    await queryRows(
+      manager,
       `INSERT INTO audit_events (actor, source, action, cluster_id, target, outcome, detail)
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
       [

@@ -6,5 +6,6 @@ export * from './job.entity';
 export * from './job.entities';
 export * from './job.errors';
 export * from './job.metrics';
-export * from './job.repository';
+export * from './job-leases';
+export * from './job-requests';
 export * from './reboot-queue';

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { REBOOT_QUEUE } from '@oshift/jobs';
 import { Public } from '../auth/requires.decorator';
 import { withinTimeout } from '@oshift/observability';
+import { queryRows } from '@oshift/persistence';
 import { NotReadyError } from '../http/request.errors';
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -30,7 +31,7 @@ export class HealthController {
   @Get('readyz')
   async ready(): Promise<{ status: 'ok'; checks: Record<string, 'up'> }> {
     const [postgres, redis] = await Promise.allSettled([
-      withinTimeout(this.dataSource.query('SELECT 1'), CHECK_TIMEOUT_MS),
+      withinTimeout(queryRows(this.dataSource, 'SELECT 1'), CHECK_TIMEOUT_MS),
       withinTimeout(this.queue.getJobCounts('waiting'), CHECK_TIMEOUT_MS),
     ]);
     const checks: Record<string, 'up' | 'down'> = {

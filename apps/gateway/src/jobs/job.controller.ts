@@ -1,5 +1,5 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { isJobId, JobNotFoundError, JobRepository, type JobOutput } from '@oshift/jobs';
+import { isJobId, JobNotFoundError, JobRequests, type JobOutput } from '@oshift/jobs';
 import { Requires } from '../auth/requires.decorator';
 import { NOT_FOUND } from '../http/request.errors';
 import { ApiClusterRoutes } from '../openapi/api-docs.decorators';
@@ -8,7 +8,7 @@ import { ApiJob } from './job.api-docs';
 @Controller('api/openshift/:clusterId')
 @ApiClusterRoutes('jobs')
 export class JobController {
-  constructor(private readonly jobs: JobRepository) {}
+  constructor(private readonly jobs: JobRequests) {}
 
   /** The output of a job of this cluster so far; it only ever grows, ending `Done` or `Fail`. */
   @Get('job/:jobId')

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '@oshift/access';
 import { AuditAction, AuditOutcome } from '@oshift/audit';
-import { JobRepository, newJobId, QueueUnavailableError, RebootAlreadyRunningError } from '@oshift/jobs';
+import { JobRequests, newJobId, QueueUnavailableError, RebootAlreadyRunningError } from '@oshift/jobs';
 import { NodeNotFoundError, NodeRegistry } from '@oshift/node-registry';
 import { type AuditedRequest, RequestAudit } from '../audit/request-audit';
 import type { GatewayConfig } from '../gateway.config';
@@ -38,7 +38,7 @@ export class RebootService {
 
   constructor(
     @Inject(NodeRegistry) private readonly registry: Pick<NodeRegistry, 'findNode'>,
-    @Inject(JobRepository) private readonly jobs: Pick<JobRepository, 'createQueued' | 'discardQueued'>,
+    @Inject(JobRequests) private readonly jobs: Pick<JobRequests, 'createQueued' | 'discardQueued'>,
     @Inject(RebootProducer) private readonly producer: Pick<RebootProducer, 'enqueue'>,
     @Inject(RequestAudit) private readonly audit: Pick<RequestAudit, 'request'>,
     @Inject(JobLinks) private readonly links: Pick<JobLinks, 'statusUrl'>,
