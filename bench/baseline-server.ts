@@ -10,9 +10,9 @@
  */
 import 'reflect-metadata';
 import Fastify from 'fastify';
-import Redis from 'ioredis';
 import { Queue } from 'bullmq';
 import { Pool } from 'pg';
+import { connectRedis, queueConnection } from '@oshift/redis';
 import { newJobId, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from '@oshift/jobs';
 import { type ClusterNode, NodeStatusCache } from '@oshift/node-registry';
 
@@ -32,9 +32,10 @@ async function main(): Promise<void> {
   const prefix = env.REDIS_PREFIX ?? 'oshift';
   const publicUrl = env.PUBLIC_URL ?? `http://127.0.0.1:${port}`;
   const pool = new Pool({ connectionString: env.DATABASE_URL, max: Number(env.DATABASE_POOL_SIZE ?? 10) });
-  const redis = new Redis(env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableOfflineQueue: false });
+  const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redis = connectRedis(redisUrl, 'commands');
   const queue = new Queue(REBOOT_QUEUE, {
-    connection: { url: env.REDIS_URL, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+    connection: queueConnection(redisUrl, 'producer'),
     prefix,
     defaultJobOptions: REBOOT_JOB_OPTIONS,
   });

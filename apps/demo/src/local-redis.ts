@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import Redis from 'ioredis';
+import { connectRedis } from '@oshift/redis';
 import { freePort } from '@oshift/testing';
 
 /** Redis for the demo: the configured one, else 127.0.0.1:6379, else a private redis-server. */
@@ -39,13 +39,7 @@ export class LocalRedis {
 }
 
 async function answers(url: string): Promise<boolean> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 1000,
-  });
-  client.on('error', () => undefined);
+  const client = connectRedis(url, 'one-shot', { connectTimeout: 1000 });
   try {
     await client.connect();
     return (await client.ping()) === 'PONG';

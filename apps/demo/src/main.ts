@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     say(`  curl -u operator:operator -d target=worker-0.openstacklocal ${base}/api/openshift/${DEMO_CLUSTER}/reboot`);
     say(`  curl -u viewer:viewer ${base}/api/openshift/${DEMO_CLUSTER}/job/<job_id>`);
     say('Ctrl-C stops everything.');
-    await Promise.race([worker.exited, gateway.exited]);
+    await Promise.any([worker.exited, gateway.exited]);
     if (stopping) return;
     say('a process stopped unexpectedly; stopping the demo');
     await stopAll(1);

@@ -7,6 +7,7 @@ import { jobEntities, JobMetrics, JobRequests, REBOOT_JOB_OPTIONS, REBOOT_QUEUE 
 import { ClusterSecrets, nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
 import { ContextLogger, MetricsRegistry, ObservabilityModule, openStackCallMetrics } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
+import { queueConnection, RedisConnections } from '@oshift/redis';
 import { AuthModule } from './auth/auth.module';
 import type { GatewayConfig } from './gateway.config';
 import { GATEWAY_CONFIG } from './gateway.tokens';
@@ -25,6 +26,8 @@ import { RebootService } from './reboot/reboot.service';
 export class GatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     const metrics = new MetricsRegistry();
+    // Besides BullMQ's: one connection for commands (login throttle, node-status cache), one for pub/sub.
+    const redis = new RedisConnections(config.redis.url);
     return {
       module: GatewayModule,
       imports: [
@@ -35,7 +38,7 @@ export class GatewayModule {
           ...jobEntities,
           ...nodeRegistryEntities,
         ]),
-        AuthModule.forRoot(config),
+        AuthModule.forRoot(config, redis),
         NodeRegistryModule.forRoot({
           secrets: new ClusterSecrets({ env: config.secretEnv, encryptionKey: config.openstack.encryptionKey }),
           openstack: {
@@ -44,7 +47,7 @@ export class GatewayModule {
             onCall: openStackCallMetrics(metrics),
           },
           statusCache: {
-            redisUrl: config.redis.url,
+            redis: redis.commands,
             prefix: config.redis.prefix,
             ttlMs: config.nodeStatus.cacheMs,
             lockMs: config.nodeStatus.timeoutMs,
@@ -52,14 +55,7 @@ export class GatewayModule {
           lookupTimeoutMs: config.nodeStatus.timeoutMs,
         }),
         BullModule.forRoot({
-          // A producer must fail fast when Redis is away, so the caller gets a 503 instead of a hang, and must
-          // notice soon that it is back: BullMQ's own reconnect backoff grows to 20 s, ours stops at 2 s.
-          connection: {
-            url: config.redis.url,
-            enableOfflineQueue: false,
-            maxRetriesPerRequest: 1,
-            retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
-          },
+          connection: queueConnection(config.redis.url, 'producer'),
           prefix: config.redis.prefix,
         }),
         BullModule.registerQueue({
@@ -70,6 +66,7 @@ export class GatewayModule {
       controllers: [NodeStatusController, RebootController, JobController, HealthController, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: RedisConnections, useValue: redis },
         { provide: APP_FILTER, useClass: JsonExceptionFilter },
         JobRequests,
         JobLinks,

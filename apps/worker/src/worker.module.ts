@@ -5,11 +5,11 @@ import { jobEntities, JobMetrics, JobLeases, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } 
 import { ClusterCallLimiter, ClusterSecrets, nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
 import { ContextLogger, MetricsRegistry, ObservabilityModule, openStackCallMetrics } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
+import { queueConnection, RedisConnections } from '@oshift/redis';
 import { JobReconciler } from './job-reconciler';
 import { RebootJobObserver } from './reboot-job.observer';
 import { RebootHandler } from './reboot.handler';
 import { RebootProcessor } from './reboot.processor';
-import { RedisConnection } from './redis-connection';
 import type { WorkerConfig } from './worker.config';
 import { WorkerHttpServer } from './worker-http.server';
 import { WORKER_CONFIG } from './worker.tokens';
@@ -19,9 +19,10 @@ import { WORKER_CONFIG } from './worker.tokens';
 export class WorkerModule {
   static forRoot(config: WorkerConfig): DynamicModule {
     const metrics = new MetricsRegistry();
-    const redis = new RedisConnection(config.redis.url);
+    // Besides BullMQ's, one connection: commands for the call ceiling and the node-status cache.
+    const redis = new RedisConnections(config.redis.url);
     const limiter = new ClusterCallLimiter(
-      redis.client,
+      redis.commands,
       config.redis.prefix,
       config.openstack.callsPerSecondPerCluster,
     );
@@ -38,18 +39,17 @@ export class WorkerModule {
             onCall: openStackCallMetrics(metrics),
           },
           limiter,
-          statusCache: { redisUrl: config.redis.url, prefix: config.redis.prefix, ttlMs: config.nodeStatus.cacheMs },
+          statusCache: { redis: redis.commands, prefix: config.redis.prefix, ttlMs: config.nodeStatus.cacheMs },
         }),
         BullModule.forRoot({
-          // Workers wait out Redis outages instead of failing commands (BullMQ requires null here).
-          connection: { url: config.redis.url, maxRetriesPerRequest: null },
+          connection: queueConnection(config.redis.url, 'consumer'),
           prefix: config.redis.prefix,
         }),
         BullModule.registerQueue({ name: REBOOT_QUEUE, defaultJobOptions: REBOOT_JOB_OPTIONS }),
       ],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
-        { provide: RedisConnection, useValue: redis },
+        { provide: RedisConnections, useValue: redis },
         JobLeases,
         RebootHandler,
         RebootProcessor,

@@ -17,7 +17,7 @@ export class NodeRegistryModule {
         {
           provide: NodeStatusCache,
           useFactory: async () => {
-            const cache = NodeStatusCache.connect(options.statusCache);
+            const cache = NodeStatusCache.create(options.statusCache);
             // A process starting up waits briefly for Redis; until it answers, lookups ask Nova directly.
             await cache.ready();
             return cache;

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { withinTimeout } from '@oshift/observability';
 import { OpenStackError, type NovaClient } from '@oshift/openstack-client';
 import type { ClusterNode } from './cluster-node';
 import { ClusterRepository } from './cluster.repository';
@@ -85,13 +86,10 @@ export class NodeRegistry {
   private bounded<T>(lookup: Promise<T>): Promise<T> {
     const timeoutMs = this.options.lookupTimeoutMs;
     if (!timeoutMs) return lookup;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new CloudUnavailableError(`OpenStack did not answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
-    return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
+    return withinTimeout(
+      lookup,
+      timeoutMs,
+      () => new CloudUnavailableError(`OpenStack did not answer within ${timeoutMs} ms`),
+    );
   }
 }
