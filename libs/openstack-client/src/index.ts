@@ -10,3 +10,4 @@ export * from './retry-policy';
 export * from './http-transport';
 export * from './keystone-session';
 export * from './nova.client';
+export * from './nova-reboot';
