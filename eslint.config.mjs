@@ -11,7 +11,7 @@ const layers = Object.entries({
   'scope:shared': [],
   'scope:observability': ['scope:shared'],
   'scope:redis': ['scope:shared'],
-  'scope:openstack': ['scope:shared'],
+  'scope:openstack': BASE,
   'scope:persistence': BASE,
   'scope:audit': [...BASE, 'scope:persistence'],
   'scope:access': [...BASE, 'scope:persistence', 'scope:audit'],

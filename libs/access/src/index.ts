@@ -1,5 +1,6 @@
 export * from './access-policy';
 export * from './access.module';
+export * from './access.options';
 export * from './access.repository';
 export * from './credential-cache';
 export * from './credential-verifier';

@@ -7,6 +7,7 @@ export * from './natural-order';
 export * from './node-registry';
 export * from './node-registry.errors';
 export * from './node-registry.module';
+export * from './node-registry.options';
 export * from './node-registry.entities';
 export * from './node-status.cache';
 export * from './openstack-clients';

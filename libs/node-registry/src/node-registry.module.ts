@@ -2,7 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ClusterRepository } from './cluster.repository';
 import { NodeRegistry } from './node-registry';
 import { NodeStatusCache } from './node-status.cache';
-import { NODE_REGISTRY_OPTIONS, type NodeRegistryOptions, OpenStackClients } from './openstack-clients';
+import { NODE_REGISTRY_OPTIONS, type NodeRegistryOptions } from './node-registry.options';
+import { OpenStackClients } from './openstack-clients';
 
 /** The node registry of a process that needs to see or act on cluster VMs. */
 @Module({})

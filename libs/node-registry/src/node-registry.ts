@@ -7,7 +7,8 @@ import { ClusterSecretError } from './cluster-secrets';
 import { naturalCompare } from './natural-order';
 import { CloudUnavailableError, ClusterNotFoundError } from './node-registry.errors';
 import { NodeStatusCache } from './node-status.cache';
-import { NODE_REGISTRY_OPTIONS, type NodeRegistryOptions, OpenStackClients } from './openstack-clients';
+import { NODE_REGISTRY_OPTIONS, type NodeRegistryOptions } from './node-registry.options';
+import { OpenStackClients } from './openstack-clients';
 
 /**
  * Clusters and their nodes: which OpenStack project a cluster is, and which VMs it has now. Node lists come

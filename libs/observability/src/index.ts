@@ -4,7 +4,6 @@ export * from './metrics-registry';
 export * from './metrics-token';
 export * from './nest-pino.logger';
 export * from './observability.module';
-export * from './openstack-call.metrics';
 export * from './probe.server';
 export * from './process-logger';
 export * from './redaction';

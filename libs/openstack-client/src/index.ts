@@ -1,5 +1,6 @@
 export * from './openstack.options';
 export * from './openstack.errors';
+export * from './openstack-call.metrics';
 export * from './openstack-error.parser';
 export * from './keystone-auth.request';
 export * from './keystone-token.parser';
