@@ -1,14 +1,12 @@
-import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { accessEntities } from '@oshift/access';
 import { auditEntities } from '@oshift/audit';
-import { jobEntities, JobMetrics, JobRequests, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from '@oshift/jobs';
-import { ClusterSecrets, nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
-import { ContextLogger, MetricsRegistry, ObservabilityModule } from '@oshift/observability';
-import { openStackCallMetrics } from '@oshift/openstack-client';
+import { jobEntities, JobMetrics, JobRequests, rebootQueueModules } from '@oshift/jobs';
+import { nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
+import { MetricsRegistry, ObservabilityModule } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
-import { queueConnection, RedisConnections } from '@oshift/redis';
+import { RedisConnections } from '@oshift/redis';
 import { AuthModule } from './auth/auth.module';
 import type { GatewayConfig } from './gateway.config';
 import { GATEWAY_CONFIG } from './gateway.tokens';
@@ -40,13 +38,7 @@ export class GatewayModule {
           ...nodeRegistryEntities,
         ]),
         AuthModule.forRoot(config, redis),
-        NodeRegistryModule.forRoot({
-          secrets: new ClusterSecrets({ env: config.secretEnv, encryptionKey: config.openstack.encryptionKey }),
-          openstack: {
-            timeoutMs: config.openstack.timeoutMs,
-            logger: new ContextLogger('OpenStack'),
-            onCall: openStackCallMetrics(metrics),
-          },
+        NodeRegistryModule.forProcess({ secretEnv: config.secretEnv, metrics }, config.openstack, {
           statusCache: {
             redis: redis.commands,
             prefix: config.redis.prefix,
@@ -55,25 +47,18 @@ export class GatewayModule {
           },
           lookupTimeoutMs: config.nodeStatus.timeoutMs,
         }),
-        BullModule.forRoot({
-          connection: queueConnection(config.redis.url, 'producer'),
-          prefix: config.redis.prefix,
-        }),
-        BullModule.registerQueue({
-          name: REBOOT_QUEUE,
-          defaultJobOptions: REBOOT_JOB_OPTIONS,
-        }),
+        ...rebootQueueModules(config.redis, 'producer'),
       ],
       controllers: [NodeStatusController, RebootController, JobController, HealthController, MetricsController],
       providers: [
-        { provide: GATEWAY_CONFIG, useValue: config },
-        { provide: RedisConnections, useValue: redis },
-        { provide: APP_FILTER, useClass: JsonExceptionFilter },
+        RebootService,
+        RebootProducer,
         JobRequests,
         JobLinks,
         JobMetrics,
-        RebootProducer,
-        RebootService,
+        { provide: APP_FILTER, useClass: JsonExceptionFilter },
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: RedisConnections, useValue: redis },
       ],
     };
   }

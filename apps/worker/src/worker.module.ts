@@ -1,12 +1,10 @@
-import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import { auditEntities } from '@oshift/audit';
-import { jobEntities, JobMetrics, JobLeases, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from '@oshift/jobs';
-import { ClusterCallLimiter, ClusterSecrets, nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
-import { ContextLogger, MetricsRegistry, ObservabilityModule } from '@oshift/observability';
-import { openStackCallMetrics } from '@oshift/openstack-client';
+import { jobEntities, JobMetrics, JobLeases, rebootQueueModules } from '@oshift/jobs';
+import { ClusterCallLimiter, nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
+import { MetricsRegistry, ObservabilityModule } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
-import { queueConnection, RedisConnections } from '@oshift/redis';
+import { RedisConnections } from '@oshift/redis';
 import { JobReconciler } from './job-reconciler';
 import { RebootJobObserver } from './reboot-job.observer';
 import { RebootHandler } from './reboot.handler';
@@ -32,21 +30,11 @@ export class WorkerModule {
       imports: [
         ObservabilityModule.forRoot(metrics),
         PersistenceModule.forRoot(config.database, [...auditEntities, ...jobEntities, ...nodeRegistryEntities]),
-        NodeRegistryModule.forRoot({
-          secrets: new ClusterSecrets({ env: config.secretEnv, encryptionKey: config.openstack.encryptionKey }),
-          openstack: {
-            timeoutMs: config.openstack.timeoutMs,
-            logger: new ContextLogger('OpenStack'),
-            onCall: openStackCallMetrics(metrics),
-          },
+        NodeRegistryModule.forProcess({ secretEnv: config.secretEnv, metrics }, config.openstack, {
           limiter,
           statusCache: { redis: redis.commands, prefix: config.redis.prefix, ttlMs: config.nodeStatus.cacheMs },
         }),
-        BullModule.forRoot({
-          connection: queueConnection(config.redis.url, 'consumer'),
-          prefix: config.redis.prefix,
-        }),
-        BullModule.registerQueue({ name: REBOOT_QUEUE, defaultJobOptions: REBOOT_JOB_OPTIONS }),
+        ...rebootQueueModules(config.redis, 'consumer'),
       ],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },

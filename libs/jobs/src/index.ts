@@ -9,3 +9,4 @@ export * from './job.metrics';
 export * from './job-leases';
 export * from './job-requests';
 export * from './reboot-queue';
+export * from './reboot-queue.module';

@@ -12,9 +12,7 @@ export class RebootAlreadyRunningError extends Error {
 /** No job of that id in that cluster (or not a job id at all). */
 export class JobNotFoundError extends Error {
   override readonly name = 'JobNotFoundError';
-  constructor() {
-    super('Job Not found');
-  }
+  override readonly message = 'Job Not found';
 }
 
 /** The job queue (Redis) did not take the job; the job was discarded, so nothing will happen. */

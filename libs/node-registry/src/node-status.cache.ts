@@ -110,18 +110,17 @@ export class NodeStatusCache {
     const redis = this.usable();
     if (!redis) return;
     const keys = this.keys(clusterId);
-    try {
-      await (redis as unknown as ScriptedRedis).nodeStatusObserve(
+    // Redis away: entries expire by themselves within one period.
+    await quietly(() =>
+      scripted(redis).nodeStatusObserve(
         keys.entry,
         keys.generation,
         node.serverId,
         node.status,
         node.taskState ?? '',
         GENERATION_TTL_MS,
-      );
-    } catch {
-      // Redis away: entries expire by themselves within one period.
-    }
+      ),
+    );
   }
 
   private async lookup(clusterId: string, load: () => Promise<ClusterNode[]>): Promise<ClusterNode[]> {
@@ -141,7 +140,7 @@ export class NodeStatusCache {
     for (let wait = FIRST_PAUSE_MS; ; wait = Math.min(wait * 2, LONGEST_PAUSE_MS)) {
       let answer: string[];
       try {
-        answer = await (redis as unknown as ScriptedRedis).nodeStatusAcquire(
+        answer = await scripted(redis).nodeStatusAcquire(
           keys.entry,
           keys.lock,
           keys.generation,
@@ -197,43 +196,21 @@ export class NodeStatusCache {
     redis: Redis,
     clusterId: string,
     generation: string,
-    entry: Entry,
+    entry: Entry | null,
     ttlMs: number,
     token: string,
   ): Promise<void> {
     const keys = this.keys(clusterId);
-    try {
-      await (redis as unknown as ScriptedRedis).nodeStatusStore(
-        keys.entry,
-        keys.generation,
-        keys.lock,
-        generation,
-        JSON.stringify(entry),
-        ttlMs,
-        token,
-      );
-    } catch {
-      // Not stored: the next lookup asks Nova again, and the lock expires by itself.
-    }
+    const json = entry ? JSON.stringify(entry) : '';
+    // Not stored: the next lookup asks Nova again, and the lock expires by itself.
+    await quietly(() =>
+      scripted(redis).nodeStatusStore(keys.entry, keys.generation, keys.lock, generation, json, ttlMs, token),
+    );
   }
 
   private async unlock(redis: Redis, clusterId: string, token: string): Promise<void> {
-    if (!token) return;
-    const keys = this.keys(clusterId);
-    try {
-      // The store script with a generation that never matches only releases the lock.
-      await (redis as unknown as ScriptedRedis).nodeStatusStore(
-        keys.entry,
-        keys.generation,
-        keys.lock,
-        '-',
-        '',
-        0,
-        token,
-      );
-    } catch {
-      // The lock expires by itself.
-    }
+    // The store script with a generation that never matches only releases the lock.
+    if (token) await this.store(redis, clusterId, '-', null, 0, token);
   }
 
   private usable(): Redis | null {
@@ -243,6 +220,20 @@ export class NodeStatusCache {
   private keys(clusterId: string): { entry: string; lock: string; generation: string } {
     const base = NodeStatusCache.entryKey(this.options.prefix, clusterId);
     return { entry: base, lock: `${base}:lock`, generation: `${base}:gen` };
+  }
+}
+
+/** The connection with the cache's scripts, defined in the constructor. */
+function scripted(redis: Redis): ScriptedRedis {
+  return redis as unknown as ScriptedRedis;
+}
+
+/** Runs a best-effort Redis call: the cache is an optimisation, so its failures are nobody's. */
+async function quietly(work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch {
+    // Entries expire and locks lapse by themselves.
   }
 }
 

@@ -44,7 +44,7 @@ const RULES: readonly Rule<Error>[] = [
     body: { error: 'Unauthorized' },
     headers: { 'www-authenticate': error.challenge },
   })),
-  rule(AccessDeniedError, (error) => notFound(error.seenAs)),
+  rule(AccessDeniedError, (error) => notFound(error.message)),
   rule(ClusterNotFoundError, () => notFound(NOT_FOUND)),
   rule(NodeNotFoundError, () => notFound(NODE_NOT_FOUND)),
   rule(JobNotFoundError, (error) => notFound(error.message)),

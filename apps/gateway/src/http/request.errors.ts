@@ -13,23 +13,23 @@ export class InvalidRequestError extends Error {
   override readonly name = 'InvalidRequestError';
 }
 
-/** No or wrong credentials; `challenge` is the `WWW-Authenticate` value for the scheme the caller tried. */
+/** No or wrong credentials. */
 export class UnauthenticatedError extends Error {
   override readonly name = 'UnauthenticatedError';
-  constructor(readonly challenge: string) {
+  constructor(
+    /** The `WWW-Authenticate` value for the scheme the caller tried (Basic, or why a bearer token failed). */
+    readonly challenge: string,
+  ) {
     super('Unauthorized');
   }
 }
 
 /**
- * The caller may not do this here. It answers as a 404 whose text (`seenAs`) is what something that does
+ * The caller may not do this here. It answers as a 404 whose text (`message`) is what something that does
  * not exist answers, so a caller cannot tell a refusal from absence.
  */
 export class AccessDeniedError extends Error {
   override readonly name = 'AccessDeniedError';
-  constructor(readonly seenAs: string) {
-    super(seenAs);
-  }
 }
 
 /** A dependency of the process does not answer: `/readyz` says which. */
