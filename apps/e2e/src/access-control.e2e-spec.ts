@@ -1,6 +1,7 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { AccessAdmin, PasswordHasher, RedisAccessChangeNotifier } from '@oshift/access';
 import { type AuditEventEntity, AuditLog } from '@oshift/audit';
+import { connectRedis } from '@oshift/redis';
 import { AppProcess, TcpProxy, testServices, uniqueName } from '@oshift/testing';
 import { basic, requestFrom, type Answer } from './request-from';
 import { SystemUnderTest, type TestUser } from './system-under-test';
@@ -72,7 +73,8 @@ describe('access: cache invalidation, failed-login throttling, audit trail', () 
         LOGIN_FAILURES_PER_ADDRESS: String(PER_ADDRESS),
       },
     });
-    redis = new Redis(testServices().redisUrl);
+    redis = connectRedis(testServices().redisUrl, 'commands');
+    await new Promise((ready) => redis.once('ready', ready));
     admin = new AccessAdmin(system.dataSource, new PasswordHasher(), {
       notifier: new RedisAccessChangeNotifier(redis, system.redisPrefix),
     });

@@ -1,3 +1,4 @@
+/** @oshift/access: users, grants, the access policy, credential checks, login throttling, SSO tokens, access-change notices (see docs/architecture.md). */
 export * from './access-policy';
 export * from './access.module';
 export * from './access.options';

@@ -1,3 +1,4 @@
+/** @oshift/jobs: the gateway↔worker contract: job rows (JobRequests, JobLeases), queue name, payload and errors (see docs/architecture.md). */
 export * from './job-id';
 export * from './job-line.entity';
 export * from './job-output';

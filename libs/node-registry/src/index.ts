@@ -1,3 +1,4 @@
+/** @oshift/node-registry: clusters, their OpenStack credentials and nodes, the node-status cache and the call ceiling (see docs/architecture.md). */
 export * from './cluster-call-limiter';
 export * from './cluster-node';
 export * from './cluster-secrets';

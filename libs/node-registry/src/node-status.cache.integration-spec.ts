@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import {
   CloudUnavailableError,
@@ -39,7 +39,7 @@ describe('NodeStatusCache (real Redis, the simulator as Nova)', () => {
 
   /** One gateway or worker process: its own Redis connection, cache and Nova clients. */
   async function replica(settings: { ttlMs?: number; timeoutMs?: number } = {}): Promise<NodeRegistry> {
-    const redis = new Redis(services().redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const redis = connectRedis(services().redisUrl, 'commands');
     connections.push(redis);
     const cache = new NodeStatusCache(redis, { prefix, ttlMs: settings.ttlMs ?? TTL_MS, lockMs: 1500 });
     await cache.ready();

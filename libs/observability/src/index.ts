@@ -1,3 +1,4 @@
+/** @oshift/observability: logging, metrics, the probe server and withinTimeout (see docs/architecture.md). */
 export * from './context.logger';
 export * from './log-context';
 export * from './metrics-registry';

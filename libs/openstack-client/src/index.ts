@@ -1,3 +1,4 @@
+/** @oshift/openstack-client: our Keystone v3 + Nova v2.1 client, and what Nova's answers mean for a reboot (see docs/architecture.md). */
 export * from './openstack.options';
 export * from './openstack.errors';
 export * from './openstack-call.metrics';

@@ -1,3 +1,4 @@
+/** @oshift/persistence: the data source, migrations, queryRows and embedded Postgres (see docs/architecture.md). */
 export * from './data-source-options';
 export * from './embedded-postgres';
 export * from './migrate';
