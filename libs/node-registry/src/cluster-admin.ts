@@ -98,6 +98,7 @@ export class ClusterAdmin {
       if (!cluster) throw new ClusterNotRegisteredError(id);
       const [{ active }] = await queryRows<{ active: number }>(
         manager,
+        // The jobs lib's active states (this lib sits beside it, not above it, so it cannot import them).
         `SELECT count(*)::int AS active FROM jobs WHERE cluster_id = $1 AND state IN ('queued', 'running')`,
         [id],
       );
