@@ -2,6 +2,30 @@ import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+/** The base: no domain knowledge, used by every layer above. */
+const BASE = ['scope:shared', 'scope:observability', 'scope:redis'];
+const DOMAIN = ['scope:access', 'scope:jobs', 'scope:node-registry'];
+
+/** Which scopes each scope may import: libs only from layers below them, apps only what they use. */
+const layers = Object.entries({
+  'scope:shared': [],
+  'scope:observability': ['scope:shared'],
+  'scope:redis': ['scope:shared'],
+  'scope:openstack': BASE,
+  'scope:persistence': BASE,
+  'scope:audit': [...BASE, 'scope:persistence'],
+  'scope:access': [...BASE, 'scope:persistence', 'scope:audit'],
+  'scope:jobs': [...BASE, 'scope:persistence', 'scope:audit'],
+  'scope:node-registry': [...BASE, 'scope:persistence', 'scope:audit', 'scope:openstack'],
+  // The simulator lib, and the app that serves it.
+  'scope:openstack-sim': [...BASE, 'scope:openstack', 'scope:openstack-sim'],
+  'scope:testing': [...BASE, 'scope:persistence'],
+  'scope:gateway': [...BASE, 'scope:persistence', 'scope:audit', 'scope:openstack', ...DOMAIN],
+  'scope:worker': [...BASE, 'scope:persistence', 'scope:audit', 'scope:openstack', 'scope:jobs', 'scope:node-registry'],
+  'scope:admin': [...BASE, 'scope:persistence', 'scope:audit', 'scope:access', 'scope:node-registry'],
+  'scope:demo': [...BASE, 'scope:persistence', 'scope:audit', ...DOMAIN, 'scope:openstack-sim', 'scope:testing'],
+}).map(([sourceTag, allowed]) => ({ sourceTag, onlyDependOnLibsWithTags: allowed }));
+
 export default [
   {
     ignores: ['node_modules/**', 'dist/**', 'tmp/**', '.data/**', '.nx/**', 'bench/results/**', '**/*.js', '**/*.mjs'],
@@ -11,7 +35,8 @@ export default [
     files: ['**/*.ts'],
     plugins: { '@nx': nx },
     rules: {
-      // Apps never import apps; libs never import apps; nothing deep-imports a lib (only its index).
+      // Apps never import apps; libs never import apps; nothing deep-imports a lib (only its index); and each
+      // scope imports only the layers below it (see docs/architecture.md): base → persistence → audit → domain → apps.
       '@nx/enforce-module-boundaries': [
         'error',
         {
@@ -22,6 +47,9 @@ export default [
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:test-util', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:test-util'] },
+            // The one-command demo is a developer's tool, never deployed: it may borrow test utilities.
+            { sourceTag: 'type:dev-tool', onlyDependOnLibsWithTags: ['type:lib', 'type:test-util'] },
+            ...layers,
           ],
         },
       ],
@@ -56,12 +84,6 @@ export default [
         },
       ],
     },
-  },
-  {
-    // A lib's integration test needs the migrated test database, which comes through the testing and
-    // persistence libs, and those depend on the domain libs: a cycle in test code only, not in the product.
-    files: ['libs/**/*.integration-spec.ts'],
-    rules: { '@nx/enforce-module-boundaries': 'off' },
   },
   prettier,
 ];

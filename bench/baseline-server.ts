@@ -10,17 +10,18 @@
  */
 import 'reflect-metadata';
 import Fastify from 'fastify';
-import Redis from 'ioredis';
 import { Queue } from 'bullmq';
 import { Pool } from 'pg';
-import { newJobId, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from '@oshift/jobs';
+import { connectRedis, queueConnection } from '@oshift/redis';
+import { AuditAction, AuditOutcome } from '@oshift/audit';
+import { activeStateSql, newJobId, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from '@oshift/jobs';
 import { type ClusterNode, NodeStatusCache } from '@oshift/node-registry';
 
 const UNIQUE_VIOLATION = '23505';
 /** AuditLog.record's insert. */
 const INSERT_AUDIT = `INSERT INTO audit_events (actor, source, action, cluster_id, target, outcome, detail)
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`;
-/** JobRepository.readOutput's query, word for word. */
+/** JobRequests.readOutput's query, word for word. */
 const READ_OUTPUT = `SELECT j.errors,
               (SELECT array_agg(l.line ORDER BY l.seq) FROM job_lines l WHERE l.job_id = j.id) AS lines
          FROM jobs j
@@ -32,9 +33,10 @@ async function main(): Promise<void> {
   const prefix = env.REDIS_PREFIX ?? 'oshift';
   const publicUrl = env.PUBLIC_URL ?? `http://127.0.0.1:${port}`;
   const pool = new Pool({ connectionString: env.DATABASE_URL, max: Number(env.DATABASE_POOL_SIZE ?? 10) });
-  const redis = new Redis(env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableOfflineQueue: false });
+  const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redis = connectRedis(redisUrl, 'commands');
   const queue = new Queue(REBOOT_QUEUE, {
-    connection: { url: env.REDIS_URL, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+    connection: queueConnection(redisUrl, 'producer'),
     prefix,
     defaultJobOptions: REBOOT_JOB_OPTIONS,
   });
@@ -78,10 +80,10 @@ async function main(): Promise<void> {
       if (!nodes?.some((node) => node.nodename === target)) return reply.code(404).send({ error: 'Node Not found' });
       const jobId = newJobId();
       // As the gateway records it: the job and its audit record in one transaction.
-      const audit = (outcome: string, detail: Record<string, unknown>) => [
+      const audit = (outcome: AuditOutcome, detail: Record<string, unknown>) => [
         'bench-operator',
         request.ip,
-        'node.reboot',
+        AuditAction.nodeReboot,
         clusterId,
         target,
         outcome,
@@ -95,17 +97,23 @@ async function main(): Promise<void> {
            VALUES ($1, $2, $3, 'queued', $4, $5, $6)`,
           [jobId, clusterId, target, 'bench-operator', request.id, new Date(Date.now() + 600_000)],
         );
-        await client.query(INSERT_AUDIT, audit('accepted', { jobId, method: 'basic', requestId: request.id }));
+        await client.query(
+          INSERT_AUDIT,
+          audit(AuditOutcome.accepted, { jobId, method: 'basic', requestId: request.id }),
+        );
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');
         if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
         const { rows } = await client.query<{ id: string }>(
-          `SELECT id FROM jobs WHERE cluster_id = $1 AND target = $2 AND state IN ('queued', 'running') LIMIT 1`,
+          `SELECT id FROM jobs WHERE cluster_id = $1 AND target = $2 AND ${activeStateSql()} LIMIT 1`,
           [clusterId, target],
         );
         const running = rows[0]?.id ?? '';
-        await client.query(INSERT_AUDIT, audit('refused', { reason: 'already running', runningJobId: running }));
+        await client.query(
+          INSERT_AUDIT,
+          audit(AuditOutcome.refused, { reason: 'already running', runningJobId: running }),
+        );
         return reply.code(409).send({
           error: 'A reboot of this node is already running',
           job_id: running,

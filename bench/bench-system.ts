@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { AccessAdmin, PasswordHasher } from '@oshift/access';
-import { newJobId } from '@oshift/jobs';
-import { ClusterAdmin } from '@oshift/node-registry';
+import { AccessAdmin, accessEntities, PasswordHasher } from '@oshift/access';
+import { auditEntities } from '@oshift/audit';
+import { jobEntities, newJobId } from '@oshift/jobs';
+import { ClusterAdmin, nodeRegistryEntities } from '@oshift/node-registry';
 import { OpenStackSimulator, demoProject, type SimProjectSpec } from '@oshift/openstack-sim';
 import { dataSourceOptions, migrate } from '@oshift/persistence';
 import { AppProcess, deleteRedisKeys, freePort } from '@oshift/testing';
@@ -126,7 +127,15 @@ export class BenchSystem {
     });
     this.cleanups.push(() => this.simulator.close());
 
-    this.dataSource = new DataSource({ ...dataSourceOptions({ url: this.databaseUrl, poolSize: 4 }), logging: false });
+    this.dataSource = new DataSource({
+      ...dataSourceOptions({ url: this.databaseUrl, poolSize: 4 }, [
+        ...accessEntities,
+        ...auditEntities,
+        ...jobEntities,
+        ...nodeRegistryEntities,
+      ]),
+      logging: false,
+    });
     await this.dataSource.initialize();
     this.cleanups.push(() => this.dataSource.destroy());
     await this.seed(statusProject, rebootProjects);

@@ -123,13 +123,11 @@ export function toMarkdown(results: BenchResults): string {
     '',
     table(
       ['load', 'clusters', 'list calls', 'cache periods', 'per cluster per period begun'],
-      results.novaListCalls.map((each) => [
-        each.case,
-        String(each.clusters),
-        String(each.calls),
-        each.periods.toFixed(1),
-        each.callsPerClusterPerPeriod.toFixed(2),
-      ]),
+      results.novaListCalls.map((each) =>
+        [each.case, each.clusters, each.calls, each.periods.toFixed(1), each.callsPerClusterPerPeriod.toFixed(2)].map(
+          String,
+        ),
+      ),
     ),
     '',
     '## Reboot pipeline (202 → Done)',

@@ -1,6 +1,8 @@
 import type { Writable } from 'node:stream';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { type AccessChangeNotifier, RedisAccessChangeNotifier } from '@oshift/access';
+import { withinTimeout } from '@oshift/observability';
+import { connectRedis } from '@oshift/redis';
 import type { AdminConfig } from './admin.config';
 
 const PUBLISH_TIMEOUT_MS = 5000;
@@ -24,25 +26,16 @@ export class AccessChangeAnnouncer implements AccessChangeNotifier {
       return;
     }
     // One attempt, no reconnection: a CLI run must end, whatever Redis does.
-    this.redis ??= new Redis(this.config.url, {
-      lazyConnect: true,
-      connectTimeout: PUBLISH_TIMEOUT_MS,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    this.redis.on('error', () => undefined);
+    this.redis ??= connectRedis(this.config.url, 'one-shot', { connectTimeout: PUBLISH_TIMEOUT_MS });
     const warn = (error: unknown) => {
       const reason = (error instanceof Error ? error.message : String(error)).replace(/\/\/[^/@\s]*@/g, '//***@');
       this.stderr.write(`warning: could not tell the gateways (${reason.split('\n')[0]}); ${FALLBACK}\n`);
     };
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
+    await withinTimeout(
       new RedisAccessChangeNotifier(this.redis, this.config.prefix, warn).accessChanged(userId),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(() => resolve(warn(new Error('Redis did not answer in time'))), PUBLISH_TIMEOUT_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+      PUBLISH_TIMEOUT_MS,
+      () => new Error('Redis did not answer in time'),
+    ).catch(warn);
   }
 
   close(): void {

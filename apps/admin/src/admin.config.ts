@@ -1,6 +1,6 @@
 import { hostname, userInfo } from 'node:os';
 import { z } from 'zod';
-import { parseConfig, postgresUrl, redisUrl } from '@oshift/config';
+import { parseConfig, postgresUrl, redisUrl, redisPrefix } from '@oshift/config';
 
 const schema = z
   .object({
@@ -15,10 +15,7 @@ const schema = z
       .optional()
       .transform((value) => (value ? value : undefined))
       .pipe(redisUrl.optional()),
-    REDIS_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9:_-]+$/)
-      .default('oshift'),
+    REDIS_PREFIX: redisPrefix('oshift'),
     ADMIN_ACTOR: z
       .string()
       .trim()

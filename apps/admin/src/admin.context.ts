@@ -1,7 +1,8 @@
 import type { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { AccessAdmin, PasswordHasher } from '@oshift/access';
-import { ClusterAdmin } from '@oshift/node-registry';
+import { AccessAdmin, accessEntities, PasswordHasher } from '@oshift/access';
+import { auditEntities } from '@oshift/audit';
+import { ClusterAdmin, nodeRegistryEntities } from '@oshift/node-registry';
 import { dataSourceOptions } from '@oshift/persistence';
 import { AccessChangeAnnouncer } from './access-change.announcer';
 import type { AdminConfig } from './admin.config';
@@ -38,7 +39,11 @@ export class AdminContext {
     this.database ??= (async () => {
       // No query logging: failed statements would print their parameters, password hashes included.
       const dataSource = new DataSource({
-        ...dataSourceOptions({ url: this.config.database.url, poolSize: 2 }),
+        ...dataSourceOptions({ url: this.config.database.url, poolSize: 2 }, [
+          ...accessEntities,
+          ...auditEntities,
+          ...nodeRegistryEntities,
+        ]),
         logging: false,
       });
       return dataSource.initialize();

@@ -1,14 +1,11 @@
 import { z } from 'zod';
-import { parseConfig, port, positiveInt, postgresUrl, redisUrl } from '@oshift/config';
+import { parseConfig, port, positiveInt, postgresUrl, redisUrl, redisPrefix } from '@oshift/config';
 
 const schema = z
   .object({
     DATABASE_URL: postgresUrl.optional(),
     REDIS_URL: redisUrl.optional(),
-    REDIS_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9:_-]+$/)
-      .default('oshift-demo'),
+    REDIS_PREFIX: redisPrefix('oshift-demo'),
     HOST: z.string().default('127.0.0.1'),
     PORT: port(8080),
     SIM_PORT: port(5005),

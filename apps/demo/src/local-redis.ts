@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
-import Redis from 'ioredis';
+import { connectRedis } from '@oshift/redis';
+import { freePort } from '@oshift/testing';
 
 /** Redis for the demo: the configured one, else 127.0.0.1:6379, else a private redis-server. */
 export class LocalRedis {
@@ -39,13 +39,7 @@ export class LocalRedis {
 }
 
 async function answers(url: string): Promise<boolean> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 1000,
-  });
-  client.on('error', () => undefined);
+  const client = connectRedis(url, 'one-shot', { connectTimeout: 1000 });
   try {
     await client.connect();
     return (await client.ping()) === 'PONG';
@@ -54,15 +48,4 @@ async function answers(url: string): Promise<boolean> {
   } finally {
     client.disconnect();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

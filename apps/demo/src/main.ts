@@ -1,7 +1,10 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { accessEntities } from '@oshift/access';
+import { auditEntities } from '@oshift/audit';
 import { loadConfigOrExit } from '@oshift/config';
+import { nodeRegistryEntities } from '@oshift/node-registry';
 import { OpenStackSimulator, demoProject } from '@oshift/openstack-sim';
 import { EmbeddedPostgres, dataSourceOptions, migrate } from '@oshift/persistence';
 import { AppProcess } from './app-process';
@@ -49,7 +52,13 @@ async function main(): Promise<void> {
     stack.push({ name: 'openstack-sim', stop: () => simulator.close() });
     say(`OpenStack simulator at ${simulator.url}`);
 
-    const dataSource = new DataSource(dataSourceOptions({ url: databaseUrl, poolSize: 1 }));
+    const dataSource = new DataSource(
+      dataSourceOptions({ url: databaseUrl, poolSize: 1 }, [
+        ...accessEntities,
+        ...auditEntities,
+        ...nodeRegistryEntities,
+      ]),
+    );
     await dataSource.initialize();
     await seedDemoData(dataSource, project, simulator.identityUrl);
     await dataSource.destroy();
@@ -100,7 +109,7 @@ async function main(): Promise<void> {
     say(`  curl -u operator:operator -d target=worker-0.openstacklocal ${base}/api/openshift/${DEMO_CLUSTER}/reboot`);
     say(`  curl -u viewer:viewer ${base}/api/openshift/${DEMO_CLUSTER}/job/<job_id>`);
     say('Ctrl-C stops everything.');
-    await Promise.race([worker.exited, gateway.exited]);
+    await Promise.any([worker.exited, gateway.exited]);
     if (stopping) return;
     say('a process stopped unexpectedly; stopping the demo');
     await stopAll(1);

@@ -1,18 +1,11 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import Redis from 'ioredis';
-import {
-  AccessAdmin,
-  type AuditEventEntity,
-  AuditLog,
-  PasswordHasher,
-  RedisAccessChangeNotifier,
-} from '@oshift/access';
-import { TcpProxy, testServices, uniqueName } from '@oshift/testing';
+import type Redis from 'ioredis';
+import { AccessAdmin, PasswordHasher, RedisAccessChangeNotifier } from '@oshift/access';
+import { type AuditEventEntity, AuditLog } from '@oshift/audit';
+import { connectRedis } from '@oshift/redis';
+import { AppProcess, TcpProxy, testServices, uniqueName } from '@oshift/testing';
 import { basic, requestFrom, type Answer } from './request-from';
 import { SystemUnderTest, type TestUser } from './system-under-test';
 
-const ROOT = resolve(__dirname, '../../..');
 const WINDOW_SECONDS = 4;
 const PER_USER_ADDRESS = 3;
 const PER_ADDRESS = 8;
@@ -21,28 +14,10 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** Runs the admin CLI as an operator would, the password piped on stdin. */
-function adminCli(
-  args: string[],
-  input: string,
-  env: Record<string, string>,
-): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/admin/src/main.ts', ...args], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        DATABASE_URL: testServices().databaseUrl,
-        ADMIN_ACTOR: 'e2e:access',
-        ...env,
-      },
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.once('error', fail);
-    child.once('close', (status) => done({ status, stderr }));
-    child.stdin.end(input);
-  });
+async function adminCli(args: string[], input: string, env: Record<string, string>) {
+  const cliEnv = { DATABASE_URL: testServices().databaseUrl, ADMIN_ACTOR: 'e2e:access', ...env };
+  const { status, stderr } = await AppProcess.run('apps/admin/src/main.ts', args, { env: cliEnv, input });
+  return { status, stderr };
 }
 
 describe('access: cache invalidation, failed-login throttling, audit trail', () => {
@@ -98,7 +73,8 @@ describe('access: cache invalidation, failed-login throttling, audit trail', () 
         LOGIN_FAILURES_PER_ADDRESS: String(PER_ADDRESS),
       },
     });
-    redis = new Redis(testServices().redisUrl);
+    redis = connectRedis(testServices().redisUrl, 'commands');
+    await new Promise((ready) => redis.once('ready', ready));
     admin = new AccessAdmin(system.dataSource, new PasswordHasher(), {
       notifier: new RedisAccessChangeNotifier(redis, system.redisPrefix),
     });

@@ -95,6 +95,16 @@ describe('the gateway when Postgres, Redis or OpenStack fails', () => {
   const job = (user: TestUser = viewer) => timed(system.request('GET', `${base}/job/${doneJobId}`, { user }));
   const reboot = (target: string, user: TestUser = operator) =>
     timed(system.request('POST', `${base}/reboot`, { user, form: { target } }));
+  /** Tries a reboot until it is accepted again: the job, and how long the gateway took to recover. */
+  const acceptedAgain = async (target: string, timeoutMs = RECOVERY_MS) => {
+    let jobId = '';
+    const recoveredInMs = await eventually(async () => {
+      const answer = await reboot(target);
+      expect(answer.status).toBe(202);
+      jobId = (answer.body as { job_id: string }).job_id;
+    }, timeoutMs);
+    return { jobId, recoveredInMs };
+  };
   const jobsOf = async (target: string): Promise<number> =>
     (
       await system.dataSource.query(`SELECT count(*)::int AS n FROM jobs WHERE cluster_id = $1 AND target = $2`, [
@@ -201,12 +211,7 @@ describe('the gateway when Postgres, Redis or OpenStack fails', () => {
       });
 
       redis.resume();
-      let jobId = '';
-      const recoveredInMs = await eventually(async () => {
-        const answer = await reboot(target);
-        expect(answer.status).toBe(202);
-        jobId = (answer.body as { job_id: string }).job_id;
-      });
+      const { jobId, recoveredInMs } = await acceptedAgain(target);
       expect((await followJob(system, operator, jobId)).output).toMatch(/\nDone$/);
       expect(await jobsOf(target)).toBe(1);
       expect(process.kill(gatewayPid, 0)).toBe(true);
@@ -224,12 +229,7 @@ describe('the gateway when Postgres, Redis or OpenStack fails', () => {
     expect(await jobsOf(target)).toBe(0);
 
     redis.resume();
-    let jobId = '';
-    const recoveredInMs = await eventually(async () => {
-      const answer = await reboot(target);
-      expect(answer.status).toBe(202);
-      jobId = (answer.body as { job_id: string }).job_id;
-    }, 5000);
+    const { jobId, recoveredInMs } = await acceptedAgain(target, 5000);
     expect(recoveredInMs).toBeLessThan(5000);
     expect((await followJob(system, operator, jobId)).output).toMatch(/\nDone$/);
     console.log(JSON.stringify({ redis: 'refused for 12 s', recoveredInMs }));

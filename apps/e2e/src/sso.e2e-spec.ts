@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
-import { AuditLog } from '@oshift/access';
+import { AuditLog } from '@oshift/audit';
 import { OidcTestProvider, type OidcTestClient } from '@oshift/testing';
 import { SystemUnderTest } from './system-under-test';
 

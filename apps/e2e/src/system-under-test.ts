@@ -1,6 +1,8 @@
 import { DataSource } from 'typeorm';
-import { AccessAdmin, PasswordHasher, type Role } from '@oshift/access';
-import { ClusterAdmin } from '@oshift/node-registry';
+import { AccessAdmin, accessEntities, PasswordHasher, type Role } from '@oshift/access';
+import { auditEntities } from '@oshift/audit';
+import { jobEntities } from '@oshift/jobs';
+import { ClusterAdmin, nodeRegistryEntities } from '@oshift/node-registry';
 import { OpenStackSimulator, demoProject, type SimKnobs } from '@oshift/openstack-sim';
 import { dataSourceOptions } from '@oshift/persistence';
 import { AppProcess, freePort, testServices, uniqueName } from '@oshift/testing';
@@ -42,7 +44,14 @@ export class SystemUnderTest {
     const project = demoProject();
     project.servers.push(...(options.extraServers ?? []).map((name) => ({ name })));
     const simulator = await OpenStackSimulator.start({ projects: [project], knobs: options.knobs });
-    const dataSource = new DataSource(dataSourceOptions({ url: services.databaseUrl, poolSize: 2 }));
+    const dataSource = new DataSource(
+      dataSourceOptions({ url: services.databaseUrl, poolSize: 2 }, [
+        ...accessEntities,
+        ...auditEntities,
+        ...jobEntities,
+        ...nodeRegistryEntities,
+      ]),
+    );
     await dataSource.initialize();
 
     const clusterId = `${uniqueName('e2e')}.cna.example.test`;

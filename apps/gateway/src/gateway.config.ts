@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpUrl, logLevel, parseConfig, port, positiveInt, postgresUrl, redisUrl } from '@oshift/config';
+import { httpUrl, logLevel, parseConfig, port, positiveInt, postgresUrl, redisUrl, redisPrefix } from '@oshift/config';
 import { authEnvironment, authSettings } from './auth/auth.config';
 
 const schema = z
@@ -10,10 +10,7 @@ const schema = z
     DATABASE_URL: postgresUrl,
     DATABASE_POOL_SIZE: positiveInt(10),
     REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
-    REDIS_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9:_-]+$/)
-      .default('oshift'),
+    REDIS_PREFIX: redisPrefix('oshift'),
     BODY_LIMIT_BYTES: positiveInt(16 * 1024),
     JOB_DEADLINE_SECONDS: positiveInt(600),
     CREDENTIAL_CACHE_TTL_SECONDS: positiveInt(60),

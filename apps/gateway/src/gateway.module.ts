@@ -1,15 +1,18 @@
-import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { JobMetrics, JobRepository, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from '@oshift/jobs';
-import { ClusterSecrets, NodeRegistryModule } from '@oshift/node-registry';
-import { ContextLogger, MetricsRegistry, ObservabilityModule, openStackCallMetrics } from '@oshift/observability';
+import { accessEntities } from '@oshift/access';
+import { auditEntities } from '@oshift/audit';
+import { jobEntities, JobMetrics, JobRequests, rebootQueueModules } from '@oshift/jobs';
+import { nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
+import { MetricsRegistry, ObservabilityModule } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
+import { RedisConnections } from '@oshift/redis';
 import { AuthModule } from './auth/auth.module';
 import type { GatewayConfig } from './gateway.config';
 import { GATEWAY_CONFIG } from './gateway.tokens';
 import { HealthController } from './health/health.controller';
 import { JsonExceptionFilter } from './http/json-exception.filter';
+import { JobLinks } from './jobs/job-links';
 import { JobController } from './jobs/job.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { NodeStatusController } from './nodes/node-status.controller';
@@ -22,51 +25,40 @@ import { RebootService } from './reboot/reboot.service';
 export class GatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     const metrics = new MetricsRegistry();
+    // Besides BullMQ's: one connection for commands (login throttle, node-status cache), one for pub/sub.
+    const redis = new RedisConnections(config.redis.url);
     return {
       module: GatewayModule,
       imports: [
         ObservabilityModule.forRoot(metrics),
-        PersistenceModule.forRoot(config.database),
-        AuthModule.forRoot(config),
-        NodeRegistryModule.forRoot({
-          secrets: new ClusterSecrets({ env: config.secretEnv, encryptionKey: config.openstack.encryptionKey }),
-          openstack: {
-            timeoutMs: config.openstack.timeoutMs,
-            logger: new ContextLogger('OpenStack'),
-            onCall: openStackCallMetrics(metrics),
-          },
+        PersistenceModule.forRoot(config.database, [
+          ...accessEntities,
+          ...auditEntities,
+          ...jobEntities,
+          ...nodeRegistryEntities,
+        ]),
+        AuthModule.forRoot(config, redis),
+        NodeRegistryModule.forProcess({ secretEnv: config.secretEnv, metrics }, config.openstack, {
           statusCache: {
-            redisUrl: config.redis.url,
+            redis: redis.commands,
             prefix: config.redis.prefix,
             ttlMs: config.nodeStatus.cacheMs,
             lockMs: config.nodeStatus.timeoutMs,
           },
           lookupTimeoutMs: config.nodeStatus.timeoutMs,
         }),
-        BullModule.forRoot({
-          // A producer must fail fast when Redis is away, so the caller gets a 503 instead of a hang, and must
-          // notice soon that it is back: BullMQ's own reconnect backoff grows to 20 s, ours stops at 2 s.
-          connection: {
-            url: config.redis.url,
-            enableOfflineQueue: false,
-            maxRetriesPerRequest: 1,
-            retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
-          },
-          prefix: config.redis.prefix,
-        }),
-        BullModule.registerQueue({
-          name: REBOOT_QUEUE,
-          defaultJobOptions: REBOOT_JOB_OPTIONS,
-        }),
+        ...rebootQueueModules(config.redis, 'producer'),
       ],
       controllers: [NodeStatusController, RebootController, JobController, HealthController, MetricsController],
       providers: [
-        { provide: GATEWAY_CONFIG, useValue: config },
-        { provide: APP_FILTER, useClass: JsonExceptionFilter },
-        JobRepository,
-        JobMetrics,
-        RebootProducer,
         RebootService,
+        RebootProducer,
+        JobRequests,
+        JobLinks,
+        JobMetrics,
+        { provide: APP_FILTER, useClass: JsonExceptionFilter },
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: RedisConnections, useValue: redis },
       ],
     };
   }

@@ -12,4 +12,8 @@ async function main(): Promise<void> {
   logger.announce('Gateway', 'listening', { url: await app.getUrl() });
 }
 
-void main();
+main().catch((error: unknown) => {
+  // One line, no stack: e.g. the port is taken.
+  process.stderr.write(`gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,9 +1,13 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { Queue } from 'bullmq';
-import { JobRepository, REBOOT_QUEUE, type RebootJobPayload } from '@oshift/jobs';
+import { enqueueReboot, JobLeases, REBOOT_QUEUE, type RebootQueue } from '@oshift/jobs';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
+
+/** What the reconciler asks of the queue: BullMQ's `Queue`, or a fake in unit tests. */
+export interface ReconciledQueue extends RebootQueue {
+  getJob(id: string): Promise<{ isFailed(): Promise<boolean>; retry(): Promise<void> } | undefined>;
+}
 
 /**
  * Postgres is the source of truth, Redis only carries work: jobs that Postgres holds as queued or
@@ -16,9 +20,9 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly jobs: JobRepository,
-    @InjectQueue(REBOOT_QUEUE) private readonly queue: Queue<RebootJobPayload>,
-    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    @Inject(JobLeases) private readonly jobs: Pick<JobLeases, 'findActiveOlderThan'>,
+    @InjectQueue(REBOOT_QUEUE) private readonly queue: ReconciledQueue,
+    @Inject(WORKER_CONFIG) private readonly config: { worker: Pick<WorkerConfig['worker'], 'reconcileIntervalMs'> },
   ) {}
 
   onApplicationBootstrap(): void {
@@ -41,11 +45,7 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
     for (const job of orphans) {
       const queued = await this.queue.getJob(job.id);
       if (!queued) {
-        await this.queue.add(
-          'reboot',
-          { jobId: job.id, clusterId: job.clusterId, requestId: job.requestId },
-          { jobId: job.id },
-        );
+        await enqueueReboot(this.queue, { jobId: job.id, clusterId: job.clusterId, requestId: job.requestId });
         handedBack += 1;
       } else if (await queued.isFailed()) {
         await queued.retry();

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ActiveJobStates, JobRepository, type RebootJobPayload } from '@oshift/jobs';
+import { ActiveJobStates, JobLeases, type RebootJobPayload } from '@oshift/jobs';
 import { type Histogram, MetricsRegistry, withLogContext } from '@oshift/observability';
 
 /**
@@ -14,7 +14,7 @@ export class RebootJobObserver {
 
   constructor(
     metrics: MetricsRegistry,
-    private readonly jobs: JobRepository,
+    private readonly jobs: JobLeases,
   ) {
     this.duration = metrics.histogram({
       name: 'oshift_job_duration_seconds',

@@ -1,26 +1,39 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { JobRepository, type JobEntity, type JobLease, type RebootJobPayload } from '@oshift/jobs';
+import { JobLeases, type JobEntity, type JobLease, type RebootJobPayload } from '@oshift/jobs';
 import { CloudUnavailableError, NodeRegistry } from '@oshift/node-registry';
-import { OpenStackError, type NovaClient, type NovaServer, type RebootType } from '@oshift/openstack-client';
+import {
+  isPermanentOpenStackError,
+  isRebootAlreadyRunning,
+  isRebooted,
+  isTransientOpenStackError,
+  type NovaClient,
+  type NovaServer,
+  rebootCannotEnd,
+  rebootInProgress,
+  rebootRecordedSince,
+  type RebootType,
+} from '@oshift/openstack-client';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
 
-/** Nova statuses after which a reboot cannot end well. */
-const FAILED_STATUSES = new Set([
-  'ERROR',
-  'SHUTOFF',
-  'DELETED',
-  'SOFT_DELETED',
-  'SUSPENDED',
-  'PAUSED',
-  'SHELVED',
-  'SHELVED_OFFLOADED',
-]);
+/** What the handler writes to a job's row; every leased write answers whether the lease still held. */
+export type RebootJobRecords = Pick<
+  JobLeases,
+  'claim' | 'release' | 'setServer' | 'markRebootAttempted' | 'markRebootSent' | 'appendLine' | 'finish'
+>;
 
-/** Nova's clock and ours may differ a little when matching its instance actions to our attempt. */
-const CLOCK_SKEW_MS = 2000;
+/** What the handler asks of a cluster's Nova. */
+export type RebootNova = Pick<NovaClient, 'getServer' | 'reboot' | 'listInstanceActions'>;
+
+/** Where the handler finds a cluster's Nova and its nodes, and tells the node-status cache what it saw. */
+export interface RebootTargets extends Pick<NodeRegistry, 'findNode' | 'noteNodeStatus'> {
+  nova(clusterId: string): Promise<RebootNova>;
+}
+
+/** The settings the handler follows. */
+export type RebootTimings = Pick<WorkerConfig['worker'], 'leaseMs' | 'pollIntervalMs' | 'softRebootTimeoutMs'>;
 
 /** The worker is stopping: the job goes back to the queue, untouched, for another worker to resume. */
 export class HandBack extends Error {
@@ -49,9 +62,9 @@ export class RebootHandler {
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
   constructor(
-    private readonly jobs: JobRepository,
-    private readonly registry: NodeRegistry,
-    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    @Inject(JobLeases) private readonly jobs: RebootJobRecords,
+    @Inject(NodeRegistry) private readonly registry: RebootTargets,
+    @Inject(WORKER_CONFIG) private readonly config: { worker: RebootTimings },
   ) {}
 
   async run(payload: RebootJobPayload, stop: AbortSignal): Promise<void> {
@@ -68,9 +81,8 @@ export class RebootHandler {
         this.logger.warn({ msg: 'job taken over by another handler; stopping', ...context });
         return;
       }
-      if (isPermanent(error)) {
-        const requestId = (error as OpenStackError).requestId;
-        const reason = `OpenStack error: ${(error as Error).message}${requestId ? ` (request ${requestId})` : ''}`;
+      if (isPermanentOpenStackError(error)) {
+        const reason = `OpenStack error: ${error.message}${error.requestId ? ` (request ${error.requestId})` : ''}`;
         this.logger.warn({ msg: 'reboot job failed', reason, ...context });
         await this.jobs.finish(lease, 'failed', reason);
         return;
@@ -108,7 +120,7 @@ export class RebootHandler {
           this.logger.log({ msg: 'reboot job done', jobId: job.id, clusterId: job.clusterId, target: job.target });
           return;
         }
-        if (FAILED_STATUSES.has(server.status)) {
+        if (rebootCannotEnd(server)) {
           const fault = server.fault?.message ? `: ${server.fault.message}` : '';
           held(
             await this.jobs.finish(lease, 'failed', `${job.target} went ${server.status} during the reboot${fault}`),
@@ -126,7 +138,7 @@ export class RebootHandler {
       } catch (error) {
         // OpenStack briefly away (5xx, timeouts, dropped connections): keep observing until the deadline.
         if (!isTransient(error)) throw error;
-        this.logger.warn({ msg: 'OpenStack call failed; retrying', jobId: job.id, error: (error as Error).message });
+        this.logger.warn({ msg: 'OpenStack call failed; retrying', jobId: job.id, error: error.message });
       }
       if (job.deadlineAt && Date.now() > job.deadlineAt.getTime()) {
         const where = lastStatus
@@ -158,7 +170,7 @@ export class RebootHandler {
   private async sendReboot(
     job: JobEntity,
     lease: JobLease,
-    nova: NovaClient,
+    nova: RebootNova,
     serverId: string,
     type: RebootType,
   ): Promise<void> {
@@ -177,8 +189,7 @@ export class RebootHandler {
       await nova.reboot(serverId, type);
     } catch (error) {
       // Nova refuses a SOFT reboot while any reboot runs: that one is followed to its end instead.
-      if (!(error instanceof OpenStackError && error.status === 409 && error.code === 'conflictingRequest'))
-        throw error;
+      if (!isRebootAlreadyRunning(error)) throw error;
       this.logger.warn({
         msg: 'a reboot was already running; following it',
         jobId: job.id,
@@ -189,13 +200,9 @@ export class RebootHandler {
   }
 
   /** Did a reboot sent at about `attemptedAt` reach Nova? Its task state, else its instance actions, tell. */
-  private async gotThrough(nova: NovaClient, serverId: string, type: RebootType, attemptedAt: Date): Promise<boolean> {
-    const server = await nova.getServer(serverId);
-    const task = server.taskState ?? '';
-    if (task.startsWith('reboot') && (type === 'SOFT' || task.endsWith('_hard'))) return true;
-    const since = attemptedAt.getTime() - CLOCK_SKEW_MS;
-    const actions = await nova.listInstanceActions(serverId);
-    return actions.some((action) => action.action === 'reboot' && novaTime(action.startTime) >= since);
+  private async gotThrough(nova: RebootNova, serverId: string, type: RebootType, attemptedAt: Date): Promise<boolean> {
+    if (rebootInProgress(await nova.getServer(serverId), type)) return true;
+    return rebootRecordedSince(await nova.listInstanceActions(serverId), attemptedAt);
   }
 
   private softRebootOverdue(job: JobEntity, server: NovaServer): boolean {
@@ -210,31 +217,14 @@ export class RebootHandler {
   }
 }
 
-/** OpenStack failures worth waiting out: no answer, timeouts, 5xx, throttling. */
-function isTransient(error: unknown): boolean {
-  if (error instanceof CloudUnavailableError) return true;
-  return error instanceof OpenStackError && (error.status === 0 || error.status === 429 || error.status >= 500);
-}
-
-/** OpenStack said no for good (404 the server is gone, 403, a 409 that is not a running reboot…). */
-function isPermanent(error: unknown): boolean {
-  return error instanceof OpenStackError && !isTransient(error);
+/** Failures worth waiting out: OpenStack unreachable, slow, 5xx or throttling. */
+function isTransient(error: unknown): error is Error {
+  return error instanceof CloudUnavailableError || isTransientOpenStackError(error);
 }
 
 /** The last reboot was attempted but its acceptance never recorded (the worker died around the POST). */
 function inDoubt(job: JobEntity): boolean {
   return job.rebootAttemptedAt !== null && (job.rebootSentAt === null || job.rebootSentAt < job.rebootAttemptedAt);
-}
-
-/** Back from the reboot: ACTIVE with no task left (Nova sets the task before it answers 202). */
-function isRebooted(server: NovaServer): boolean {
-  return server.status === 'ACTIVE' && !server.taskState;
-}
-
-/** Nova writes UTC times without a zone (`2018-04-25T01:26:29.000000`). */
-function novaTime(value: string): number {
-  const time = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
-  return Number.isNaN(time) ? 0 : time;
 }
 
 function sleep(ms: number, stop: AbortSignal): Promise<void> {

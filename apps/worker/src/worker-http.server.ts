@@ -5,6 +5,7 @@ import type { Queue, Worker } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { REBOOT_QUEUE } from '@oshift/jobs';
 import { MetricsRegistry, ProbeServer } from '@oshift/observability';
+import { queryRows } from '@oshift/persistence';
 import { RebootProcessor } from './reboot.processor';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
@@ -31,7 +32,7 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
       metrics,
       metricsToken: config.http.metricsToken,
       readiness: {
-        postgres: () => dataSource.query('SELECT 1'),
+        postgres: () => queryRows(dataSource, 'SELECT 1'),
         redis: () => queue.getJobCounts('waiting'),
         worker: () => consuming(processor.worker),
       },

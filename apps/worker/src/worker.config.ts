@@ -1,15 +1,12 @@
 import { z } from 'zod';
-import { logLevel, parseConfig, port, positiveInt, postgresUrl, redisUrl } from '@oshift/config';
+import { logLevel, parseConfig, port, positiveInt, postgresUrl, redisUrl, redisPrefix } from '@oshift/config';
 
 const schema = z
   .object({
     DATABASE_URL: postgresUrl,
     DATABASE_POOL_SIZE: positiveInt(5),
     REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
-    REDIS_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9:_-]+$/)
-      .default('oshift'),
+    REDIS_PREFIX: redisPrefix('oshift'),
     WORKER_CONCURRENCY: positiveInt(16),
     POLL_INTERVAL_MS: positiveInt(1000),
     RECONCILE_INTERVAL_MS: positiveInt(30000),

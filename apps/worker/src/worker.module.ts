@@ -1,14 +1,14 @@
-import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
-import { JobMetrics, JobRepository, REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from '@oshift/jobs';
-import { ClusterCallLimiter, ClusterSecrets, NodeRegistryModule } from '@oshift/node-registry';
-import { ContextLogger, MetricsRegistry, ObservabilityModule, openStackCallMetrics } from '@oshift/observability';
+import { auditEntities } from '@oshift/audit';
+import { jobEntities, JobMetrics, JobLeases, rebootQueueModules } from '@oshift/jobs';
+import { ClusterCallLimiter, nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
+import { MetricsRegistry, ObservabilityModule } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
+import { RedisConnections } from '@oshift/redis';
 import { JobReconciler } from './job-reconciler';
 import { RebootJobObserver } from './reboot-job.observer';
 import { RebootHandler } from './reboot.handler';
 import { RebootProcessor } from './reboot.processor';
-import { RedisConnection } from './redis-connection';
 import type { WorkerConfig } from './worker.config';
 import { WorkerHttpServer } from './worker-http.server';
 import { WORKER_CONFIG } from './worker.tokens';
@@ -18,9 +18,10 @@ import { WORKER_CONFIG } from './worker.tokens';
 export class WorkerModule {
   static forRoot(config: WorkerConfig): DynamicModule {
     const metrics = new MetricsRegistry();
-    const redis = new RedisConnection(config.redis.url);
+    // Besides BullMQ's, one connection: commands for the call ceiling and the node-status cache.
+    const redis = new RedisConnections(config.redis.url);
     const limiter = new ClusterCallLimiter(
-      redis.client,
+      redis.commands,
       config.redis.prefix,
       config.openstack.callsPerSecondPerCluster,
     );
@@ -28,28 +29,17 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ObservabilityModule.forRoot(metrics),
-        PersistenceModule.forRoot(config.database),
-        NodeRegistryModule.forRoot({
-          secrets: new ClusterSecrets({ env: config.secretEnv, encryptionKey: config.openstack.encryptionKey }),
-          openstack: {
-            timeoutMs: config.openstack.timeoutMs,
-            logger: new ContextLogger('OpenStack'),
-            onCall: openStackCallMetrics(metrics),
-          },
+        PersistenceModule.forRoot(config.database, [...auditEntities, ...jobEntities, ...nodeRegistryEntities]),
+        NodeRegistryModule.forProcess({ secretEnv: config.secretEnv, metrics }, config.openstack, {
           limiter,
-          statusCache: { redisUrl: config.redis.url, prefix: config.redis.prefix, ttlMs: config.nodeStatus.cacheMs },
+          statusCache: { redis: redis.commands, prefix: config.redis.prefix, ttlMs: config.nodeStatus.cacheMs },
         }),
-        BullModule.forRoot({
-          // Workers wait out Redis outages instead of failing commands (BullMQ requires null here).
-          connection: { url: config.redis.url, maxRetriesPerRequest: null },
-          prefix: config.redis.prefix,
-        }),
-        BullModule.registerQueue({ name: REBOOT_QUEUE, defaultJobOptions: REBOOT_JOB_OPTIONS }),
+        ...rebootQueueModules(config.redis, 'consumer'),
       ],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
-        { provide: RedisConnection, useValue: redis },
-        JobRepository,
+        { provide: RedisConnections, useValue: redis },
+        JobLeases,
         RebootHandler,
         RebootProcessor,
         JobReconciler,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import {
   AccessAdmin,
-  AuditLog,
+  accessEntities,
   InvalidRoleError,
   InvalidUsernameError,
   PasswordHasher,
@@ -13,8 +13,7 @@ import {
   UserExistsError,
   WeakPasswordError,
 } from './index';
-// A cycle in test code only: the migrated test database comes from the persistence and testing
-// libs, and both depend on this lib.
+import { auditEntities, AuditLog } from '@oshift/audit';
 import { dataSourceOptions } from '@oshift/persistence';
 import { testServices } from '@oshift/testing';
 
@@ -42,7 +41,7 @@ describe('AccessAdmin', () => {
 
   beforeAll(async () => {
     dataSource = new DataSource({
-      ...dataSourceOptions({ url: testServices().databaseUrl, poolSize: 4 }),
+      ...dataSourceOptions({ url: testServices().databaseUrl, poolSize: 4 }, [...accessEntities, ...auditEntities]),
       logging: false,
     });
     await dataSource.initialize();

@@ -1,4 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
+import { queryRows } from '@oshift/persistence';
 import { isRole, type Role } from './access-policy';
 import {
   InvalidRoleError,
@@ -9,7 +11,6 @@ import {
   WeakPasswordError,
 } from './access-admin.errors';
 import type { AccessChangeNotifier } from './access-change.notifier';
-import { AuditLog } from './audit-log';
 import { PasswordHasher } from './password-hasher';
 import { UserEntity } from './user.entity';
 
@@ -62,7 +63,7 @@ export class AccessAdmin {
     const wanted = uniqueGrants(grants);
     const passwordHash = await this.hasher.hash(password);
     return this.dataSource.transaction(async (manager) => {
-      const [created] = await rows<{ id: string }>(
+      const [created] = await queryRows<{ id: string }>(
         manager,
         `INSERT INTO users (username, password_hash) VALUES ($1, $2) ON CONFLICT (username) DO NOTHING RETURNING id`,
         [username, passwordHash],
@@ -70,14 +71,14 @@ export class AccessAdmin {
       if (!created) throw new UserExistsError(username);
       for (const grant of wanted) {
         await lockCluster(manager, grant.clusterId);
-        await rows(manager, `INSERT INTO grants (user_id, cluster_id, role) VALUES ($1, $2, $3)`, [
+        await queryRows(manager, `INSERT INTO grants (user_id, cluster_id, role) VALUES ($1, $2, $3)`, [
           created.id,
           grant.clusterId,
           grant.role,
         ]);
       }
       await AuditLog.record(manager, {
-        ...this.event(actor, 'user.add', username, 'ok'),
+        ...this.event(actor, AuditAction.userAdd, username, AuditOutcome.ok),
         detail: { grants: wanted },
       });
       return manager.findOneByOrFail(UserEntity, { id: created.id });
@@ -90,7 +91,7 @@ export class AccessAdmin {
     const userId = await this.dataSource.transaction(async (manager) => {
       const user = await lockUser(manager, username);
       await bumpVersion(manager, user.id, { password_hash: passwordHash });
-      await AuditLog.record(manager, this.event(actor, 'user.passwd', username, 'ok'));
+      await AuditLog.record(manager, this.event(actor, AuditAction.userPasswd, username, AuditOutcome.ok));
       return user.id;
     });
     await this.changed(userId);
@@ -104,7 +105,12 @@ export class AccessAdmin {
       if (changed) await bumpVersion(manager, user.id, { disabled });
       await AuditLog.record(
         manager,
-        this.event(actor, disabled ? 'user.disable' : 'user.enable', username, changed ? 'ok' : 'noop'),
+        this.event(
+          actor,
+          disabled ? AuditAction.userDisable : AuditAction.userEnable,
+          username,
+          changed ? AuditOutcome.ok : AuditOutcome.noop,
+        ),
       );
       return changed ? user.id : null;
     });
@@ -117,14 +123,14 @@ export class AccessAdmin {
     const changedUser = await this.dataSource.transaction(async (manager) => {
       const user = await lockUser(manager, username);
       await lockCluster(manager, clusterId);
-      const inserted = await rows(
+      const inserted = await queryRows(
         manager,
         `INSERT INTO grants (user_id, cluster_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING role`,
         [user.id, clusterId, role],
       );
       if (inserted.length > 0) await bumpVersion(manager, user.id, {});
       await AuditLog.record(manager, {
-        ...this.event(actor, 'grant.add', username, inserted.length > 0 ? 'ok' : 'noop'),
+        ...this.event(actor, AuditAction.grantAdd, username, inserted.length > 0 ? AuditOutcome.ok : AuditOutcome.noop),
         clusterId,
         detail: { role },
       });
@@ -139,14 +145,19 @@ export class AccessAdmin {
     const changedUser = await this.dataSource.transaction(async (manager) => {
       const user = await lockUser(manager, username);
       await lockCluster(manager, clusterId);
-      const removed = await rows<{ role: Role }>(
+      const removed = await queryRows<{ role: Role }>(
         manager,
         `DELETE FROM grants WHERE user_id = $1 AND cluster_id = $2 AND ($3::text IS NULL OR role = $3) RETURNING role`,
         [user.id, clusterId, role ?? null],
       );
       if (removed.length > 0) await bumpVersion(manager, user.id, {});
       await AuditLog.record(manager, {
-        ...this.event(actor, 'grant.revoke', username, removed.length > 0 ? 'ok' : 'noop'),
+        ...this.event(
+          actor,
+          AuditAction.grantRevoke,
+          username,
+          removed.length > 0 ? AuditOutcome.ok : AuditOutcome.noop,
+        ),
         clusterId,
         detail: { roles: removed.map((row) => row.role).sort() },
       });
@@ -157,12 +168,17 @@ export class AccessAdmin {
 
   /** Every user with their status and grants, by username. */
   async listUsers(): Promise<UserSummary[]> {
-    const records: { username: string; disabled: boolean; cluster_id: string | null; role: Role | null }[] =
-      await this.dataSource.query(
-        `SELECT u.username, u.disabled, g.cluster_id, g.role
-           FROM users u LEFT JOIN grants g ON g.user_id = u.id
-          ORDER BY u.username, g.cluster_id, g.role`,
-      );
+    const records = await queryRows<{
+      username: string;
+      disabled: boolean;
+      cluster_id: string | null;
+      role: Role | null;
+    }>(
+      this.dataSource,
+      `SELECT u.username, u.disabled, g.cluster_id, g.role
+         FROM users u LEFT JOIN grants g ON g.user_id = u.id
+        ORDER BY u.username, g.cluster_id, g.role`,
+    );
     const users = new Map<string, UserSummary>();
     for (const record of records) {
       let user = users.get(record.username);
@@ -178,25 +194,15 @@ export class AccessAdmin {
     if (userId) await this.options.notifier?.accessChanged(userId);
   }
 
-  private event(actor: string, action: string, target: string, outcome: string) {
+  private event(actor: string, action: AuditAction, target: string, outcome: AuditOutcome) {
     return { actor, source: this.options.source ?? null, action, target, outcome };
   }
-}
-
-async function rows<T = Record<string, unknown>>(
-  manager: EntityManager,
-  sql: string,
-  parameters: unknown[],
-): Promise<T[]> {
-  // Structured results: plain `query` answers UPDATE/DELETE with [rows, count] instead of rows.
-  const result = await manager.queryRunner!.query(sql, parameters, true);
-  return result.records as T[];
 }
 
 /** The user row, locked until the transaction ends so concurrent changes to one user serialise. */
 async function lockUser(manager: EntityManager, username: string): Promise<{ id: string; disabled: boolean }> {
   if (!USERNAME.test(username)) throw new UnknownUserError(username);
-  const [user] = await rows<{ id: string; disabled: boolean }>(
+  const [user] = await queryRows<{ id: string; disabled: boolean }>(
     manager,
     `SELECT id, disabled FROM users WHERE username = $1 FOR UPDATE`,
     [username],
@@ -207,7 +213,7 @@ async function lockUser(manager: EntityManager, username: string): Promise<{ id:
 
 /** Fails on an unknown cluster, and keeps the cluster from being removed until the transaction ends. */
 async function lockCluster(manager: EntityManager, clusterId: string): Promise<void> {
-  const [cluster] = await rows(manager, `SELECT id FROM clusters WHERE id = $1 FOR SHARE`, [clusterId]);
+  const [cluster] = await queryRows(manager, `SELECT id FROM clusters WHERE id = $1 FOR SHARE`, [clusterId]);
   if (!cluster) throw new UnknownClusterError(clusterId);
 }
 
@@ -216,7 +222,7 @@ async function bumpVersion(
   userId: string,
   changes: { password_hash?: string; disabled?: boolean },
 ): Promise<void> {
-  await rows(
+  await queryRows(
     manager,
     `UPDATE users
         SET version = version + 1, updated_at = now(),

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ACCESS_OPTIONS, type AccessOptions, CredentialVerifier } from './credential-verifier';
+import { ACCESS_OPTIONS, type AccessOptions } from './access.options';
+import { CredentialVerifier } from './credential-verifier';
 import { AccessRepository } from './access.repository';
 import { PasswordHasher } from './password-hasher';
 

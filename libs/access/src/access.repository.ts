@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { queryRows } from '@oshift/persistence';
 import type { Role } from './access-policy';
 import { UserEntity } from './user.entity';
 
@@ -15,7 +16,8 @@ export class AccessRepository {
 
   /** Roles of one user, grouped by cluster id. */
   async grantsOf(userId: string): Promise<Map<string, Role[]>> {
-    const rows: { cluster_id: string; role: Role }[] = await this.dataSource.query(
+    const rows = await queryRows<{ cluster_id: string; role: Role }>(
+      this.dataSource,
       `SELECT cluster_id, role FROM grants WHERE user_id = $1 ORDER BY cluster_id, role`,
       [userId],
     );

@@ -3,14 +3,7 @@ import { AccessRepository } from './access.repository';
 import { CredentialCache } from './credential-cache';
 import { PasswordHasher } from './password-hasher';
 import type { Principal } from './principal';
-
-export const ACCESS_OPTIONS = Symbol('ACCESS_OPTIONS');
-
-export interface AccessOptions {
-  /** How long a verified credential is trusted without verifying its hash again. */
-  credentialCacheTtlMs: number;
-  credentialCacheMaxEntries: number;
-}
+import { ACCESS_OPTIONS, type AccessOptions } from './access.options';
 
 /** Why a username and password were refused: for the audit trail only, never for the caller. */
 export type CredentialFailure = 'unknown user' | 'wrong password' | 'disabled';
@@ -39,15 +32,15 @@ export class CredentialVerifier {
     return result.ok ? result.principal : null;
   }
 
-  /**
-   * Checks the credentials. Unknown user, disabled user and wrong password are all refused after one
-   * argon2 verification (of a dummy hash when the user does not exist), so they take about the same time.
-   */
   /** The principal of credentials verified within the cache's TTL, without touching Postgres or argon2. */
   cached(username: string, password: string): Principal | undefined {
     return this.cache.get(this.cache.key(username, password));
   }
 
+  /**
+   * Checks the credentials. Unknown user, disabled user and wrong password are all refused after one
+   * argon2 verification (of a dummy hash when the user does not exist), so they take about the same time.
+   */
   async check(username: string, password: string): Promise<CredentialCheck> {
     const key = this.cache.key(username, password);
     const cached = this.cache.get(key);

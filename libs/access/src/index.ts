@@ -1,7 +1,8 @@
+/** @oshift/access: users, grants, the access policy, credential checks, login throttling, SSO tokens, access-change notices (see docs/architecture.md). */
 export * from './access-policy';
 export * from './access.module';
+export * from './access.options';
 export * from './access.repository';
-export * from './audit-event.entity';
 export * from './credential-cache';
 export * from './credential-verifier';
 export * from './grant.entity';
@@ -10,9 +11,9 @@ export * from './principal';
 export * from './user.entity';
 export * from './access-admin';
 export * from './access-admin.errors';
-export * from './audit-log';
 export * from './access-change.notifier';
 export * from './login-throttle';
 export * from './oidc-grants';
 export * from './oidc-token.verifier';
 export * from './oidc.errors';
+export * from './access.entities';

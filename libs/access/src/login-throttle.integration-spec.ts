@@ -1,22 +1,38 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { connectRedis } from '@oshift/redis';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle';
 import { testServices, uniqueName } from '@oshift/testing';
 
 describe('LoginThrottle against Redis', () => {
   let redis: Redis;
-  const throttle = (overrides: Partial<LoginThrottleOptions> = {}) =>
-    new LoginThrottle(redis, {
-      redisPrefix: `${testServices().redisPrefix}-${uniqueName('throttle')}`,
-      windowMs: 60_000,
-      maxPerUserAddress: 3,
-      maxPerAddress: 5,
-      ...overrides,
-    });
+  const feeds: Redis[] = [];
+  const throttle = (overrides: Partial<LoginThrottleOptions> = {}, feed?: Redis) =>
+    new LoginThrottle(
+      redis,
+      {
+        redisPrefix: `${testServices().redisPrefix}-${uniqueName('throttle')}`,
+        windowMs: 60_000,
+        maxPerUserAddress: 3,
+        maxPerAddress: 5,
+        ...overrides,
+      },
+      feed,
+    );
+  /** A replica's own pub/sub connection, as the gateway's `RedisConnections` gives it. */
+  const feed = () => {
+    const connection = connectRedis(testServices().redisUrl, 'subscriber');
+    feeds.push(connection);
+    return connection;
+  };
 
-  beforeAll(() => {
-    redis = new Redis(testServices().redisUrl, { maxRetriesPerRequest: 1 });
+  beforeAll(async () => {
+    redis = connectRedis(testServices().redisUrl, 'commands');
+    await new Promise((ready) => redis.once('ready', ready));
   });
-  afterAll(() => redis.quit());
+  afterAll(async () => {
+    for (const connection of feeds) connection.disconnect();
+    await redis.quit();
+  });
 
   it('refuses a username from an address after its limit, until the window ends, and not from elsewhere', async () => {
     const limiter = throttle({ windowMs: 1500 });
@@ -38,10 +54,10 @@ describe('LoginThrottle against Redis', () => {
 
   it('shares failures between gateway replicas through the feed, including failures recorded before a replica started', async () => {
     const options = { redisPrefix: `${testServices().redisPrefix}-${uniqueName('feed')}` };
-    const first = throttle(options);
+    const first = throttle(options, feed());
     await first.onModuleInit();
     await first.recordFailure('dave', '192.0.2.30'); // before the second replica exists
-    const second = throttle(options);
+    const second = throttle(options, feed());
     await second.onModuleInit();
     const live = async (replica: LoginThrottle) => {
       for (let i = 0; i < 50 && !(replica as unknown as { feedLive: boolean }).feedLive; i += 1) {
@@ -102,13 +118,7 @@ describe('LoginThrottle against Redis', () => {
   });
 
   it('lets attempts through when Redis is unreachable', async () => {
-    const down = new Redis('redis://127.0.0.1:1', {
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-      lazyConnect: true,
-      retryStrategy: () => null,
-    });
-    down.on('error', () => undefined);
+    const down = connectRedis('redis://127.0.0.1:1', 'one-shot', { enableOfflineQueue: false });
     const limiter = new LoginThrottle(down, {
       redisPrefix: 'unused',
       windowMs: 60_000,

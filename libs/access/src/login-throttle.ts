@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { withinTimeout } from '@oshift/observability';
 
 export interface LoginThrottleOptions {
   /** Redis key prefix of the deployment (`REDIS_PREFIX`): every gateway of it shares the counters. */
@@ -41,12 +42,14 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
    */
   private readonly failing = new Map<string, number>();
   private feedLive = false;
-  private feed?: Redis;
   private sweeper?: NodeJS.Timeout;
 
   constructor(
+    /** The process's `commands` connection: counters, fail fast. */
     private readonly redis: Redis,
     private readonly options: LoginThrottleOptions,
+    /** The process's `subscriber` connection (shared with other channels); without one, every check asks Redis. */
+    private readonly feed?: Redis,
   ) {}
 
   private get channel(): string {
@@ -55,25 +58,31 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
 
   /** Follows the failures every gateway records, starting from the counters already in Redis. */
   async onModuleInit(): Promise<void> {
-    const feed = this.redis.duplicate();
-    this.feed = feed;
+    const feed = this.feed;
     // Windows end: forget their counters, so the map stays as small as the failures of one window.
     this.sweeper = setInterval(() => this.sweep(), Math.min(this.options.windowMs, 60_000));
     this.sweeper.unref();
-    feed.on('error', () => undefined);
+    if (!feed) return;
     feed.on('close', () => (this.feedLive = false));
-    feed.on('message', (_channel: string, message: string) => {
+    feed.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return;
       const { keys, untilMs } = JSON.parse(message) as { keys: string[]; untilMs: number };
       for (const key of keys) this.failing.set(key, untilMs);
     });
-    // Subscribed first, then the existing counters read: no failure falls in between.
-    feed.on('ready', () => void this.startFeed(feed));
+    // Subscribed first, then the existing counters read: no failure falls in between. Again after every
+    // reconnect of either connection (failures may have been missed meanwhile).
+    const start = () => {
+      if (feed.status === 'ready' && this.redis.status === 'ready') void this.startFeed(feed);
+    };
+    feed.on('ready', start);
+    this.redis.on('ready', start);
+    start();
   }
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.sweeper);
     this.feedLive = false;
-    this.feed?.disconnect();
+    if (this.feed?.status === 'ready') await this.feed.unsubscribe(this.channel).catch(() => undefined);
   }
 
   private async startFeed(feed: Redis): Promise<void> {
@@ -198,15 +207,9 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
 
   /** Runs a Redis call; on failure or timeout logs (once per outage) and answers undefined. */
   private async call<T>(work: () => Promise<T>): Promise<T | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error('Redis did not answer in time')),
-        this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      );
-    });
+    const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     try {
-      const result = await Promise.race([work(), timeout]);
+      const result = await withinTimeout(work(), timeoutMs, () => new Error('Redis did not answer in time'));
       if (this.redisDown) {
         this.redisDown = false;
         this.logger.log({ msg: 'login throttling is back: Redis answers again' });
@@ -221,8 +224,6 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
         });
       }
       return undefined;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

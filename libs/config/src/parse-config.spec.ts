@@ -19,12 +19,7 @@ describe('parseConfig', () => {
   it('names every offending variable in one line', () => {
     const run = () => parseConfig(schema, { PORT: 'eighty', DATABASE_URL: 'mysql://x' });
     expect(run).toThrow(ConfigError);
-    try {
-      run();
-    } catch (error) {
-      const message = (error as Error).message;
-      expect(message).not.toContain('\n');
-      expect(message).toMatch(/^invalid configuration: PORT: .*; DATABASE_URL: must be a postgres:\/\/ URL$/);
-    }
+    // `.` matches no line break: the whole message is this one line.
+    expect(run).toThrow(/^invalid configuration: PORT: .*; DATABASE_URL: must be a postgres:\/\/ URL$/);
   });
 });

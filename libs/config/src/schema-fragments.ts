@@ -25,6 +25,13 @@ export const redisUrl = z
   .url()
   .refine((value) => /^rediss?:\/\//.test(value), 'must be a redis:// or rediss:// URL');
 
+/** A Redis key prefix (`REDIS_PREFIX`): every key and channel of a deployment starts with it. */
+export const redisPrefix = (fallback: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/)
+    .default(fallback);
+
 /** An http(s) URL without a trailing slash. */
 export const httpUrl = z
   .string()

@@ -1,9 +1,13 @@
+/** @oshift/jobs: the gateway↔worker contract: job rows (JobRequests, JobLeases), queue name, payload and errors (see docs/architecture.md). */
 export * from './job-id';
 export * from './job-line.entity';
 export * from './job-output';
 export * from './job-state';
 export * from './job.entity';
+export * from './job.entities';
 export * from './job.errors';
 export * from './job.metrics';
-export * from './job.repository';
+export * from './job-leases';
+export * from './job-requests';
 export * from './reboot-queue';
+export * from './reboot-queue.module';

@@ -7,3 +7,8 @@ export const ActiveJobStates: readonly JobState[] = ['queued', 'running'];
 
 /** The last line of a job's output, exactly as the API reference shows it. */
 export const JobEndLine = { done: 'Done', failed: 'Fail' } as const;
+
+/** SQL condition "the job still owes an end", for raw queries on `jobs` (`alias.` prefixes the column). */
+export function activeStateSql(alias = ''): string {
+  return `${alias}state IN (${ActiveJobStates.map((state) => `'${state}'`).join(', ')})`;
+}

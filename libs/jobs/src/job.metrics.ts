@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { cachedRead, MetricsRegistry, withinTimeout } from '@oshift/observability';
+import { queryRows } from '@oshift/persistence';
 import { JobStates } from './job-state';
 import { REBOOT_QUEUE } from './reboot-queue';
 
@@ -31,8 +32,11 @@ export class JobMetrics {
     @InjectQueue(REBOOT_QUEUE) queue: Queue,
   ) {
     const countJobs = cachedRead(async () => {
-      const rows: { state: string; count: number }[] = await withinTimeout(
-        dataSource.query(`SELECT state, count(*)::int AS count FROM jobs GROUP BY state`),
+      const rows = await withinTimeout(
+        queryRows<{ state: string; count: number }>(
+          dataSource,
+          `SELECT state, count(*)::int AS count FROM jobs GROUP BY state`,
+        ),
         SOURCE_TIMEOUT_MS,
       );
       return new Map(rows.map((row) => [row.state, row.count]));

@@ -23,6 +23,16 @@ export const REBOOT_JOB_OPTIONS = {
   removeOnFail: 1000,
 } as const;
 
+/** What enqueues reboot messages: BullMQ's `Queue`, or a fake in unit tests. */
+export interface RebootQueue {
+  add(name: 'reboot', payload: RebootJobPayload, options: { jobId: string }): Promise<unknown>;
+}
+
+/** Enqueues a job under its own id, so one job is in the queue at most once at a time. */
+export async function enqueueReboot(queue: RebootQueue, payload: RebootJobPayload): Promise<void> {
+  await queue.add('reboot', payload, { jobId: payload.jobId });
+}
+
 /** Checks a queue message before a worker acts on it. */
 export function isRebootJobPayload(value: unknown): value is RebootJobPayload {
   if (typeof value !== 'object' || value === null) return false;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AccessAdmin, AuditLog, PasswordHasher, UserEntity } from '@oshift/access';
+import { AccessAdmin, accessEntities, PasswordHasher, UserEntity } from '@oshift/access';
+import { auditEntities, AuditLog } from '@oshift/audit';
 import {
   ClusterAdmin,
   ClusterBusyError,
@@ -10,9 +11,8 @@ import {
   ClusterSecrets,
   type ClusterSpec,
   InvalidClusterSpecError,
+  nodeRegistryEntities,
 } from './index';
-// A cycle in test code only: the migrated test database comes from the persistence and testing
-// libs, and both depend on this lib.
 import { dataSourceOptions } from '@oshift/persistence';
 import { testServices } from '@oshift/testing';
 
@@ -40,7 +40,11 @@ describe('ClusterAdmin', () => {
 
   beforeAll(async () => {
     dataSource = new DataSource({
-      ...dataSourceOptions({ url: testServices().databaseUrl, poolSize: 4 }),
+      ...dataSourceOptions({ url: testServices().databaseUrl, poolSize: 4 }, [
+        ...accessEntities,
+        ...auditEntities,
+        ...nodeRegistryEntities,
+      ]),
       logging: false,
     });
     await dataSource.initialize();

@@ -1,5 +1,6 @@
-import type { DataSource, EntityManager } from 'typeorm';
-import { AuditLog } from '@oshift/access';
+import type { DataSource } from 'typeorm';
+import { AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
+import { queryRows } from '@oshift/persistence';
 import { ClusterEntity } from './cluster.entity';
 import {
   ClusterBusyError,
@@ -75,10 +76,10 @@ export class ClusterAdmin {
       await AuditLog.record(manager, {
         actor,
         source: this.options.source ?? null,
-        action: existing ? 'cluster.update' : 'cluster.create',
+        action: existing ? AuditAction.clusterUpdate : AuditAction.clusterCreate,
         clusterId: id,
         target: id,
-        outcome: 'ok',
+        outcome: AuditOutcome.ok,
         detail: {
           ...describe(values),
           ...(existing ? { secretChanged: existing.secretRef !== values.secretRef } : {}),
@@ -95,13 +96,14 @@ export class ClusterAdmin {
         ? await manager.findOne(ClusterEntity, { where: { id }, lock: { mode: 'pessimistic_write' } })
         : null;
       if (!cluster) throw new ClusterNotRegisteredError(id);
-      const [{ active }] = await rows<{ active: number }>(
+      const [{ active }] = await queryRows<{ active: number }>(
         manager,
+        // The jobs lib's active states (this lib sits beside it, not above it, so it cannot import them).
         `SELECT count(*)::int AS active FROM jobs WHERE cluster_id = $1 AND state IN ('queued', 'running')`,
         [id],
       );
       if (active > 0) throw new ClusterBusyError(id, active);
-      const users = await rows<{ username: string }>(
+      const users = await queryRows<{ username: string }>(
         manager,
         `UPDATE users SET version = version + 1, updated_at = now()
           WHERE id IN (SELECT user_id FROM grants WHERE cluster_id = $1)
@@ -112,10 +114,10 @@ export class ClusterAdmin {
       await AuditLog.record(manager, {
         actor,
         source: this.options.source ?? null,
-        action: 'cluster.remove',
+        action: AuditAction.clusterRemove,
         clusterId: id,
         target: id,
-        outcome: 'ok',
+        outcome: AuditOutcome.ok,
         detail: { usersLosingAccess: users.map((user) => user.username).sort() },
       });
     });
@@ -130,12 +132,6 @@ export class ClusterAdmin {
 /** `env`, `file` or `enc`: all a listing or an audit record may say about a cluster's secret. */
 export function secretRefScheme(secretRef: string): string {
   return secretRef.slice(0, Math.max(secretRef.indexOf(':'), 0)) || 'unknown';
-}
-
-async function rows<T>(manager: EntityManager, sql: string, parameters: unknown[]): Promise<T[]> {
-  // Structured results: plain `query` answers UPDATE/DELETE with [rows, count] instead of rows.
-  const result = await manager.queryRunner!.query(sql, parameters, true);
-  return result.records as T[];
 }
 
 function describe(values: ClusterValues): Record<string, unknown> {

@@ -1,19 +1,27 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { connectRedis } from '@oshift/redis';
 import { testServices, uniqueName } from '@oshift/testing';
 import { ClusterCallLimiter } from './cluster-call-limiter';
+
+/** A process's `commands` connection, once it is ready (it fails fast rather than queue before). */
+async function commands(): Promise<Redis> {
+  const redis = connectRedis(testServices().redisUrl, 'commands');
+  await new Promise((ready) => redis.once('ready', ready));
+  return redis;
+}
 
 describe('ClusterCallLimiter against Redis', () => {
   let redis: Redis;
 
-  beforeAll(() => {
-    redis = new Redis(testServices().redisUrl, { maxRetriesPerRequest: 1 });
+  beforeAll(async () => {
+    redis = await commands();
   });
   afterAll(() => redis.quit());
 
   it('holds the ceiling per cluster per second across processes sharing Redis', async () => {
     const prefix = `${testServices().redisPrefix}-${uniqueName('limiter')}`;
     // Two "workers" with their own clients, one shared ceiling of 4 calls per second for the cluster.
-    const other = redis.duplicate();
+    const other = await commands();
     const workers = [new ClusterCallLimiter(redis, prefix, 4), new ClusterCallLimiter(other, prefix, 4)];
     const grants: number[] = [];
     await Promise.all(
@@ -39,12 +47,7 @@ describe('ClusterCallLimiter against Redis', () => {
     await limiter.acquire('two.example.test');
     expect(Date.now() - waited).toBeLessThan(500);
 
-    const down = new Redis('redis://127.0.0.1:1', {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-    });
-    down.on('error', () => undefined);
+    const down = connectRedis('redis://127.0.0.1:1', 'one-shot', { enableOfflineQueue: false });
     await expect(new ClusterCallLimiter(down, prefix, 1).acquire('one.example.test')).resolves.toBeUndefined();
     down.disconnect();
   });

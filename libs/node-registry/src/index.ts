@@ -1,3 +1,4 @@
+/** @oshift/node-registry: clusters, their OpenStack credentials and nodes, the node-status cache and the call ceiling (see docs/architecture.md). */
 export * from './cluster-call-limiter';
 export * from './cluster-node';
 export * from './cluster-secrets';
@@ -7,6 +8,8 @@ export * from './natural-order';
 export * from './node-registry';
 export * from './node-registry.errors';
 export * from './node-registry.module';
+export * from './node-registry.options';
+export * from './node-registry.entities';
 export * from './node-status.cache';
 export * from './openstack-clients';
 export * from './cluster-admin';

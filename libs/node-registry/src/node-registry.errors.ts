@@ -16,3 +16,14 @@ export class CloudUnavailableError extends Error {
     super(message);
   }
 }
+
+/** No node of that name in the cluster (asked of Nova, not only of the cache). */
+export class NodeNotFoundError extends Error {
+  override readonly name = 'NodeNotFoundError';
+  constructor(
+    readonly clusterId: string,
+    readonly nodename: string,
+  ) {
+    super('Node Not found');
+  }
+}

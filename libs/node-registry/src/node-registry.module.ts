@@ -1,12 +1,36 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ContextLogger, type MetricsRegistry } from '@oshift/observability';
+import { openStackCallMetrics } from '@oshift/openstack-client';
+import { ClusterSecrets } from './cluster-secrets';
 import { ClusterRepository } from './cluster.repository';
 import { NodeRegistry } from './node-registry';
 import { NodeStatusCache } from './node-status.cache';
-import { NODE_REGISTRY_OPTIONS, type NodeRegistryOptions, OpenStackClients } from './openstack-clients';
+import { NODE_REGISTRY_OPTIONS, type NodeRegistryOptions } from './node-registry.options';
+import { OpenStackClients } from './openstack-clients';
 
 /** The node registry of a process that needs to see or act on cluster VMs. */
 @Module({})
 export class NodeRegistryModule {
+  /**
+   * The registry of a gateway or worker: cluster secrets from the process's environment, every OpenStack call
+   * logged and measured in its metrics, and the cache, ceiling and timeout it chooses.
+   */
+  static forProcess(
+    process: { secretEnv: Readonly<Record<string, string | undefined>>; metrics: MetricsRegistry },
+    openstack: { timeoutMs: number; encryptionKey?: string },
+    options: Omit<NodeRegistryOptions, 'secrets' | 'openstack'>,
+  ): DynamicModule {
+    return NodeRegistryModule.forRoot({
+      secrets: new ClusterSecrets({ env: process.secretEnv, encryptionKey: openstack.encryptionKey }),
+      openstack: {
+        timeoutMs: openstack.timeoutMs,
+        logger: new ContextLogger('OpenStack'),
+        onCall: openStackCallMetrics(process.metrics),
+      },
+      ...options,
+    });
+  }
+
   static forRoot(options: NodeRegistryOptions): DynamicModule {
     return {
       module: NodeRegistryModule,
@@ -17,7 +41,7 @@ export class NodeRegistryModule {
         {
           provide: NodeStatusCache,
           useFactory: async () => {
-            const cache = NodeStatusCache.connect(options.statusCache);
+            const cache = NodeStatusCache.create(options.statusCache);
             // A process starting up waits briefly for Redis; until it answers, lookups ask Nova directly.
             await cache.ready();
             return cache;

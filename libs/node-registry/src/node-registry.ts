@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { withinTimeout } from '@oshift/observability';
 import { OpenStackError, type NovaClient } from '@oshift/openstack-client';
 import type { ClusterNode } from './cluster-node';
 import { ClusterRepository } from './cluster.repository';
@@ -6,7 +7,8 @@ import { ClusterSecretError } from './cluster-secrets';
 import { naturalCompare } from './natural-order';
 import { CloudUnavailableError, ClusterNotFoundError } from './node-registry.errors';
 import { NodeStatusCache } from './node-status.cache';
-import { NODE_REGISTRY_OPTIONS, type NodeRegistryOptions, OpenStackClients } from './openstack-clients';
+import { NODE_REGISTRY_OPTIONS, type NodeRegistryOptions } from './node-registry.options';
+import { OpenStackClients } from './openstack-clients';
 
 /**
  * Clusters and their nodes: which OpenStack project a cluster is, and which VMs it has now. Node lists come
@@ -85,13 +87,10 @@ export class NodeRegistry {
   private bounded<T>(lookup: Promise<T>): Promise<T> {
     const timeoutMs = this.options.lookupTimeoutMs;
     if (!timeoutMs) return lookup;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new CloudUnavailableError(`OpenStack did not answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
-    return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
+    return withinTimeout(
+      lookup,
+      timeoutMs,
+      () => new CloudUnavailableError(`OpenStack did not answer within ${timeoutMs} ms`),
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import {
   CloudUnavailableError,
@@ -10,11 +10,12 @@ import {
   NodeRegistry,
   type NodeRegistryOptions,
   NodeStatusCache,
+  nodeRegistryEntities,
   OpenStackClients,
 } from './index';
-// Test code only: the simulator, the migrated test database and its services come from other libs.
 import { OpenStackSimulator, demoProject } from '@oshift/openstack-sim';
 import { dataSourceOptions } from '@oshift/persistence';
+import { connectRedis } from '@oshift/redis';
 import { freePort, testServices } from '@oshift/testing';
 
 const TTL_MS = 400;
@@ -24,7 +25,6 @@ describe('NodeStatusCache (real Redis, the simulator as Nova)', () => {
   const project = demoProject();
   const services = () => testServices();
   const connections: Redis[] = [];
-  const caches: NodeStatusCache[] = [];
   let sim: OpenStackSimulator;
   let dataSource: DataSource;
   let clusterId: string;
@@ -39,10 +39,9 @@ describe('NodeStatusCache (real Redis, the simulator as Nova)', () => {
 
   /** One gateway or worker process: its own Redis connection, cache and Nova clients. */
   async function replica(settings: { ttlMs?: number; timeoutMs?: number } = {}): Promise<NodeRegistry> {
-    const redis = new Redis(services().redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const redis = connectRedis(services().redisUrl, 'commands');
     connections.push(redis);
     const cache = new NodeStatusCache(redis, { prefix, ttlMs: settings.ttlMs ?? TTL_MS, lockMs: 1500 });
-    caches.push(cache);
     await cache.ready();
     const own = { ...options, lookupTimeoutMs: settings.timeoutMs ?? options.lookupTimeoutMs };
     return new NodeRegistry(new ClusterRepository(dataSource), new OpenStackClients(own), cache, own);
@@ -52,7 +51,10 @@ describe('NodeStatusCache (real Redis, the simulator as Nova)', () => {
 
   beforeAll(async () => {
     sim = await OpenStackSimulator.start({ projects: [project], knobs: { rebootDurationMs: 300 } });
-    dataSource = new DataSource({ ...dataSourceOptions({ url: services().databaseUrl, poolSize: 4 }), logging: false });
+    dataSource = new DataSource({
+      ...dataSourceOptions({ url: services().databaseUrl, poolSize: 4 }, nodeRegistryEntities),
+      logging: false,
+    });
     await dataSource.initialize();
     clusterId = `cache-${randomBytes(4).toString('hex')}.example.test`;
     await new ClusterAdmin(dataSource).upsert(
@@ -76,7 +78,6 @@ describe('NodeStatusCache (real Redis, the simulator as Nova)', () => {
   });
 
   afterEach(() => {
-    for (const cache of caches.splice(0)) cache.onApplicationShutdown();
     for (const redis of connections.splice(0)) redis.disconnect();
   });
 
@@ -181,8 +182,9 @@ describe('NodeStatusCache (real Redis, the simulator as Nova)', () => {
 
   it('asks Nova directly when Redis is down', async () => {
     const deadRedis = `redis://127.0.0.1:${await freePort()}`;
-    const cache = NodeStatusCache.connect({ redisUrl: deadRedis, prefix, ttlMs: TTL_MS });
-    caches.push(cache);
+    const redis = connectRedis(deadRedis, 'commands');
+    connections.push(redis);
+    const cache = NodeStatusCache.create({ redis, prefix, ttlMs: TTL_MS });
     expect(await cache.ready(200)).toBe(false);
     const registry = new NodeRegistry(new ClusterRepository(dataSource), new OpenStackClients(options), cache, options);
 

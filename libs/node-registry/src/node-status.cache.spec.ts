@@ -1,4 +1,5 @@
 import type { ClusterNode } from './cluster-node';
+import { connectRedis } from '@oshift/redis';
 import { NodeStatusCache } from './node-status.cache';
 
 const nodes: ClusterNode[] = [
@@ -7,7 +8,7 @@ const nodes: ClusterNode[] = [
 
 describe('NodeStatusCache without Redis', () => {
   it('shares one load among concurrent lookups of a cluster, and loads again afterwards', async () => {
-    const cache = NodeStatusCache.connect(undefined);
+    const cache = NodeStatusCache.create(undefined);
     let release!: () => void;
     const load = jest.fn(() => new Promise<ClusterNode[]>((resolve) => (release = () => resolve(nodes))));
     const lookups = Promise.all([cache.get('a', load), cache.get('a', load), cache.get('a', load)]);
@@ -22,7 +23,8 @@ describe('NodeStatusCache without Redis', () => {
   });
 
   it('passes a failed load to every waiting caller, then tries again', async () => {
-    const cache = NodeStatusCache.connect({ redisUrl: 'redis://127.0.0.1:1', prefix: 'x', ttlMs: 0 });
+    const redis = connectRedis('redis://127.0.0.1:1', 'one-shot');
+    const cache = NodeStatusCache.create({ redis, prefix: 'x', ttlMs: 0 });
     const failing = jest.fn(async (): Promise<ClusterNode[]> => {
       throw new Error('nova down');
     });

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { ClusterNode } from './cluster-node';
 import { CloudUnavailableError } from './node-registry.errors';
 import { ACQUIRE, OBSERVE_NODE, STORE_ENTRY } from './node-status.scripts';
 
 /** Where and how long node lists are cached: what a gateway or worker passes in its module options. */
 export interface NodeStatusCacheSettings {
-  /** The deployment's Redis (REDIS_URL): gateways and workers of one deployment share the cache. */
-  redisUrl: string;
+  /** The process's `commands` connection to the deployment's Redis: gateways and workers share the cache. */
+  redis: Redis;
   /** The deployment's key prefix (REDIS_PREFIX). */
   prefix: string;
   /** How long a cluster's node list is served from the cache (NODE_STATUS_CACHE_MS). */
@@ -52,35 +51,27 @@ interface ScriptedRedis {
  *   generation so a listing that began before the change is not stored over it;
  * - when Redis is down or slow, every lookup asks Nova directly (still one call per process at a time).
  */
-export class NodeStatusCache implements OnApplicationShutdown {
+export class NodeStatusCache {
   private readonly reads = new Map<string, Promise<ClusterNode[]>>();
   private readonly refreshes = new Map<string, Promise<ClusterNode[]>>();
 
   constructor(
     private readonly redis: Redis | null,
     private readonly options: NodeStatusCacheOptions,
-    /** Whether {@link onApplicationShutdown} closes the Redis connection (it does when this cache opened it). */
-    private readonly ownsConnection = false,
   ) {
     redis?.defineCommand('nodeStatusAcquire', { numberOfKeys: 3, lua: ACQUIRE });
     redis?.defineCommand('nodeStatusStore', { numberOfKeys: 3, lua: STORE_ENTRY });
     redis?.defineCommand('nodeStatusObserve', { numberOfKeys: 2, lua: OBSERVE_NODE });
   }
 
-  /** A cache on its own Redis connection, or a pass-through (single flight only) when there are no settings. */
-  static connect(settings?: NodeStatusCacheSettings): NodeStatusCache {
+  /**
+   * A cache on the given connection (a fail-fast `commands` one: while Redis is away, lookups ask Nova
+   * directly), or a pass-through (single flight only) when there are no settings.
+   */
+  static create(settings?: NodeStatusCacheSettings): NodeStatusCache {
     if (!settings || settings.ttlMs <= 0) return new NodeStatusCache(null, { prefix: '', ttlMs: 0, lockMs: 0 });
-    const redis = new Redis(settings.redisUrl, {
-      // Fail fast instead of queueing while Redis is away: the lookup then asks Nova directly.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      commandTimeout: 1000,
-      connectTimeout: 2000,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-    });
-    redis.on('error', () => undefined);
     const options = { prefix: settings.prefix, ttlMs: settings.ttlMs, lockMs: settings.lockMs ?? 5000 };
-    return new NodeStatusCache(redis, options, true);
+    return new NodeStatusCache(settings.redis, options);
   }
 
   /** The Redis key of a cluster's cached entry, JSON `{"nodes": ClusterNode[]}` (or `{"error": …}` briefly). */
@@ -119,22 +110,17 @@ export class NodeStatusCache implements OnApplicationShutdown {
     const redis = this.usable();
     if (!redis) return;
     const keys = this.keys(clusterId);
-    try {
-      await (redis as unknown as ScriptedRedis).nodeStatusObserve(
+    // Redis away: entries expire by themselves within one period.
+    await quietly(() =>
+      scripted(redis).nodeStatusObserve(
         keys.entry,
         keys.generation,
         node.serverId,
         node.status,
         node.taskState ?? '',
         GENERATION_TTL_MS,
-      );
-    } catch {
-      // Redis away: entries expire by themselves within one period.
-    }
-  }
-
-  onApplicationShutdown(): void {
-    if (this.ownsConnection) this.redis?.disconnect();
+      ),
+    );
   }
 
   private async lookup(clusterId: string, load: () => Promise<ClusterNode[]>): Promise<ClusterNode[]> {
@@ -154,7 +140,7 @@ export class NodeStatusCache implements OnApplicationShutdown {
     for (let wait = FIRST_PAUSE_MS; ; wait = Math.min(wait * 2, LONGEST_PAUSE_MS)) {
       let answer: string[];
       try {
-        answer = await (redis as unknown as ScriptedRedis).nodeStatusAcquire(
+        answer = await scripted(redis).nodeStatusAcquire(
           keys.entry,
           keys.lock,
           keys.generation,
@@ -210,43 +196,21 @@ export class NodeStatusCache implements OnApplicationShutdown {
     redis: Redis,
     clusterId: string,
     generation: string,
-    entry: Entry,
+    entry: Entry | null,
     ttlMs: number,
     token: string,
   ): Promise<void> {
     const keys = this.keys(clusterId);
-    try {
-      await (redis as unknown as ScriptedRedis).nodeStatusStore(
-        keys.entry,
-        keys.generation,
-        keys.lock,
-        generation,
-        JSON.stringify(entry),
-        ttlMs,
-        token,
-      );
-    } catch {
-      // Not stored: the next lookup asks Nova again, and the lock expires by itself.
-    }
+    const json = entry ? JSON.stringify(entry) : '';
+    // Not stored: the next lookup asks Nova again, and the lock expires by itself.
+    await quietly(() =>
+      scripted(redis).nodeStatusStore(keys.entry, keys.generation, keys.lock, generation, json, ttlMs, token),
+    );
   }
 
   private async unlock(redis: Redis, clusterId: string, token: string): Promise<void> {
-    if (!token) return;
-    const keys = this.keys(clusterId);
-    try {
-      // The store script with a generation that never matches only releases the lock.
-      await (redis as unknown as ScriptedRedis).nodeStatusStore(
-        keys.entry,
-        keys.generation,
-        keys.lock,
-        '-',
-        '',
-        0,
-        token,
-      );
-    } catch {
-      // The lock expires by itself.
-    }
+    // The store script with a generation that never matches only releases the lock.
+    if (token) await this.store(redis, clusterId, '-', null, 0, token);
   }
 
   private usable(): Redis | null {
@@ -256,6 +220,20 @@ export class NodeStatusCache implements OnApplicationShutdown {
   private keys(clusterId: string): { entry: string; lock: string; generation: string } {
     const base = NodeStatusCache.entryKey(this.options.prefix, clusterId);
     return { entry: base, lock: `${base}:lock`, generation: `${base}:gen` };
+  }
+}
+
+/** The connection with the cache's scripts, defined in the constructor. */
+function scripted(redis: Redis): ScriptedRedis {
+  return redis as unknown as ScriptedRedis;
+}
+
+/** Runs a best-effort Redis call: the cache is an optimisation, so its failures are nobody's. */
+async function quietly(work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch {
+    // Entries expire and locks lapse by themselves.
   }
 }
 

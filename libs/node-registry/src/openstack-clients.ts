@@ -1,27 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  KeystoneSession,
-  NovaClient,
-  type OpenStackClientOptions,
-  type OpenStackCredentials,
-} from '@oshift/openstack-client';
+import { KeystoneSession, NovaClient, type OpenStackCredentials } from '@oshift/openstack-client';
 import type { ClusterEntity } from './cluster.entity';
-import type { ClusterCallLimiter } from './cluster-call-limiter';
-import { ClusterSecrets } from './cluster-secrets';
-import type { NodeStatusCacheSettings } from './node-status.cache';
-
-export const NODE_REGISTRY_OPTIONS = Symbol('NODE_REGISTRY_OPTIONS');
-
-export interface NodeRegistryOptions {
-  secrets: ClusterSecrets;
-  openstack: OpenStackClientOptions;
-  /** Shared ceiling on calls per cluster (the worker sets it); none means unlimited. */
-  limiter?: ClusterCallLimiter;
-  /** The shared node-status cache in Redis; none means every node lookup asks Nova. */
-  statusCache?: NodeStatusCacheSettings;
-  /** Longest a node listing or lookup may take before it fails as unavailable (the gateway sets it); none: unbounded. */
-  lookupTimeoutMs?: number;
-}
+import { NODE_REGISTRY_OPTIONS, type NodeRegistryOptions } from './node-registry.options';
 
 /** One Nova client per cluster, reusing its Keystone token until the cluster's settings change. */
 @Injectable()

@@ -1,10 +1,10 @@
+/** @oshift/observability: logging, metrics, the probe server and withinTimeout (see docs/architecture.md). */
 export * from './context.logger';
 export * from './log-context';
 export * from './metrics-registry';
 export * from './metrics-token';
 export * from './nest-pino.logger';
 export * from './observability.module';
-export * from './openstack-call.metrics';
 export * from './probe.server';
 export * from './process-logger';
 export * from './redaction';

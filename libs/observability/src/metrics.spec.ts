@@ -1,6 +1,4 @@
-import { MetricsRegistry } from './metrics-registry';
 import { metricsAccessAllowed } from './metrics-token';
-import { openStackCallMetrics } from './openstack-call.metrics';
 import { cachedRead } from './scrape-cache';
 
 describe('cachedRead', () => {
@@ -39,25 +37,5 @@ describe('metricsAccessAllowed', () => {
     expect(metricsAccessAllowed('Bearer secret-toke', 'secret-token')).toBe(false);
     expect(metricsAccessAllowed('Bearer secret-token', 'secret-token')).toBe(true);
     expect(metricsAccessAllowed('bearer secret-token', 'secret-token')).toBe(true);
-  });
-});
-
-describe('openStackCallMetrics', () => {
-  it('records every attempt by operation and outcome, and counts errors by reason', async () => {
-    const metrics = new MetricsRegistry({ processMetrics: false });
-    const report = openStackCallMetrics(metrics);
-    report({ operation: 'nova.getServer', status: 200, durationMs: 20 });
-    report({ operation: 'nova.getServer', status: 503, durationMs: 5 });
-    report({ operation: 'nova.reboot', status: 0, error: 'timeout', durationMs: 10000 });
-    const text = await metrics.exposition();
-    expect(text).toContain(
-      'oshift_openstack_request_duration_seconds_count{operation="nova.getServer",outcome="200"} 1',
-    );
-    expect(text).toContain(
-      'oshift_openstack_request_duration_seconds_count{operation="nova.reboot",outcome="timeout"} 1',
-    );
-    expect(text).toContain('oshift_openstack_request_errors_total{operation="nova.getServer",reason="http_503"} 1');
-    expect(text).toContain('oshift_openstack_request_errors_total{operation="nova.reboot",reason="timeout"} 1');
-    expect(text).not.toContain('reason="http_200"');
   });
 });

@@ -6,14 +6,19 @@ import { sample, sampleText } from './openstack-samples.fixture';
 describe('buildAuthRequestBody', () => {
   const password = { authUrl: 'http://k/v3', username: 'demo', password: 's3cret' };
 
+  /** The body for `scope`, checked to scope exactly as the sample `file` does. */
+  const scopedAs = (file: string, scope: { projectId?: string; projectName?: string; projectDomainName: string }) => {
+    const expected = sample(file);
+    const body = buildAuthRequestBody({ ...password, ...scope });
+    expect(body.auth.scope).toEqual(expected.auth.scope);
+    return { expected, body };
+  };
+
   it('scopes by project id exactly as the Keystone project-id sample does', () => {
-    const expected = sample('keystone/requests-project-id-password.json');
-    const body = buildAuthRequestBody({
-      ...password,
+    const { expected, body } = scopedAs('keystone/requests-project-id-password.json', {
       projectId: 'a6944d763bf64ee6a275f1263fae0352',
       projectDomainName: 'Default',
     });
-    expect(body.auth.scope).toEqual(expected.auth.scope);
     expect(body.auth.identity.methods).toEqual(expected.auth.identity.methods);
     expect(Object.keys((body.auth.identity['password'] as { user: object }).user)).toEqual(
       expect.arrayContaining(Object.keys(expected.auth.identity.password.user).filter((k) => k !== 'id')),
@@ -21,13 +26,10 @@ describe('buildAuthRequestBody', () => {
   });
 
   it('scopes by project name and domain name exactly as gophercloud does', () => {
-    const expected = sample('gophercloud/tokens-request-password-project-scope.json');
-    const body = buildAuthRequestBody({
-      ...password,
+    const { body } = scopedAs('gophercloud/tokens-request-password-project-scope.json', {
       projectName: 'world-domination',
       projectDomainName: 'evil-plans',
     });
-    expect(body.auth.scope).toEqual(expected.auth.scope);
     // Keystone's own name-scope sample has the same shape with a domain id instead of a name.
     const keystone = sample('keystone/requests-project-name-password.json');
     expect(Object.keys(body.auth.scope!.project).sort()).toEqual(Object.keys(keystone.auth.scope.project).sort());

@@ -1,3 +1,4 @@
+/** @oshift/openstack-sim: the Keystone + Nova simulator for tests and the demo (see docs/architecture.md). */
 export * from './sim.types';
 export * from './sim-knobs';
 export * from './nova-states';

@@ -1,5 +1,4 @@
 import type { DataSourceOptions } from 'typeorm';
-import { entities } from './entities';
 import { migrations } from './migrations';
 import { TimeoutClosingPgClient } from './timeout-closing-pg.client';
 
@@ -13,8 +12,14 @@ export interface DatabaseSettings {
   statementTimeoutMs?: number;
 }
 
-/** TypeORM options for the service's schema: explicit entities, migrations, never `synchronize`. */
-export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
+/** The entity classes a process uses: each domain lib exports its own list (`jobEntities`, …). */
+export type EntityList = NonNullable<DataSourceOptions['entities']>;
+
+/**
+ * TypeORM options for the service's schema: the explicit entities the process hands in (the domain libs
+ * own them; the migrations, not the entities, define the schema), migrations, never `synchronize`.
+ */
+export function dataSourceOptions(settings: DatabaseSettings, entities: EntityList = []): DataSourceOptions {
   return {
     type: 'postgres',
     url: settings.url,

@@ -19,13 +19,30 @@ export class AppProcess {
 
   /** Starts `entry` (a TypeScript file under the repo) with `env` added to a minimal environment. */
   static start(name: string, entry: string, env: Record<string, string>): AppProcess {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(ROOT, entry)], {
-      cwd: ROOT,
-      // Workers serve health and metrics on a port of their own: any free one, so several can run at once.
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', WORKER_HTTP_PORT: '0', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    return new AppProcess(name, spawnEntry(entry, [], env, 'ignore'));
+  }
+
+  /** Runs `entry` with `args` to its end, `input` on its stdin (a CLI, the way an operator runs it). */
+  static run(
+    entry: string,
+    args: string[],
+    options: { env?: Record<string, string>; input?: string } = {},
+  ): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const child = spawnEntry(entry, args, options.env ?? {}, 'pipe');
+    const written = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+    child.stdout?.on('data', (chunk: Buffer) => written.stdout.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => written.stderr.push(chunk));
+    child.stdin?.end(options.input ?? '');
+    return new Promise((done, fail) => {
+      child.once('error', fail);
+      child.once('close', (status) =>
+        done({
+          status,
+          stdout: Buffer.concat(written.stdout).toString(),
+          stderr: Buffer.concat(written.stderr).toString(),
+        }),
+      );
     });
-    return new AppProcess(name, child);
   }
 
   /** True until the process has exited. */
@@ -69,4 +86,18 @@ export class AppProcess {
       clearTimeout(timer);
     }
   }
+}
+
+function spawnEntry(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+  stdin: 'ignore' | 'pipe',
+): ChildProcess {
+  return spawn(process.execPath, ['-r', '@swc-node/register', resolve(ROOT, entry), ...args], {
+    cwd: ROOT,
+    // Workers serve health and metrics on a port of their own: any free one, so several can run at once.
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', WORKER_HTTP_PORT: '0', ...env },
+    stdio: [stdin, 'pipe', 'pipe'],
+  });
 }

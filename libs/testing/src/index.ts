@@ -1,3 +1,4 @@
+/** @oshift/testing: the test harness: services, processes, proxies, an OIDC provider (see docs/architecture.md). */
 export * from './app-process';
 export * from './free-port';
 export * from './service-discovery';

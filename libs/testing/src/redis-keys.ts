@@ -1,11 +1,11 @@
-import Redis from 'ioredis';
+import { connectRedis } from '@oshift/redis';
 
 /**
  * Deletes every key starting with `prefix` (SCAN, never KEYS or FLUSH: the Redis server is shared) and
  * returns how many went.
  */
 export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<number> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = connectRedis(redisUrl, 'one-shot', { maxRetriesPerRequest: 1 });
   await redis.connect();
   try {
     let deleted = 0;

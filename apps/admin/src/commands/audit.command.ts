@@ -1,4 +1,4 @@
-import { AuditLog } from '@oshift/access';
+import { AuditLog } from '@oshift/audit';
 import type { AdminContext } from '../admin.context';
 import { formatTable } from '../table.format';
 import { UsageError } from '../usage.error';

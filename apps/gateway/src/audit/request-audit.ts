@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { AuditLog, type AuditRecord, type Principal } from '@oshift/access';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Principal } from '@oshift/access';
+import { AuditAction, AuditLog, AuditOutcome, type AuditRecord } from '@oshift/audit';
 
 /** The request an audit record is about: who asked, from which address, under which request id. */
 export interface AuditedRequest {
@@ -9,13 +10,22 @@ export interface AuditedRequest {
   ip: string;
 }
 
+/** What the decider of a request records: which action on which cluster and target, how it ended and why. */
+export interface AuditedDecision {
+  action: AuditAction;
+  clusterId: string;
+  target: string | null;
+  outcome: AuditOutcome;
+  detail: Record<string, unknown>;
+}
+
 /** Longest username kept from a failed login: enough for any real one, not a dump of whatever was sent. */
 const MAX_TRIED_USERNAME = 200;
 
 /**
- * Writes the audit records of API requests that change nothing (failed logins, refused requests), so
- * have no transaction of their own to join. A record that cannot be written is logged; it never turns
- * the caller's answer into a different one.
+ * The gateway's one writer of audit records: failed logins, and each request's decision (accepted, refused,
+ * denied, failed) with who asked, from where, by which method and under which request id. A record of a
+ * request that changed nothing that cannot be written is logged; it never turns the answer into another one.
  */
 @Injectable()
 export class RequestAudit {
@@ -39,26 +49,25 @@ export class RequestAudit {
     await this.record({
       actor: username ?? 'anonymous',
       source: request.ip,
-      action: 'auth.login',
+      action: AuditAction.login,
       target: username,
-      outcome: attempt.reason === 'throttled' ? 'throttled' : 'failed',
+      outcome: attempt.reason === 'throttled' ? AuditOutcome.throttled : AuditOutcome.failed,
       detail: { method: attempt.method, reason: attempt.reason, requestId: request.id },
     });
   }
 
-  /** A request an authenticated caller made that was refused or failed (`outcome`), with the reason. */
-  async refused(
+  /**
+   * A request an authenticated caller made, as the service (or guard) that decided it records it: refused,
+   * denied or failed (written on its own, never failing the answer), or `accepted` with `manager`, in the
+   * transaction of what it changed (a failure then fails the request, so no change goes unrecorded).
+   */
+  async request(
     request: AuditedRequest,
     principal: Principal,
-    event: {
-      action: string;
-      clusterId: string;
-      target: string | null;
-      outcome: string;
-      detail: Record<string, unknown>;
-    },
+    event: AuditedDecision,
+    manager?: EntityManager,
   ): Promise<void> {
-    await this.record({
+    const record: AuditRecord = {
       actor: principal.username,
       source: request.ip,
       action: event.action,
@@ -66,7 +75,9 @@ export class RequestAudit {
       target: event.target,
       outcome: event.outcome,
       detail: { ...event.detail, method: principal.method, requestId: request.id },
-    });
+    };
+    if (manager) await AuditLog.record(manager, record);
+    else await this.record(record);
   }
 
   private async record(event: AuditRecord): Promise<void> {

@@ -1,6 +1,7 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import Redis from 'ioredis';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type Redis from 'ioredis';
 import { accessChangedChannel, CredentialVerifier } from '@oshift/access';
+import { withinTimeout } from '@oshift/observability';
 
 const SUBSCRIBE_WAIT_MS = 3000;
 
@@ -11,20 +12,21 @@ const SUBSCRIBE_WAIT_MS = 3000;
  * remains the safety net while Redis is away.
  */
 @Injectable()
-export class AccessChangeSubscriber implements OnModuleInit, OnApplicationShutdown {
+export class AccessChangeSubscriber implements OnModuleInit {
   private readonly logger = new Logger(AccessChangeSubscriber.name);
-  private connection?: Redis;
+  private readonly channel: string;
 
   constructor(
     private readonly verifier: CredentialVerifier,
-    private readonly options: { redisUrl: string; redisPrefix: string },
-  ) {}
+    /** The process's `subscriber` connection (shared with other channels): it queues and retries for ever. */
+    private readonly connection: Redis,
+    redisPrefix: string,
+  ) {
+    this.channel = accessChangedChannel(redisPrefix);
+  }
 
   async onModuleInit(): Promise<void> {
-    const channel = accessChangedChannel(this.options.redisPrefix);
-    // Its own connection: a subscribed connection can do nothing else. It queues and retries for ever.
-    const connection = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
-    this.connection = connection;
+    const { channel, connection } = this;
     let lost = false;
     connection.on('message', (from: string, userId: string) => {
       if (from === channel) this.verifier.forgetUser(userId);
@@ -46,18 +48,9 @@ export class AccessChangeSubscriber implements OnModuleInit, OnApplicationShutdo
           this.logger.log({ msg: 'access-change notices back: cached credentials dropped' });
         });
     });
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      connection.subscribe(channel),
-      new Promise((resolve) => (timer = setTimeout(resolve, SUBSCRIBE_WAIT_MS))),
-    ])
-      .catch((error: unknown) =>
-        this.logger.warn({ msg: 'could not subscribe to access changes', error: String(error) }),
-      )
-      .finally(() => clearTimeout(timer));
-  }
-
-  onApplicationShutdown(): void {
-    this.connection?.disconnect();
+    // Waits a little for Redis at start; the subscription is made whenever it answers.
+    await withinTimeout(connection.subscribe(channel), SUBSCRIBE_WAIT_MS).catch((error: unknown) =>
+      this.logger.warn({ msg: 'could not subscribe to access changes', error: String(error) }),
+    );
   }
 }

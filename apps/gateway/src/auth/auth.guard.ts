@@ -2,15 +2,10 @@ import { ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import {
-  IdentityProviderUnavailableError,
-  isAllowed,
-  type Principal,
-  type Role,
-  TooManyLoginFailuresError,
-} from '@oshift/access';
+import { IdentityProviderUnavailableError, isAllowed, type Principal, type Role } from '@oshift/access';
+import { AuditOutcome } from '@oshift/audit';
 import { RequestAudit } from '../audit/request-audit';
-import { ApiError, NOT_FOUND } from '../http/api-error';
+import { AccessDeniedError, NOT_FOUND, UnauthenticatedError } from '../http/request.errors';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import type { GatewayConfig } from '../gateway.config';
 import { BasicStrategy } from './basic.strategy';
@@ -51,39 +46,35 @@ export class AuthGuard extends PassportAuthGuard(['basic', 'bearer']) {
     const requirement = this.reflector.get<Requirement | undefined>(REQUIREMENT, context.getHandler());
     if (!roles || roles.length === 0) {
       await this.denied(request, requirement, clusterId, roles);
-      throw new ApiError(404, NOT_FOUND);
+      throw new AccessDeniedError(NOT_FOUND);
     }
     if (requirement && !isAllowed(roles, requirement.permission)) {
       await this.denied(request, requirement, clusterId, roles);
-      throw new ApiError(404, requirement.deniedMessage);
+      throw new AccessDeniedError(requirement.deniedMessage);
     }
     return true;
   }
 
   override handleRequest<T>(error: unknown, user: T, _info: unknown, context: ExecutionContext): T {
-    if (error instanceof TooManyLoginFailuresError) {
-      throw new ApiError(429, 'Too Many Requests', {}, { 'retry-after': String(error.retryAfterSeconds) });
-    }
     if (error instanceof IdentityProviderUnavailableError) {
       this.logger.warn({ msg: 'bearer token not checked: identity provider unavailable', error: error.message });
-      throw new ApiError(503, 'Identity provider unavailable, try again later', {}, { 'retry-after': '5' });
     }
-    // Bad credentials are a `fail` (no error); an error means the check itself could not run (Postgres
-    // down): the exception filter answers it (503), so a caller is never told its good password is wrong.
+    // Bad credentials are a `fail` (no error); an error is throttling (429), or means the check itself could
+    // not run (Postgres or the identity provider down: 503), so a caller is never told its good password is wrong.
     if (error) throw error;
     if (!user) throw this.unauthorized(context.switchToHttp().getRequest<FastifyRequest>());
     return user;
   }
 
   /** 401 with the challenge of the scheme the caller tried: RFC 6750 for a refused bearer token, else Basic. */
-  private unauthorized(request: FastifyRequest): ApiError {
+  private unauthorized(request: FastifyRequest): UnauthenticatedError {
     const realm = this.config.http.authRealm;
     const refusedToken =
       this.config.auth.oidc !== undefined && bearerToken(request.headers.authorization) !== undefined;
     const challenge = refusedToken
       ? `Bearer realm="${realm}", error="invalid_token"`
       : `Basic realm="${realm}", charset="UTF-8"`;
-    return new ApiError(401, 'Unauthorized', {}, { 'www-authenticate': challenge });
+    return new UnauthenticatedError(challenge);
   }
 
   private async denied(
@@ -93,11 +84,11 @@ export class AuthGuard extends PassportAuthGuard(['basic', 'bearer']) {
     roles: readonly Role[] | undefined,
   ): Promise<void> {
     if (!requirement?.audit) return;
-    await this.audit.refused(request, request.user, {
+    await this.audit.request(request, request.user, {
       action: requirement.audit.action,
       clusterId,
       target: requirement.audit.target(request),
-      outcome: 'denied',
+      outcome: AuditOutcome.denied,
       detail: {
         reason: roles && roles.length > 0 ? `no ${requirement.permission} permission` : 'no role on the cluster',
       },

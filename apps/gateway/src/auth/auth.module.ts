@@ -2,12 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AccessModule, CredentialVerifier, LoginThrottle, OidcTokenVerifier } from '@oshift/access';
+import type { RedisConnections } from '@oshift/redis';
 import { RequestAudit } from '../audit/request-audit';
 import type { GatewayConfig } from '../gateway.config';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { AccessChangeSubscriber } from './access-change.subscriber';
 import { AuthGuard } from './auth.guard';
-import { AuthRedisClient } from './auth-redis.client';
 import { BasicStrategy } from './basic.strategy';
 import { BearerStrategy } from './bearer.strategy';
 
@@ -17,19 +17,21 @@ import { BearerStrategy } from './bearer.strategy';
  */
 @Module({})
 export class AuthModule {
-  static forRoot(config: GatewayConfig): DynamicModule {
+  static forRoot(config: GatewayConfig, redis: RedisConnections): DynamicModule {
     return {
       module: AuthModule,
       imports: [AccessModule.forRoot(config.access), PassportModule],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: AuthRedisClient, useFactory: () => new AuthRedisClient(config.redis.url) },
         {
           provide: LoginThrottle,
-          inject: [AuthRedisClient],
-          useFactory: (redis: AuthRedisClient) =>
-            new LoginThrottle(redis.client, { redisPrefix: config.redis.prefix, ...config.auth.loginThrottle }),
+          useFactory: () =>
+            new LoginThrottle(
+              redis.commands,
+              { redisPrefix: config.redis.prefix, ...config.auth.loginThrottle },
+              redis.subscriber,
+            ),
         },
         {
           provide: OidcTokenVerifier,
@@ -39,7 +41,7 @@ export class AuthModule {
           provide: AccessChangeSubscriber,
           inject: [CredentialVerifier],
           useFactory: (verifier: CredentialVerifier) =>
-            new AccessChangeSubscriber(verifier, { redisUrl: config.redis.url, redisPrefix: config.redis.prefix }),
+            new AccessChangeSubscriber(verifier, redis.subscriber, config.redis.prefix),
         },
         RequestAudit,
         BasicStrategy,

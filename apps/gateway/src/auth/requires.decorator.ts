@@ -1,5 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import type { Permission } from '@oshift/access';
+import type { AuditAction } from '@oshift/audit';
 
 export const REQUIREMENT = 'oshift:requirement';
 
@@ -14,7 +15,7 @@ export interface Requirement {
 /** How a refused request of a route appears in the audit trail. */
 export interface AuditedAction {
   /** `<noun>.<verb>`, e.g. `node.reboot`. */
-  action: string;
+  action: AuditAction;
   /** What the request was about (e.g. the node of a reboot), from the parsed request; null when it names none. */
   target: (request: { body?: unknown }) => string | null;
 }

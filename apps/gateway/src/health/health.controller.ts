@@ -5,16 +5,11 @@ import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { REBOOT_QUEUE } from '@oshift/jobs';
 import { Public } from '../auth/requires.decorator';
-import { ApiError } from '../http/api-error';
+import { withinTimeout } from '@oshift/observability';
+import { queryRows } from '@oshift/persistence';
+import { NotReadyError } from '../http/request.errors';
 
 const CHECK_TIMEOUT_MS = 2000;
-
-function withinTimeout<T>(work: Promise<T>): Promise<T> {
-  return Promise.race([
-    work,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref()),
-  ]);
-}
 
 /** Liveness and readiness for load balancers and orchestrators. */
 @Controller()
@@ -36,14 +31,14 @@ export class HealthController {
   @Get('readyz')
   async ready(): Promise<{ status: 'ok'; checks: Record<string, 'up'> }> {
     const [postgres, redis] = await Promise.allSettled([
-      withinTimeout(this.dataSource.query('SELECT 1')),
-      withinTimeout(this.queue.getJobCounts('waiting')),
+      withinTimeout(queryRows(this.dataSource, 'SELECT 1'), CHECK_TIMEOUT_MS),
+      withinTimeout(this.queue.getJobCounts('waiting'), CHECK_TIMEOUT_MS),
     ]);
-    const checks = {
+    const checks: Record<string, 'up' | 'down'> = {
       postgres: postgres.status === 'fulfilled' ? 'up' : 'down',
       redis: redis.status === 'fulfilled' ? 'up' : 'down',
     };
-    if (Object.values(checks).includes('down')) throw new ApiError(503, 'Not ready', { checks });
+    if (Object.values(checks).includes('down')) throw new NotReadyError(checks);
     return { status: 'ok', checks: checks as Record<string, 'up'> };
   }
 }

@@ -1,8 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RebootAlreadyRunningError } from '@oshift/jobs';
-import { CloudUnavailableError, ClusterNotFoundError } from '@oshift/node-registry';
-import { ApiError, NOT_FOUND } from './api-error';
+import { JobLinks } from '../jobs/job-links';
+import { answerFor, type ErrorAnswer } from './error-answers';
+import { NOT_FOUND } from './request.errors';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -17,18 +17,21 @@ const REASONS: Record<number, string> = {
 };
 
 /**
- * Every error leaves as `{"error": "..."}` JSON with the right status: typed domain errors,
- * Nest's HTTP exceptions, Fastify's body-parsing errors, and anything unexpected (500, logged, no stack).
+ * Every error leaves as `{"error": "..."}` JSON with the right status: typed errors through the one table
+ * of `error-answers.ts`, then Nest's HTTP exceptions (unknown routes), Fastify's body-parsing errors,
+ * dependencies that went away (503), and anything unexpected (500, logged, no stack).
  */
 @Catch()
 export class JsonExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
+  constructor(private readonly links: JobLinks) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const { status, body, headers } = this.describe(exception, request);
+    const { status, body, headers } = answerFor(exception, this.links) ?? this.describe(exception);
     if (status >= 500) {
       this.logger.error({
         msg: 'request failed',
@@ -44,39 +47,19 @@ export class JsonExceptionFilter implements ExceptionFilter {
       .send(body);
   }
 
-  private describe(
-    exception: unknown,
-    request: FastifyRequest,
-  ): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
-    if (exception instanceof ApiError) {
-      return {
-        status: exception.getStatus(),
-        body: exception.getResponse() as Record<string, unknown>,
-        headers: exception.headers,
-      };
-    }
-    if (exception instanceof ClusterNotFoundError) return { status: 404, body: { error: NOT_FOUND }, headers: {} };
-    if (exception instanceof CloudUnavailableError) {
-      return {
-        status: 503,
-        body: { error: 'OpenStack is unavailable, try again later' },
-        headers: { 'retry-after': '5' },
-      };
-    }
-    if (exception instanceof RebootAlreadyRunningError) {
-      return { status: 409, body: { error: exception.message, job_id: exception.jobId }, headers: {} };
-    }
+  /** Errors that are not ours: the framework's, the parsers', the drivers'. */
+  private describe(exception: unknown): ErrorAnswer {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      return { status, body: { error: REASONS[status] ?? exception.message }, headers: {} };
+      return { status, body: { error: REASONS[status] ?? exception.message } };
     }
     const fastifyStatus = (exception as { statusCode?: number }).statusCode;
     if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
-      return { status: fastifyStatus, body: { error: REASONS[fastifyStatus] ?? 'Bad Request' }, headers: {} };
+      return { status: fastifyStatus, body: { error: REASONS[fastifyStatus] ?? 'Bad Request' } };
     }
     // Text Postgres cannot store (a NUL byte from a decoded URL or body) is the caller's bad input, not a 500.
     if (postgresCode(exception) === CHARACTER_NOT_IN_REPERTOIRE) {
-      return { status: 400, body: { error: REASONS[400] }, headers: {} };
+      return { status: 400, body: { error: REASONS[400] } };
     }
     if (isDependencyDown(exception)) {
       return {
@@ -85,8 +68,7 @@ export class JsonExceptionFilter implements ExceptionFilter {
         headers: { 'retry-after': '5' },
       };
     }
-    void request;
-    return { status: 500, body: { error: REASONS[500] }, headers: {} };
+    return { status: 500, body: { error: REASONS[500] } };
   }
 }
 

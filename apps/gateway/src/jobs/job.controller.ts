@@ -1,15 +1,14 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { isJobId, JobRepository, type JobOutput } from '@oshift/jobs';
+import { isJobId, JobNotFoundError, JobRequests, type JobOutput } from '@oshift/jobs';
 import { Requires } from '../auth/requires.decorator';
-import { ApiError, NOT_FOUND } from '../http/api-error';
-import { ApiClusterRoutes, ApiJob } from '../openapi/api-docs.decorators';
-
-const JOB_NOT_FOUND = 'Job Not found';
+import { NOT_FOUND } from '../http/request.errors';
+import { ApiClusterRoutes } from '../openapi/api-docs.decorators';
+import { ApiJob } from './job.api-docs';
 
 @Controller('api/openshift/:clusterId')
 @ApiClusterRoutes('jobs')
 export class JobController {
-  constructor(private readonly jobs: JobRepository) {}
+  constructor(private readonly jobs: JobRequests) {}
 
   /** The output of a job of this cluster so far; it only ever grows, ending `Done` or `Fail`. */
   @Get('job/:jobId')
@@ -17,7 +16,7 @@ export class JobController {
   @ApiJob()
   async job(@Param('clusterId') clusterId: string, @Param('jobId') jobId: string): Promise<JobOutput> {
     const output = isJobId(jobId) ? await this.jobs.readOutput(clusterId, jobId) : null;
-    if (!output) throw new ApiError(404, JOB_NOT_FOUND);
+    if (!output) throw new JobNotFoundError();
     return output;
   }
 }

@@ -5,7 +5,7 @@ import { metricsAccessAllowed, MetricsRegistry } from '@oshift/observability';
 import { Public } from '../auth/requires.decorator';
 import type { GatewayConfig } from '../gateway.config';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
-import { ApiError } from '../http/api-error';
+import { UnauthenticatedError } from '../http/request.errors';
 
 /**
  * Prometheus metrics on the API port. Not behind the users' authentication (Prometheus has no user):
@@ -26,7 +26,7 @@ export class MetricsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     if (!metricsAccessAllowed(authorization, this.config.metrics.token)) {
-      throw new ApiError(401, 'Unauthorized', {}, { 'www-authenticate': 'Bearer realm="metrics"' });
+      throw new UnauthenticatedError('Bearer realm="metrics"');
     }
     const body = await this.metrics.exposition();
     void reply.header('content-type', this.metrics.contentType).header('cache-control', 'no-store');

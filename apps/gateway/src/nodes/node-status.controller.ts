@@ -1,14 +1,10 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { NodeRegistry } from '@oshift/node-registry';
 import { Requires } from '../auth/requires.decorator';
-import { NOT_FOUND } from '../http/api-error';
-import { ApiClusterRoutes, ApiNodeStatus } from '../openapi/api-docs.decorators';
-
-/** One VM of the cluster, exactly as the API reference shows it. */
-export interface NodeStatus {
-  nodename: string;
-  status: string;
-}
+import { NOT_FOUND } from '../http/request.errors';
+import { ApiClusterRoutes } from '../openapi/api-docs.decorators';
+import { ApiNodeStatus } from './node-status.api-docs';
+import type { NodeStatus } from './node-status.dto';
 
 @Controller('api/openshift/:clusterId')
 @ApiClusterRoutes('nodes')

@@ -1,5 +1,10 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import type { NodeStatus } from './node-status.controller';
+
+/** One VM of the cluster, exactly as the API reference shows it. */
+export interface NodeStatus {
+  nodename: string;
+  status: string;
+}
 
 /** OpenAPI shape of {@link NodeStatus}. */
 @ApiSchema({ name: 'NodeStatus', description: 'One VM of the cluster' })

@@ -1,29 +1,19 @@
+/**
+ * OpenAPI decorators every cluster route shares; each feature documents its own operations beside its
+ * controller (`*.api-docs.ts`).
+ */
 import { applyDecorators } from '@nestjs/common';
 import {
-  ApiAcceptedResponse,
-  ApiBadRequestResponse,
   ApiBasicAuth,
   ApiBearerAuth,
-  ApiBody,
-  ApiConflictResponse,
-  ApiConsumes,
   ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
   ApiParam,
-  ApiPayloadTooLargeResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
   ApiServiceUnavailableResponse,
-  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { ErrorBodyDto } from '../http/error-body.dto';
-import { JobOutputDto } from '../jobs/job-output.dto';
-import { NodeStatusDto } from '../nodes/node-status.dto';
-import { RebootConflictDto } from '../reboot/reboot-conflict.dto';
-import { rebootRequestOpenApiSchema } from '../reboot/reboot-request.dto';
-import { RebootStartedDto } from '../reboot/reboot-started.dto';
 
 /** Names of the security schemes in the document (see openapi.document.ts). */
 export const SECURITY = { basic: 'basic', bearer: 'bearer' } as const;
@@ -62,46 +52,4 @@ export function ApiClusterRoutes(tag: string): ClassDecorator {
       headers: retryAfter,
     }),
   ) as ClassDecorator;
-}
-
-/** `GET nodestatus`. */
-export function ApiNodeStatus(): MethodDecorator {
-  return applyDecorators(
-    ApiOperation({
-      operationId: 'getNodeStatus',
-      summary: 'Every VM of the cluster with its Nova status, in natural name order',
-    }),
-    ApiOkResponse({ description: 'The VMs of the cluster', type: NodeStatusDto, isArray: true }),
-  );
-}
-
-/** `POST reboot`. */
-export function ApiReboot(): MethodDecorator {
-  return applyDecorators(
-    ApiOperation({
-      operationId: 'rebootNode',
-      summary: 'Starts an asynchronous reboot of one node (needs the reboot role on the cluster)',
-      description: 'Unknown node and missing reboot role both answer 404 `{"error": "Node Not found"}`.',
-    }),
-    ApiConsumes('application/x-www-form-urlencoded', 'application/json'),
-    ApiBody({ schema: rebootRequestOpenApiSchema() }),
-    ApiAcceptedResponse({
-      description: 'The reboot is under way',
-      type: RebootStartedDto,
-      headers: { Location: { description: 'The job’s status_url', schema: { type: 'string', format: 'uri' } } },
-    }),
-    ApiBadRequestResponse({ description: 'No target, or not a node name', type: ErrorBodyDto }),
-    ApiConflictResponse({ description: 'A reboot of that node is already running', type: RebootConflictDto }),
-    ApiPayloadTooLargeResponse({ description: 'Body larger than BODY_LIMIT_BYTES', type: ErrorBodyDto }),
-    ApiUnsupportedMediaTypeResponse({ description: 'Neither form-encoded nor JSON', type: ErrorBodyDto }),
-  );
-}
-
-/** `GET job/{jobId}`. */
-export function ApiJob(): MethodDecorator {
-  return applyDecorators(
-    ApiOperation({ operationId: 'getJob', summary: 'A job’s output so far; it only grows, ending Done or Fail' }),
-    ApiParam({ name: 'jobId', description: 'The job_id of a reboot of this cluster' }),
-    ApiOkResponse({ description: 'The job’s output so far', type: JobOutputDto }),
-  );
 }

@@ -1,17 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { AuditLog, type Principal } from '@oshift/access';
-import { JobRepository, newJobId, RebootAlreadyRunningError } from '@oshift/jobs';
-import { NodeRegistry } from '@oshift/node-registry';
+import type { EntityManager } from 'typeorm';
+import type { Principal } from '@oshift/access';
+import { AuditAction, AuditOutcome } from '@oshift/audit';
+import { JobRequests, newJobId, QueueUnavailableError, RebootAlreadyRunningError } from '@oshift/jobs';
+import { NodeNotFoundError, NodeRegistry } from '@oshift/node-registry';
 import { type AuditedRequest, RequestAudit } from '../audit/request-audit';
-import { ApiError, NODE_NOT_FOUND } from '../http/api-error';
-import { GATEWAY_CONFIG } from '../gateway.tokens';
 import type { GatewayConfig } from '../gateway.config';
+import { GATEWAY_CONFIG } from '../gateway.tokens';
+import { InvalidRequestError } from '../http/request.errors';
+import { JobLinks } from '../jobs/job-links';
+import { parseRebootRequest, rebootTargetOf } from './reboot-request.dto';
 import { RebootProducer } from './reboot.producer';
-
-/** The audit action of reboot requests. */
-const REBOOT = 'node.reboot';
 
 /** The answer to an accepted reboot, exactly as the API reference shows it. */
 export interface RebootStarted {
@@ -20,73 +19,68 @@ export interface RebootStarted {
   status_url: string;
 }
 
+/** One reboot request being decided: who asked, where from, about what. */
+interface Asked {
+  request: AuditedRequest;
+  principal: Principal;
+  clusterId: string;
+  target: string | null;
+}
+
 /**
- * Accepts reboot requests: checks the node, records the job, hands it to the workers. Every request
- * leaves an audit record: `accepted` in the same transaction as its job, or why it was refused.
+ * Decides reboot requests: checks the input and the node, records the job, hands it to the workers. It
+ * throws typed errors (the exception filter's table answers them) and owns the audit record of every
+ * request it decides: `accepted` in the same transaction as its job, else why it was refused or failed.
  */
 @Injectable()
 export class RebootService {
   private readonly logger = new Logger(RebootService.name);
 
   constructor(
-    private readonly registry: NodeRegistry,
-    private readonly jobs: JobRepository,
-    private readonly producer: RebootProducer,
-    private readonly audit: RequestAudit,
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(NodeRegistry) private readonly registry: Pick<NodeRegistry, 'findNode'>,
+    @Inject(JobRequests) private readonly jobs: Pick<JobRequests, 'createQueued' | 'discardQueued'>,
+    @Inject(RebootProducer) private readonly producer: Pick<RebootProducer, 'enqueue'>,
+    @Inject(RequestAudit) private readonly audit: Pick<RequestAudit, 'request'>,
+    @Inject(JobLinks) private readonly links: Pick<JobLinks, 'statusUrl'>,
+    @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'jobs'>,
   ) {}
 
+  /** Starts a reboot of the node `body` names (form or JSON `target`), or throws why not. */
   async request(
     clusterId: string,
-    target: string,
+    body: unknown,
     principal: Principal,
     request: AuditedRequest,
   ): Promise<RebootStarted> {
-    const requestId = request.id;
-    const refuse = (outcome: string, detail: Record<string, unknown>) =>
-      this.audit.refused(request, principal, { action: REBOOT, clusterId, target, outcome, detail });
+    const parsed = parseRebootRequest(body);
+    if (!parsed.ok) {
+      const asked = { request, principal, clusterId, target: rebootTargetOf({ body }) };
+      await this.record(asked, AuditOutcome.refused, { reason: 'invalid input', error: parsed.error });
+      throw new InvalidRequestError(parsed.error);
+    }
+    const target = parsed.value.target;
+    const asked: Asked = { request, principal, clusterId, target };
 
     const node = await this.registry.findNode(clusterId, target).catch(async (error: unknown) => {
-      await refuse('failed', { reason: 'node lookup failed' });
+      await this.record(asked, AuditOutcome.failed, { reason: 'node lookup failed' });
       throw error;
     });
     if (!node) {
-      await refuse('refused', { reason: 'unknown node' });
-      throw new ApiError(404, NODE_NOT_FOUND);
+      await this.record(asked, AuditOutcome.refused, { reason: 'unknown node' });
+      throw new NodeNotFoundError(clusterId, target);
     }
 
     const jobId = newJobId();
+    const requestId = request.id;
+    const job = { id: jobId, clusterId, target, requestedBy: principal.username, requestId };
     try {
-      await this.dataSource.transaction(async (manager) => {
-        await this.jobs.createQueued(
-          {
-            id: jobId,
-            clusterId,
-            target,
-            requestedBy: principal.username,
-            requestId,
-            deadlineAt: new Date(Date.now() + this.config.jobs.deadlineMs),
-          },
-          manager,
-        );
-        await AuditLog.record(manager, {
-          actor: principal.username,
-          source: request.ip,
-          action: REBOOT,
-          clusterId,
-          target,
-          outcome: 'accepted',
-          detail: { jobId, method: principal.method, requestId },
-        });
-      });
+      await this.jobs.createQueued(
+        { ...job, deadlineAt: new Date(Date.now() + this.config.jobs.deadlineMs) },
+        (manager) => this.record(asked, AuditOutcome.accepted, { jobId }, manager),
+      );
     } catch (error) {
       if (error instanceof RebootAlreadyRunningError) {
-        await refuse('refused', { reason: 'already running', runningJobId: error.jobId });
-        throw new ApiError(409, 'A reboot of this node is already running', {
-          job_id: error.jobId,
-          status_url: this.statusUrl(clusterId, error.jobId),
-        });
+        await this.record(asked, AuditOutcome.refused, { reason: 'already running', runningJobId: error.jobId });
       }
       throw error;
     }
@@ -96,32 +90,22 @@ export class RebootService {
     } catch (error) {
       // The customer gets a 503 and no job: nothing may reboot the node later on its behalf.
       await this.jobs.discardQueued(jobId);
-      await refuse('failed', { reason: 'job queue unavailable', jobId });
+      await this.record(asked, AuditOutcome.failed, { reason: 'job queue unavailable', jobId });
       this.logger.error({ msg: 'enqueue failed, job discarded', jobId, requestId, error: String(error) });
-      throw new ApiError(503, 'Job queue is unavailable, try again later', {}, { 'retry-after': '5' });
+      throw new QueueUnavailableError(jobId, { cause: error });
     }
     this.logger.log({ msg: 'reboot accepted', jobId, clusterId, target, user: principal.username, requestId });
-    return { state: 'started', job_id: jobId, status_url: this.statusUrl(clusterId, jobId) };
+    return { state: 'started', job_id: jobId, status_url: this.links.statusUrl(clusterId, jobId) };
   }
 
-  /** Records a reboot request refused for invalid input (the caller gets the 400). */
-  refuseInvalid(
-    clusterId: string,
-    target: string | null,
-    error: string,
-    principal: Principal,
-    request: AuditedRequest,
+  private record(
+    asked: Asked,
+    outcome: AuditOutcome,
+    detail: Record<string, unknown>,
+    manager?: EntityManager,
   ): Promise<void> {
-    return this.audit.refused(request, principal, {
-      action: REBOOT,
-      clusterId,
-      target,
-      outcome: 'refused',
-      detail: { reason: 'invalid input', error },
-    });
-  }
-
-  statusUrl(clusterId: string, jobId: string): string {
-    return `${this.config.http.publicUrl}/api/openshift/${encodeURIComponent(clusterId)}/job/${jobId}`;
+    const { request, principal, clusterId, target } = asked;
+    const decision = { action: AuditAction.nodeReboot, clusterId, target, outcome, detail };
+    return this.audit.request(request, principal, decision, manager);
   }
 }

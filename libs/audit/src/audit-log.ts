@@ -1,5 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { queryRows } from '@oshift/persistence';
 import { AuditEventEntity } from './audit-event.entity';
+import type { AuditAction, AuditOutcome } from './audit-vocabulary';
 
 /** One thing that happened, as `AuditLog.record` stores it. */
 export interface AuditRecord {
@@ -7,13 +9,13 @@ export interface AuditRecord {
   actor: string;
   /** Where from: a client address, `cli:<host>`, … */
   source?: string | null;
-  /** What, as `<noun>.<verb>`: `user.add`, `grant.revoke`, `cluster.update`, `node.reboot`, … */
-  action: string;
+  /** What, as `<noun>.<verb>` (see {@link AuditAction}). */
+  action: AuditAction;
   clusterId?: string | null;
   /** What it was done to: a username, a node name, … */
   target?: string | null;
-  /** How it ended: `ok`, `noop`, `denied`, `failed`, … */
-  outcome: string;
+  /** How it ended (see {@link AuditOutcome}). */
+  outcome: AuditOutcome;
   /** Structured context. Never a password, secret, token or hash: `record` refuses such keys. */
   detail?: Record<string, unknown>;
 }
@@ -43,7 +45,8 @@ export class AuditLog {
   static async record(manager: EntityManager, event: AuditRecord): Promise<void> {
     const detail = event.detail ?? {};
     assertNoSecrets(detail);
-    await manager.query(
+    await queryRows(
+      manager,
       `INSERT INTO audit_events (actor, source, action, cluster_id, target, outcome, detail)
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
       [

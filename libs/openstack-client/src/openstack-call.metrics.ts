@@ -1,15 +1,5 @@
-import type { MetricsRegistry } from './metrics-registry';
-
-/** One attempt of a call to OpenStack, as `@oshift/openstack-client` reports it through its `onCall` option. */
-export interface OpenStackCallReport {
-  /** Bounded set of names, e.g. `nova.getServer`, `keystone.authenticate`. */
-  operation: string;
-  /** HTTP status of the answer; 0 when none came. */
-  status: number;
-  /** `timeout` or `network` when no answer came. */
-  error?: string;
-  durationMs: number;
-}
+import type { MetricsRegistry } from '@oshift/observability';
+import type { OpenStackCallReport } from './openstack.options';
 
 /**
  * Registers `oshift_openstack_request_duration_seconds{operation,outcome}` (every attempt, retries included)

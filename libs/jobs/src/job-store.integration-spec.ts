@@ -2,18 +2,22 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '@oshift/persistence';
 import { testServices, uniqueName } from '@oshift/testing';
 import { newJobId } from './job-id';
-import { type JobLease, JobRepository } from './job.repository';
+import { jobEntities } from './job.entities';
+import { type JobLease, JobLeases } from './job-leases';
+import { JobRequests } from './job-requests';
 import { RebootAlreadyRunningError } from './job.errors';
 
-describe('JobRepository against Postgres', () => {
+describe('JobRequests and JobLeases against Postgres', () => {
   let dataSource: DataSource;
-  let jobs: JobRepository;
+  let requests: JobRequests;
+  let jobs: JobLeases;
   let clusterId: string;
 
   beforeAll(async () => {
-    dataSource = new DataSource(dataSourceOptions({ url: testServices().databaseUrl, poolSize: 4 }));
+    dataSource = new DataSource(dataSourceOptions({ url: testServices().databaseUrl, poolSize: 4 }, jobEntities));
     await dataSource.initialize();
-    jobs = new JobRepository(dataSource);
+    requests = new JobRequests(dataSource);
+    jobs = new JobLeases(dataSource);
     clusterId = `${uniqueName('jobs')}.example.test`;
     await dataSource.query(
       `INSERT INTO clusters (id, auth_url, secret_ref) VALUES ($1, 'http://127.0.0.1:1/v3', 'env:X')`,
@@ -27,7 +31,7 @@ describe('JobRepository against Postgres', () => {
 
   async function queuedJob(target = uniqueName('node')): Promise<string> {
     const id = newJobId();
-    await jobs.createQueued({
+    await requests.createQueued({
       id,
       clusterId,
       target,
@@ -42,7 +46,7 @@ describe('JobRepository against Postgres', () => {
 
   it('refuses a second active job for the same node, naming the first', async () => {
     const first = await queuedJob('same-node');
-    await expect(queuedJob('same-node')).rejects.toEqual(new RebootAlreadyRunningError(first));
+    await expect(queuedJob('same-node')).rejects.toEqual(new RebootAlreadyRunningError(first, clusterId));
   });
 
   it('lets one handler hold a job: a second claim fails until the lease lapses or is released', async () => {
@@ -58,7 +62,7 @@ describe('JobRepository against Postgres', () => {
     expect(await jobs.markRebootAttempted(lease(id, 'worker-a'), 'SOFT')).toBeNull();
     expect(await jobs.setServer(lease(id, 'worker-a'), 'srv')).toBe(false);
     expect(await jobs.finish(lease(id, 'worker-a'), 'done')).toBe(false);
-    expect(await jobs.readOutput(clusterId, id)).toEqual({ output: '', errors: '' });
+    expect(await requests.readOutput(clusterId, id)).toEqual({ output: '', errors: '' });
   });
 
   it('takes a job back from a handler whose lease lapsed', async () => {
@@ -78,7 +82,7 @@ describe('JobRepository against Postgres', () => {
     expect(await jobs.finish(held, 'done')).toBe(true);
     expect(await jobs.finish(held, 'failed', 'late')).toBe(false);
     expect(await jobs.appendLine(held, 'n REBOOT')).toBe(false);
-    expect(await jobs.readOutput(clusterId, id)).toEqual({ output: 'n REBOOT\nn ACTIVE\nDone', errors: '' });
-    expect(await jobs.readOutput('another-cluster.example.test', id)).toBeNull();
+    expect(await requests.readOutput(clusterId, id)).toEqual({ output: 'n REBOOT\nn ACTIVE\nDone', errors: '' });
+    expect(await requests.readOutput('another-cluster.example.test', id)).toBeNull();
   });
 });

@@ -1,0 +1,138 @@
+import { Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { Principal } from '@oshift/access';
+import { AuditAction, AuditOutcome } from '@oshift/audit';
+import {
+  type NewRebootJob,
+  QueueUnavailableError,
+  RebootAlreadyRunningError,
+  type RebootJobPayload,
+} from '@oshift/jobs';
+import { CloudUnavailableError, type ClusterNode, NodeNotFoundError } from '@oshift/node-registry';
+import type { AuditedDecision, AuditedRequest } from '../audit/request-audit';
+import { InvalidRequestError } from '../http/request.errors';
+import { RebootService } from './reboot.service';
+
+const CLUSTER = 'c1.example.test';
+const NODE: ClusterNode = { nodename: 'worker-0', status: 'ACTIVE', serverId: 'srv-0', taskState: null };
+const principal: Principal = { userId: 'u1', username: 'operator', method: 'basic', grants: new Map() };
+const request: AuditedRequest = { id: 'req-1', ip: '192.0.2.7' };
+const manager = {} as EntityManager;
+
+/** The service's collaborators as fakes that remember what they were asked. */
+function setUp(overrides: { findNode?: () => Promise<ClusterNode | null>; running?: string; enqueue?: Error } = {}) {
+  const audit: { decision: AuditedDecision; inTransaction: boolean }[] = [];
+  const created: NewRebootJob[] = [];
+  const discarded: string[] = [];
+  const enqueued: RebootJobPayload[] = [];
+  const service = new RebootService(
+    { findNode: overrides.findNode ?? (async (_c, name) => (name === NODE.nodename ? NODE : null)) },
+    {
+      createQueued: async (job, alsoRecord) => {
+        if (overrides.running) throw new RebootAlreadyRunningError(overrides.running, job.clusterId);
+        created.push(job);
+        await alsoRecord?.(manager);
+      },
+      discardQueued: async (jobId) => void discarded.push(jobId),
+    },
+    {
+      enqueue: async (payload) => {
+        if (overrides.enqueue) throw overrides.enqueue;
+        enqueued.push(payload);
+      },
+    },
+    {
+      request: async (_request, _principal, decision, inTransaction) =>
+        void audit.push({ decision, inTransaction: inTransaction === manager }),
+    },
+    { statusUrl: (clusterId, jobId) => `https://api.example.test/api/openshift/${clusterId}/job/${jobId}` },
+    { jobs: { deadlineMs: 600_000 } },
+  );
+  return { service, audit, created, discarded, enqueued };
+}
+
+const decisions = (audit: { decision: AuditedDecision }[]) =>
+  audit.map(({ decision }) => [decision.action, decision.target, decision.outcome, decision.detail.reason]);
+
+describe('RebootService', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it('records the job with its accepted audit record in one transaction, enqueues it and answers started', async () => {
+    const { service, audit, created, enqueued } = setUp();
+    const before = Date.now();
+    const started = await service.request(CLUSTER, { target: 'worker-0' }, principal, request);
+
+    expect(started).toEqual({
+      state: 'started',
+      job_id: created[0]?.id,
+      status_url: `https://api.example.test/api/openshift/${CLUSTER}/job/${created[0]?.id}`,
+    });
+    expect(created[0]).toMatchObject({ clusterId: CLUSTER, target: 'worker-0', requestedBy: 'operator' });
+    expect(created[0]?.deadlineAt.getTime()).toBeGreaterThanOrEqual(before + 600_000);
+    expect(enqueued).toEqual([{ jobId: started.job_id, clusterId: CLUSTER, requestId: 'req-1' }]);
+    expect(audit).toEqual([
+      {
+        decision: {
+          action: AuditAction.nodeReboot,
+          clusterId: CLUSTER,
+          target: 'worker-0',
+          outcome: AuditOutcome.accepted,
+          detail: { jobId: started.job_id },
+        },
+        inTransaction: true,
+      },
+    ]);
+  });
+
+  it('refuses invalid input with its reason, audits it with the raw target and records no job', async () => {
+    const { service, audit, created } = setUp();
+    const attempt = service.request(CLUSTER, { target: '../etc/passwd' }, principal, request);
+    await expect(attempt).rejects.toEqual(new InvalidRequestError('target must be a node name'));
+    await expect(service.request(CLUSTER, {}, principal, request)).rejects.toThrow('target is required');
+    expect(decisions(audit)).toEqual([
+      [AuditAction.nodeReboot, '../etc/passwd', AuditOutcome.refused, 'invalid input'],
+      [AuditAction.nodeReboot, null, AuditOutcome.refused, 'invalid input'],
+    ]);
+    expect(audit[0]?.decision.detail.error).toBe('target must be a node name');
+    expect(created).toEqual([]);
+  });
+
+  it('answers an unknown node with NodeNotFoundError after auditing the refusal', async () => {
+    const { service, audit, created } = setUp();
+    await expect(service.request(CLUSTER, { target: 'worker-9' }, principal, request)).rejects.toBeInstanceOf(
+      NodeNotFoundError,
+    );
+    expect(decisions(audit)).toEqual([[AuditAction.nodeReboot, 'worker-9', AuditOutcome.refused, 'unknown node']]);
+    expect(created).toEqual([]);
+  });
+
+  it('passes a failed node lookup on unchanged, audited as failed', async () => {
+    const down = new CloudUnavailableError('OpenStack did not answer within 5000 ms');
+    const { service, audit } = setUp({ findNode: () => Promise.reject(down) });
+    await expect(service.request(CLUSTER, { target: 'worker-0' }, principal, request)).rejects.toBe(down);
+    expect(decisions(audit)).toEqual([[AuditAction.nodeReboot, 'worker-0', AuditOutcome.failed, 'node lookup failed']]);
+  });
+
+  it('passes a running reboot on as RebootAlreadyRunningError, audited with the running job', async () => {
+    const { service, audit, enqueued } = setUp({ running: 'running-job' });
+    await expect(service.request(CLUSTER, { target: 'worker-0' }, principal, request)).rejects.toEqual(
+      new RebootAlreadyRunningError('running-job', CLUSTER),
+    );
+    expect(decisions(audit)).toEqual([[AuditAction.nodeReboot, 'worker-0', AuditOutcome.refused, 'already running']]);
+    expect(audit[0]?.decision.detail.runningJobId).toBe('running-job');
+    expect(enqueued).toEqual([]);
+  });
+
+  it('discards the job when the queue does not take it, audits the failure and throws QueueUnavailableError', async () => {
+    const { service, audit, created, discarded } = setUp({ enqueue: new Error('no answer within 3000 ms') });
+    const attempt = service.request(CLUSTER, { target: 'worker-0' }, principal, request);
+    await expect(attempt).rejects.toBeInstanceOf(QueueUnavailableError);
+    const jobId = created[0]?.id;
+    expect(discarded).toEqual([jobId]);
+    expect(decisions(audit)).toEqual([
+      [AuditAction.nodeReboot, 'worker-0', AuditOutcome.accepted, undefined],
+      [AuditAction.nodeReboot, 'worker-0', AuditOutcome.failed, 'job queue unavailable'],
+    ]);
+    expect(audit[1]?.decision.detail.jobId).toBe(jobId);
+  });
+});

@@ -1,0 +1,60 @@
+import { Logger } from '@nestjs/common';
+import type { OrphanedJob, RebootJobPayload } from '@oshift/jobs';
+import { JobReconciler, type ReconciledQueue } from './job-reconciler';
+
+type QueueState = 'waiting' | 'failed';
+
+/** A queue holding some job ids in a state, recording what the reconciler adds and retries. */
+function setUp(orphans: OrphanedJob[], queued: Record<string, QueueState>) {
+  const added: { payload: RebootJobPayload; jobId: string }[] = [];
+  const retried: string[] = [];
+  const asked: number[] = [];
+  const queue: ReconciledQueue = {
+    getJob: async (id) =>
+      queued[id] && {
+        isFailed: async () => queued[id] === 'failed',
+        retry: async () => void retried.push(id),
+      },
+    add: async (_name, payload, options) => void added.push({ payload, jobId: options.jobId }),
+  };
+  const reconciler = new JobReconciler({ findActiveOlderThan: async (ageMs) => (asked.push(ageMs), orphans) }, queue, {
+    worker: { reconcileIntervalMs: 30_000 },
+  });
+  return { reconciler, added, retried, asked };
+}
+
+const orphan = (id: string, requestId: string | null = `req-${id}`): OrphanedJob => ({
+  id,
+  clusterId: 'c1',
+  requestId,
+});
+
+describe('JobReconciler', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it('hands back a job the queue lost, under its own id and with its request id', async () => {
+    const { reconciler, added, asked } = setUp([orphan('lost'), orphan('anonymous', null)], {});
+    expect(await reconciler.reconcile()).toBe(2);
+    expect(asked).toEqual([30_000]);
+    expect(added).toEqual([
+      { payload: { jobId: 'lost', clusterId: 'c1', requestId: 'req-lost' }, jobId: 'lost' },
+      { payload: { jobId: 'anonymous', clusterId: 'c1', requestId: null }, jobId: 'anonymous' },
+    ]);
+  });
+
+  it('retries a job whose queue message gave up, and leaves one still in the queue alone', async () => {
+    const { reconciler, added, retried } = setUp([orphan('gave-up'), orphan('waiting')], {
+      'gave-up': 'failed',
+      waiting: 'waiting',
+    });
+    expect(await reconciler.reconcile()).toBe(1);
+    expect(retried).toEqual(['gave-up']);
+    expect(added).toEqual([]);
+  });
+
+  it('hands back nothing when Postgres owes no orphaned job', async () => {
+    const { reconciler, added, retried } = setUp([], {});
+    expect(await reconciler.reconcile()).toBe(0);
+    expect([added, retried]).toEqual([[], []]);
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * The words of the audit trail: every action and outcome a record may carry, in one place, so a new
+ * endpoint adds its action here instead of spelling a string where it records.
+ */
+
+/** What happened, as `<noun>.<verb>`. */
+export const AuditAction = {
+  /** A login attempt that failed or was throttled (successful logins are not recorded). */
+  login: 'auth.login',
+  /** A customer's request to reboot a node: accepted, refused, denied or failed. */
+  nodeReboot: 'node.reboot',
+  /** A reboot job ended (outcome `done` or `failed`). */
+  jobEnd: 'job.end',
+  userAdd: 'user.add',
+  userPasswd: 'user.passwd',
+  userDisable: 'user.disable',
+  userEnable: 'user.enable',
+  grantAdd: 'grant.add',
+  grantRevoke: 'grant.revoke',
+  clusterCreate: 'cluster.create',
+  clusterUpdate: 'cluster.update',
+  clusterRemove: 'cluster.remove',
+} as const;
+export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
+
+/** How it ended. */
+export const AuditOutcome = {
+  /** An operator change was made. */
+  ok: 'ok',
+  /** An operator change asked for what already was (granting a held role, …). */
+  noop: 'noop',
+  /** A customer request was taken on (its job recorded in the same transaction). */
+  accepted: 'accepted',
+  /** A customer request was refused for what it asked (bad input, unknown node, already running). */
+  refused: 'refused',
+  /** A customer request was refused for who asked (no role, no permission). */
+  denied: 'denied',
+  /** A request or login could not be served, or a job ended without its reboot. */
+  failed: 'failed',
+  /** A login refused unchecked because of earlier failures. */
+  throttled: 'throttled',
+  /** A job ended with its node rebooted. */
+  done: 'done',
+} as const;
+export type AuditOutcome = (typeof AuditOutcome)[keyof typeof AuditOutcome];

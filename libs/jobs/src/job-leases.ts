@@ -1,0 +1,151 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditAction, AuditLog } from '@oshift/audit';
+import { queryRows } from '@oshift/persistence';
+import { activeStateSql, JobEndLine, type JobState } from './job-state';
+import { JobEntity } from './job.entity';
+
+/** One handler's right to act on a job until `ttlMs` after its last renewal. */
+export interface JobLease {
+  jobId: string;
+  /** Unique per handler run (process and attempt). */
+  owner: string;
+  ttlMs: number;
+}
+
+/** The job's columns a reconciler needs to hand it back to the queue. */
+export type OrphanedJob = Pick<JobEntity, 'id' | 'clusterId' | 'requestId'>;
+
+const ACTIVE = activeStateSql();
+
+/**
+ * The jobs as the worker sees them: a handler claims a job under a lease, records each step while it holds
+ * the lease, and ends it; every leased write answers whether the lease still held. (The gateway's side is
+ * {@link JobRequests}.)
+ */
+@Injectable()
+export class JobLeases {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  find(jobId: string): Promise<JobEntity | null> {
+    return this.dataSource.manager.findOne(JobEntity, { where: { id: jobId } });
+  }
+
+  /**
+   * Claims a job for one handler: marks it running, counts the attempt and takes its lease. Null when
+   * the job has ended, or another handler holds a lease that has not lapsed (it is being worked on).
+   */
+  async claim(lease: JobLease): Promise<JobEntity | null> {
+    const rows = await queryRows(
+      this.dataSource,
+      `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, now()),
+              lease_owner = $2, lease_until = now() + make_interval(secs => $3)
+        WHERE id = $1 AND ${ACTIVE}
+          AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
+        RETURNING id`,
+      [lease.jobId, lease.owner, lease.ttlMs / 1000],
+    );
+    return rows.length === 0 ? null : this.find(lease.jobId);
+  }
+
+  /** Gives the lease up early (the handler is stopping), so another worker may resume the job at once. */
+  async release(lease: JobLease): Promise<void> {
+    await queryRows(this.dataSource, `UPDATE jobs SET lease_until = now() WHERE id = $1 AND lease_owner = $2`, [
+      lease.jobId,
+      lease.owner,
+    ]);
+  }
+
+  /** Remembers which Nova server the job's node is. False when the lease was lost. */
+  setServer(lease: JobLease, serverId: string): Promise<boolean> {
+    return this.updateLeased(lease, { server_id: serverId });
+  }
+
+  /** Records that the reboot action is about to be sent (a resumed job then knows it may have been). */
+  async markRebootAttempted(lease: JobLease, type: 'SOFT' | 'HARD'): Promise<Date | null> {
+    const at = new Date();
+    return (await this.updateLeased(lease, { reboot_attempted_at: at, reboot_type: type })) ? at : null;
+  }
+
+  /** Records that Nova accepted the reboot action. */
+  async markRebootSent(lease: JobLease, type: 'SOFT' | 'HARD'): Promise<Date | null> {
+    const at = new Date();
+    return (await this.updateLeased(lease, { reboot_sent_at: at, reboot_type: type })) ? at : null;
+  }
+
+  /**
+   * Appends one output line and renews the lease, in one statement. Lines are never rewritten, and
+   * none is written once the job has ended or the lease is lost (false then).
+   */
+  async appendLine(lease: JobLease, line: string): Promise<boolean> {
+    const rows = await queryRows(
+      this.dataSource,
+      `WITH held AS (
+         UPDATE jobs SET lease_until = now() + make_interval(secs => $4)
+          WHERE id = $1 AND lease_owner = $3 AND ${ACTIVE}
+          RETURNING id)
+       INSERT INTO job_lines (job_id, seq, line)
+       SELECT held.id, COALESCE((SELECT MAX(seq) FROM job_lines WHERE job_id = $1), 0) + 1, $2 FROM held
+       RETURNING seq`,
+      [lease.jobId, line, lease.owner, lease.ttlMs / 1000],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Ends a job: appends `Done` or `Fail`, sets the final state and records `job.end` in the audit trail,
+   * in one transaction. False when the job had already ended or the lease was lost.
+   */
+  finish(lease: JobLease, state: Extract<JobState, 'done' | 'failed'>, errors = ''): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const [ended] = await queryRows<{ cluster_id: string; target: string; requested_by: string }>(
+        manager,
+        `UPDATE jobs SET state = $3, errors = $4, finished_at = now(), lease_until = NULL
+          WHERE id = $1 AND lease_owner = $2 AND ${ACTIVE}
+          RETURNING cluster_id, target, requested_by`,
+        [lease.jobId, lease.owner, state, errors],
+      );
+      if (!ended) return false;
+      await AuditLog.record(manager, {
+        actor: 'worker',
+        action: AuditAction.jobEnd,
+        clusterId: ended.cluster_id,
+        target: ended.target,
+        outcome: state,
+        detail: { jobId: lease.jobId, requestedBy: ended.requested_by, errors },
+      });
+      await queryRows(
+        manager,
+        `INSERT INTO job_lines (job_id, seq, line)
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2 FROM job_lines WHERE job_id = $1`,
+        [lease.jobId, state === 'done' ? JobEndLine.done : JobEndLine.failed],
+      );
+      return true;
+    });
+  }
+
+  /** Jobs still owed an end, older than the given age and under no live lease: what the reconciler hands back. */
+  async findActiveOlderThan(ageMs: number, limit = 500): Promise<OrphanedJob[]> {
+    const rows = await queryRows<{ id: string; cluster_id: string; request_id: string | null }>(
+      this.dataSource,
+      `SELECT id, cluster_id, request_id FROM jobs
+        WHERE ${ACTIVE} AND created_at < now() - make_interval(secs => $1)
+          AND (lease_until IS NULL OR lease_until < now())
+        ORDER BY created_at LIMIT $2`,
+      [ageMs / 1000, limit],
+    );
+    return rows.map((row) => ({ id: row.id, clusterId: row.cluster_id, requestId: row.request_id }));
+  }
+
+  private async updateLeased(lease: JobLease, columns: Record<string, unknown>): Promise<boolean> {
+    const names = Object.keys(columns);
+    const assignments = names.map((name, index) => `${name} = $${index + 3}`).join(', ');
+    const rows = await queryRows(
+      this.dataSource,
+      `UPDATE jobs SET ${assignments} WHERE id = $1 AND lease_owner = $2 AND ${ACTIVE} RETURNING id`,
+      [lease.jobId, lease.owner, ...names.map((name) => columns[name])],
+    );
+    return rows.length > 0;
+  }
+}
