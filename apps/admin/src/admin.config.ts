@@ -1,15 +1,11 @@
 import { hostname, userInfo } from 'node:os';
 import { z } from 'zod';
-import { parseConfig, postgresUrl, redisUrl } from '@oshift/config';
+import { clusterSecretKey, parseConfig, postgresUrl, redisUrl } from '@oshift/config';
 
 const schema = z
   .object({
     DATABASE_URL: postgresUrl,
-    CLUSTER_SECRET_KEY: z
-      .string()
-      .optional()
-      .transform((value) => (value ? value : undefined))
-      .refine((value) => value === undefined || Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64'),
+    CLUSTER_SECRET_KEY: clusterSecretKey,
     REDIS_URL: z
       .string()
       .optional()

@@ -1,0 +1,33 @@
+# The one image of the service: every app compiled to dist/apps/<app>/main.js, run by plain Node with
+# production dependencies only. The entrypoint takes the app: gateway, worker, admin <command…>, migrate,
+# openstack-sim, demo seed (see docs/operators.md).
+#   docker build -t oshift-self-service .
+#   docker run --rm -p 8080:8080 -e DATABASE_URL=… -e REDIS_URL=… oshift-self-service gateway
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080 \
+    WORKER_HTTP_HOST=0.0.0.0 \
+    WORKER_HTTP_PORT=9464 \
+    SIM_HOST=0.0.0.0
+WORKDIR /srv
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /src/dist ./dist
+COPY deploy/docker/entrypoint.sh /usr/local/bin/oshift
+# Owned by root and only readable: the apps write nothing to disk, so a read-only root file system works.
+# OpenShift runs the image under an arbitrary UID in group 0; elsewhere as `node` (UID 1000: numeric, so runAsNonRoot can check it).
+RUN chmod 0755 /usr/local/bin/oshift && chmod -R g=u,o=u-w /srv
+USER 1000
+EXPOSE 8080 9464
+ENTRYPOINT ["oshift"]
+CMD ["gateway"]
