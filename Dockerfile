@@ -21,7 +21,8 @@ ENV NODE_ENV=production \
     SIM_HOST=0.0.0.0
 WORKDIR /srv
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# --legacy-peer-deps: no optional peers either (TypeScript, for @nestjs/swagger's build-time plugin).
+RUN npm ci --omit=dev --legacy-peer-deps --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist ./dist
 COPY deploy/docker/entrypoint.sh /usr/local/bin/oshift
 # Owned by root and only readable: the apps write nothing to disk, so a read-only root file system works.
