@@ -33,12 +33,14 @@ const schema = z
 export type AdminConfig = z.output<typeof schema> & {
   /** Where the audit trail says each change came from. */
   source: string;
+  /** Variables that `env:` cluster secret references may name (`cluster check`). */
+  secretEnv: Readonly<Record<string, string | undefined>>;
 };
 
 /** The admin CLI's configuration, from its environment (the only place the CLI reads it). */
 export function loadAdminConfig(env: Record<string, string | undefined> = process.env): AdminConfig {
   const config = parseConfig(schema, { ...env, ADMIN_ACTOR: env.ADMIN_ACTOR || `operator:${operatingSystemUser()}` });
-  return { ...config, source: `cli:${hostname()}` };
+  return { ...config, source: `cli:${hostname()}`, secretEnv: { ...env } };
 }
 
 function operatingSystemUser(): string {
