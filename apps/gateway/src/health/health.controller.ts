@@ -1,5 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Controller, Get, HttpCode } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -16,9 +17,10 @@ function withinTimeout<T>(work: Promise<T>): Promise<T> {
   ]);
 }
 
-/** Liveness and readiness for load balancers and orchestrators. */
+/** Liveness and readiness for load balancers and orchestrators (not part of the customers' API description). */
 @Controller()
 @Public()
+@ApiExcludeController()
 export class HealthController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,

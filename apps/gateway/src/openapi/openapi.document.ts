@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { GatewayConfig } from '../gateway.config';
+import { version } from '../../../../package.json';
 import { SECURITY } from './api-docs.decorators';
 
 /** Where the document is served (public, like the health checks). */
@@ -14,7 +15,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication, config: Gatewa
       'See and reboot the VMs of a managed OpenShift cluster. Every answer is JSON, errors included ' +
         '(`{"error": "…"}`).',
     )
-    .setVersion('1')
+    .setVersion(version)
     .addServer(config.http.publicUrl)
     .addBasicAuth({ type: 'http', scheme: 'basic', description: 'A user of this service' }, SECURITY.basic)
     .addBearerAuth(
