@@ -24,10 +24,10 @@ COPY package.json package-lock.json ./
 # --legacy-peer-deps: no optional peers either (TypeScript, for @nestjs/swagger's build-time plugin).
 RUN npm ci --omit=dev --legacy-peer-deps --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist ./dist
-COPY deploy/docker/entrypoint.sh /usr/local/bin/oshift
-# Owned by root and only readable: the apps write nothing to disk, so a read-only root file system works.
-# OpenShift runs the image under an arbitrary UID in group 0; elsewhere as `node` (UID 1000: numeric, so runAsNonRoot can check it).
-RUN chmod 0755 /usr/local/bin/oshift && chmod -R g=u,o=u-w /srv
+COPY --chmod=0755 deploy/docker/entrypoint.sh /usr/local/bin/oshift
+# Everything is owned by root and readable by all, writable by none of the users the image runs as: the apps
+# write nothing to disk, so a read-only root file system works. OpenShift runs the image under an arbitrary UID;
+# elsewhere it runs as `node` (UID 1000, numeric so that runAsNonRoot can check it).
 USER 1000
 EXPOSE 8080 9464
 ENTRYPOINT ["oshift"]
