@@ -41,7 +41,11 @@ export const SAMPLE_SECRET_VALUES: Readonly<Record<string, string>> = {
 
 /** Renders a kustomization of the repository (`deploy/kubernetes/openshift`…) offline with `kubectl kustomize`. */
 export function renderKustomization(dir: string): KubeObject[] {
-  const yaml = execFileSync('kubectl', ['kustomize', resolve(ROOT, dir)], { encoding: 'utf8' });
+  // stderr kept from the test output: current kubectl warns that `bases` is deprecated (kept for Debian's kustomize v2).
+  const yaml = execFileSync('kubectl', ['kustomize', resolve(ROOT, dir)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return parseAllDocuments(yaml).map((document) => document.toJS() as KubeObject);
 }
 

@@ -1,7 +1,8 @@
 // The production build for real: `npm run build`, production dependencies only (`npm ci --omit=dev
 // --legacy-peer-deps`, as in the Dockerfile, into a copy outside the repository, so nothing resolves to its
-// node_modules), then migrate, gateway and worker started from dist/ with plain Node until they answer /readyz. Costs about 30 s (build ~8 s, npm ci ~10 s
-// from the npm cache, start-up and checks).
+// node_modules), then migrate, gateway and worker started from dist/ with plain Node until they answer /readyz.
+// Costs about a minute (71 s in a full run on a shared 2-vCPU machine: build ~8 s, npm ci 10-30 s from the npm
+// cache, then start-up and checks).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
