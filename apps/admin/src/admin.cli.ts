@@ -1,34 +1,46 @@
+import { Command, CommanderError } from 'commander';
 import { AccessAdminError } from '@oshift/access';
 import { ConfigError } from '@oshift/config';
 import { ClusterAdminError, ClusterSecretError } from '@oshift/node-registry';
 import type { AdminConfig } from './admin.config';
 import { AdminContext, type AdminIo } from './admin.context';
 import { CommandError } from './command.error';
-import type { AdminCommand } from './commands/admin-command';
-import { AuditCommand } from './commands/audit.command';
-import { ClusterCommand } from './commands/cluster.command';
-import { GrantCommand } from './commands/grant.command';
-import { HelpCommand } from './commands/help.command';
-import { MigrateCommand } from './commands/migrate.command';
-import { RevokeCommand } from './commands/revoke.command';
-import { UserCommand } from './commands/user.command';
+import type { ActionRunner, CommandRegistration } from './commands/admin-command';
+import { auditCommand } from './commands/audit.command';
+import { clusterCommands } from './commands/cluster.command';
+import { grantCommands } from './commands/grant.command';
+import { migrateCommand } from './commands/migrate.command';
+import { pruneCommand } from './commands/prune.command';
+import { userCommands } from './commands/user.command';
 import { UsageError } from './usage.error';
+
+/** The commands, in the order `admin help` lists them: one registration per command file. */
+const COMMANDS: readonly CommandRegistration[] = [
+  migrateCommand,
+  userCommands,
+  grantCommands,
+  clusterCommands,
+  auditCommand,
+  pruneCommand,
+];
+
+const ENVIRONMENT = `
+Environment:
+  DATABASE_URL        postgres:// URL of the service database (required)
+  REDIS_URL           Redis of the deployment: access changes reach the gateways at once (else within
+                      their CREDENTIAL_CACHE_TTL_SECONDS)
+  REDIS_PREFIX        key prefix of the deployment (default oshift)
+  CLUSTER_SECRET_KEY  32 bytes, base64: encrypts secrets given with --secret-stdin, decrypts them for check
+  ADMIN_ACTOR         who the audit trail names for your changes (default operator:<os user>)
+
+Passwords and secrets are read from stdin (the first line when piped, a prompt without echo on a
+terminal), never from arguments. Exit status: 0 done, 1 refused or failed, 2 usage error.`;
 
 const EXPECTED = [AccessAdminError, ClusterAdminError, ClusterSecretError, ConfigError, CommandError];
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET']);
 
 /** The operator CLI: runs one command and answers its exit status (0 done, 1 failed, 2 usage error). */
 export class AdminCli {
-  private readonly commands: AdminCommand[] = [
-    new MigrateCommand(),
-    new UserCommand(),
-    new GrantCommand(),
-    new RevokeCommand(),
-    new ClusterCommand(),
-    new AuditCommand(),
-    new HelpCommand(() => this.commands),
-  ];
-
   constructor(
     private readonly io: AdminIo,
     private readonly loadConfig: () => AdminConfig,
@@ -36,16 +48,14 @@ export class AdminCli {
 
   async run(argv: string[]): Promise<number> {
     const context = new AdminContext(this.io, this.loadConfig);
+    const program = this.program(context);
     try {
-      const [name, ...args] = argv;
-      if (!name) throw new UsageError('missing command');
-      const command =
-        this.commands.find((candidate) => candidate.name === name) ??
-        (['--help', '-h'].includes(name) ? this.help : undefined);
-      if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
-      await command.run(args, context);
+      if (argv.length === 0) throw new UsageError('missing command');
+      await program.parseAsync(argv, { from: 'user' });
       return 0;
     } catch (error) {
+      // Commander has written help (exit code 0) or the usage error already.
+      if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
       this.io.stderr.write(`${describe(error)}\n`);
       return error instanceof UsageError ? 2 : 1;
     } finally {
@@ -53,15 +63,31 @@ export class AdminCli {
     }
   }
 
-  private get help(): AdminCommand {
-    return this.commands.find((command) => command.name === 'help')!;
+  /** Every command with its help (`--help` anywhere, or `help <command>`); mistakes become one usage line. */
+  private program(context: AdminContext): Command {
+    const program = new Command('admin')
+      .description('Operator CLI of the OpenShift self-service API (npm run admin -- <command> …)')
+      .exitOverride()
+      .configureOutput({
+        writeOut: (text) => this.io.stdout.write(text),
+        writeErr: (text) => this.io.stderr.write(text),
+        outputError: (text, write) =>
+          write(`usage error: ${oneLine(text.replace(/^error: /, ''))}; see: admin --help\n`),
+      })
+      .addHelpText('after', ENVIRONMENT);
+    const run: ActionRunner =
+      (work) =>
+      (...args) =>
+        work(context, ...args);
+    for (const register of COMMANDS) register(program, run);
+    return program;
   }
 }
 
 /** One line for stderr: no stack trace, no connection string credentials. */
 function describe(error: unknown): string {
   if (error instanceof UsageError) return `usage error: ${error.message}`;
-  const message = error instanceof Error ? oneLine(error.message) : 'unexpected failure';
+  const message = error instanceof Error ? oneLine(error.message.split('\n')[0]) : 'unexpected failure';
   if (EXPECTED.some((type) => error instanceof type)) return `error: ${message}`;
   const code = (error as { code?: unknown })?.code;
   if (typeof code === 'string' && UNREACHABLE.has(code)) return `error: cannot reach the database (${message})`;
@@ -69,5 +95,6 @@ function describe(error: unknown): string {
 }
 
 function oneLine(message: string): string {
-  return (message.split('\n')[0] || 'unexpected failure').replace(/\/\/[^/@\s]*@/g, '//***@');
+  const line = message.trim().split('\n').filter(Boolean).join(' ') || 'unexpected failure';
+  return line.replace(/\/\/[^/@\s]*@/g, '//***@');
 }

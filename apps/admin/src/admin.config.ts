@@ -1,15 +1,11 @@
 import { hostname, userInfo } from 'node:os';
 import { z } from 'zod';
-import { parseConfig, postgresUrl, redisUrl, redisPrefix } from '@oshift/config';
+import { clusterSecretKey, parseConfig, postgresUrl, redisUrl, redisPrefix } from '@oshift/config';
 
 const schema = z
   .object({
     DATABASE_URL: postgresUrl,
-    CLUSTER_SECRET_KEY: z
-      .string()
-      .optional()
-      .transform((value) => (value ? value : undefined))
-      .refine((value) => value === undefined || Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64'),
+    CLUSTER_SECRET_KEY: clusterSecretKey,
     REDIS_URL: z
       .string()
       .optional()
@@ -34,12 +30,14 @@ const schema = z
 export type AdminConfig = z.output<typeof schema> & {
   /** Where the audit trail says each change came from. */
   source: string;
+  /** Variables that `env:` cluster secret references may name (`cluster check`). */
+  secretEnv: Readonly<Record<string, string | undefined>>;
 };
 
 /** The admin CLI's configuration, from its environment (the only place the CLI reads it). */
 export function loadAdminConfig(env: Record<string, string | undefined> = process.env): AdminConfig {
   const config = parseConfig(schema, { ...env, ADMIN_ACTOR: env.ADMIN_ACTOR || `operator:${operatingSystemUser()}` });
-  return { ...config, source: `cli:${hostname()}` };
+  return { ...config, source: `cli:${hostname()}`, secretEnv: { ...env } };
 }
 
 function operatingSystemUser(): string {

@@ -2,7 +2,8 @@
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 
-  constructor(problem: string, usage?: string) {
-    super(usage ? `${problem}; usage: admin ${usage}` : `${problem}; see: admin help`);
+  /** `command` is the command's path (`user add`), for the pointer to its help. */
+  constructor(problem: string, command?: string) {
+    super(`${problem}; see: admin ${command ? `${command} ` : ''}--help`);
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseConfig, port, positiveInt, postgresUrl, redisUrl, redisPrefix } from '@oshift/config';
+import { httpUrl, parseConfig, port, positiveInt, postgresUrl, redisUrl, redisPrefix } from '@oshift/config';
 
 const schema = z
   .object({
@@ -9,6 +9,8 @@ const schema = z
     HOST: z.string().default('127.0.0.1'),
     PORT: port(8080),
     SIM_PORT: port(5005),
+    /** `demo seed`: the Keystone URL the demo cluster is registered with (default: the local simulator). */
+    DEMO_IDENTITY_URL: httpUrl.optional(),
     DATA_DIR: z.string().default('.data'),
     SIM_REBOOT_DURATION_MS: positiveInt(5000),
     POLL_INTERVAL_MS: positiveInt(1000),
@@ -18,7 +20,11 @@ const schema = z
     databaseUrl: env.DATABASE_URL,
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
     http: { host: env.HOST, port: env.PORT },
-    simulator: { port: env.SIM_PORT, rebootDurationMs: env.SIM_REBOOT_DURATION_MS },
+    simulator: {
+      port: env.SIM_PORT,
+      rebootDurationMs: env.SIM_REBOOT_DURATION_MS,
+      identityUrl: env.DEMO_IDENTITY_URL ?? `http://127.0.0.1:${env.SIM_PORT}/identity/v3`,
+    },
     dataDir: env.DATA_DIR,
     pollIntervalMs: env.POLL_INTERVAL_MS,
     logLevel: env.LOG_LEVEL,

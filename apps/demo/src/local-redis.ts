@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { connectRedis } from '@oshift/redis';
-import { freePort } from '@oshift/testing';
 
 /** Redis for the demo: the configured one, else 127.0.0.1:6379, else a private redis-server. */
 export class LocalRedis {
@@ -16,6 +15,8 @@ export class LocalRedis {
     if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
       throw new Error('No Redis: start redis-server on 127.0.0.1:6379, set REDIS_URL, or install redis-server');
     }
+    // Loaded only here: the built demo (whose `seed` runs in the production image) must not load the test lib.
+    const { freePort } = await import('@oshift/testing');
     const port = await freePort();
     const child = spawn(
       'redis-server',

@@ -10,6 +10,7 @@ import { EmbeddedPostgres, dataSourceOptions, migrate } from '@oshift/persistenc
 import { AppProcess } from './app-process';
 import { loadDemoConfig } from './demo.config';
 import { DEMO_CLUSTER, DEMO_SECRET_VARIABLE, DEMO_USERS, seedDemoData } from './demo-data';
+import { seedDemo } from './demo-seed';
 import { LocalRedis } from './local-redis';
 
 /**
@@ -18,6 +19,13 @@ import { LocalRedis } from './local-redis';
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(() => loadDemoConfig());
+  if (process.argv[2] === 'seed') {
+    await seedDemo(config).then(say, (error: Error) => {
+      process.stderr.write(`demo seed failed: ${error.message}\n`);
+      process.exitCode = 1;
+    });
+    return;
+  }
   const stack: { name: string; stop: () => Promise<unknown> | void }[] = [];
   let stopping = false;
   const stopAll = async (code: number) => {
@@ -108,6 +116,9 @@ async function main(): Promise<void> {
     say(`  curl -u viewer:viewer ${base}/api/openshift/${DEMO_CLUSTER}/nodestatus`);
     say(`  curl -u operator:operator -d target=worker-0.openstacklocal ${base}/api/openshift/${DEMO_CLUSTER}/reboot`);
     say(`  curl -u viewer:viewer ${base}/api/openshift/${DEMO_CLUSTER}/job/<job_id>`);
+    say('The operator CLI reaches this demo with (in another terminal):');
+    say(`  export DATABASE_URL='${databaseUrl}' REDIS_URL=${redis.url} REDIS_PREFIX=${config.redis.prefix}`);
+    say('  npm run admin -- user list');
     say('Ctrl-C stops everything.');
     await Promise.any([worker.exited, gateway.exited]);
     if (stopping) return;

@@ -90,6 +90,21 @@ describe('every process refuses a malformed setting at start: one line, non-zero
     expectRefused(outcome, 'DATABASE_URL');
   });
 
+  it.each([
+    ['gateway', 'PORT'],
+    ['worker', 'WORKER_HTTP_PORT'],
+  ])('%s: CLUSTER_SECRET_KEY of 16 bytes instead of 32', async (app, portVariable) => {
+    const port = await freePort();
+    const key = Buffer.alloc(16, 1).toString('base64');
+    const outcome = await run(
+      `apps/${app}/src/main.ts`,
+      { [portVariable]: String(port), DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, CLUSTER_SECRET_KEY: key },
+      port,
+    );
+    expectRefused(outcome, 'CLUSTER_SECRET_KEY');
+    expect(outcome.stderr).not.toContain(key);
+  });
+
   it('demo: PORT=eighty, and nothing started (no data folder)', async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), 'oshift-demo-')), 'data');
     const simPort = await freePort();

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { uniqueName } from '@oshift/testing';
 import { followJob } from './job-polling';
 import { logLines, type LogLine } from './log-lines';
@@ -211,6 +213,12 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
           expect({ path, status, schema: schemaOf(operation, status) }).toEqual({ path, status, schema: ref('Error') });
       }
       expect(Object.keys(document.paths)).not.toContain('/metrics');
+      // Health checks are for orchestrators, not customers; the version is the package's.
+      expect(Object.keys(document.paths)).not.toContain('/healthz');
+      expect(Object.keys(document.paths)).not.toContain('/readyz');
+      expect((document as unknown as { info: { version: string } }).info.version).toBe(
+        (JSON.parse(readFileSync(resolve(__dirname, '../../../package.json'), 'utf8')) as { version: string }).version,
+      );
     });
 
     it('describes the shapes the API really answers with', async () => {

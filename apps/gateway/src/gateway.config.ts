@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { httpUrl, logLevel, parseConfig, port, positiveInt, postgresUrl, redisUrl, redisPrefix } from '@oshift/config';
+import {
+  clusterSecretKey,
+  httpUrl,
+  logLevel,
+  parseConfig,
+  port,
+  positiveInt,
+  postgresUrl,
+  redisUrl,
+  redisPrefix,
+} from '@oshift/config';
 import { authEnvironment, authSettings } from './auth/auth.config';
 
 const schema = z
@@ -18,7 +28,7 @@ const schema = z
     OPENSTACK_TIMEOUT_MS: positiveInt(10000),
     NODE_STATUS_CACHE_MS: z.coerce.number().int().min(0).default(2000),
     NODESTATUS_TIMEOUT_MS: positiveInt(5000),
-    CLUSTER_SECRET_KEY: z.string().optional(),
+    CLUSTER_SECRET_KEY: clusterSecretKey,
     LOG_LEVEL: logLevel,
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     AUTH_REALM: z
@@ -56,6 +66,9 @@ const schema = z
     /** When set, `GET /metrics` requires `Authorization: Bearer <token>`. */
     metrics: { token: env.METRICS_TOKEN },
   }));
+
+/** Every variable the gateway reads (the deployment manifests' tests check against it). */
+export const GATEWAY_VARIABLES: readonly string[] = Object.keys(schema.in.shape);
 
 export type GatewayConfig = z.output<typeof schema> & {
   /** Variables that `env:` cluster secret references may name. */

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { logLevel, parseConfig, port, positiveInt, postgresUrl, redisUrl, redisPrefix } from '@oshift/config';
+import {
+  clusterSecretKey,
+  logLevel,
+  parseConfig,
+  port,
+  positiveInt,
+  postgresUrl,
+  redisUrl,
+  redisPrefix,
+} from '@oshift/config';
 
 const schema = z
   .object({
@@ -16,7 +25,7 @@ const schema = z
     OPENSTACK_TIMEOUT_MS: positiveInt(10000),
     OPENSTACK_CALLS_PER_SECOND: positiveInt(20),
     NODE_STATUS_CACHE_MS: z.coerce.number().int().min(0).default(2000),
-    CLUSTER_SECRET_KEY: z.string().optional(),
+    CLUSTER_SECRET_KEY: clusterSecretKey,
     LOG_LEVEL: logLevel,
     WORKER_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
     WORKER_HTTP_PORT: port(9464),
@@ -47,6 +56,9 @@ const schema = z
     /** Health and metrics (`/healthz`, `/readyz`, `/metrics`); port 0 lets the system choose. */
     http: { host: env.WORKER_HTTP_HOST, port: env.WORKER_HTTP_PORT, metricsToken: env.METRICS_TOKEN },
   }));
+
+/** Every variable the worker reads (the deployment manifests' tests check against it). */
+export const WORKER_VARIABLES: readonly string[] = Object.keys(schema.in.shape);
 
 export type WorkerConfig = z.output<typeof schema> & {
   /** Variables that `env:` cluster secret references may name. */

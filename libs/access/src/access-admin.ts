@@ -117,6 +117,17 @@ export class AccessAdmin {
     await this.changed(changedUser);
   }
 
+  /** Removes a user and their grants, with its audit record; gateways stop accepting their credentials at once. */
+  async removeUser(username: string, actor: string): Promise<void> {
+    const removedUser = await this.dataSource.transaction(async (manager) => {
+      const user = await lockUser(manager, username);
+      await manager.query(`DELETE FROM users WHERE id = $1`, [user.id]);
+      await AuditLog.record(manager, this.event(actor, AuditAction.userRemove, username, AuditOutcome.ok));
+      return user.id;
+    });
+    await this.changed(removedUser);
+  }
+
   /** Grants a role on a cluster. Idempotent: granting a held role changes nothing (`noop` in the audit). */
   async grant(username: string, clusterId: string, role: Role, actor: string): Promise<void> {
     assertRole(role);

@@ -15,11 +15,14 @@ export const AuditAction = {
   userPasswd: 'user.passwd',
   userDisable: 'user.disable',
   userEnable: 'user.enable',
+  userRemove: 'user.remove',
   grantAdd: 'grant.add',
   grantRevoke: 'grant.revoke',
   clusterCreate: 'cluster.create',
   clusterUpdate: 'cluster.update',
   clusterRemove: 'cluster.remove',
+  /** Ended jobs and old audit events deleted by the retention command. */
+  retentionPrune: 'retention.prune',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

@@ -40,3 +40,14 @@ export const httpUrl = z
   .transform((value) => value.replace(/\/+$/, ''));
 
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info');
+
+/** `CLUSTER_SECRET_KEY`: the key of `enc:v1:` cluster secrets, 32 bytes in base64; unset or empty is none. */
+export const clusterSecretKey = z
+  .string()
+  .optional()
+  .transform((value) => (value ? value : undefined))
+  .refine(
+    (value) =>
+      value === undefined || (/^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32),
+    'must be 32 bytes, base64',
+  );

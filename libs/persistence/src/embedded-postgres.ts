@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGlite } from '@electric-sql/pglite';
+import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 /**
  * Postgres for one machine without a server: PGlite persisted in a folder, served over the wire
- * protocol on a loopback port so `pg` and TypeORM connect to it as to any Postgres.
+ * protocol on a loopback port so `pg` and TypeORM connect to it as to any Postgres. PGlite is a development
+ * dependency (the demo's): it is loaded only when started, so the built apps run without it.
  */
 export class EmbeddedPostgres {
   private constructor(
@@ -16,6 +17,8 @@ export class EmbeddedPostgres {
 
   static async start(options: { dataDir: string; port?: number; maxConnections?: number }): Promise<EmbeddedPostgres> {
     mkdirSync(options.dataDir, { recursive: true });
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
     const db = await PGlite.create(options.dataDir);
     const server = new PGLiteSocketServer({
       db,

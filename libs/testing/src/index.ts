@@ -7,3 +7,4 @@ export * from './test-environment';
 export * from './unique-name';
 export * from './oidc-test-provider';
 export * from './redis-keys';
+export * from './deploy-manifests';

@@ -1,132 +1,159 @@
+import { type Command, Option } from 'commander';
 import { ClusterSecrets, type ClusterEntity, type ClusterSpec, secretRefScheme } from '@oshift/node-registry';
 import type { AdminContext } from '../admin.context';
 import { CommandError } from '../command.error';
 import { formatTable } from '../table.format';
 import { UsageError } from '../usage.error';
-import type { AdminCommand } from './admin-command';
-import { expectPositionals, parseCommandLine } from './command-line';
+import { commandPath, type CommandRegistration } from './admin-command';
+import { checkCluster } from './cluster-check';
 
-const SETTINGS =
-  '--auth-url URL [--region R] [--interface public|internal] [--project-id ID | --project-name NAME --project-domain D]' +
-  ' [--username U --user-domain D | --app-credential-id ID] (--secret-ref env:VAR|file:/path | --secret-stdin)';
-const USAGE = {
-  add: `cluster add <id> ${SETTINGS}`,
-  update: `cluster update <id> ${SETTINGS}`,
-  remove: 'cluster remove <id>',
-  list: 'cluster list [--json]',
-} as const;
+/** The settings flags, as commander parses them. */
+interface SettingsOptions {
+  authUrl?: string;
+  region?: string;
+  interface?: 'public' | 'internal' | 'admin';
+  projectId?: string;
+  projectName?: string;
+  projectDomain?: string;
+  username?: string;
+  userDomain?: string;
+  appCredentialId?: string;
+  secretRef?: string;
+  secretStdin?: boolean;
+}
 
-const SPEC_OPTIONS = {
-  'auth-url': { type: 'string' },
-  region: { type: 'string' },
-  interface: { type: 'string' },
-  'project-id': { type: 'string' },
-  'project-name': { type: 'string' },
-  'project-domain': { type: 'string' },
-  username: { type: 'string' },
-  'user-domain': { type: 'string' },
-  'app-credential-id': { type: 'string' },
-  'secret-ref': { type: 'string' },
-  'secret-stdin': { type: 'boolean' },
-} as const;
+/** `cluster add|update|remove|list|check`: the clusters the API serves and how to reach their OpenStack. */
+export const clusterCommands: CommandRegistration = (program, run) => {
+  const cluster = program.command('cluster').description('the clusters the API serves and their OpenStack access');
 
-/** `cluster add|update|remove|list`: the clusters the API serves and how to reach their OpenStack. */
-export class ClusterCommand implements AdminCommand {
-  readonly name = 'cluster';
-  readonly usage = Object.values(USAGE);
+  const add = withSettings(cluster.command('add'), 'register a cluster (--auth-url and a secret are required)');
+  add.action(
+    run(async (context, id: string, options: SettingsOptions) => {
+      if (!options.authUrl) throw new UsageError('--auth-url is required', commandPath(add));
+      if (!options.secretRef && !options.secretStdin)
+        throw new UsageError('give --secret-ref or --secret-stdin', commandPath(add));
+      await save(context, 'create', { id, authUrl: options.authUrl, secretRef: '' }, options, commandPath(add));
+    }),
+  );
 
-  async run(args: string[], context: AdminContext): Promise<void> {
-    const [sub, ...rest] = args;
-    switch (sub) {
-      case 'add':
-      case 'update':
-        return this.upsert(sub, rest, context);
-      case 'remove':
-        return this.remove(rest, context);
-      case 'list':
-        return this.list(rest, context);
-      default:
-        throw new UsageError(
-          sub ? `unknown cluster command ${JSON.stringify(sub)}` : 'missing cluster command',
-          'cluster add|update|remove|list …',
-        );
-    }
-  }
+  const update = withSettings(cluster.command('update'), 'change the settings given, and only those');
+  update.action(
+    run(async (context, id: string, options: SettingsOptions) => {
+      const existing = (await (await context.clusterAdmin()).list()).find((entry) => entry.id === id);
+      if (!existing) throw new CommandError(`unknown cluster ${id}`);
+      await save(context, 'update', existing, options, commandPath(update));
+    }),
+  );
 
-  private async upsert(sub: 'add' | 'update', args: string[], context: AdminContext): Promise<void> {
-    const usage = USAGE[sub];
-    const { values, positionals } = parseCommandLine(args, SPEC_OPTIONS, usage);
-    const [id] = expectPositionals(positionals, 1, 1, usage);
-    if (!values['auth-url']) throw new UsageError('--auth-url is required', usage);
-    if (!!values['secret-ref'] === !!values['secret-stdin'])
-      throw new UsageError('give --secret-ref or --secret-stdin', usage);
-    if (values['project-id'] && values['project-name'])
-      throw new UsageError('give --project-id or --project-name, not both', usage);
-    const iface = values.interface ?? 'public';
-    if (iface !== 'public' && iface !== 'internal' && iface !== 'admin')
-      throw new UsageError('--interface is public or internal', usage);
-
-    const spec: ClusterSpec = {
-      id,
-      authUrl: values['auth-url'],
-      region: values.region,
-      interface: iface,
-      projectId: values['project-id'],
-      projectName: values['project-name'],
-      projectDomain: values['project-domain'],
-      username: values.username,
-      userDomain: values['user-domain'],
-      applicationCredentialId: values['app-credential-id'],
-      secretRef: values['secret-ref'] ?? (await this.encryptedSecret(context)),
-    };
-    const clusters = await context.clusterAdmin();
-    const outcome = await clusters.upsert(spec, context.config.actor, { expect: sub === 'add' ? 'create' : 'update' });
-    context.print(`cluster ${id} ${outcome} (secret: ${secretRefScheme(spec.secretRef)})`);
-  }
-
-  /** Reads the OpenStack secret from stdin and seals it under CLUSTER_SECRET_KEY. */
-  private async encryptedSecret(context: AdminContext): Promise<string> {
-    const key = context.config.clusterSecretKey;
-    if (!key)
-      throw new CommandError('--secret-stdin needs CLUSTER_SECRET_KEY (32 bytes, base64) to encrypt the secret');
-    const secret = await context.secrets.read('OpenStack secret');
-    return new ClusterSecrets({ env: {}, encryptionKey: key }).encrypt(secret);
-  }
-
-  private async remove(args: string[], context: AdminContext): Promise<void> {
-    const { positionals } = parseCommandLine(args, {}, USAGE.remove);
-    const [id] = expectPositionals(positionals, 1, 1, USAGE.remove);
-    await (await context.clusterAdmin()).remove(id, context.config.actor);
-    context.print(`cluster ${id} removed`);
-  }
-
-  private async list(args: string[], context: AdminContext): Promise<void> {
-    const { values, positionals } = parseCommandLine(args, { json: { type: 'boolean' } }, USAGE.list);
-    expectPositionals(positionals, 0, 0, USAGE.list);
-    const clusters = (await (await context.clusterAdmin()).list()).map(describe);
-    if (values.json) return context.printJson(clusters);
-    context.print(
-      formatTable(
-        ['ID', 'AUTH URL', 'REGION', 'INTERFACE', 'PROJECT', 'CREDENTIAL', 'SECRET'],
-        clusters.map((cluster) => [
-          cluster.id,
-          cluster.authUrl,
-          cluster.region,
-          cluster.interface,
-          cluster.projectId ??
-            (cluster.projectName ? `${cluster.projectName}@${cluster.projectDomain ?? 'Default'}` : null),
-          cluster.applicationCredentialId
-            ? `app-credential:${cluster.applicationCredentialId}`
-            : cluster.username && `user:${cluster.username}@${cluster.userDomain ?? 'Default'}`,
-          cluster.secretRefScheme,
-        ]),
-      ),
+  cluster
+    .command('remove')
+    .description('unregister a cluster (refused while reboot jobs on it are queued or running)')
+    .argument('<id>', 'cluster id')
+    .action(
+      run(async (context, id: string) => {
+        await (await context.clusterAdmin()).remove(id, context.config.actor);
+        context.print(`cluster ${id} removed`);
+      }),
     );
-  }
+
+  cluster
+    .command('list')
+    .description('every cluster with its OpenStack settings (secrets shown only as their kind)')
+    .option('--json', 'print JSON')
+    .action(
+      run(async (context, options: { json?: boolean }) => {
+        const clusters = (await (await context.clusterAdmin()).list()).map(describe);
+        if (options.json) return context.printJson(clusters);
+        context.print(
+          formatTable(['ID', 'AUTH URL', 'REGION', 'INTERFACE', 'PROJECT', 'CREDENTIAL', 'SECRET'], clusters.map(row)),
+        );
+      }),
+    );
+
+  cluster
+    .command('check')
+    .description('authenticate to Keystone with the stored settings and list the servers, or say what failed')
+    .argument('<id>', 'cluster id')
+    .action(run(async (context, id: string) => checkCluster(context, id)));
+};
+
+function withSettings(command: Command, description: string): Command {
+  return command
+    .description(description)
+    .argument('<id>', 'cluster id, as customers name it in the API')
+    .option('--auth-url <url>', 'Keystone v3 URL, e.g. https://keystone.example.com:5000/v3')
+    .option('--region <region>', 'catalog region')
+    .addOption(new Option('--interface <interface>', 'catalog interface').choices(['public', 'internal']))
+    .option('--project-id <id>', 'project scope by id (password credentials)')
+    .option('--project-name <name>', 'project scope by name (with --project-domain)')
+    .option('--project-domain <domain>', 'domain of --project-name (default Default)')
+    .option('--username <name>', 'OpenStack user (password credentials)')
+    .option('--user-domain <domain>', 'domain of --username (default Default)')
+    .option('--app-credential-id <id>', 'application credential (preferred)')
+    .option('--secret-ref <ref>', 'where the password or credential secret is: env:VAR or file:/path')
+    .option('--secret-stdin', 'read the secret from stdin and store it encrypted with CLUSTER_SECRET_KEY');
+}
+
+/** Applies the flags given over `base` (an existing cluster, or nothing but the id) and saves the result. */
+async function save(
+  context: AdminContext,
+  expect: 'create' | 'update',
+  base: ClusterSpec,
+  options: SettingsOptions,
+  path: string,
+): Promise<void> {
+  if (options.secretRef && options.secretStdin) throw new UsageError('give --secret-ref or --secret-stdin', path);
+  if (options.projectId && options.projectName)
+    throw new UsageError('give --project-id or --project-name, not both', path);
+  if (options.appCredentialId && options.username)
+    throw new UsageError('give --app-credential-id or --username, not both', path);
+  const given = <T>(value: T | undefined, previous: T | null | undefined) => (value === undefined ? previous : value);
+  const byName = options.projectName !== undefined;
+  const byId = options.projectId !== undefined;
+  const asUser = options.username !== undefined;
+  const asCredential = options.appCredentialId !== undefined;
+  const spec: ClusterSpec = {
+    id: base.id,
+    authUrl: options.authUrl ?? base.authUrl,
+    region: given(options.region, base.region),
+    interface: options.interface ?? base.interface ?? 'public',
+    // A new kind of scope or credential replaces the other kind.
+    projectId: byName ? null : given(options.projectId, base.projectId),
+    projectName: byId ? null : given(options.projectName, base.projectName),
+    projectDomain: byId ? null : given(options.projectDomain, base.projectDomain),
+    username: asCredential ? null : given(options.username, base.username),
+    userDomain: asCredential ? null : given(options.userDomain, base.userDomain),
+    applicationCredentialId: asUser ? null : given(options.appCredentialId, base.applicationCredentialId),
+    secretRef: options.secretRef ?? (options.secretStdin ? await encryptedSecret(context) : base.secretRef),
+  };
+  const outcome = await (await context.clusterAdmin()).upsert(spec, context.config.actor, { expect });
+  context.print(`cluster ${spec.id} ${outcome} (secret: ${secretRefScheme(spec.secretRef)})`);
+}
+
+/** Reads the OpenStack secret from stdin and seals it under CLUSTER_SECRET_KEY. */
+async function encryptedSecret(context: AdminContext): Promise<string> {
+  const key = context.config.clusterSecretKey;
+  if (!key) throw new CommandError('--secret-stdin needs CLUSTER_SECRET_KEY (32 bytes, base64) to encrypt the secret');
+  const secret = await context.secrets.read('OpenStack secret');
+  return new ClusterSecrets({ env: {}, encryptionKey: key }).encrypt(secret);
 }
 
 /** A cluster as the CLI shows it: its secret reference reduced to the scheme. */
 function describe(cluster: ClusterEntity) {
   const { secretRef, ...settings } = cluster;
   return { ...settings, secretRefScheme: secretRefScheme(secretRef) };
+}
+
+function row(cluster: ReturnType<typeof describe>): (string | null)[] {
+  return [
+    cluster.id,
+    cluster.authUrl,
+    cluster.region,
+    cluster.interface,
+    cluster.projectId ?? (cluster.projectName ? `${cluster.projectName}@${cluster.projectDomain ?? 'Default'}` : null),
+    cluster.applicationCredentialId
+      ? `app-credential:${cluster.applicationCredentialId}`
+      : cluster.username && `user:${cluster.username}@${cluster.userDomain ?? 'Default'}`,
+    cluster.secretRefScheme,
+  ];
 }

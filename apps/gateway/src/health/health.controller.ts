@@ -1,5 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Controller, Get, HttpCode } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -11,9 +12,10 @@ import { NotReadyError } from '../http/request.errors';
 
 const CHECK_TIMEOUT_MS = 2000;
 
-/** Liveness and readiness for load balancers and orchestrators. */
+/** Liveness and readiness for load balancers and orchestrators (not part of the customers' API description). */
 @Controller()
 @Public()
+@ApiExcludeController()
 export class HealthController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { GatewayConfig } from '../gateway.config';
@@ -14,7 +16,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication, config: Gatewa
       'See and reboot the VMs of a managed OpenShift cluster. Every answer is JSON, errors included ' +
         '(`{"error": "…"}`).',
     )
-    .setVersion('1')
+    .setVersion(packageVersion())
     .addServer(config.http.publicUrl)
     .addBasicAuth({ type: 'http', scheme: 'basic', description: 'A user of this service' }, SECURITY.basic)
     .addBearerAuth(
@@ -28,4 +30,12 @@ export function buildOpenApiDocument(app: NestFastifyApplication, config: Gatewa
 export function serveOpenApiDocument(app: NestFastifyApplication, config: GatewayConfig): void {
   const document = buildOpenApiDocument(app, config);
   SwaggerModule.setup('openapi', app, document, { ui: false, raw: ['json'], jsonDocumentUrl: OPENAPI_PATH });
+}
+
+/** The version of this package: from the package.json above this file (the repository's, or the image's /srv). */
+function packageVersion(from = __dirname): string {
+  const file = join(from, 'package.json');
+  if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  if (dirname(from) === from) throw new Error('no package.json above the gateway');
+  return packageVersion(dirname(from));
 }

@@ -1,0 +1,39 @@
+import { ClusterSecrets, OpenStackClients } from '@oshift/node-registry';
+import type { AdminContext } from '../admin.context';
+import { CommandError } from '../command.error';
+
+/** Each call gets this long, and one attempt: a check says at once what fails. */
+const CHECK_TIMEOUT_MS = 10000;
+
+/**
+ * `cluster check <id>`: resolves the cluster's secret as the gateway and workers would (this process's
+ * environment for `env:` references), authenticates to Keystone and lists the servers with Nova.
+ */
+export async function checkCluster(context: AdminContext, id: string): Promise<void> {
+  const cluster = (await (await context.clusterAdmin()).list()).find((entry) => entry.id === id);
+  if (!cluster) throw new CommandError(`unknown cluster ${id}`);
+  const secrets = new ClusterSecrets({ env: context.config.secretEnv, encryptionKey: context.config.clusterSecretKey });
+  try {
+    secrets.resolve(cluster.secretRef);
+  } catch (error) {
+    throw new CommandError(`cluster ${id}: cannot read its secret (${reason(error)})`);
+  }
+  const clients = new OpenStackClients({ secrets, openstack: { timeoutMs: CHECK_TIMEOUT_MS, retries: 0 } });
+  let servers;
+  try {
+    servers = await clients.forCluster(cluster).listServers();
+  } catch (error) {
+    throw new CommandError(`cluster ${id}: ${reason(error)} (Keystone ${cluster.authUrl})`);
+  }
+  const byStatus = new Map<string, number>();
+  for (const server of servers) byStatus.set(server.status, (byStatus.get(server.status) ?? 0) + 1);
+  const statuses = [...byStatus].sort(([a], [b]) => a.localeCompare(b)).map(([status, count]) => `${count} ${status}`);
+  context.print(
+    `cluster ${id}: authenticated at ${cluster.authUrl}; Nova lists ${servers.length} server(s)` +
+      (statuses.length > 0 ? `: ${statuses.join(', ')}` : ''),
+  );
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0] : String(error);
+}

@@ -1,0 +1,30 @@
+// The environment the deployment files give the gateway is one its config schema accepts, variable by variable.
+import { composeEnvironment, containerEnvironment, renderKustomization, unknownVariables } from '@oshift/testing';
+import { GATEWAY_VARIABLES, loadGatewayConfig } from './gateway.config';
+
+describe('the gateway as the deployment files configure it', () => {
+  it.each(['deploy/kubernetes/base', 'deploy/kubernetes/openshift'])('%s: every variable is known and valid', (dir) => {
+    const env = containerEnvironment(renderKustomization(dir), 'oshift-gateway', 'gateway');
+    expect(unknownVariables(env, GATEWAY_VARIABLES)).toEqual([]);
+    const config = loadGatewayConfig(env);
+    expect(config.http).toMatchObject({ host: '0.0.0.0', port: 8080 });
+    expect(config.http.publicUrl).toMatch(/^https:\/\//);
+    expect(config.metrics.token).toBeDefined();
+    // Behind OpenShift's router the gateway trusts one hop (the router) for the client address; elsewhere none.
+    const trusted = config.auth.trustProxy;
+    if (dir.endsWith('openshift')) {
+      expect(typeof trusted === 'function' && [trusted('10.128.0.5', 0), trusted('10.128.0.5', 1)]).toEqual([
+        true,
+        false,
+      ]);
+    } else {
+      expect(trusted).toBe(false);
+    }
+  });
+
+  it('docker-compose.yml: every variable is known and valid (the demo cluster secret aside)', () => {
+    const env = composeEnvironment('gateway');
+    expect(unknownVariables(env, GATEWAY_VARIABLES)).toEqual(['DEMO_OPENSTACK_PASSWORD']);
+    expect(loadGatewayConfig(env).database.url).toMatch(/@postgres:5432\//);
+  });
+});
