@@ -1,3 +1,4 @@
+/** @oshift/webhooks: job-end webhooks: the URL policy, the signed sender, deliveries and the operator's WebhookAdmin (see docs/operators.md). */
 export * from './webhook-admin';
 export * from './webhook-deliveries.repository';
 export * from './webhook-event';
