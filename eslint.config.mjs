@@ -17,12 +17,21 @@ const layers = Object.entries({
   'scope:access': [...BASE, 'scope:persistence', 'scope:audit'],
   'scope:jobs': [...BASE, 'scope:persistence', 'scope:audit'],
   'scope:node-registry': [...BASE, 'scope:persistence', 'scope:audit', 'scope:openstack'],
+  'scope:webhooks': [...BASE, 'scope:persistence', 'scope:audit', 'scope:node-registry'],
   // The simulator lib, and the app that serves it.
   'scope:openstack-sim': [...BASE, 'scope:openstack', 'scope:openstack-sim'],
   'scope:testing': [...BASE, 'scope:persistence'],
   'scope:gateway': [...BASE, 'scope:persistence', 'scope:audit', 'scope:openstack', ...DOMAIN],
-  'scope:worker': [...BASE, 'scope:persistence', 'scope:audit', 'scope:openstack', 'scope:jobs', 'scope:node-registry'],
-  'scope:admin': [...BASE, 'scope:persistence', 'scope:audit', 'scope:access', 'scope:node-registry'],
+  'scope:worker': [
+    ...BASE,
+    'scope:persistence',
+    'scope:audit',
+    'scope:openstack',
+    'scope:jobs',
+    'scope:node-registry',
+    'scope:webhooks',
+  ],
+  'scope:admin': [...BASE, 'scope:persistence', 'scope:audit', 'scope:access', 'scope:node-registry', 'scope:webhooks'],
   'scope:demo': [...BASE, 'scope:persistence', 'scope:audit', ...DOMAIN, 'scope:openstack-sim', 'scope:testing'],
 }).map(([sourceTag, allowed]) => ({ sourceTag, onlyDependOnLibsWithTags: allowed }));
 

@@ -60,6 +60,8 @@ export class BenchSystem {
   gatewayUrl = '';
   openGatewayUrl = '';
   baselineUrl = '';
+  /** The authenticated gateway's process (its RSS is read by the stream case). */
+  gatewayProcess?: AppProcess;
 
   private constructor(private readonly config: BenchConfig) {}
 
@@ -159,6 +161,7 @@ export class BenchSystem {
       this.spawn('gateway-without-auth', 'bench/gateway-without-auth.ts', http(openPort)),
       this.spawn('baseline', 'bench/baseline-server.ts', http(baselinePort)),
     ];
+    this.gatewayProcess = servers[0];
     await Promise.all(servers.map((server) => server.waitFor(/"listening"/, 60000)));
     [this.gatewayUrl, this.openGatewayUrl, this.baselineUrl] = [gatewayPort, openPort, baselinePort].map(
       (port) => `http://127.0.0.1:${port}`,

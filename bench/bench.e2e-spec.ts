@@ -57,6 +57,12 @@ describe('npm run bench -- --quick', () => {
     expect(results.novaListCalls.length).toBeGreaterThan(0);
     expect(results.pipeline.map((each: { workers: number }) => each.workers)).toEqual([1, 2, 4]);
     for (const each of results.pipeline) expect(each).toMatchObject({ failed: 0, done: each.jobs });
+    // Every line written while measuring reached every follower of its job.
+    expect(results.stream.map((each: { followers: number }) => each.followers)).toEqual([10, 1000]);
+    for (const each of results.stream) {
+      expect(each.deliveries).toBeGreaterThan(0);
+      expect(each.missed).toBe(0);
+    }
     expect(results.targets.length).toBeGreaterThanOrEqual(5);
 
     const markdown = readFileSync(join(outDir, 'latest.md'), 'utf8');

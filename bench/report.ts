@@ -3,6 +3,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { LoadResult } from './load';
 import type { PipelineResult } from './pipeline';
+import type { StreamResult } from './stream';
 
 /** One measured HTTP load: which call, against which server. */
 export interface HttpCase extends LoadResult {
@@ -43,6 +44,7 @@ export interface BenchResults {
   http: HttpCase[];
   novaListCalls: NovaCalls[];
   pipeline: PipelineResult[];
+  stream: StreamResult[];
   targets: TargetCheck[];
 }
 
@@ -59,7 +61,12 @@ export function machine(loadAtStart: number): BenchResults['machine'] {
 }
 
 /** The checks the issue sets, from the measured figures. */
-export function checkTargets(http: HttpCase[], nova: NovaCalls[], pipeline: PipelineResult[]): TargetCheck[] {
+export function checkTargets(
+  http: HttpCase[],
+  nova: NovaCalls[],
+  pipeline: PipelineResult[],
+  stream: StreamResult[],
+): TargetCheck[] {
   const rate = (endpoint: HttpCase['endpoint'], subject: HttpCase['subject']) =>
     http.find((each) => each.endpoint === endpoint && each.subject === subject)?.reqPerSec ?? 0;
   const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
@@ -67,11 +74,16 @@ export function checkTargets(http: HttpCase[], nova: NovaCalls[], pipeline: Pipe
   const atLeast = (name: string, value: number, floor: number) =>
     checks.push({ name, value: round(value, 3), target: `≥ ${floor}`, met: value >= floor });
   atLeast('nodestatus: gateway / baseline', ratio(rate('nodestatus', 'gateway'), rate('nodestatus', 'baseline')), 0.7);
-  atLeast('job poll: gateway / baseline', ratio(rate('job poll', 'gateway'), rate('job poll', 'baseline')), 0.7);
+  atLeast('job poll: gateway / baseline', ratio(rate('job poll', 'gateway'), rate('job poll', 'baseline')), 0.9);
+  atLeast(
+    'reboot: gateway / baseline (one INSERT + enqueue)',
+    ratio(rate('reboot', 'gateway'), rate('reboot', 'baseline')),
+    0.8,
+  );
   atLeast(
     'nodestatus: authenticated / without auth',
     ratio(rate('nodestatus', 'gateway'), rate('nodestatus', 'gateway without auth')),
-    0.8,
+    0.95,
   );
   for (const each of nova) {
     checks.push({
@@ -79,6 +91,21 @@ export function checkTargets(http: HttpCase[], nova: NovaCalls[], pipeline: Pipe
       value: round(each.callsPerClusterPerPeriod, 3),
       target: '≤ 1',
       met: each.callsPerClusterPerPeriod <= 1,
+    });
+  }
+  const [fewest, most] = [stream[0], stream.at(-1)];
+  if (fewest && most) {
+    checks.push({
+      name: `event stream: line delivery p99 ms, ${most.followers} followers`,
+      value: most.p99Ms,
+      target: '≤ 100',
+      met: most.p99Ms <= 100 && most.missed === 0,
+    });
+    checks.push({
+      name: `event stream: the gateway's Postgres reads/s, ${most.followers} minus ${fewest.followers} followers`,
+      value: round(most.gatewayStreamReadsPerSec - fewest.gatewayStreamReadsPerSec, 2),
+      target: 'the same (≤ 0.5/s more)',
+      met: most.gatewayStreamReadsPerSec - fewest.gatewayStreamReadsPerSec <= 0.5,
     });
   }
   const rates = pipeline.map((each) => each.jobsPerSec);
@@ -142,6 +169,35 @@ export function toMarkdown(results: BenchResults): string {
         each.seconds.toFixed(2),
         each.jobsPerSec.toFixed(1),
         each.meanJobMs.toFixed(0),
+      ]),
+    ),
+    '',
+    '## Event stream (followers of running jobs, one gateway)',
+    '',
+    table(
+      [
+        'followers',
+        'jobs followed / running',
+        'deliveries',
+        'missed',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'gateway Postgres reads/s',
+        'all Postgres transactions/s (writer’s)',
+        'gateway RSS MB',
+      ],
+      results.stream.map((each) => [
+        String(each.followers),
+        `${each.followedJobs} / ${each.runningJobs}`,
+        String(each.deliveries),
+        String(each.missed),
+        String(each.p50Ms),
+        String(each.p99Ms),
+        String(each.maxMs),
+        each.gatewayStreamReadsPerSec.toFixed(2),
+        `${each.postgresQueriesPerSec.toFixed(1)} (${each.writerQueriesPerSec.toFixed(1)})`,
+        String(each.gatewayRssMb),
       ]),
     ),
     '',

@@ -12,6 +12,7 @@ import { loadBenchConfig, type BenchConfig } from './bench.config';
 import { BenchSystem, PIPELINE_POLL_INTERVAL_MS, PIPELINE_REBOOT_MS } from './bench-system';
 import { compare, measure, merge, type LoadResult, type LoadSettings, type LoadTarget } from './load';
 import { runPipeline, type PipelineResult } from './pipeline';
+import { runStreamCase, type StreamResult } from './stream';
 import { checkTargets, machine, toMarkdown, writeResults, type HttpCase, type NovaCalls } from './report';
 
 function say(line: string): void {
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     await nodeStatusCases(system, config, settings, http, nova);
     await jobPollCases(system, settings, http);
     await rebootCases(system, config, settings, http);
+    const stream = await streamCases(system, config);
     const pipeline = await pipelineCases(system, config);
 
     const results = {
@@ -66,12 +68,17 @@ async function main(): Promise<void> {
           `best of ${config.pipelineRounds} round(s), counts taking turns`,
         rebootTargets: system.rebootTargets.length,
         rebootCase: 'JSON body, a different node per request; jobs are marked done every 100 ms so nodes free up',
+        rebootBaseline: 'one INSERT of the job row (no audit record) and one queue add',
+        stream:
+          `${STREAM_JOBS} running jobs written one line per second each (the worker's statement and publication), ` +
+          `${config.quick ? 4 : 15} s measured per follower count; latency from the line's commit to a follower parsing it`,
         client: 'autocannon in the orchestrating process; servers are separate Node processes',
       },
       http,
       novaListCalls: nova,
       pipeline,
-      targets: checkTargets(http, nova, pipeline),
+      stream,
+      targets: checkTargets(http, nova, pipeline, stream),
     };
     say('');
     say(toMarkdown(results));
@@ -213,6 +220,24 @@ async function rebootCases(
   const queue = new Queue(REBOOT_QUEUE, { connection: { url: config.redisUrl }, prefix: system.redisPrefix });
   await queue.obliterate({ force: true });
   await queue.close();
+}
+
+const STREAM_JOBS = 100;
+
+/** Event-stream followers of running jobs: 10, then 1,000, on one gateway. */
+async function streamCases(system: BenchSystem, config: BenchConfig): Promise<StreamResult[]> {
+  const results: StreamResult[] = [];
+  for (const followers of [10, 1000]) {
+    say(`event stream: ${followers} followers of ${STREAM_JOBS} running jobs…`);
+    results.push(
+      await runStreamCase(system, config.redisUrl, {
+        followers,
+        runningJobs: STREAM_JOBS,
+        seconds: config.quick ? 4 : 15,
+      }),
+    );
+  }
+  return results;
 }
 
 /** Each worker count in turn (1 2 4, then 4 2 1, …); the best round of each count is kept. */

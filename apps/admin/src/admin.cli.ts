@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { AccessAdminError } from '@oshift/access';
 import { ConfigError } from '@oshift/config';
 import { ClusterAdminError, ClusterSecretError } from '@oshift/node-registry';
+import { WebhookAdminError } from '@oshift/webhooks';
 import type { AdminConfig } from './admin.config';
 import { AdminContext, type AdminIo } from './admin.context';
 import { CommandError } from './command.error';
@@ -12,6 +13,7 @@ import { grantCommands } from './commands/grant.command';
 import { migrateCommand } from './commands/migrate.command';
 import { pruneCommand } from './commands/prune.command';
 import { userCommands } from './commands/user.command';
+import { webhookCommands } from './commands/webhook.command';
 import { UsageError } from './usage.error';
 
 /** The commands, in the order `admin help` lists them: one registration per command file. */
@@ -22,6 +24,7 @@ const COMMANDS: readonly CommandRegistration[] = [
   clusterCommands,
   auditCommand,
   pruneCommand,
+  webhookCommands,
 ];
 
 const ENVIRONMENT = `
@@ -30,13 +33,22 @@ Environment:
   REDIS_URL           Redis of the deployment: access changes reach the gateways at once (else within
                       their CREDENTIAL_CACHE_TTL_SECONDS)
   REDIS_PREFIX        key prefix of the deployment (default oshift)
-  CLUSTER_SECRET_KEY  32 bytes, base64: encrypts secrets given with --secret-stdin, decrypts them for check
+  CLUSTER_SECRET_KEY  32 bytes, base64: encrypts secrets given with --secret-stdin and webhook signing
+                      secrets, decrypts them for check and webhook test
+  WEBHOOK_ALLOW_LOOPBACK  true: webhooks may go to loopback addresses, http:// included (demos, tests)
   ADMIN_ACTOR         who the audit trail names for your changes (default operator:<os user>)
 
 Passwords and secrets are read from stdin (the first line when piped, a prompt without echo on a
 terminal), never from arguments. Exit status: 0 done, 1 refused or failed, 2 usage error.`;
 
-const EXPECTED = [AccessAdminError, ClusterAdminError, ClusterSecretError, ConfigError, CommandError];
+const EXPECTED = [
+  AccessAdminError,
+  ClusterAdminError,
+  ClusterSecretError,
+  ConfigError,
+  CommandError,
+  WebhookAdminError,
+];
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET']);
 
 /** The operator CLI: runs one command and answers its exit status (0 done, 1 failed, 2 usage error). */

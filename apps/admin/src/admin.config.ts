@@ -1,6 +1,6 @@
 import { hostname, userInfo } from 'node:os';
 import { z } from 'zod';
-import { clusterSecretKey, parseConfig, postgresUrl, redisUrl, redisPrefix } from '@oshift/config';
+import { clusterSecretKey, flag, parseConfig, postgresUrl, redisUrl, redisPrefix } from '@oshift/config';
 
 const schema = z
   .object({
@@ -12,6 +12,7 @@ const schema = z
       .transform((value) => (value ? value : undefined))
       .pipe(redisUrl.optional()),
     REDIS_PREFIX: redisPrefix('oshift'),
+    WEBHOOK_ALLOW_LOOPBACK: flag(false),
     ADMIN_ACTOR: z
       .string()
       .trim()
@@ -25,6 +26,8 @@ const schema = z
     actor: env.ADMIN_ACTOR,
     /** Where to tell the gateways that a user's access changed; unset, they notice within their cache TTL. */
     redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : undefined,
+    /** Webhooks to loopback addresses (http:// included) may be added: demos and tests only. */
+    webhookAllowLoopback: env.WEBHOOK_ALLOW_LOOPBACK,
   }));
 
 export type AdminConfig = z.output<typeof schema> & {

@@ -2,8 +2,10 @@ import type { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { AccessAdmin, accessEntities, PasswordHasher } from '@oshift/access';
 import { auditEntities } from '@oshift/audit';
-import { ClusterAdmin, nodeRegistryEntities } from '@oshift/node-registry';
+import { ClusterAdmin, ClusterSecrets, nodeRegistryEntities } from '@oshift/node-registry';
 import { dataSourceOptions } from '@oshift/persistence';
+import { WebhookAdmin, WebhookSender } from '@oshift/webhooks';
+import { CommandError } from './command.error';
 import { AccessChangeAnnouncer } from './access-change.announcer';
 import type { AdminConfig } from './admin.config';
 import { SecretInput, type SecretSource } from './secret-input';
@@ -61,6 +63,20 @@ export class AdminContext {
 
   async clusterAdmin(): Promise<ClusterAdmin> {
     return new ClusterAdmin(await this.dataSource(), { source: this.config.source });
+  }
+
+  /** Webhooks; their signing secrets are sealed under CLUSTER_SECRET_KEY, like cluster secrets. */
+  async webhookAdmin(): Promise<WebhookAdmin> {
+    const key = this.config.clusterSecretKey;
+    if (!key)
+      throw new CommandError('webhooks need CLUSTER_SECRET_KEY (32 bytes, base64) to seal their signing secrets');
+    const policy = { allowLoopback: this.config.webhookAllowLoopback };
+    return new WebhookAdmin(await this.dataSource(), {
+      source: this.config.source,
+      secrets: new ClusterSecrets({ env: {}, encryptionKey: key }),
+      policy,
+      sender: new WebhookSender(policy),
+    });
   }
 
   /** Writes lines to stdout. */

@@ -87,6 +87,9 @@ async function main(): Promise<void> {
         POLL_INTERVAL_MS: String(config.pollIntervalMs),
         // Health and metrics on any free port (printed when the worker is ready), so a demo never collides.
         WORKER_HTTP_PORT: '0',
+        // Webhook events link to the demo's gateway, and may go to a receiver on this machine (http://127.0.0.1:…).
+        PUBLIC_URL: `http://${config.http.host}:${config.http.port}`,
+        WEBHOOK_ALLOW_LOOPBACK: 'true',
       },
       config.path,
     );

@@ -76,6 +76,20 @@ describe('SSO: OpenID Connect bearer tokens from a real provider', () => {
     expect([hidden.status, await hidden.text()]).toEqual([404, '{"error":"Not Found"}']);
   });
 
+  it('answers GET /api/me for SSO callers as for Basic ones: the user and the clusters its groups grant', async () => {
+    const me = await call(await provider.token(operator, AUDIENCE), 'GET', '/api/me');
+    expect(me.status).toBe(200);
+    expect(await me.json()).toEqual({
+      user: 'sso-operator',
+      clusters: [{ id: system.clusterId, roles: ['read', 'reboot'] }],
+    });
+    const outside = await call(await provider.token(outsider, AUDIENCE), 'GET', '/api/me');
+    expect(await outside.json()).toEqual({
+      user: 'outsider',
+      clusters: [{ id: 'another.cluster.example.test', roles: ['read', 'reboot'] }],
+    });
+  });
+
   it('lets a token holding the reboot group reboot, recording the SSO username', async () => {
     const token = await provider.token(operator, AUDIENCE);
     const started = await call(token, 'POST', `${base}/reboot`, { target: 'worker-2.openstacklocal' });

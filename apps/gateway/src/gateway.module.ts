@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { accessEntities } from '@oshift/access';
 import { auditEntities } from '@oshift/audit';
-import { jobEntities, JobMetrics, JobRequests, rebootQueueModules } from '@oshift/jobs';
+import { jobEntities, JobMetrics, JobRequests, JobViews, rebootQueueModules } from '@oshift/jobs';
 import { nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
 import { MetricsRegistry, ObservabilityModule } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
@@ -14,6 +14,8 @@ import { HealthController } from './health/health.controller';
 import { JsonExceptionFilter } from './http/json-exception.filter';
 import { JobLinks } from './jobs/job-links';
 import { JobController } from './jobs/job.controller';
+import { JobFeedHub } from './jobs/job-feed.hub';
+import { MeController } from './me/me.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { NodeStatusController } from './nodes/node-status.controller';
 import { RebootController } from './reboot/reboot.controller';
@@ -49,11 +51,20 @@ export class GatewayModule {
         }),
         ...rebootQueueModules(config.redis, 'producer'),
       ],
-      controllers: [NodeStatusController, RebootController, JobController, HealthController, MetricsController],
+      controllers: [
+        NodeStatusController,
+        RebootController,
+        JobController,
+        MeController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [
         RebootService,
         RebootProducer,
         JobRequests,
+        JobViews,
+        JobFeedHub,
         JobLinks,
         JobMetrics,
         { provide: APP_FILTER, useClass: JsonExceptionFilter },

@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { enqueueReboot, JobLeases, REBOOT_QUEUE, type RebootQueue } from '@oshift/jobs';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { enqueueReboot, JobLeases, JobRequests, REBOOT_QUEUE, type RebootQueue } from '@oshift/jobs';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
 
@@ -23,6 +23,8 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(JobLeases) private readonly jobs: Pick<JobLeases, 'findActiveOlderThan'>,
     @InjectQueue(REBOOT_QUEUE) private readonly queue: ReconciledQueue,
     @Inject(WORKER_CONFIG) private readonly config: { worker: Pick<WorkerConfig['worker'], 'reconcileIntervalMs'> },
+    /** Forgets expired idempotency keys on each pass (absent in unit tests of the reconciling itself). */
+    @Optional() @Inject(JobRequests) private readonly requests?: Pick<JobRequests, 'forgetExpiredKeys'>,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -53,6 +55,8 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
       }
     }
     if (handedBack > 0) this.logger.warn({ msg: 'orphaned jobs handed back to the queue', count: handedBack });
+    // Idempotency keys replay for 24 h; older ones only take room.
+    await this.requests?.forgetExpiredKeys();
     return handedBack;
   }
 }

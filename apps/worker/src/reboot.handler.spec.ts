@@ -70,10 +70,14 @@ function setUp(script: Script = {}) {
     markRebootAttempted: async (_lease, type) => (calls.push(`attempted ${type}`), new Date()),
     markRebootSent: async (_lease, type) => (calls.push(`sent ${type}`), new Date()),
     appendLine: async (_lease, line) => {
-      if (script.loseLeaseAtLine !== undefined && lines.length >= script.loseLeaseAtLine) return false;
-      return lines.push(line) > 0;
+      if (script.loseLeaseAtLine !== undefined && lines.length >= script.loseLeaseAtLine) return null;
+      lines.push(line);
+      return { n: lines.length, time: new Date().toISOString(), text: line };
     },
-    finish: async (_lease, state, errors = '') => (ended.push({ state, errors }), true),
+    finish: async (_lease, state, errors = '') => {
+      ended.push({ state, errors });
+      return { n: lines.length + 1, time: new Date().toISOString(), text: state === 'done' ? 'Done' : 'Fail' };
+    },
   };
   const nova: RebootNova = {
     getServer: async () => {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { JobLeases, type JobEntity, type JobLease, type RebootJobPayload } from '@oshift/jobs';
@@ -17,6 +17,7 @@ import {
 } from '@oshift/openstack-client';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
+import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
 
 /** What the handler writes to a job's row; every leased write answers whether the lease still held. */
 export type RebootJobRecords = Pick<
@@ -34,6 +35,9 @@ export interface RebootTargets extends Pick<NodeRegistry, 'findNode' | 'noteNode
 
 /** The settings the handler follows. */
 export type RebootTimings = Pick<WorkerConfig['worker'], 'leaseMs' | 'pollIntervalMs' | 'softRebootTimeoutMs'>;
+
+/** Announcements nobody hears (unit tests of the handler's decisions). */
+const SILENT: JobAnnouncements = { line: () => undefined, ended: async () => undefined };
 
 /** The worker is stopping: the job goes back to the queue, untouched, for another worker to resume. */
 export class HandBack extends Error {
@@ -65,6 +69,8 @@ export class RebootHandler {
     @Inject(JobLeases) private readonly jobs: RebootJobRecords,
     @Inject(NodeRegistry) private readonly registry: RebootTargets,
     @Inject(WORKER_CONFIG) private readonly config: { worker: RebootTimings },
+    /** Who hears of each committed line and of the end (followers, webhooks); nobody in unit tests. */
+    @Optional() @Inject(JobAnnouncer) private readonly announcer: JobAnnouncements = SILENT,
   ) {}
 
   async run(payload: RebootJobPayload, stop: AbortSignal): Promise<void> {
@@ -84,7 +90,9 @@ export class RebootHandler {
       if (isPermanentOpenStackError(error)) {
         const reason = `OpenStack error: ${error.message}${error.requestId ? ` (request ${error.requestId})` : ''}`;
         this.logger.warn({ msg: 'reboot job failed', reason, ...context });
-        await this.jobs.finish(lease, 'failed', reason);
+        await this.end(lease, 'failed', reason).catch((lost: unknown) => {
+          if (!(lost instanceof LeaseLost)) throw lost;
+        });
         return;
       }
       // Stopping, or Postgres/Redis trouble: give the lease up so the retry (or another worker) resumes at once.
@@ -101,7 +109,7 @@ export class RebootHandler {
         const serverId = job.serverId ?? (await this.locate(job, lease));
         if (!serverId) return;
         if (!job.rebootSentAt || inDoubt(job)) {
-          await this.sendReboot(job, lease, nova, serverId, job.rebootAttemptedAt ? job.rebootType : 'SOFT');
+          await this.sendReboot(job, lease, nova, serverId, job.rebootType);
         }
         const server = await nova.getServer(serverId);
         if (server.status !== lastStatus) {
@@ -114,24 +122,20 @@ export class RebootHandler {
           });
         }
         lastStatus = server.status;
-        held(await this.jobs.appendLine(lease, `${job.target} ${server.status}`));
+        await this.append(lease, `${job.target} ${server.status}`);
         if (isRebooted(server)) {
-          held(await this.jobs.finish(lease, 'done'));
+          await this.end(lease, 'done');
           this.logger.log({ msg: 'reboot job done', jobId: job.id, clusterId: job.clusterId, target: job.target });
           return;
         }
         if (rebootCannotEnd(server)) {
           const fault = server.fault?.message ? `: ${server.fault.message}` : '';
-          held(
-            await this.jobs.finish(lease, 'failed', `${job.target} went ${server.status} during the reboot${fault}`),
-          );
+          await this.end(lease, 'failed', `${job.target} went ${server.status} during the reboot${fault}`);
           return;
         }
         if (this.softRebootOverdue(job, server)) {
           const seconds = Math.round(this.config.worker.softRebootTimeoutMs / 1000);
-          held(
-            await this.jobs.appendLine(lease, `Soft reboot did not finish in ${seconds} s: escalating to HARD reboot`),
-          );
+          await this.append(lease, `Soft reboot did not finish in ${seconds} s: escalating to HARD reboot`);
           await this.sendReboot(job, lease, nova, serverId, 'HARD');
           continue;
         }
@@ -144,18 +148,29 @@ export class RebootHandler {
         const where = lastStatus
           ? `${job.target} is still ${lastStatus}`
           : `OpenStack did not answer for ${job.target}`;
-        held(await this.jobs.finish(lease, 'failed', `Deadline passed: ${where}`));
+        await this.end(lease, 'failed', `Deadline passed: ${where}`);
         return;
       }
       await sleep(this.config.worker.pollIntervalMs, stop);
     }
   }
 
+  /** Appends an output line (renewing the lease) and announces it to the job's followers once committed. */
+  private async append(lease: JobLease, text: string): Promise<void> {
+    this.announcer.line(lease.jobId, held(await this.jobs.appendLine(lease, text)));
+  }
+
+  /** Ends the job (its `Done`/`Fail` line, state and audit record), then tells followers and webhooks. */
+  private async end(lease: JobLease, state: 'done' | 'failed', errors = ''): Promise<void> {
+    this.announcer.line(lease.jobId, held(await this.jobs.finish(lease, state, errors)));
+    await this.announcer.ended(lease.jobId, state, errors);
+  }
+
   /** Finds the node's server in the cluster's project and remembers it. */
   private async locate(job: JobEntity, lease: JobLease): Promise<string | null> {
     const node = await this.registry.findNode(job.clusterId, job.target);
     if (!node) {
-      held(await this.jobs.finish(lease, 'failed', `Node ${job.target} no longer exists in OpenStack`));
+      await this.end(lease, 'failed', `Node ${job.target} no longer exists in OpenStack`);
       return null;
     }
     held(await this.jobs.setServer(lease, node.serverId));

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
   clusterSecretKey,
+  flag,
+  httpUrl,
   logLevel,
   parseConfig,
   port,
@@ -30,6 +32,8 @@ const schema = z
     WORKER_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
     WORKER_HTTP_PORT: port(9464),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    PUBLIC_URL: httpUrl.default('http://127.0.0.1:8080'),
+    WEBHOOK_ALLOW_LOOPBACK: flag(false),
   })
   .transform((env) => ({
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
@@ -55,6 +59,12 @@ const schema = z
     logLevel: env.LOG_LEVEL,
     /** Health and metrics (`/healthz`, `/readyz`, `/metrics`); port 0 lets the system choose. */
     http: { host: env.WORKER_HTTP_HOST, port: env.WORKER_HTTP_PORT, metricsToken: env.METRICS_TOKEN },
+    webhooks: {
+      /** The gateways' public URL: the base of the `status_url` in webhook events. */
+      publicUrl: env.PUBLIC_URL,
+      /** Deliveries to loopback addresses (http:// included): demos and tests only. */
+      allowLoopback: env.WEBHOOK_ALLOW_LOOPBACK,
+    },
   }));
 
 /** Every variable the worker reads (the deployment manifests' tests check against it). */

@@ -1,10 +1,21 @@
+import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { auditEntities } from '@oshift/audit';
-import { jobEntities, JobMetrics, JobLeases, rebootQueueModules } from '@oshift/jobs';
-import { ClusterCallLimiter, nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
+import { JobEventPublisher, jobEntities, JobLeases, JobMetrics, JobRequests, rebootQueueModules } from '@oshift/jobs';
+import { ClusterCallLimiter, ClusterSecrets, nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
 import { MetricsRegistry, ObservabilityModule } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
 import { RedisConnections } from '@oshift/redis';
+import {
+  WEBHOOK_JOB_OPTIONS,
+  WEBHOOK_QUEUE,
+  WebhookDeliverer,
+  WebhookDeliveries,
+  WebhookSender,
+} from '@oshift/webhooks';
+import { JobAnnouncer } from './job-announcer';
 import { JobReconciler } from './job-reconciler';
 import { RebootJobObserver } from './reboot-job.observer';
 import { RebootHandler } from './reboot.handler';
@@ -12,13 +23,15 @@ import { RebootProcessor } from './reboot.processor';
 import type { WorkerConfig } from './worker.config';
 import { WorkerHttpServer } from './worker-http.server';
 import { WORKER_CONFIG } from './worker.tokens';
+import { WebhookDispatcher } from './webhook.dispatcher';
+import { WebhookProcessor } from './webhook.processor';
 
 /** The worker: consumes reboot jobs and drives OpenStack. No HTTP API of its own, only health and metrics. */
 @Module({})
 export class WorkerModule {
   static forRoot(config: WorkerConfig): DynamicModule {
     const metrics = new MetricsRegistry();
-    // Besides BullMQ's, one connection: commands for the call ceiling and the node-status cache.
+    // Besides BullMQ's, one connection: commands for the call ceiling, the node-status cache and job events.
     const redis = new RedisConnections(config.redis.url);
     const limiter = new ClusterCallLimiter(
       redis.commands,
@@ -35,17 +48,39 @@ export class WorkerModule {
           statusCache: { redis: redis.commands, prefix: config.redis.prefix, ttlMs: config.nodeStatus.cacheMs },
         }),
         ...rebootQueueModules(config.redis, 'consumer'),
+        BullModule.registerQueue({ name: WEBHOOK_QUEUE, defaultJobOptions: WEBHOOK_JOB_OPTIONS }),
       ],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
         { provide: RedisConnections, useValue: redis },
         JobLeases,
+        JobRequests,
         RebootHandler,
         RebootProcessor,
         JobReconciler,
         JobMetrics,
         RebootJobObserver,
         WorkerHttpServer,
+        { provide: JobEventPublisher, useValue: new JobEventPublisher(redis.commands, config.redis.prefix) },
+        {
+          provide: WebhookDeliveries,
+          inject: [getDataSourceToken()],
+          useFactory: (dataSource: DataSource) => new WebhookDeliveries(dataSource),
+        },
+        {
+          provide: WebhookDeliverer,
+          inject: [WebhookDeliveries],
+          useFactory: (deliveries: WebhookDeliveries) =>
+            new WebhookDeliverer(
+              deliveries,
+              new ClusterSecrets({ env: config.secretEnv, encryptionKey: config.openstack.encryptionKey }),
+              new WebhookSender({ allowLoopback: config.webhooks.allowLoopback }),
+              config.webhooks.publicUrl,
+            ),
+        },
+        WebhookDispatcher,
+        WebhookProcessor,
+        JobAnnouncer,
       ],
     };
   }

@@ -31,6 +31,9 @@ export interface AuditFilter {
   limit?: number;
 }
 
+/** The columns an audit record fills, in the order of {@link AuditLog.values}. */
+export const AUDIT_COLUMNS = 'actor, source, action, cluster_id, target, outcome, detail';
+
 /** Keys that would put a credential into the append-only trail, where it could never be erased. */
 const SECRET_KEY = /(password|passwd|secret|token|hash)$/i;
 const DEFAULT_LIMIT = 100;
@@ -43,22 +46,30 @@ const MAX_LIMIT = 10000;
  */
 export class AuditLog {
   static async record(manager: EntityManager, event: AuditRecord): Promise<void> {
-    const detail = event.detail ?? {};
-    assertNoSecrets(detail);
     await queryRows(
       manager,
-      `INSERT INTO audit_events (actor, source, action, cluster_id, target, outcome, detail)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
-      [
-        event.actor,
-        event.source ?? null,
-        event.action,
-        event.clusterId ?? null,
-        event.target ?? null,
-        event.outcome,
-        JSON.stringify(detail),
-      ],
+      `INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
+      AuditLog.values(event),
     );
+  }
+
+  /**
+   * The record as the values of {@link AUDIT_COLUMNS} (the detail as JSON, for a `::jsonb` parameter), for a
+   * statement that writes it beside the change it describes (e.g. in the same `INSERT … SELECT`). Refuses a
+   * detail that looks like a credential, as `record` does.
+   */
+  static values(event: AuditRecord): unknown[] {
+    const detail = event.detail ?? {};
+    assertNoSecrets(detail);
+    return [
+      event.actor,
+      event.source ?? null,
+      event.action,
+      event.clusterId ?? null,
+      event.target ?? null,
+      event.outcome,
+      JSON.stringify(detail),
+    ];
   }
 
   /** Events matching every given criterion, newest first. */

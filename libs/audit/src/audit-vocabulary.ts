@@ -23,6 +23,9 @@ export const AuditAction = {
   clusterRemove: 'cluster.remove',
   /** Ended jobs and old audit events deleted by the retention command. */
   retentionPrune: 'retention.prune',
+  /** A webhook added to or removed from a cluster (the record names its URL's origin only). */
+  webhookAdd: 'webhook.add',
+  webhookRemove: 'webhook.remove',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

@@ -1,8 +1,11 @@
-/** @oshift/jobs: the gateway↔worker contract: job rows (JobRequests, JobLeases), queue name, payload and errors (see docs/architecture.md). */
+/** @oshift/jobs: the gateway↔worker contract: job rows (JobRequests, JobLeases), queue name, payload and errors, the customers' views of jobs (JobViews) and the job events workers publish (see docs/architecture.md). */
+export * from './job-events';
 export * from './job-id';
 export * from './job-line.entity';
 export * from './job-output';
 export * from './job-state';
+export * from './job-view';
+export * from './job-views.repository';
 export * from './job.entity';
 export * from './job.entities';
 export * from './job.errors';

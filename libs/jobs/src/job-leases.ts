@@ -5,6 +5,8 @@ import { AuditAction, AuditLog } from '@oshift/audit';
 import { queryRows } from '@oshift/persistence';
 import { activeStateSql, JobEndLine, type JobState } from './job-state';
 import { JobEntity } from './job.entity';
+import type { JobLine } from './job-view';
+import { LINE_VIEW } from './job-views.repository';
 
 /** One handler's right to act on a job until `ttlMs` after its last renewal. */
 export interface JobLease {
@@ -78,8 +80,8 @@ export class JobLeases {
    * Appends one output line and renews the lease, in one statement. Lines are never rewritten, and
    * none is written once the job has ended or the lease is lost (false then).
    */
-  async appendLine(lease: JobLease, line: string): Promise<boolean> {
-    const rows = await queryRows(
+  async appendLine(lease: JobLease, line: string): Promise<JobLine | null> {
+    const rows = await queryRows<JobLine>(
       this.dataSource,
       `WITH held AS (
          UPDATE jobs SET lease_until = now() + make_interval(secs => $4)
@@ -87,17 +89,17 @@ export class JobLeases {
           RETURNING id)
        INSERT INTO job_lines (job_id, seq, line)
        SELECT held.id, COALESCE((SELECT MAX(seq) FROM job_lines WHERE job_id = $1), 0) + 1, $2 FROM held
-       RETURNING seq`,
+       RETURNING ${LINE_VIEW}`,
       [lease.jobId, line, lease.owner, lease.ttlMs / 1000],
     );
-    return rows.length > 0;
+    return rows[0] ?? null;
   }
 
   /**
    * Ends a job: appends `Done` or `Fail`, sets the final state and records `job.end` in the audit trail,
-   * in one transaction. False when the job had already ended or the lease was lost.
+   * in one transaction; answers its last line. Null when the job had already ended or the lease was lost.
    */
-  finish(lease: JobLease, state: Extract<JobState, 'done' | 'failed'>, errors = ''): Promise<boolean> {
+  finish(lease: JobLease, state: Extract<JobState, 'done' | 'failed'>, errors = ''): Promise<JobLine | null> {
     return this.dataSource.transaction(async (manager) => {
       const [ended] = await queryRows<{ cluster_id: string; target: string; requested_by: string }>(
         manager,
@@ -106,7 +108,7 @@ export class JobLeases {
           RETURNING cluster_id, target, requested_by`,
         [lease.jobId, lease.owner, state, errors],
       );
-      if (!ended) return false;
+      if (!ended) return null;
       await AuditLog.record(manager, {
         actor: 'worker',
         action: AuditAction.jobEnd,
@@ -115,13 +117,14 @@ export class JobLeases {
         outcome: state,
         detail: { jobId: lease.jobId, requestedBy: ended.requested_by, errors },
       });
-      await queryRows(
+      const [last] = await queryRows<JobLine>(
         manager,
         `INSERT INTO job_lines (job_id, seq, line)
-         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2 FROM job_lines WHERE job_id = $1`,
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2 FROM job_lines WHERE job_id = $1
+         RETURNING ${LINE_VIEW}`,
         [lease.jobId, state === 'done' ? JobEndLine.done : JobEndLine.failed],
       );
-      return true;
+      return last ?? null;
     });
   }
 

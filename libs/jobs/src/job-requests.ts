@@ -1,75 +1,142 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, In } from 'typeorm';
-import { queryRows } from '@oshift/persistence';
-import { ActiveJobStates } from './job-state';
-import { JobEntity } from './job.entity';
-import type { JobOutput } from './job-output';
-import { RebootAlreadyRunningError } from './job.errors';
+import { DataSource } from 'typeorm';
+import { AUDIT_COLUMNS, AuditLog, type AuditRecord } from '@oshift/audit';
+import { poolQuery, queryRows } from '@oshift/persistence';
+import { activeStateSql } from './job-state';
+import { IdempotencyKeyReusedError, RebootAlreadyRunningError } from './job.errors';
+import type { RebootKind } from './job-view';
 
-export interface NewRebootJob {
+const UNIQUE_VIOLATION = '23505';
+/** How long an idempotency key replays its first answer. */
+const KEY_LIFETIME = `interval '24 hours'`;
+
+/** A reboot request the gateway accepts: the job, its audit record and, when the caller sent one, its key. */
+export interface RebootIntake {
   id: string;
   clusterId: string;
   target: string;
+  type: RebootKind;
   requestedBy: string;
   requestId: string | null;
   deadlineAt: Date;
+  /** The request's `accepted` audit record; the job's cluster, node, id, type and key are added to it. */
+  audit: Omit<AuditRecord, 'clusterId' | 'target'>;
+  idempotency?: IdempotencyClaim;
 }
 
-const UNIQUE_VIOLATION = '23505';
+/** An `Idempotency-Key` of one user, with a digest of what the request asked for. */
+export interface IdempotencyClaim {
+  username: string;
+  key: string;
+  requestHash: string;
+}
 
 /**
- * The jobs as the gateway sees them: it records a requested job, discards one the queue refused, and reads
- * a job's output. (The worker's side, leases and progress, is {@link JobLeases}.)
+ * The jobs as the gateway sees them: it records an accepted reboot (the job row, its `accepted` audit record
+ * and its idempotency key in one statement: one round trip, all or nothing), replays an idempotency key, and
+ * discards a job the queue refused. (Reads are {@link JobViews}; the worker's side is {@link JobLeases}.)
  */
 @Injectable()
 export class JobRequests {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Records a queued reboot job, and with it (same transaction) whatever `alsoRecord` writes: the audit
-   * record of the request. Throws {@link RebootAlreadyRunningError} when the node already has an active
-   * job (the partial unique index decides, so two concurrent requests cannot both win).
+   * The job an idempotency key already started (within 24 h), or null when the key is new or expired.
+   * Throws {@link IdempotencyKeyReusedError} when the key came with another request.
    */
-  createQueued(
-    job: NewRebootJob,
-    alsoRecord: (manager: EntityManager) => Promise<void> = async () => undefined,
-  ): Promise<void> {
-    return this.dataSource.transaction(async (manager) => {
-      await this.insertQueued(job, manager);
-      await alsoRecord(manager);
-    });
+  async replay(claim: IdempotencyClaim): Promise<string | null> {
+    const rows = await poolQuery<{ request_hash: string; job_id: string }>(
+      this.dataSource,
+      `SELECT request_hash, job_id FROM idempotency_keys
+        WHERE username = $1 AND key = $2 AND created_at > now() - ${KEY_LIFETIME}`,
+      [claim.username, claim.key],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    if (row.request_hash !== claim.requestHash) throw new IdempotencyKeyReusedError();
+    return row.job_id;
   }
 
-  /** Removes a job that was never handed to a worker (its enqueue failed). */
+  /**
+   * Records the job. Throws {@link RebootAlreadyRunningError} when the node already has an active job (the
+   * partial unique index decides), and answers the earlier job's id when a concurrent request with the
+   * same idempotency key won (nothing is recorded then).
+   */
+  async accept(job: RebootIntake): Promise<{ created: true } | { created: false; jobId: string }> {
+    const claim = job.idempotency;
+    const audit = AuditLog.values({
+      ...job.audit,
+      clusterId: job.clusterId,
+      target: job.target,
+      detail: { ...job.audit.detail, jobId: job.id, type: job.type, ...(claim ? { idempotencyKey: claim.key } : {}) },
+    });
+    const parameters = [
+      job.id,
+      job.clusterId,
+      job.target,
+      job.type,
+      job.requestedBy,
+      job.requestId,
+      job.deadlineAt,
+      ...audit,
+    ];
+    // The key (when given) gates the job: an unexpired key of the same user means "already started".
+    const keyed = claim
+      ? `key AS (
+           INSERT INTO idempotency_keys (username, key, request_hash, job_id) VALUES ($15, $16, $17, $1)
+           ON CONFLICT (username, key) DO UPDATE
+              SET request_hash = EXCLUDED.request_hash, job_id = EXCLUDED.job_id, created_at = now()
+            WHERE idempotency_keys.created_at <= now() - ${KEY_LIFETIME}
+           RETURNING 1),`
+      : '';
+    try {
+      const rows = await poolQuery<{ created: number }>(
+        this.dataSource,
+        `WITH ${keyed}
+         job AS (
+           INSERT INTO jobs (id, cluster_id, target, state, reboot_type, requested_by, request_id, deadline_at)
+           SELECT $1, $2, $3, 'queued', $4, $5, $6, $7 ${claim ? 'WHERE EXISTS (SELECT 1 FROM key)' : ''}
+           RETURNING id),
+         audit AS (
+           INSERT INTO audit_events (${AUDIT_COLUMNS})
+           SELECT $8, $9, $10, $11, $12, $13, $14::jsonb FROM job)
+         SELECT count(*)::int AS created FROM job`,
+        claim ? [...parameters, claim.username, claim.key, claim.requestHash] : parameters,
+      );
+      if (rows[0]?.created === 1) return { created: true };
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      throw new RebootAlreadyRunningError(await this.activeJobOf(job.clusterId, job.target), job.clusterId);
+    }
+    // Only a key taken meanwhile stops the insert: answer with the job it started (or 422 for another body).
+    const earlier = claim ? await this.replay(claim) : null;
+    if (!earlier) throw new Error('reboot job was not recorded');
+    return { created: false, jobId: earlier };
+  }
+
+  /** Removes a job that was never handed to a worker (its enqueue failed); its key goes with it. */
   async discardQueued(jobId: string): Promise<void> {
     await queryRows(this.dataSource, `DELETE FROM jobs WHERE id = $1 AND state = 'queued' AND attempts = 0`, [jobId]);
   }
 
-  /** Output and errors of a job of this cluster, or null when there is no such job in the cluster. */
-  async readOutput(clusterId: string, jobId: string): Promise<JobOutput | null> {
-    const [row] = await queryRows<{ errors: string; lines: string[] | null }>(
+  /** Deletes keys past their lifetime (they no longer replay anything); answers how many. */
+  async forgetExpiredKeys(): Promise<number> {
+    const rows = await poolQuery<{ n: number }>(
       this.dataSource,
-      `SELECT j.errors,
-              (SELECT array_agg(l.line ORDER BY l.seq) FROM job_lines l WHERE l.job_id = j.id) AS lines
-         FROM jobs j
-        WHERE j.id = $1 AND j.cluster_id = $2`,
-      [jobId, clusterId],
+      `WITH gone AS (DELETE FROM idempotency_keys WHERE created_at <= now() - ${KEY_LIFETIME} RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [],
     );
-    return row ? { output: (row.lines ?? []).join('\n'), errors: row.errors } : null;
+    return rows[0]?.n ?? 0;
   }
 
-  private async insertQueued(job: NewRebootJob, manager: EntityManager): Promise<void> {
-    try {
-      // In a savepoint: the transaction (job + audit record) must survive a conflict to read the running job.
-      await manager.transaction((inner) => inner.insert(JobEntity, { ...job, state: 'queued' }));
-    } catch (error) {
-      if ((error as { driverError?: { code?: string } }).driverError?.code !== UNIQUE_VIOLATION) throw error;
-      const active = await manager.findOne(JobEntity, {
-        select: { id: true },
-        where: { clusterId: job.clusterId, target: job.target, state: In([...ActiveJobStates]) },
-      });
-      throw new RebootAlreadyRunningError(active?.id ?? '', job.clusterId);
-    }
+  private async activeJobOf(clusterId: string, target: string): Promise<string> {
+    const rows = await queryRows<{ id: string }>(
+      this.dataSource,
+      `SELECT id FROM jobs WHERE cluster_id = $1 AND target = $2 AND ${activeStateSql()} LIMIT 1`,
+      [clusterId, target],
+    );
+    return rows[0]?.id ?? '';
   }
 }

@@ -5,12 +5,15 @@ import { newJobId } from './job-id';
 import { jobEntities } from './job.entities';
 import { type JobLease, JobLeases } from './job-leases';
 import { JobRequests } from './job-requests';
+import { JobViews } from './job-views.repository';
+import { AuditAction, AuditOutcome } from '@oshift/audit';
 import { RebootAlreadyRunningError } from './job.errors';
 
-describe('JobRequests and JobLeases against Postgres', () => {
+describe('JobRequests, JobLeases and JobViews against Postgres', () => {
   let dataSource: DataSource;
   let requests: JobRequests;
   let jobs: JobLeases;
+  let views: JobViews;
   let clusterId: string;
 
   beforeAll(async () => {
@@ -18,6 +21,7 @@ describe('JobRequests and JobLeases against Postgres', () => {
     await dataSource.initialize();
     requests = new JobRequests(dataSource);
     jobs = new JobLeases(dataSource);
+    views = new JobViews(dataSource);
     clusterId = `${uniqueName('jobs')}.example.test`;
     await dataSource.query(
       `INSERT INTO clusters (id, auth_url, secret_ref) VALUES ($1, 'http://127.0.0.1:1/v3', 'env:X')`,
@@ -31,16 +35,24 @@ describe('JobRequests and JobLeases against Postgres', () => {
 
   async function queuedJob(target = uniqueName('node')): Promise<string> {
     const id = newJobId();
-    await requests.createQueued({
+    await requests.accept({
       id,
       clusterId,
       target,
+      type: 'SOFT',
       requestedBy: 'tester',
       requestId: null,
       deadlineAt: new Date(Date.now() + 60000),
+      audit: { actor: 'tester', source: null, action: AuditAction.nodeReboot, outcome: AuditOutcome.accepted },
     });
     return id;
   }
+
+  /** What the reference's `GET job/{id}` shows of a job, or null when the cluster has none. */
+  const detailOutput = async (cluster: string, id: string) => {
+    const detail = await views.detail(cluster, id);
+    return detail && { output: detail.output, errors: detail.errors };
+  };
 
   const lease = (jobId: string, owner: string, ttlMs = 60000): JobLease => ({ jobId, owner, ttlMs });
 
@@ -58,11 +70,11 @@ describe('JobRequests and JobLeases against Postgres', () => {
     await jobs.release(lease(id, 'worker-a'));
     expect((await jobs.claim(lease(id, 'worker-b')))?.attempts).toBe(3);
     // worker-a lost it: its writes are refused and change nothing.
-    expect(await jobs.appendLine(lease(id, 'worker-a'), 'x REBOOT')).toBe(false);
+    expect(await jobs.appendLine(lease(id, 'worker-a'), 'x REBOOT')).toBeNull();
     expect(await jobs.markRebootAttempted(lease(id, 'worker-a'), 'SOFT')).toBeNull();
     expect(await jobs.setServer(lease(id, 'worker-a'), 'srv')).toBe(false);
-    expect(await jobs.finish(lease(id, 'worker-a'), 'done')).toBe(false);
-    expect(await requests.readOutput(clusterId, id)).toEqual({ output: '', errors: '' });
+    expect(await jobs.finish(lease(id, 'worker-a'), 'done')).toBeNull();
+    expect(await detailOutput(clusterId, id)).toEqual({ output: '', errors: '' });
   });
 
   it('takes a job back from a handler whose lease lapsed', async () => {
@@ -77,12 +89,13 @@ describe('JobRequests and JobLeases against Postgres', () => {
     const held = lease(id, 'worker-a');
     await jobs.claim(held);
     expect(await jobs.markRebootSent(held, 'SOFT')).toBeInstanceOf(Date);
-    expect(await jobs.appendLine(held, 'n REBOOT')).toBe(true);
-    expect(await jobs.appendLine(held, 'n ACTIVE')).toBe(true);
-    expect(await jobs.finish(held, 'done')).toBe(true);
-    expect(await jobs.finish(held, 'failed', 'late')).toBe(false);
-    expect(await jobs.appendLine(held, 'n REBOOT')).toBe(false);
-    expect(await requests.readOutput(clusterId, id)).toEqual({ output: 'n REBOOT\nn ACTIVE\nDone', errors: '' });
-    expect(await requests.readOutput('another-cluster.example.test', id)).toBeNull();
+    const time = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(await jobs.appendLine(held, 'n REBOOT')).toEqual({ n: 1, time, text: 'n REBOOT' });
+    expect(await jobs.appendLine(held, 'n ACTIVE')).toEqual({ n: 2, time, text: 'n ACTIVE' });
+    expect(await jobs.finish(held, 'done')).toEqual({ n: 3, time, text: 'Done' });
+    expect(await jobs.finish(held, 'failed', 'late')).toBeNull();
+    expect(await jobs.appendLine(held, 'n REBOOT')).toBeNull();
+    expect(await detailOutput(clusterId, id)).toEqual({ output: 'n REBOOT\nn ACTIVE\nDone', errors: '' });
+    expect(await detailOutput('another-cluster.example.test', id)).toBeNull();
   });
 });

@@ -25,3 +25,11 @@ export class QueueUnavailableError extends Error {
     super('Job queue is unavailable, try again later', options);
   }
 }
+
+/** An `Idempotency-Key` this user already sent, within its lifetime, with another request. */
+export class IdempotencyKeyReusedError extends Error {
+  override readonly name = 'IdempotencyKeyReusedError';
+  constructor() {
+    super('Idempotency-Key reused with another request');
+  }
+}

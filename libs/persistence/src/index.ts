@@ -4,3 +4,4 @@ export * from './embedded-postgres';
 export * from './migrate';
 export * from './persistence.module';
 export * from './query-rows';
+export * from './pool-query';

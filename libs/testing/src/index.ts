@@ -8,3 +8,4 @@ export * from './unique-name';
 export * from './oidc-test-provider';
 export * from './redis-keys';
 export * from './deploy-manifests';
+export * from './event-stream.client';

@@ -195,10 +195,10 @@ describe('deployment manifests', () => {
       tls: { termination: 'edge', insecureEdgeTerminationPolicy: 'None' },
     });
     const config = openshift.find((object) => object.metadata.name === 'oshift-gateway-config')!;
-    expect(config.data).toMatchObject({
-      TRUST_PROXY: '1',
-      PUBLIC_URL: `https://${(route.spec as { host: string }).host}`,
-    });
+    expect(config.data).toMatchObject({ TRUST_PROXY: '1' });
+    // Gateways and workers (webhook events) both build status_url from it.
+    const shared = openshift.find((object) => object.metadata.name === 'oshift-config')!;
+    expect(shared.data).toMatchObject({ PUBLIC_URL: `https://${(route.spec as { host: string }).host}` });
   });
 
   it('lets only the gateway port in from anywhere, and the worker metrics port from monitoring', () => {

@@ -67,7 +67,17 @@ export class RequestAudit {
     event: AuditedDecision,
     manager?: EntityManager,
   ): Promise<void> {
-    const record: AuditRecord = {
+    const record = this.recordOf(request, principal, event);
+    if (manager) await AuditLog.record(manager, record);
+    else await this.record(record);
+  }
+
+  /**
+   * The audit record of a decided request, for a statement that writes it beside its change (an accepted
+   * reboot's job, key and record go to Postgres in one statement).
+   */
+  recordOf(request: AuditedRequest, principal: Principal, event: AuditedDecision): AuditRecord {
+    return {
       actor: principal.username,
       source: request.ip,
       action: event.action,
@@ -76,8 +86,6 @@ export class RequestAudit {
       outcome: event.outcome,
       detail: { ...event.detail, method: principal.method, requestId: request.id },
     };
-    if (manager) await AuditLog.record(manager, record);
-    else await this.record(record);
   }
 
   private async record(event: AuditRecord): Promise<void> {

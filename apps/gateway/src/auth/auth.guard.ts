@@ -10,7 +10,7 @@ import { GATEWAY_CONFIG } from '../gateway.tokens';
 import type { GatewayConfig } from '../gateway.config';
 import { BasicStrategy } from './basic.strategy';
 import { bearerToken } from './bearer.strategy';
-import { PUBLIC_ROUTE, REQUIREMENT, type Requirement } from './requires.decorator';
+import { PUBLIC_ROUTE, REQUIREMENT, type Requirement, SIGNED_IN_ROUTE } from './requires.decorator';
 
 type AuthenticatedRequest = FastifyRequest & { user: Principal; params: Record<string, string> };
 
@@ -41,6 +41,7 @@ export class AuthGuard extends PassportAuthGuard(['basic', 'bearer']) {
     const warm = await this.basic.fromCache(request);
     if (warm) request.user = warm;
     else await super.canActivate(context);
+    if (this.reflector.get<boolean | undefined>(SIGNED_IN_ROUTE, context.getHandler())) return true;
     const clusterId = request.params.clusterId ?? '';
     const roles = request.user.grants.get(clusterId);
     const requirement = this.reflector.get<Requirement | undefined>(REQUIREMENT, context.getHandler());

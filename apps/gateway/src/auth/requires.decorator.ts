@@ -33,3 +33,8 @@ export const PUBLIC_ROUTE = 'oshift:public';
 
 /** A route anyone may call without credentials (health checks). */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_ROUTE, true);
+
+export const SIGNED_IN_ROUTE = 'oshift:signed-in';
+
+/** A route any authenticated caller may call, whatever their grants (it names no cluster): `GET /api/me`. */
+export const SignedIn = (): MethodDecorator => SetMetadata(SIGNED_IN_ROUTE, true);

@@ -1,5 +1,10 @@
 import { IdentityProviderUnavailableError, TooManyLoginFailuresError } from '@oshift/access';
-import { JobNotFoundError, QueueUnavailableError, RebootAlreadyRunningError } from '@oshift/jobs';
+import {
+  IdempotencyKeyReusedError,
+  JobNotFoundError,
+  QueueUnavailableError,
+  RebootAlreadyRunningError,
+} from '@oshift/jobs';
 import { CloudUnavailableError, ClusterNotFoundError, NodeNotFoundError } from '@oshift/node-registry';
 import {
   AccessDeniedError,
@@ -52,6 +57,7 @@ const RULES: readonly Rule<Error>[] = [
     status: 409,
     body: { error: error.message, job_id: error.jobId, status_url: context.statusUrl(error.clusterId, error.jobId) },
   })),
+  rule(IdempotencyKeyReusedError, (error) => ({ status: 422, body: { error: error.message } })),
   rule(TooManyLoginFailuresError, (error) => ({
     status: 429,
     body: { error: 'Too Many Requests' },

@@ -1,13 +1,88 @@
-/** OpenAPI description of the job-output route. */
+/** OpenAPI description of the job routes: the job (JSON or event stream) and the job list. */
 import { applyDecorators } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiExtraModels,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { JobViewStates } from '@oshift/jobs';
+import { ErrorBodyDto } from '../http/error-body.dto';
+import { JobDetailDto, JobLinesSinceDto } from './job-detail.dto';
 import { JobOutputDto } from './job-output.dto';
+import { JobListDto } from './job-list.dto';
+import { HEARTBEAT_MS } from './job-feed.hub';
 
-/** `GET job/{jobId}`. */
+const EVENT_STREAM = [
+  'With `Accept: text/event-stream` the same URL streams the job (Server-Sent Events): every line as',
+  '`event: line`, `id: <n>`, `data: <text>` — first those already written (after the `n` of `Last-Event-ID`',
+  'when the client sends one, else after `since`), then each line as soon as it is committed — a comment',
+  `(\`: heartbeat\`) every ${HEARTBEAT_MS / 1000} s, and finally \`event: end\` with`,
+  '`data: {"state": "done" | "failed", "errors": "…"}`, after which the stream closes. A follower that',
+  'connects after the end gets the replay and `end` at once.',
+].join(' ');
+
+/** `GET job/{jobId}`: JSON (whole, or the lines after `since`) or the event stream. */
 export function ApiJob(): MethodDecorator {
   return applyDecorators(
-    ApiOperation({ operationId: 'getJob', summary: 'A job’s output so far; it only grows, ending Done or Fail' }),
+    ApiOperation({
+      operationId: 'getJob',
+      summary: 'A job: its output so far (it only grows, ending Done or Fail), state and times',
+      description: `Without \`since\` the answer is a \`Job\`; with \`since=N\` a \`JobLinesSince\`. ${EVENT_STREAM}`,
+    }),
+    // JobOutput: the reference's own shape, which Job extends.
+    ApiExtraModels(JobOutputDto, JobDetailDto, JobLinesSinceDto),
     ApiParam({ name: 'jobId', description: 'The job_id of a reboot of this cluster' }),
-    ApiOkResponse({ description: 'The job’s output so far', type: JobOutputDto }),
+    ApiQuery({
+      name: 'since',
+      required: false,
+      schema: { type: 'integer', minimum: 0 },
+      description: 'Only the lines after the N-th (lines count from 1)',
+    }),
+    ApiHeader({
+      name: 'Last-Event-ID',
+      required: false,
+      description: 'Event stream only: the `id` of the last line received; the stream resumes after it',
+      schema: { type: 'integer', minimum: 0 },
+    }),
+    ApiOkResponse({
+      description: 'The job (JSON), or its event stream',
+      content: {
+        'application/json': {
+          schema: { oneOf: [{ $ref: getSchemaPath(JobDetailDto) }, { $ref: getSchemaPath(JobLinesSinceDto) }] },
+        },
+        'text/event-stream': {
+          schema: { type: 'string' },
+          example:
+            'event: line\nid: 1\ndata: worker-0.openstacklocal REBOOT\n\n: heartbeat\n\n' +
+            'event: line\nid: 2\ndata: worker-0.openstacklocal ACTIVE\n\nevent: line\nid: 3\ndata: Done\n\n' +
+            'event: end\ndata: {"state":"done","errors":""}\n\n',
+        },
+      },
+    }),
+    ApiBadRequestResponse({
+      description: 'A malformed `since` or `Last-Event-ID`, or an unknown parameter',
+      type: ErrorBodyDto,
+    }),
+  );
+}
+
+/** `GET jobs`. */
+export function ApiJobList(): MethodDecorator {
+  return applyDecorators(
+    ApiOperation({
+      operationId: 'listJobs',
+      summary: 'The cluster’s jobs, newest first (any user granted the cluster)',
+    }),
+    ApiQuery({ name: 'state', required: false, enum: [...JobViewStates] }),
+    ApiQuery({ name: 'target', required: false, description: 'Only the jobs of this node' }),
+    ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } }),
+    ApiQuery({ name: 'before', required: false, description: 'The `next` cursor of the previous page' }),
+    ApiOkResponse({ description: 'A page of jobs', type: JobListDto }),
+    ApiBadRequestResponse({ description: 'A malformed parameter, or an unknown one', type: ErrorBodyDto }),
   );
 }

@@ -1,22 +1,94 @@
-import { Controller, Get, Param } from '@nestjs/common';
-import { isJobId, JobNotFoundError, JobRequests, type JobOutput } from '@oshift/jobs';
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { encodeJobCursor, isJobId, type JobLine, JobNotFoundError, JobViews } from '@oshift/jobs';
 import { Requires } from '../auth/requires.decorator';
 import { NOT_FOUND } from '../http/request.errors';
 import { ApiClusterRoutes } from '../openapi/api-docs.decorators';
-import { ApiJob } from './job.api-docs';
+import { JobEventStream } from './job-event.stream';
+import { JobFeedHub, type JobFollower } from './job-feed.hub';
+import { ApiJob, ApiJobList } from './job.api-docs';
+import { parseJobListQuery, parseJobQuery, parseLastEventId, wantsEventStream } from './job-query.dto';
+import { JobLinks } from './job-links';
 
 @Controller('api/openshift/:clusterId')
 @ApiClusterRoutes('jobs')
 export class JobController {
-  constructor(private readonly jobs: JobRequests) {}
+  constructor(
+    private readonly views: JobViews,
+    private readonly hub: JobFeedHub,
+    private readonly links: JobLinks,
+  ) {}
 
-  /** The output of a job of this cluster so far; it only ever grows, ending `Done` or `Fail`. */
+  /**
+   * A job of this cluster: its output so far (it only grows, ending `Done` or `Fail`) with its state and
+   * times; with `?since=N` only the lines after the N-th; with `Accept: text/event-stream`, a live stream.
+   */
   @Get('job/:jobId')
   @Requires('jobs:read', NOT_FOUND)
   @ApiJob()
-  async job(@Param('clusterId') clusterId: string, @Param('jobId') jobId: string): Promise<JobOutput> {
-    const output = isJobId(jobId) ? await this.jobs.readOutput(clusterId, jobId) : null;
-    if (!output) throw new JobNotFoundError();
-    return output;
+  async job(
+    @Param('clusterId') clusterId: string,
+    @Param('jobId') jobId: string,
+    @Query() query: unknown,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const { since } = parseJobQuery(query);
+    if (wantsEventStream(request.headers.accept)) {
+      const from = parseLastEventId(request.headers['last-event-id']) ?? since ?? 0;
+      return this.stream(clusterId, jobId, from, request, reply);
+    }
+    if (!isJobId(jobId)) throw new JobNotFoundError();
+    const body =
+      since === undefined
+        ? await this.views.detail(clusterId, jobId)
+        : await this.views.linesSince(clusterId, jobId, since);
+    if (!body) throw new JobNotFoundError();
+    await reply.send(body);
+  }
+
+  /** The cluster's jobs, newest first, a page at a time. */
+  @Get('jobs')
+  @Requires('jobs:read', NOT_FOUND)
+  @ApiJobList()
+  async jobs(@Param('clusterId') clusterId: string, @Query() query: unknown) {
+    const page = await this.views.list(clusterId, parseJobListQuery(query));
+    return {
+      jobs: page.jobs.map((job) => ({
+        ...job,
+        status_url: this.links.statusUrl(clusterId, job.job_id),
+      })),
+      next: page.next && encodeJobCursor(page.next),
+    };
+  }
+
+  private async stream(
+    clusterId: string,
+    jobId: string,
+    from: number,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> {
+    if (!isJobId(jobId)) throw new JobNotFoundError();
+    const stream = new JobEventStream(reply.raw);
+    const follower: JobFollower = {
+      sent: from,
+      open: () => {
+        reply.hijack();
+        stream.open(request.id);
+      },
+      line(line: JobLine) {
+        stream.line(line);
+        this.sent = line.n;
+      },
+      end: (state, errors) => stream.end(state, errors),
+      heartbeat: () => stream.heartbeat(),
+      close: () => stream.close(),
+    };
+    const detach = await this.hub.follow(clusterId, jobId, follower);
+    if (!detach) throw new JobNotFoundError();
+    // A client that left (or a stream that ended) lets go of its place in the feed; no timer or listener stays.
+    if (reply.raw.destroyed || stream.isClosed) detach();
+    else reply.raw.once('close', detach);
   }
 }

@@ -7,7 +7,17 @@ const nodeName = z
   .max(253, 'target is too long')
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'target must be a node name');
 
-const schema = z.object({ target: nodeName });
+/**
+ * The one schema of a reboot request (form-encoded or JSON): `target`, and `type` (`SOFT` unless `HARD`).
+ * Any other field is refused, so that a field this version does not know never starts a reboot silently.
+ */
+const schema = z.strictObject(
+  {
+    target: nodeName,
+    type: z.enum(['SOFT', 'HARD'], { error: 'type must be SOFT or HARD' }).default('SOFT'),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys[0] ?? ''}` : undefined) },
+);
 
 export type RebootRequestDto = z.output<typeof schema>;
 
@@ -20,9 +30,14 @@ export function rebootRequestOpenApiSchema(): Record<string, unknown> {
 export function parseRebootRequest(
   body: unknown,
 ): { ok: true; value: RebootRequestDto } | { ok: false; error: string } {
+  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+    return { ok: false, error: 'target is required' };
+  }
   const result = schema.safeParse(body ?? {});
   if (result.success) return { ok: true, value: result.data };
   const issue = result.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') return { ok: false, error: issue.message };
+  if (issue?.path[0] === 'type') return { ok: false, error: 'type must be SOFT or HARD' };
   return { ok: false, error: issue?.path[0] === 'target' ? issue.message : 'target is required' };
 }
 
@@ -30,4 +45,15 @@ export function parseRebootRequest(
 export function rebootTargetOf(request: { body?: unknown }): string | null {
   const target = (request.body as { target?: unknown } | null | undefined)?.target;
   return typeof target === 'string' && /^[\x20-\x7e]{1,253}$/.test(target) ? target : null;
+}
+
+/** A valid `Idempotency-Key`: 1 to 255 printable ASCII characters (a UUID is the usual choice). */
+export function parseIdempotencyKey(
+  header: string | string[] | undefined,
+): { ok: true; value?: string } | { ok: false; error: string } {
+  if (header === undefined) return { ok: true };
+  if (typeof header !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(header)) {
+    return { ok: false, error: 'Idempotency-Key must be 1 to 255 printable characters' };
+  }
+  return { ok: true, value: header };
 }

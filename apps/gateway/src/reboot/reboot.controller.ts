@@ -26,7 +26,7 @@ export class RebootController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RebootStarted> {
-    const started = await this.reboots.request(clusterId, body, principal, request);
+    const started = await this.reboots.request(clusterId, body, principal, request, request.headers['idempotency-key']);
     void reply.status(202).header('location', started.status_url);
     return started;
   }

@@ -1,11 +1,11 @@
 import { Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import type { Principal } from '@oshift/access';
 import { AuditAction, AuditOutcome } from '@oshift/audit';
 import {
-  type NewRebootJob,
+  IdempotencyKeyReusedError,
   QueueUnavailableError,
   RebootAlreadyRunningError,
+  type RebootIntake,
   type RebootJobPayload,
 } from '@oshift/jobs';
 import { CloudUnavailableError, type ClusterNode, NodeNotFoundError } from '@oshift/node-registry';
@@ -17,21 +17,40 @@ const CLUSTER = 'c1.example.test';
 const NODE: ClusterNode = { nodename: 'worker-0', status: 'ACTIVE', serverId: 'srv-0', taskState: null };
 const principal: Principal = { userId: 'u1', username: 'operator', method: 'basic', grants: new Map() };
 const request: AuditedRequest = { id: 'req-1', ip: '192.0.2.7' };
-const manager = {} as EntityManager;
 
 /** The service's collaborators as fakes that remember what they were asked. */
-function setUp(overrides: { findNode?: () => Promise<ClusterNode | null>; running?: string; enqueue?: Error } = {}) {
+function setUp(
+  overrides: {
+    findNode?: () => Promise<ClusterNode | null>;
+    running?: string;
+    enqueue?: Error;
+    keys?: Map<string, { hash: string; jobId: string }>;
+  } = {},
+) {
   const audit: { decision: AuditedDecision; inTransaction: boolean }[] = [];
-  const created: NewRebootJob[] = [];
+  const created: RebootIntake[] = [];
   const discarded: string[] = [];
   const enqueued: RebootJobPayload[] = [];
+  const keys = overrides.keys ?? new Map<string, { hash: string; jobId: string }>();
   const service = new RebootService(
     { findNode: overrides.findNode ?? (async (_c, name) => (name === NODE.nodename ? NODE : null)) },
     {
-      createQueued: async (job, alsoRecord) => {
+      replay: async (claim) => {
+        const known = keys.get(`${claim.username}/${claim.key}`);
+        if (known && known.hash !== claim.requestHash) throw new IdempotencyKeyReusedError();
+        return known?.jobId ?? null;
+      },
+      accept: async (job) => {
         if (overrides.running) throw new RebootAlreadyRunningError(overrides.running, job.clusterId);
         created.push(job);
-        await alsoRecord?.(manager);
+        // The accepted record is written by the job's own statement, so only when the job is.
+        const { action, clusterId, target, outcome, detail } = job.audit as unknown as AuditedDecision;
+        audit.push({ decision: { action, clusterId, target, outcome, detail }, inTransaction: true });
+        if (job.idempotency) {
+          const { username, key, requestHash } = job.idempotency;
+          keys.set(`${username}/${key}`, { hash: requestHash, jobId: job.id });
+        }
+        return { created: true };
       },
       discardQueued: async (jobId) => void discarded.push(jobId),
     },
@@ -42,8 +61,8 @@ function setUp(overrides: { findNode?: () => Promise<ClusterNode | null>; runnin
       },
     },
     {
-      request: async (_request, _principal, decision, inTransaction) =>
-        void audit.push({ decision, inTransaction: inTransaction === manager }),
+      request: async (_request, _principal, decision) => void audit.push({ decision, inTransaction: false }),
+      recordOf: (_request, principal, decision) => ({ ...decision, actor: principal.username }),
     },
     { statusUrl: (clusterId, jobId) => `https://api.example.test/api/openshift/${clusterId}/job/${jobId}` },
     { jobs: { deadlineMs: 600_000 } },
@@ -57,7 +76,7 @@ const decisions = (audit: { decision: AuditedDecision }[]) =>
 describe('RebootService', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
-  it('records the job with its accepted audit record in one transaction, enqueues it and answers started', async () => {
+  it('records the job with its accepted audit record in one statement, enqueues it and answers started', async () => {
     const { service, audit, created, enqueued } = setUp();
     const before = Date.now();
     const started = await service.request(CLUSTER, { target: 'worker-0' }, principal, request);
@@ -67,7 +86,8 @@ describe('RebootService', () => {
       job_id: created[0]?.id,
       status_url: `https://api.example.test/api/openshift/${CLUSTER}/job/${created[0]?.id}`,
     });
-    expect(created[0]).toMatchObject({ clusterId: CLUSTER, target: 'worker-0', requestedBy: 'operator' });
+    expect(created[0]).toMatchObject({ clusterId: CLUSTER, target: 'worker-0', type: 'SOFT', requestedBy: 'operator' });
+    expect(created[0]?.audit).toMatchObject({ actor: 'operator', outcome: AuditOutcome.accepted });
     expect(created[0]?.deadlineAt.getTime()).toBeGreaterThanOrEqual(before + 600_000);
     expect(enqueued).toEqual([{ jobId: started.job_id, clusterId: CLUSTER, requestId: 'req-1' }]);
     expect(audit).toEqual([
@@ -77,7 +97,7 @@ describe('RebootService', () => {
           clusterId: CLUSTER,
           target: 'worker-0',
           outcome: AuditOutcome.accepted,
-          detail: { jobId: started.job_id },
+          detail: {},
         },
         inTransaction: true,
       },
@@ -134,5 +154,37 @@ describe('RebootService', () => {
       [AuditAction.nodeReboot, 'worker-0', AuditOutcome.failed, 'job queue unavailable'],
     ]);
     expect(audit[1]?.decision.detail.jobId).toBe(jobId);
+  });
+
+  it('replays the first answer for a repeated Idempotency-Key, and refuses the key with another request', async () => {
+    const { service, audit, created, enqueued } = setUp();
+    const first = await service.request(CLUSTER, { target: 'worker-0', type: 'HARD' }, principal, request, 'k-1');
+    expect(created[0]).toMatchObject({ type: 'HARD', idempotency: { username: 'operator', key: 'k-1' } });
+    const again = await service.request(CLUSTER, { target: 'worker-0', type: 'HARD' }, principal, request, 'k-1');
+    expect(again).toEqual(first);
+    expect([created.length, enqueued.length]).toEqual([1, 1]);
+    await expect(service.request(CLUSTER, { target: 'worker-0' }, principal, request, 'k-1')).rejects.toBeInstanceOf(
+      IdempotencyKeyReusedError,
+    );
+    expect(decisions(audit).at(-1)).toEqual([
+      AuditAction.nodeReboot,
+      'worker-0',
+      AuditOutcome.refused,
+      'idempotency key reused',
+    ]);
+  });
+
+  it('refuses a malformed Idempotency-Key, an unknown field and a type other than SOFT or HARD', async () => {
+    const { service, created } = setUp();
+    for (const [body, key, error] of [
+      [{ target: 'worker-0' }, 'é', 'Idempotency-Key must be 1 to 255 printable characters'],
+      [{ target: 'worker-0', dry_run: 'true' }, undefined, 'unknown field dry_run'],
+      [{ target: 'worker-0', type: 'hard' }, undefined, 'type must be SOFT or HARD'],
+    ] as const) {
+      await expect(service.request(CLUSTER, body, principal, request, key)).rejects.toEqual(
+        new InvalidRequestError(error),
+      );
+    }
+    expect(created).toEqual([]);
   });
 });

@@ -1,15 +1,22 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import type { Principal } from '@oshift/access';
 import { AuditAction, AuditOutcome } from '@oshift/audit';
-import { JobRequests, newJobId, QueueUnavailableError, RebootAlreadyRunningError } from '@oshift/jobs';
+import {
+  type IdempotencyClaim,
+  IdempotencyKeyReusedError,
+  JobRequests,
+  newJobId,
+  QueueUnavailableError,
+  RebootAlreadyRunningError,
+} from '@oshift/jobs';
 import { NodeNotFoundError, NodeRegistry } from '@oshift/node-registry';
 import { type AuditedRequest, RequestAudit } from '../audit/request-audit';
 import type { GatewayConfig } from '../gateway.config';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { InvalidRequestError } from '../http/request.errors';
 import { JobLinks } from '../jobs/job-links';
-import { parseRebootRequest, rebootTargetOf } from './reboot-request.dto';
+import { parseIdempotencyKey, parseRebootRequest, type RebootRequestDto, rebootTargetOf } from './reboot-request.dto';
 import { RebootProducer } from './reboot.producer';
 
 /** The answer to an accepted reboot, exactly as the API reference shows it. */
@@ -30,7 +37,8 @@ interface Asked {
 /**
  * Decides reboot requests: checks the input and the node, records the job, hands it to the workers. It
  * throws typed errors (the exception filter's table answers them) and owns the audit record of every
- * request it decides: `accepted` in the same transaction as its job, else why it was refused or failed.
+ * request it decides: `accepted` in the same statement as its job, else why it was refused or failed. A
+ * request repeated with its `Idempotency-Key` gets the first answer again and starts nothing.
  */
 @Injectable()
 export class RebootService {
@@ -38,28 +46,45 @@ export class RebootService {
 
   constructor(
     @Inject(NodeRegistry) private readonly registry: Pick<NodeRegistry, 'findNode'>,
-    @Inject(JobRequests) private readonly jobs: Pick<JobRequests, 'createQueued' | 'discardQueued'>,
+    @Inject(JobRequests) private readonly jobs: Pick<JobRequests, 'replay' | 'accept' | 'discardQueued'>,
     @Inject(RebootProducer) private readonly producer: Pick<RebootProducer, 'enqueue'>,
-    @Inject(RequestAudit) private readonly audit: Pick<RequestAudit, 'request'>,
+    @Inject(RequestAudit) private readonly audit: Pick<RequestAudit, 'request' | 'recordOf'>,
     @Inject(JobLinks) private readonly links: Pick<JobLinks, 'statusUrl'>,
     @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'jobs'>,
   ) {}
 
-  /** Starts a reboot of the node `body` names (form or JSON `target`), or throws why not. */
+  /** Starts a reboot of the node `body` names (form or JSON `target`, `type`), or throws why not. */
   async request(
     clusterId: string,
     body: unknown,
     principal: Principal,
     request: AuditedRequest,
+    idempotencyHeader?: string | string[],
   ): Promise<RebootStarted> {
     const parsed = parseRebootRequest(body);
-    if (!parsed.ok) {
+    const key = parseIdempotencyKey(idempotencyHeader);
+    if (!parsed.ok || !key.ok) {
+      const error = !parsed.ok ? parsed.error : !key.ok ? key.error : '';
       const asked = { request, principal, clusterId, target: rebootTargetOf({ body }) };
-      await this.record(asked, AuditOutcome.refused, { reason: 'invalid input', error: parsed.error });
-      throw new InvalidRequestError(parsed.error);
+      await this.record(asked, AuditOutcome.refused, { reason: 'invalid input', error });
+      throw new InvalidRequestError(error);
     }
-    const target = parsed.value.target;
+    const { target, type } = parsed.value;
     const asked: Asked = { request, principal, clusterId, target };
+
+    const claim = key.value ? idempotencyClaim(principal, key.value, clusterId, parsed.value) : undefined;
+    if (claim) {
+      const earlier = await this.jobs.replay(claim).catch(async (error: unknown) => {
+        if (error instanceof IdempotencyKeyReusedError) {
+          await this.record(asked, AuditOutcome.refused, {
+            reason: 'idempotency key reused',
+            idempotencyKey: claim.key,
+          });
+        }
+        throw error;
+      });
+      if (earlier) return this.replayed(clusterId, earlier, request.id);
+    }
 
     const node = await this.registry.findNode(clusterId, target).catch(async (error: unknown) => {
       await this.record(asked, AuditOutcome.failed, { reason: 'node lookup failed' });
@@ -72,12 +97,26 @@ export class RebootService {
 
     const jobId = newJobId();
     const requestId = request.id;
-    const job = { id: jobId, clusterId, target, requestedBy: principal.username, requestId };
     try {
-      await this.jobs.createQueued(
-        { ...job, deadlineAt: new Date(Date.now() + this.config.jobs.deadlineMs) },
-        (manager) => this.record(asked, AuditOutcome.accepted, { jobId }, manager),
-      );
+      const accepted = this.audit.recordOf(request, principal, {
+        action: AuditAction.nodeReboot,
+        clusterId,
+        target,
+        outcome: AuditOutcome.accepted,
+        detail: {},
+      });
+      const recorded = await this.jobs.accept({
+        id: jobId,
+        clusterId,
+        target,
+        type,
+        requestedBy: principal.username,
+        requestId,
+        deadlineAt: new Date(Date.now() + this.config.jobs.deadlineMs),
+        audit: accepted,
+        idempotency: claim,
+      });
+      if (!recorded.created) return this.replayed(clusterId, recorded.jobId, requestId);
     } catch (error) {
       if (error instanceof RebootAlreadyRunningError) {
         await this.record(asked, AuditOutcome.refused, { reason: 'already running', runningJobId: error.jobId });
@@ -94,18 +133,35 @@ export class RebootService {
       this.logger.error({ msg: 'enqueue failed, job discarded', jobId, requestId, error: String(error) });
       throw new QueueUnavailableError(jobId, { cause: error });
     }
-    this.logger.log({ msg: 'reboot accepted', jobId, clusterId, target, user: principal.username, requestId });
+    this.logger.log({ msg: 'reboot accepted', jobId, clusterId, target, type, user: principal.username, requestId });
+    return this.started(clusterId, jobId);
+  }
+
+  private started(clusterId: string, jobId: string): RebootStarted {
     return { state: 'started', job_id: jobId, status_url: this.links.statusUrl(clusterId, jobId) };
   }
 
-  private record(
-    asked: Asked,
-    outcome: AuditOutcome,
-    detail: Record<string, unknown>,
-    manager?: EntityManager,
-  ): Promise<void> {
+  private replayed(clusterId: string, jobId: string, requestId: string): RebootStarted {
+    this.logger.log({ msg: 'reboot request replayed for its idempotency key', jobId, clusterId, requestId });
+    return this.started(clusterId, jobId);
+  }
+
+  private record(asked: Asked, outcome: AuditOutcome, detail: Record<string, unknown>): Promise<void> {
     const { request, principal, clusterId, target } = asked;
     const decision = { action: AuditAction.nodeReboot, clusterId, target, outcome, detail };
-    return this.audit.request(request, principal, decision, manager);
+    return this.audit.request(request, principal, decision);
   }
+}
+
+/** The key of this user with a digest of what the request asks for: another request under it is a 422. */
+function idempotencyClaim(
+  principal: Principal,
+  key: string,
+  clusterId: string,
+  reboot: RebootRequestDto,
+): IdempotencyClaim {
+  const requestHash = createHash('sha256')
+    .update(JSON.stringify(['reboot', clusterId, reboot.target, reboot.type]))
+    .digest('base64url');
+  return { username: principal.username, key, requestHash };
 }

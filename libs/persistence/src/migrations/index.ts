@@ -1,6 +1,12 @@
 import { InitialSchema1795814875000 } from './1795814875000-InitialSchema';
 import { JobLeases1795816662000 } from './1795816662000-JobLeases';
 import { AuditRetention1796083300000 } from './1796083300000-AuditRetention';
+import { JobApi1796090000000 } from './1796090000000-JobApi';
 
 /** Every migration, oldest first, run from the TypeScript sources. */
-export const migrations = [InitialSchema1795814875000, JobLeases1795816662000, AuditRetention1796083300000];
+export const migrations = [
+  InitialSchema1795814875000,
+  JobLeases1795816662000,
+  AuditRetention1796083300000,
+  JobApi1796090000000,
+];

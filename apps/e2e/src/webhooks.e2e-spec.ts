@@ -1,0 +1,143 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { ClusterSecrets } from '@oshift/node-registry';
+import { WebhookAdmin, WebhookSender } from '@oshift/webhooks';
+import { followJob, startReboot } from './job-polling';
+import { SystemUnderTest, type TestUser } from './system-under-test';
+import { WebhookReceiver } from './webhook.receiver';
+
+const KEY = randomBytes(32).toString('base64');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Job-end webhooks: signed, retried with backoff until delivered once, never to a forbidden address. */
+describe('webhooks', () => {
+  let system: SystemUnderTest;
+  let viewer: TestUser;
+  let operator: TestUser;
+  let admin: WebhookAdmin;
+  const receivers: WebhookReceiver[] = [];
+
+  beforeAll(async () => {
+    system = await SystemUnderTest.start({
+      knobs: { rebootDurationMs: 800 },
+      workerEnv: {
+        CLUSTER_SECRET_KEY: KEY,
+        WEBHOOK_ALLOW_LOOPBACK: 'true',
+        PUBLIC_URL: 'https://self-service.example.test',
+      },
+    });
+    [viewer, operator] = await Promise.all([system.user(['read']), system.user(['reboot'])]);
+    const policy = { allowLoopback: true };
+    admin = new WebhookAdmin(system.dataSource, {
+      source: 'e2e',
+      secrets: new ClusterSecrets({ env: {}, encryptionKey: KEY }),
+      policy,
+      sender: new WebhookSender(policy),
+    });
+  }, 120000);
+
+  afterAll(async () => {
+    await Promise.all(receivers.map((receiver) => receiver.close()));
+    await system?.stop();
+  });
+
+  const receiver = async (script?: number[]) => {
+    const started = await WebhookReceiver.start(script);
+    receivers.push(started);
+    return started;
+  };
+
+  it('POSTs each job end, signed with HMAC-SHA256 of the exact body under the webhook’s secret', async () => {
+    const endpoint = await receiver();
+    const secret = `whsec-${randomBytes(12).toString('hex')}`;
+    const id = await admin.add(system.clusterId, endpoint.url, secret, 'e2e');
+    try {
+      const jobId = await startReboot(system, operator, 'worker-0.openstacklocal');
+      await followJob(system, viewer, jobId);
+      const [delivery] = await endpoint.waitFor(1);
+      expect(delivery!.headers['content-type']).toBe('application/json');
+      expect(delivery!.headers['x-oshift-delivery']).toMatch(UUID);
+      const expected = `sha256=${createHmac('sha256', secret).update(delivery!.body).digest('hex')}`;
+      expect(delivery!.headers['x-oshift-signature']).toBe(expected);
+      expect(delivery!.body.toString('utf8')).not.toContain(secret);
+
+      const job = (await (
+        await system.request('GET', `/api/openshift/${system.clusterId}/job/${jobId}`, { user: viewer })
+      ).json()) as Record<string, string>;
+      const event = JSON.parse(delivery!.body.toString('utf8')) as Record<string, unknown>;
+      expect(Object.keys(event)).toEqual([
+        'event',
+        'job_id',
+        'cluster',
+        'target',
+        'type',
+        'state',
+        'errors',
+        'created_at',
+        'ended_at',
+        'status_url',
+      ]);
+      expect(event).toEqual({
+        event: 'job.end',
+        job_id: jobId,
+        cluster: system.clusterId,
+        target: 'worker-0.openstacklocal',
+        type: 'SOFT',
+        state: 'done',
+        errors: '',
+        created_at: job.created_at,
+        ended_at: job.ended_at,
+        status_url: `${system.publicUrl}/api/openshift/${system.clusterId}/job/${jobId}`,
+      });
+      const [listed] = await admin.list(system.clusterId);
+      expect(listed).toMatchObject({ id, url: endpoint.url, lastDelivery: { state: 'delivered', status: 200 } });
+    } finally {
+      await admin.remove(id, 'e2e');
+    }
+    expect(await admin.list(system.clusterId)).toEqual([]);
+  });
+
+  it('retries a receiver that fails twice with backoff, then delivers once', async () => {
+    const endpoint = await receiver([500, 503]);
+    const id = await admin.add(system.clusterId, endpoint.url, `whsec-${randomBytes(12).toString('hex')}`, 'e2e');
+    try {
+      const jobId = await startReboot(system, operator, 'worker-1.openstacklocal');
+      await followJob(system, viewer, jobId);
+      const deliveries = await endpoint.waitFor(3, 60000);
+      // The same delivery, byte for byte, each time; 5 s then 10 s apart (the production backoff).
+      expect(new Set(deliveries.map((d) => d.headers['x-oshift-delivery'])).size).toBe(1);
+      expect(new Set(deliveries.map((d) => d.body.toString('utf8'))).size).toBe(1);
+      expect(deliveries[1]!.at - deliveries[0]!.at).toBeGreaterThanOrEqual(4500);
+      expect(deliveries[2]!.at - deliveries[1]!.at).toBeGreaterThanOrEqual(9000);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(endpoint.received).toHaveLength(3);
+      const [listed] = await admin.list(system.clusterId);
+      expect(listed!.lastDelivery).toMatchObject({ event: 'job.end', state: 'delivered', attempts: 3, status: 200 });
+    } finally {
+      await admin.remove(id, 'e2e');
+    }
+  });
+
+  it('refuses URLs that are not https, or point at metadata, link-local or (here) loopback addresses', async () => {
+    const strict = new WebhookAdmin(system.dataSource, {
+      secrets: new ClusterSecrets({ env: {}, encryptionKey: KEY }),
+      policy: { allowLoopback: false },
+      sender: new WebhookSender({ allowLoopback: false }),
+    });
+    const secret = 'a-long-enough-signing-secret';
+    for (const [url, reason] of [
+      ['http://hooks.example.com/x', 'webhook URLs must be https://'],
+      ['ftp://hooks.example.com/x', 'webhook URLs must be https://'],
+      ['https://169.254.169.254/latest/meta-data', '169.254.169.254 is a link-local, metadata or non-unicast address'],
+      ['https://metadata.google.internal/computeMetadata', 'metadata services are never a webhook destination'],
+      ['https://[fe80::1]/hook', 'fe80::1 is a link-local, metadata or non-unicast address'],
+      ['http://127.0.0.1:9/hook', '127.0.0.1 is a loopback address'],
+      ['https://user:pw@hooks.example.com/x', 'credentials do not belong in a webhook URL'],
+    ]) {
+      await expect(strict.add(system.clusterId, url!, secret, 'e2e')).rejects.toThrow(`webhook URL refused: ${reason}`);
+    }
+    await expect(strict.add(system.clusterId, 'https://hooks.example.com/x', 'short', 'e2e')).rejects.toThrow(
+      'the signing secret must be at least 16 characters',
+    );
+    expect(await admin.list(system.clusterId)).toEqual([]);
+  });
+});

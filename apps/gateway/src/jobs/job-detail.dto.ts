@@ -1,0 +1,64 @@
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { type JobDetail, type JobLine, type JobLinesSince, JobViewStates, type JobViewState } from '@oshift/jobs';
+import { JobOutputDto } from './job-output.dto';
+
+const TIME = { type: 'string', format: 'date-time', example: '2026-11-30T23:59:59.123Z' } as const;
+const STATE = {
+  enum: [...JobViewStates],
+  description: 'queued → (waiting) → running → done | failed',
+  example: 'running',
+} as const;
+
+/** OpenAPI shape of {@link JobDetail}. */
+@ApiSchema({ name: 'Job', description: 'A job: the reference’s output and errors, with its state and times (UTC)' })
+export class JobDetailDto extends JobOutputDto implements JobDetail {
+  @ApiProperty(STATE)
+  state!: JobViewState;
+
+  @ApiProperty({ description: 'The node being rebooted', example: 'worker-0.openstacklocal' })
+  target!: string;
+
+  @ApiProperty({ enum: ['SOFT', 'HARD'], example: 'SOFT' })
+  type!: 'SOFT' | 'HARD';
+
+  @ApiProperty({ description: 'Who asked for the reboot', example: 'operator' })
+  requested_by!: string;
+
+  @ApiProperty({ ...TIME, description: 'When the reboot was accepted' })
+  created_at!: string;
+
+  @ApiProperty({ ...TIME, nullable: true, description: 'When a worker took the job up; null until then' })
+  started_at!: string | null;
+
+  @ApiProperty({ ...TIME, nullable: true, description: 'When the job ended; null until it has' })
+  ended_at!: string | null;
+}
+
+/** OpenAPI shape of {@link JobLine}. */
+@ApiSchema({ name: 'JobLine', description: 'One output line' })
+export class JobLineDto implements JobLine {
+  @ApiProperty({ description: 'Its number, counting from 1', example: 3 })
+  n!: number;
+
+  @ApiProperty({ ...TIME, description: 'When it was written' })
+  time!: string;
+
+  @ApiProperty({ description: 'The line, `Done` and `Fail` included', example: 'worker-0.openstacklocal ACTIVE' })
+  text!: string;
+}
+
+/** OpenAPI shape of {@link JobLinesSince}. */
+@ApiSchema({ name: 'JobLinesSince', description: 'The lines after the N-th (`?since=N`)' })
+export class JobLinesSinceDto implements JobLinesSince {
+  @ApiProperty(STATE)
+  state!: JobViewState;
+
+  @ApiProperty({ description: 'Why the job failed; empty otherwise', example: '' })
+  errors!: string;
+
+  @ApiProperty({ type: JobLineDto, isArray: true })
+  lines!: JobLine[];
+
+  @ApiProperty({ description: 'The `n` of the last line returned (N when none): the next `since`', example: 3 })
+  next!: number;
+}

@@ -1,0 +1,34 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { isWebhookDeliveryPayload, WEBHOOK_QUEUE, WebhookDeliverer } from '@oshift/webhooks';
+
+/** A delivery attempt that failed and will be tried again after the queue's backoff. */
+class DeliveryRetry extends Error {
+  override readonly name = 'DeliveryRetry';
+}
+
+/** Consumes webhook deliveries: one signed POST per attempt, retried with backoff for up to 24 h. */
+@Processor(WEBHOOK_QUEUE, { concurrency: 8 })
+export class WebhookProcessor extends WorkerHost {
+  private readonly logger = new Logger(WebhookProcessor.name);
+
+  constructor(private readonly deliverer: WebhookDeliverer) {
+    super();
+  }
+
+  async process(job: Job): Promise<void> {
+    if (!isWebhookDeliveryPayload(job.data)) throw new UnrecoverableError('malformed payload');
+    const { deliveryId } = job.data;
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const { outcome, attempt } = await this.deliverer.deliver(deliveryId, lastAttempt);
+    // The receiver's URL may carry its token: logs name the delivery, never the URL.
+    const fields = { deliveryId, outcome, status: attempt?.status ?? null, error: attempt?.error ?? null };
+    if (outcome === 'retry') {
+      this.logger.warn({ msg: 'webhook delivery failed; will retry', attempt: job.attemptsMade + 1, ...fields });
+      throw new DeliveryRetry(attempt?.error ?? 'delivery failed');
+    }
+    if (outcome === 'failed') this.logger.warn({ msg: 'webhook delivery given up', ...fields });
+    else if (outcome === 'delivered') this.logger.log({ msg: 'webhook delivered', ...fields });
+  }
+}

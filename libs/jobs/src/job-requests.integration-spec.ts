@@ -1,0 +1,102 @@
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '@oshift/persistence';
+import { testServices, uniqueName } from '@oshift/testing';
+import { newJobId } from './job-id';
+import { AuditAction, AuditOutcome } from '@oshift/audit';
+import { type IdempotencyClaim, JobRequests, type RebootIntake } from './job-requests';
+import { IdempotencyKeyReusedError, RebootAlreadyRunningError } from './job.errors';
+
+describe('JobRequests against Postgres', () => {
+  let dataSource: DataSource;
+  let intake: JobRequests;
+  let clusterId: string;
+
+  beforeAll(async () => {
+    dataSource = new DataSource(dataSourceOptions({ url: testServices().databaseUrl, poolSize: 4 }));
+    await dataSource.initialize();
+    intake = new JobRequests(dataSource);
+    clusterId = `${uniqueName('intake')}.example.test`;
+    await dataSource.query(
+      `INSERT INTO clusters (id, auth_url, secret_ref) VALUES ($1, 'http://127.0.0.1:1/v3', 'env:X')`,
+      [clusterId],
+    );
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+  });
+
+  const request = (target: string, idempotency?: IdempotencyClaim): RebootIntake => ({
+    id: newJobId(),
+    clusterId,
+    target,
+    type: 'HARD',
+    requestedBy: 'alice',
+    requestId: 'req-1',
+    deadlineAt: new Date(Date.now() + 60000),
+    audit: {
+      actor: 'alice',
+      source: '127.0.0.1',
+      action: AuditAction.nodeReboot,
+      outcome: AuditOutcome.accepted,
+      detail: { method: 'basic', requestId: 'req-1' },
+    },
+    idempotency,
+  });
+
+  it('records the job and its accepted audit record together, and refuses a second active job for the node', async () => {
+    const first = request(uniqueName('node'));
+    expect(await intake.accept(first)).toEqual({ created: true });
+    const [job] = await dataSource.query(`SELECT state, reboot_type, requested_by FROM jobs WHERE id = $1`, [first.id]);
+    expect(job).toEqual({ state: 'queued', reboot_type: 'HARD', requested_by: 'alice' });
+    const audit = await dataSource.query(
+      `SELECT actor, source, action, target, outcome, detail FROM audit_events WHERE detail->>'jobId' = $1`,
+      [first.id],
+    );
+    expect(audit).toEqual([
+      {
+        actor: 'alice',
+        source: '127.0.0.1',
+        action: 'node.reboot',
+        target: first.target,
+        outcome: 'accepted',
+        detail: { method: 'basic', requestId: 'req-1', jobId: first.id, type: 'HARD' },
+      },
+    ]);
+    const second = request(first.target);
+    await expect(intake.accept(second)).rejects.toEqual(new RebootAlreadyRunningError(first.id, clusterId));
+    expect(await dataSource.query(`SELECT 1 FROM jobs WHERE id = $1`, [second.id])).toEqual([]);
+  });
+
+  it('replays a key for its request, refuses it for another, and lets it start anew once expired', async () => {
+    const claim = { username: 'alice', key: uniqueName('key'), requestHash: 'hash-a' };
+    expect(await intake.replay(claim)).toBeNull();
+    const first = request(uniqueName('node'), claim);
+    expect(await intake.accept(first)).toEqual({ created: true });
+    expect(await intake.replay(claim)).toBe(first.id);
+    await expect(intake.replay({ ...claim, requestHash: 'hash-b' })).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    // Lost the race to an earlier request with the same key: nothing recorded, its job named.
+    const late = request(uniqueName('node'), claim);
+    expect(await intake.accept(late)).toEqual({ created: false, jobId: first.id });
+    expect(await dataSource.query(`SELECT 1 FROM jobs WHERE id = $1`, [late.id])).toEqual([]);
+    // Another user's key of the same name is theirs.
+    expect(await intake.replay({ ...claim, username: 'bob' })).toBeNull();
+
+    await dataSource.query(
+      `UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE username = $1 AND key = $2`,
+      ['alice', claim.key],
+    );
+    expect(await intake.replay(claim)).toBeNull();
+    const anew = request(uniqueName('node'), { ...claim, requestHash: 'hash-c' });
+    expect(await intake.accept(anew)).toEqual({ created: true });
+    expect(await intake.replay({ ...claim, requestHash: 'hash-c' })).toBe(anew.id);
+
+    const other = { username: 'carol', key: uniqueName('key'), requestHash: 'h' };
+    await intake.accept(request(uniqueName('node'), other));
+    await dataSource.query(
+      `UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE username = 'carol'`,
+    );
+    expect(await intake.forgetExpiredKeys()).toBeGreaterThanOrEqual(1);
+    expect(await dataSource.query(`SELECT 1 FROM idempotency_keys WHERE username = 'carol'`)).toEqual([]);
+  });
+});

@@ -1,0 +1,70 @@
+import type { JobOutput } from './job-output';
+
+/** States a customer may see; `waiting` is a job accepted but held back by the cluster's rules. */
+export const JobViewStates = ['queued', 'waiting', 'running', 'done', 'failed'] as const;
+export type JobViewState = (typeof JobViewStates)[number];
+
+/** `SOFT` (the default) or `HARD`. */
+export type RebootKind = 'SOFT' | 'HARD';
+
+/** `GET job/{id}`: the reference's `{output, errors}` and what a script needs besides. Times are RFC 3339 UTC. */
+export interface JobDetail extends JobOutput {
+  state: JobViewState;
+  target: string;
+  type: RebootKind;
+  requested_by: string;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+/** One output line: its number (from 1), when it was written and its text. */
+export interface JobLine {
+  n: number;
+  time: string;
+  text: string;
+}
+
+/** `GET job/{id}?since=N`: the lines after the N-th, and the cursor to ask with next time. */
+export interface JobLinesSince {
+  state: JobViewState;
+  errors: string;
+  lines: JobLine[];
+  next: number;
+}
+
+/** One job of `GET jobs`, without the status URL (the gateway adds it). */
+export interface JobSummaryRow {
+  job_id: string;
+  target: string;
+  type: RebootKind;
+  state: JobViewState;
+  created_at: string;
+  ended_at: string | null;
+}
+
+/** What `GET jobs` filters on; `before` is the cursor of a previous page. */
+export interface JobListFilter {
+  state?: JobViewState;
+  target?: string;
+  limit: number;
+  before?: JobCursor;
+}
+
+/** Where a page of the job list ended: the last job's creation (microseconds since the epoch) and id. */
+export interface JobCursor {
+  createdMicros: string;
+  id: string;
+}
+
+/** The opaque `next`/`before` text of a cursor. */
+export function encodeJobCursor(cursor: JobCursor): string {
+  return Buffer.from(`${cursor.createdMicros}.${cursor.id}`, 'utf8').toString('base64url');
+}
+
+/** The cursor a `before` text names, or null when it is not one this API gave out. */
+export function decodeJobCursor(text: string): JobCursor | null {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(text)) return null;
+  const match = /^(\d{1,18})\.([A-Za-z0-9_-]{22})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
+  return match ? { createdMicros: match[1]!, id: match[2]! } : null;
+}

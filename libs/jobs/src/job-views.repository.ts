@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { poolQuery } from '@oshift/persistence';
+import type { JobCursor, JobDetail, JobLine, JobLinesSince, JobListFilter, JobSummaryRow } from './job-view';
+
+/** SQL for a timestamptz column as RFC 3339 UTC with milliseconds: how every time of the job API is written. */
+export const rfc3339Sql = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** The `RETURNING`/select list of a job_lines row as a {@link JobLine}. */
+export const LINE_VIEW = `seq AS n, ${rfc3339Sql('created_at')} AS time, line AS text`;
+
+/** A job with its lines as one row: `$1` the job id, `$2` its cluster (the gateway's and the benchmark's query). */
+export const JOB_DETAIL_SQL = `SELECT (SELECT array_agg(l.line ORDER BY l.seq) FROM job_lines l WHERE l.job_id = j.id) AS lines,
+       j.errors, j.state, j.target, j.reboot_type AS type, j.requested_by,
+       ${rfc3339Sql('j.created_at')} AS created_at, ${rfc3339Sql('j.started_at')} AS started_at,
+       ${rfc3339Sql('j.finished_at')} AS ended_at
+  FROM jobs j
+ WHERE j.id = $1 AND j.cluster_id = $2`;
+
+/** A row of {@link JOB_DETAIL_SQL}. */
+export type JobDetailRow = Omit<JobDetail, 'output'> & { lines: string[] | null };
+
+/** The answer of `GET job/{id}` from its row: the reference's output and errors first, then the rest. */
+export function jobDetailOf({ lines, ...rest }: JobDetailRow): JobDetail {
+  return { output: (lines ?? []).join('\n'), ...rest };
+}
+
+/**
+ * What customers read about jobs, each answer in one query: a job with its output, the lines after a
+ * cursor, and a cluster's jobs newest first. Every read names the cluster: a job of another is not found.
+ */
+@Injectable()
+export class JobViews {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The job with its whole output, or null when the cluster has no such job. */
+  async detail(clusterId: string, jobId: string): Promise<JobDetail | null> {
+    const rows = await poolQuery<JobDetailRow>(this.dataSource, JOB_DETAIL_SQL, [jobId, clusterId]);
+    return rows[0] ? jobDetailOf(rows[0]) : null;
+  }
+
+  /** The job's state and errors with its lines after the `since`-th, or null when the cluster has no such job. */
+  async linesSince(clusterId: string, jobId: string, since: number): Promise<JobLinesSince | null> {
+    const rows = await poolQuery<{ state: JobLinesSince['state']; errors: string; lines: JobLine[] | null }>(
+      this.dataSource,
+      `SELECT j.state, j.errors,
+                (SELECT json_agg(json_build_object('n', l.seq, 'time', ${rfc3339Sql('l.created_at')}, 'text', l.line)
+                                 ORDER BY l.seq)
+                   FROM job_lines l WHERE l.job_id = j.id AND l.seq > $3) AS lines
+           FROM jobs j
+          WHERE j.id = $1 AND j.cluster_id = $2`,
+      [jobId, clusterId, since],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const lines = row.lines ?? [];
+    return { state: row.state, errors: row.errors, lines, next: lines.at(-1)?.n ?? since };
+  }
+
+  /** A page of the cluster's jobs, newest first, and the cursor of the next page (null on the last one). */
+  async list(clusterId: string, filter: JobListFilter): Promise<{ jobs: JobSummaryRow[]; next: JobCursor | null }> {
+    const rows: (JobSummaryRow & { created_micros: string })[] = await this.dataSource.query(
+      `SELECT j.id AS job_id, j.target, j.reboot_type AS type, j.state,
+              ${rfc3339Sql('j.created_at')} AS created_at, ${rfc3339Sql('j.finished_at')} AS ended_at,
+              (extract(epoch FROM j.created_at) * 1000000)::bigint::text AS created_micros
+         FROM jobs j
+        WHERE j.cluster_id = $1
+          AND ($2::text IS NULL OR j.state = $2)
+          AND ($3::text IS NULL OR j.target = $3)
+          AND ($4::bigint IS NULL OR (j.created_at, j.id) < (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5))
+        ORDER BY j.created_at DESC, j.id DESC
+        LIMIT $6`,
+      [
+        clusterId,
+        filter.state ?? null,
+        filter.target ?? null,
+        filter.before?.createdMicros ?? null,
+        filter.before?.id ?? null,
+        filter.limit + 1,
+      ],
+    );
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    return {
+      jobs: page.map(({ created_micros: _, ...job }) => job),
+      next: rows.length > filter.limit && last ? { createdMicros: last.created_micros, id: last.job_id } : null,
+    };
+  }
+}
