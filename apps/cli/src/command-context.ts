@@ -45,8 +45,14 @@ export class CommandContext {
     return this.flags.output === 'json';
   }
 
-  async api(): Promise<ApiClient> {
-    return new ApiClient(await connection(this.flags, this.io.env, () => firstLine(this.io.stdin)));
+  private client?: Promise<ApiClient>;
+
+  /** The API client, built once (stdin holds the password only once). */
+  api(): Promise<ApiClient> {
+    this.client ??= connection(this.flags, this.io.env, () => firstLine(this.io.stdin)).then(
+      (settings) => new ApiClient(settings),
+    );
+    return this.client;
   }
 
   /** `/api/openshift/<cluster>`, the prefix of the cluster's calls. */
