@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import {
   clusterSecretKey,
@@ -36,6 +37,10 @@ const schema = z
       .regex(/^[\x20-\x7e]+$/)
       .refine((v) => !v.includes('"'), 'no quotes')
       .default('OpenShift self-service'),
+    /** The customers' web page (apps/web/src in the repository); served at `/` when it is there. */
+    WEB_ROOT: z.string().default(resolve(__dirname, '../../web/src')),
+    /** The page's public OAuth client at the SSO issuer (authorization code + PKCE): turns SSO on in the page. */
+    OIDC_WEB_CLIENT_ID: z.string().min(1).optional(),
     ...authEnvironment,
   })
   .transform((env, ctx) => ({
@@ -63,6 +68,7 @@ const schema = z
     },
     logLevel: env.LOG_LEVEL,
     auth: authSettings(env, ctx),
+    web: { root: env.WEB_ROOT, ssoClientId: env.OIDC_WEB_CLIENT_ID },
     /** When set, `GET /metrics` requires `Authorization: Bearer <token>`. */
     metrics: { token: env.METRICS_TOKEN },
   }));
