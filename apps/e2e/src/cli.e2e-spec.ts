@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { freePort } from '@oshift/testing';
 import { oshift, settingsFor } from './oshift.runner';
 import { SystemUnderTest, type TestUser } from './system-under-test';
@@ -185,6 +189,38 @@ describe('oshift, the command line', () => {
       });
     } finally {
       system.simulator.setKnobs({ errorRate: 0 });
+    }
+  });
+
+  it('packs into a tarball that installs globally as `oshift`, needing nothing of the monorepo', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'oshift-pack-'));
+    try {
+      const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, env: process.env, stdio: 'pipe' });
+      npm(['pack', '--pack-destination', work], resolve(__dirname, '../../cli'));
+      const [tarball] = readdirSync(work);
+      expect(tarball).toMatch(/^oshift-\d+\.\d+\.\d+\.tgz$/);
+      const files = execFileSync('tar', ['-tzf', join(work, tarball)], { encoding: 'utf8' })
+        .trim()
+        .split('\n');
+      expect(files).toEqual(
+        expect.arrayContaining(['package/package.json', 'package/README.md', 'package/dist/main.js']),
+      );
+      expect(files.filter((file) => !/^package\/(dist\/.*\.js|package\.json|README\.md)$/.test(file))).toEqual([]);
+      const prefix = join(work, 'prefix');
+      npm(
+        ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', join(work, tarball)],
+        work,
+      );
+      expect(readdirSync(join(prefix, 'lib/node_modules/oshift/node_modules'))).toEqual(['commander']);
+      // `#!/usr/bin/env node` finds node on PATH, as in a customer's shell.
+      const env = { ...asOperator, PATH: process.env.PATH ?? '' };
+      const installed = join(prefix, 'bin/oshift');
+      const help = await oshift(['--help'], env, undefined, installed);
+      expect([help.code, help.stdout]).toEqual([0, expect.stringContaining('Exit codes:')]);
+      const nodes = await oshift(['nodes'], env, undefined, installed);
+      expect([nodes.code, nodes.stdout.split('\n')[0]]).toEqual([0, expect.stringMatching(/^NAME +STATUS$/)]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
   });
 });

@@ -15,8 +15,15 @@ export interface OshiftRun {
  * Runs the real `oshift` process from the repository (as `npm run oshift` does) with only `env` in
  * its environment, feeding `stdin` when given.
  */
-export function oshift(args: string[], env: Record<string, string>, stdin?: string): Promise<OshiftRun> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(ROOT, 'apps/cli/src/main.ts'), ...args], {
+export function oshift(
+  args: string[],
+  env: Record<string, string>,
+  stdin?: string,
+  /** An installed `oshift` to run instead of the repository's sources. */
+  bin?: string,
+): Promise<OshiftRun> {
+  const command = bin ? [bin] : [process.execPath, '-r', '@swc-node/register', resolve(ROOT, 'apps/cli/src/main.ts')];
+  const child = spawn(command[0], [...command.slice(1), ...args], {
     cwd: ROOT,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
