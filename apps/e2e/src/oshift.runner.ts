@@ -21,6 +21,8 @@ export function oshift(
   stdin?: string,
   /** An installed `oshift` to run instead of the repository's sources. */
   bin?: string,
+  /** Called with the standard output so far, each time more arrives. */
+  onStdout?: (stdout: string) => void,
 ): Promise<OshiftRun> {
   const command = bin ? [bin] : [process.execPath, '-r', '@swc-node/register', resolve(ROOT, 'apps/cli/src/main.ts')];
   const child = spawn(command[0], [...command.slice(1), ...args], {
@@ -30,7 +32,10 @@ export function oshift(
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+    onStdout?.(stdout);
+  });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   child.stdin.end(stdin);
   return new Promise((done, fail) => {
