@@ -6,10 +6,7 @@ import { nodesCommand } from './commands/nodes.command';
 import { rebootCommand, type RebootFlags } from './commands/reboot.command';
 import { whoamiCommand } from './commands/whoami.command';
 import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes';
-
-// The package's own manifest (beside dist/ when installed, beside src/ in the repo).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { version } = require('../package.json') as { version: string };
+import { VERSION } from './version';
 
 const SETTINGS_HELP = `Settings (a flag wins over its variable):
   --url, OSHIFT_URL            the API, e.g. https://self-service.example.com
@@ -28,7 +25,7 @@ const EXAMPLES = `Examples:
 export function buildProgram(io: CliIo): Command {
   const program = new Command('oshift')
     .description('See the nodes of your OpenShift cluster, reboot one and follow the job.')
-    .version(version, '--version')
+    .version(VERSION, '--version')
     .option('--url <url>', 'the API (env OSHIFT_URL)')
     .option('--cluster <id>', 'the cluster (env OSHIFT_CLUSTER)')
     .option('--user <name>', 'user name (env OSHIFT_USER)')
