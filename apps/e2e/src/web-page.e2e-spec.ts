@@ -109,6 +109,10 @@ describe('the web page, in a real browser', () => {
     await reboot.waitFor();
     expect(await page.getByRole('button', { name: /^Reboot / }).count()).toBe(10);
     await screenshot(page, '04-operator');
+    const jobRequests: { url: string; accept?: string }[] = [];
+    page.on('request', (request) => {
+      if (/\/job\//.test(request.url())) jobRequests.push({ url: request.url(), accept: request.headers().accept });
+    });
     await reboot.click();
     const dialog = page.getByRole('dialog', { name: 'Reboot worker-0.openstacklocal?' });
     await dialog.waitFor();
@@ -124,6 +128,8 @@ describe('the web page, in a real browser', () => {
     const lines = (await log.textContent())?.trimEnd().split('\n');
     expect(lines?.slice(-2)).toEqual(['worker-0.openstacklocal ACTIVE', 'Done']);
     expect(system.simulator.rebootActions('worker-0.openstacklocal')).toBe(1);
+    // Followed by the event stream: one request, no polling.
+    expect(jobRequests).toEqual([{ url: expect.stringMatching(/\/job\/[\w-]{22}$/), accept: 'text/event-stream' }]);
     // The recent jobs list has it, and opens its output again.
     const entry = page.getByRole('button', { name: /^worker-0\.openstacklocal · SOFT · done/ });
     await entry.waitFor();
@@ -132,7 +138,7 @@ describe('the web page, in a real browser', () => {
     expect((await log.textContent())?.trimEnd().split('\n')).toEqual(lines);
   });
 
-  it('works with the keyboard alone at phone width, every control named', async () => {
+  it('works with the keyboard alone at phone width (a HARD reboot), every control named', async () => {
     const page = await openPage(PHONE);
     await page.keyboard.press('Tab');
     await page.keyboard.type(operator.username);
@@ -149,12 +155,15 @@ describe('the web page, in a real browser', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('dialog').waitFor();
     await screenshot(page, '08-phone-confirm');
+    await page.keyboard.press('ArrowDown'); // from SOFT to HARD
+    expect(await page.getByRole('radio', { name: /^HARD/ }).isChecked()).toBe(true);
     await page.keyboard.press('Tab'); // from the SOFT/HARD radio group to Cancel
     await page.keyboard.press('Tab'); // to Reboot
     expect(await page.locator(':focus').textContent()).toBe('Reboot');
     await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: /^Done/ }).waitFor({ timeout: 30_000 });
     await screenshot(page, '09-phone-done');
+    expect(await page.getByRole('log').textContent()).toContain('worker-2.openstacklocal HARD_REBOOT');
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
 
     // What a screen reader gets: Chromium's own accessibility tree.
