@@ -9,18 +9,17 @@ export type JobEvent = { kind: 'line'; n: number; text: string } | { kind: 'end'
 const STREAM_ATTEMPTS = 3;
 const RECONNECT_DELAY_MS = 500;
 
+/** `GET …/job/{id}?since=N` */
 interface SinceAnswer {
-  state?: string;
-  errors?: string;
-  lines?: { n: number; text: string }[];
-  output?: string;
+  state: string;
+  errors: string;
+  lines: { n: number; text: string }[];
 }
 
 /**
  * The lines of a job, each once and in order, then its end: from the job's event stream (resumed with
  * `Last-Event-ID` after a dropped connection), falling back to polling `?since=<last line>` when the stream
- * keeps failing or the API does not offer one. An API that answers only the reference's `{"output","errors"}`
- * is followed too, by the lines its output grew.
+ * keeps failing or the API does not offer one.
  */
 export class JobFollower {
   private last = 0;
@@ -68,17 +67,13 @@ export class JobFollower {
     for (;;) {
       const answer = await this.api.get(this.path, { query: { since: this.last }, signal });
       const body = JSON.parse(answer.text) as SinceAnswer;
-      const lines = Array.isArray(body.lines)
-        ? body.lines
-        : (body.output ? body.output.split('\n') : []).map((text, index) => ({ n: index + 1, text }));
-      for (const line of lines) {
+      for (const line of body.lines) {
         if (line.n <= this.last) continue;
         this.last = line.n;
         yield { kind: 'line', n: line.n, text: line.text };
       }
-      const state = Array.isArray(body.lines) ? body.state : { Done: 'done', Fail: 'failed' }[lines.at(-1)?.text ?? ''];
-      if (state === 'done' || state === 'failed') {
-        yield { kind: 'end', state, errors: body.errors ?? '' };
+      if (body.state === 'done' || body.state === 'failed') {
+        yield { kind: 'end', state: body.state, errors: body.errors };
         return;
       }
       await pause(pollIntervalMs, signal);

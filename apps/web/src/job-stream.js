@@ -77,7 +77,7 @@ export async function followJob(api, path, { onLine, signal }) {
 }
 
 /**
- * `?since=<last line>` until the job ends; an API without `lines` answers its whole output, split here.
+ * `?since=<last line>` until the job ends.
  * @param {import('./api.js').Api} api
  * @param {string} path
  * @param {(line: JobLine) => void} take
@@ -87,18 +87,10 @@ export async function followJob(api, path, { onLine, signal }) {
  */
 async function pollJob(api, path, take, last, signal) {
   for (;;) {
+    /** @type {{ state: string, errors: string, lines: JobLine[] }} */
     const job = await api.call(`${path}?since=${last()}`, { signal });
-    /** @type {JobLine[]} */
-    const lines =
-      job.lines ??
-      (job.output ? job.output.split('\n') : []).map((/** @type {string} */ text, /** @type {number} */ i) => ({
-        n: i + 1,
-        text,
-      }));
-    lines.forEach(take);
-    const lastText = lines.at(-1)?.text;
-    const state = job.lines ? job.state : lastText === 'Done' ? 'done' : lastText === 'Fail' ? 'failed' : undefined;
-    if (state === 'done' || state === 'failed') return { state, errors: job.errors ?? '' };
+    job.lines.forEach(take);
+    if (job.state === 'done' || job.state === 'failed') return { state: job.state, errors: job.errors };
     await wait(POLL_MS);
   }
 }
