@@ -72,6 +72,7 @@ async function reboot(node, type) {
     void nodes.refresh();
     void jobs.refreshList(api, cluster);
     await jobs.open(api, cluster, started.job_id, node);
+    void nodes.refresh(); // the node is back: show it at once
   } catch (error) {
     const running = error instanceof ApiError && error.status === 409 ? error.body.job_id : undefined;
     if (typeof running === 'string') return jobs.open(api, cluster, running, node);
