@@ -98,6 +98,27 @@ describe('oshift, the command line', () => {
     expect([json.code, json.stdout]).toEqual([0, `${await direct.text()}\n`]);
   });
 
+  it('colours statuses on a terminal only, and not with NO_COLOR', async () => {
+    // `script` (util-linux) runs the CLI on a pseudo-terminal, as in a person's shell.
+    const onTerminal = (env: Record<string, string>) =>
+      oshift(
+        [
+          '-qec',
+          `${process.execPath} -r @swc-node/register ${resolve(__dirname, '../../cli/src/main.ts')} nodes`,
+          '/dev/null',
+        ],
+        { ...env, PATH: process.env.PATH ?? '' },
+        undefined,
+        'script',
+      );
+    const coloured = await onTerminal(asOperator);
+    expect(coloured.code).toBe(0);
+    expect(coloured.stdout).toContain('worker-0.openstacklocal   \x1b[32mACTIVE\x1b[0m');
+    const plain = await onTerminal({ ...asOperator, NO_COLOR: '1' });
+    expect(plain.stdout).toContain('worker-0.openstacklocal   ACTIVE');
+    expect(plain.stdout).not.toContain('\x1b[');
+  });
+
   it('reboot --follow prints the job id, then each output line as it comes, and exits 0 on Done', async () => {
     const run = await oshift(['reboot', 'worker-0.openstacklocal', '--follow'], asOperator);
     expect([run.code, run.stderr]).toEqual([0, '']);
