@@ -104,7 +104,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (error instanceof CliError) {
-      io.stderr.write(`${error.message}\n`);
+      // The message may carry the API's text: no escape sequence reaches the terminal.
+      io.stderr.write(`${error.message.replace(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/g, '?')}\n`);
       if (error.exitCode === EXIT.usage) io.stderr.write('(add --help for usage)\n');
       return error.exitCode;
     }
