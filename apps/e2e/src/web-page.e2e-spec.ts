@@ -128,6 +128,8 @@ describe('the web page, in a real browser', () => {
     const lines = (await log.textContent())?.trimEnd().split('\n');
     expect(lines?.slice(-2)).toEqual(['worker-0.openstacklocal ACTIVE', 'Done']);
     expect(system.simulator.rebootActions('worker-0.openstacklocal')).toBe(1);
+    // The password lives in the page's memory only: nothing in storage or cookies.
+    expect(await page.evaluate('[localStorage.length, sessionStorage.length, document.cookie]')).toEqual([0, 0, '']);
     // Followed by the event stream: one request, no polling.
     expect(jobRequests).toEqual([{ url: expect.stringMatching(/\/job\/[\w-]{22}$/), accept: 'text/event-stream' }]);
     // The recent jobs list has it, and opens its output again.
