@@ -1,10 +1,9 @@
-import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/requires.decorator';
 import type { GatewayConfig } from '../gateway.config';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
-import { ApiError, NOT_FOUND } from '../http/api-error';
 import { type WebAsset, WebAssets } from './web-assets';
 
 /**
@@ -70,7 +69,7 @@ export class WebPageController {
   }
 
   private send(asset: WebAsset | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    if (!asset) throw new ApiError(404, NOT_FOUND);
+    if (!asset) throw new NotFoundException(); // answered as any unknown route: 404 {"error":"Not Found"}
     void reply.headers({ ...this.headers, etag: asset.etag });
     if (request.headers['if-none-match'] === asset.etag) return void reply.status(304).send();
     void reply.type(asset.contentType).send(asset.body);
