@@ -32,6 +32,8 @@ const layers = Object.entries({
     'scope:webhooks',
   ],
   'scope:admin': [...BASE, 'scope:persistence', 'scope:audit', 'scope:access', 'scope:node-registry', 'scope:webhooks'],
+  // The customers' CLI is a package of its own (npm pack): it imports nothing of the monorepo.
+  'scope:cli': [],
   'scope:demo': [...BASE, 'scope:persistence', 'scope:audit', ...DOMAIN, 'scope:openstack-sim', 'scope:testing'],
 }).map(([sourceTag, allowed]) => ({ sourceTag, onlyDependOnLibsWithTags: allowed }));
 
@@ -53,8 +55,6 @@ export default [
           allow: [],
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-            // The customers' CLI is a package of its own: it imports nothing of the monorepo.
-            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:cli'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:test-util', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:test-util'] },
