@@ -1,12 +1,15 @@
 // A real OpenID Connect provider (oidc-provider) for tests, in its own process: the package is ES modules
 // only, which Jest cannot load. Controlled over IPC by src/oidc-test-provider.ts. Issues JWT access tokens
-// by the client credentials grant for any resource indicator (the token's audience), with per-client claims.
+// by the client credentials grant for any resource indicator (the token's audience), with per-client claims;
+// and, for public clients with redirect URIs (a web page), by the authorization code grant with PKCE after its
+// development sign-in form (any login name, claims per account).
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 
 const clients = new Map();
+const accounts = new Map();
 /** Private signing keys, newest first: the provider signs with the first and publishes them all. */
 let keys = [];
 let handle;
@@ -19,16 +22,29 @@ async function newKey() {
 
 function build() {
   const provider = new Provider(issuer, {
-    clients: [...clients.values()].map((client) => ({
-      client_id: client.clientId,
-      client_secret: client.clientSecret,
-      grant_types: ['client_credentials'],
-      redirect_uris: [],
-      response_types: [],
-    })),
+    clients: [...clients.values()].map((client) =>
+      client.redirectUris
+        ? {
+            client_id: client.clientId,
+            token_endpoint_auth_method: 'none',
+            grant_types: ['authorization_code'],
+            redirect_uris: client.redirectUris,
+            response_types: ['code'],
+          }
+        : {
+            client_id: client.clientId,
+            client_secret: client.clientSecret,
+            grant_types: ['client_credentials'],
+            redirect_uris: [],
+            response_types: [],
+          },
+    ),
     jwks: { keys },
+    // A web page may call discovery and the token endpoint from the origin of its redirect URIs.
+    clientBasedCORS: (_ctx, origin, client) =>
+      (client.redirectUris ?? []).some((uri) => new URL(uri).origin === origin),
     features: {
-      devInteractions: { enabled: false },
+      devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -42,7 +58,8 @@ function build() {
         }),
       },
     },
-    extraTokenClaims: (_ctx, token) => clients.get(token.clientId)?.claims,
+    extraTokenClaims: (_ctx, token) =>
+      token.accountId ? accounts.get(token.accountId) : clients.get(token.clientId)?.claims,
     ttl: { ClientCredentials: (_ctx, _token, client) => clients.get(client.clientId)?.ttlSeconds ?? 300 },
   });
   provider.on('server_error', (_ctx, error) => process.stderr.write(`oidc-provider server_error: ${error}\n`));
@@ -55,6 +72,10 @@ const handlers = {
   async addClient({ client }) {
     clients.set(client.clientId, client);
     build();
+  },
+  /** Claims of the access tokens issued to someone who signs in as `accountId` (groups, preferred_username, …). */
+  async addAccount({ accountId, claims }) {
+    accounts.set(accountId, claims);
   },
   /** A new signing key; the previous ones stay published (so tokens already issued still verify) unless `retire`. */
   async rotate({ retire }) {

@@ -115,7 +115,11 @@ async function main(): Promise<void> {
       say(
         `  user ${user.username} / password ${user.password} (${user.role === 'reboot' ? 'may reboot' : 'read-only'})`,
       );
-    say('Try:');
+    say(`Open ${base}/ in a browser and sign in as operator / operator, or use the command line:`);
+    say(`  export OSHIFT_URL=${base} OSHIFT_CLUSTER=${DEMO_CLUSTER} OSHIFT_USER=operator OSHIFT_PASSWORD=operator`);
+    say('  npm run -s oshift -- nodes');
+    say('  npm run -s oshift -- reboot worker-0.openstacklocal --follow');
+    say('or curl:');
     say(`  curl -u viewer:viewer ${base}/api/openshift/${DEMO_CLUSTER}/nodestatus`);
     say(`  curl -u operator:operator -d target=worker-0.openstacklocal ${base}/api/openshift/${DEMO_CLUSTER}/reboot`);
     say(`  curl -u viewer:viewer ${base}/api/openshift/${DEMO_CLUSTER}/job/<job_id>`);

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import {
   clusterSecretKey,
@@ -36,6 +38,16 @@ const schema = z
       .regex(/^[\x20-\x7e]+$/)
       .refine((v) => !v.includes('"'), 'no quotes')
       .default('OpenShift self-service'),
+    /** The customers' web page, served at `/` when it is there: apps/web/src beside the sources, dist/web when built. */
+    WEB_ROOT: z
+      .string()
+      .default(
+        [resolve(__dirname, '../../web/src'), resolve(__dirname, '../../web')].find((dir) =>
+          existsSync(resolve(dir, 'index.html')),
+        ) ?? '',
+      ),
+    /** The page's public OAuth client at the SSO issuer (authorization code + PKCE): turns SSO on in the page. */
+    OIDC_WEB_CLIENT_ID: z.string().min(1).optional(),
     ...authEnvironment,
   })
   .transform((env, ctx) => ({
@@ -63,6 +75,7 @@ const schema = z
     },
     logLevel: env.LOG_LEVEL,
     auth: authSettings(env, ctx),
+    web: { root: env.WEB_ROOT, ssoClientId: env.OIDC_WEB_CLIENT_ID },
     /** When set, `GET /metrics` requires `Authorization: Bearer <token>`. */
     metrics: { token: env.METRICS_TOKEN },
   }));

@@ -21,6 +21,8 @@ import { NodeStatusController } from './nodes/node-status.controller';
 import { RebootController } from './reboot/reboot.controller';
 import { RebootProducer } from './reboot/reboot.producer';
 import { RebootService } from './reboot/reboot.service';
+import { WebAssets } from './web/web-assets';
+import { WebPageController } from './web/web-page.controller';
 
 /** The HTTP API: authenticates, authorises, validates, records jobs and enqueues them. */
 @Module({})
@@ -58,6 +60,7 @@ export class GatewayModule {
         MeController,
         HealthController,
         MetricsController,
+        WebPageController,
       ],
       providers: [
         RebootService,
@@ -70,6 +73,7 @@ export class GatewayModule {
         { provide: APP_FILTER, useClass: JsonExceptionFilter },
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: RedisConnections, useValue: redis },
+        { provide: WebAssets, useValue: new WebAssets(config.web.root) },
       ],
     };
   }

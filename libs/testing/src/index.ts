@@ -9,3 +9,4 @@ export * from './oidc-test-provider';
 export * from './redis-keys';
 export * from './deploy-manifests';
 export * from './event-stream.client';
+export * from './browser';

@@ -7,6 +7,8 @@ const CHILD = resolve(__dirname, '../oidc-provider.child.mjs');
 export interface OidcTestClient {
   clientId: string;
   clientSecret: string;
+  /** A public client of the authorization code flow with PKCE (a web page) that the provider sends back here. */
+  redirectUris?: string[];
   claims?: Record<string, unknown>;
   ttlSeconds?: number;
 }
@@ -65,6 +67,11 @@ export class OidcTestProvider {
 
   addClient(client: OidcTestClient): Promise<void> {
     return this.call('addClient', { client }) as Promise<void>;
+  }
+
+  /** Someone who can sign in on the provider's development form as `accountId`, with these token claims. */
+  addAccount(accountId: string, claims: Record<string, unknown>): Promise<void> {
+    return this.call('addAccount', { accountId, claims }) as Promise<void>;
   }
 
   /** Signs new tokens with a new key; earlier keys stay published unless `retire` is set. Answers the new key id. */

@@ -11,6 +11,7 @@ export type TcpProxyOutage = 'refuse' | 'blackhole';
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private outage: TcpProxyOutage | null = null;
+  private clientBytes = '';
 
   private constructor(
     private readonly server: Server,
@@ -46,6 +47,11 @@ export class TcpProxy {
     parsed.hostname = '127.0.0.1';
     parsed.port = String(this.port);
     return parsed.toString();
+  }
+
+  /** Everything clients sent through the proxy so far (latin1), e.g. to check the headers of HTTP requests. */
+  get clientData(): string {
+    return this.clientBytes;
   }
 
   /** Connections open through the proxy right now. */
@@ -103,6 +109,7 @@ export class TcpProxy {
     client.on('error', () => upstream.destroy());
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
+    client.on('data', (chunk: Buffer) => (this.clientBytes += chunk.toString('latin1')));
     client.pipe(upstream);
     upstream.pipe(client);
   }

@@ -76,6 +76,9 @@ describe('the built apps on production dependencies only', () => {
     }
     const openapi = await fetch(`http://127.0.0.1:${gatewayPort}/openapi.json`);
     expect(openapi.status).toBe(200);
+    // The customers' web page, built to dist/web, is found and served by the built gateway.
+    const page = await fetch(`http://127.0.0.1:${gatewayPort}/`);
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
     // A graceful stop: Nest re-raises SIGTERM once closed (the worker exits 0); never the SIGKILL of stop().
     expect(await Promise.all([stop(gateway), stop(worker)])).toEqual([
       expect.stringMatching(/^(0|SIGTERM)$/),

@@ -1,0 +1,115 @@
+import { Command, CommanderError, Option } from 'commander';
+import { type CliIo, CommandContext, type GlobalFlags } from './command-context';
+import { jobCommand, type JobFlags } from './commands/job.command';
+import { jobsCommand, type JobsFlags } from './commands/jobs.command';
+import { nodesCommand } from './commands/nodes.command';
+import { rebootCommand, type RebootFlags } from './commands/reboot.command';
+import { whoamiCommand } from './commands/whoami.command';
+import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes';
+import { VERSION } from './version';
+
+const SETTINGS_HELP = `Settings (a flag wins over its variable):
+  --url, OSHIFT_URL            the API, e.g. https://self-service.example.com
+  --cluster, OSHIFT_CLUSTER    the cluster id, e.g. mycompany.cor00005.cna.ukcloud.com
+  --user, OSHIFT_USER          user name; password from OSHIFT_PASSWORD or --password-stdin
+  OSHIFT_TOKEN                 an SSO access token instead of a user and password
+  NO_COLOR                     no colour even on a terminal`;
+
+const EXAMPLES = `Examples:
+  oshift nodes
+  oshift reboot worker-0.openstacklocal --follow
+  oshift reboot worker-0.openstacklocal --wait --timeout 600 -o json
+  oshift jobs --state running`;
+
+/** The `oshift` command tree; each action gets a {@link CommandContext} built from the global flags. */
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('oshift')
+    .description('See the nodes of your OpenShift cluster, reboot one and follow the job.')
+    .version(VERSION, '--version')
+    .option('--url <url>', 'the API (env OSHIFT_URL)')
+    .option('--cluster <id>', 'the cluster (env OSHIFT_CLUSTER)')
+    .option('--user <name>', 'user name (env OSHIFT_USER)')
+    .option('--password-stdin', 'read the password from the first line of stdin (else OSHIFT_PASSWORD)')
+    .addOption(
+      new Option('-o, --output <format>', 'table for people, json for scripts')
+        .choices(['table', 'json'])
+        .default('table'),
+    )
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .addHelpText('after', `\n${SETTINGS_HELP}\n\n${EXIT_CODES_HELP}\n\n${EXAMPLES}`);
+
+  const context = (command: Command) => new CommandContext(io, command.optsWithGlobals<GlobalFlags>());
+  const timeoutOption = () =>
+    new Option('--timeout <seconds>', 'stop waiting after this long (exit 3; the job goes on)');
+
+  program
+    .command('nodes')
+    .description("list the cluster's nodes and their status (NAME, STATUS)")
+    .action((_flags, command: Command) => nodesCommand(context(command)));
+
+  program
+    .command('reboot')
+    .description('reboot a node; prints the job id')
+    .argument('<node>', 'the node name, e.g. worker-0.openstacklocal')
+    .option('--hard', 'a HARD reboot (power cycle) instead of SOFT')
+    .addOption(new Option('--wait', 'wait for the end; print only it').conflicts('follow'))
+    .option('--follow', "print the job's output lines as they come, until its end")
+    .addOption(timeoutOption())
+    .option('--dry-run', 'check that the reboot would be accepted; start nothing')
+    .option('--idempotency-key <key>', 'the same key never starts a second reboot (default: a random one)')
+    .action((node: string, flags: RebootFlags, command: Command) => rebootCommand(context(command), node, flags));
+
+  program
+    .command('job')
+    .description("a job's output so far, or followed to its end")
+    .argument('<id>', 'the job id that reboot printed')
+    .addOption(new Option('--wait', 'wait for the end; print only it').conflicts('follow'))
+    .option('--follow', 'print the output lines as they come, until the end')
+    .addOption(timeoutOption())
+    .action((id: string, flags: JobFlags, command: Command) => jobCommand(context(command), id, flags));
+
+  program
+    .command('jobs')
+    .description("the cluster's jobs, newest first")
+    .addOption(
+      new Option('--state <state>', 'only jobs in this state').choices([
+        'queued',
+        'waiting',
+        'running',
+        'done',
+        'failed',
+      ]),
+    )
+    .option('--target <node>', 'only jobs of this node')
+    .option('--limit <n>', 'at most this many (the API allows 100)')
+    .option('--before <cursor>', 'the page after the one that printed this cursor')
+    .action((flags: JobsFlags, command: Command) => jobsCommand(context(command), flags));
+
+  program
+    .command('whoami')
+    .description('the user the API sees, with its clusters and roles')
+    .action((_flags, command: Command) => whoamiCommand(context(command)));
+
+  for (const command of program.commands) command.addHelpText('after', `\n${EXIT_CODES_HELP}`);
+  return program;
+}
+
+/** Runs `oshift` with `argv` (without node and script) and answers the exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    await buildProgram(io).parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error instanceof CliError) {
+      // The message may carry the API's text: no escape sequence reaches the terminal.
+      io.stderr.write(`${error.message.replace(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/g, '?')}\n`);
+      if (error.exitCode === EXIT.usage) io.stderr.write('(add --help for usage)\n');
+      return error.exitCode;
+    }
+    io.stderr.write(`unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
+    return EXIT.unavailable;
+  }
+}

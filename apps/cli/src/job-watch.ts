@@ -1,0 +1,57 @@
+import type { CommandContext } from './command-context';
+import { CliError, EXIT } from './exit-codes';
+import { JobFollower, type JobEvent } from './job-follower';
+
+/** How a command shows a job until it ends: every line as it comes, or only the end. */
+export type WatchMode = 'follow' | 'wait';
+
+/** `/api/openshift/<cluster>/job/<id>` */
+export const jobPath = (context: CommandContext, jobId: string) =>
+  `${context.clusterPath()}/job/${encodeURIComponent(jobId)}`;
+
+/**
+ * Follows a job to its end. `follow` prints each line as it arrives (JSON lines with `-o json`); `wait` prints
+ * only the end (the last line, or the job as the API answers it with `-o json`). A job that ends `Fail` ends
+ * the command with exit 1 and its errors; `timeoutSeconds` passing ends it with exit 3 (the job goes on).
+ */
+export async function watchJob(
+  context: CommandContext,
+  jobId: string,
+  mode: WatchMode,
+  timeoutSeconds?: number,
+): Promise<void> {
+  const api = await context.api();
+  const path = jobPath(context, jobId);
+  const timeout = new AbortController();
+  const timer =
+    timeoutSeconds === undefined
+      ? undefined
+      : setTimeout(
+          () =>
+            timeout.abort(
+              new CliError(`--timeout: still running after ${timeoutSeconds} s; job ${jobId} goes on`, EXIT.timedOut),
+            ),
+          timeoutSeconds * 1000,
+        );
+  let end: Extract<JobEvent, { kind: 'end' }> | undefined;
+  let lastLine = '';
+  try {
+    for await (const event of new JobFollower(api, path, { signal: timeout.signal }).events()) {
+      if (event.kind === 'end') {
+        end = event;
+      } else {
+        lastLine = event.text;
+        if (mode === 'wait') continue;
+        if (context.json) context.out.line(JSON.stringify({ n: event.n, text: event.text }));
+        else context.out.jobLine(event.text);
+      }
+    }
+    if (mode === 'wait' && context.json) context.raw((await api.get(path, { signal: timeout.signal })).text);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (!end) throw new CliError(`job ${jobId}: the API ended the stream without the job's end`, EXIT.unavailable);
+  if (context.json && mode === 'follow') context.out.line(JSON.stringify({ state: end.state, errors: end.errors }));
+  if (!context.json && mode === 'wait') context.out.jobLine(lastLine);
+  if (end.state === 'failed') throw new CliError(end.errors || `job ${jobId} ended Fail`, EXIT.jobFailed);
+}

@@ -1,0 +1,104 @@
+// @ts-check
+// The node table of the chosen cluster, refreshed every few seconds, with a `Reboot <node>` button per row
+// for users holding the reboot role, behind a confirmation dialog (SOFT, or HARD as an option).
+import { clusterPath } from './api.js';
+import { byId, h } from './dom.js';
+
+const REFRESH_MS = 3000;
+
+export class NodesView {
+  /**
+   * @param {{ reboot: (node: string, type: 'SOFT' | 'HARD') => Promise<void> }} actions
+   */
+  constructor(actions) {
+    this.actions = actions;
+    this.section = byId('nodes');
+    this.rows = byId('node-rows');
+    this.note = byId('nodes-note');
+    /** @type {HTMLDialogElement} */
+    this.dialog = byId('confirm');
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    this.timer = undefined;
+  }
+
+  /**
+   * Shows the cluster's nodes and keeps them fresh until {@link stop}.
+   * @param {import('./api.js').Api} api
+   * @param {string} cluster
+   * @param {boolean} mayReboot
+   */
+  show(api, cluster, mayReboot) {
+    this.stop();
+    Object.assign(this, { api, cluster, mayReboot });
+    this.section.hidden = false;
+    this.rows.replaceChildren();
+    void this.refresh();
+    this.timer = setInterval(() => document.hidden || void this.refresh(), REFRESH_MS);
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.section.hidden = true;
+  }
+
+  async refresh() {
+    const { api, cluster } = /** @type {any} */ (this);
+    try {
+      /** @type {{ nodename: string, status: string }[]} */
+      const nodes = await api.call(`${clusterPath(cluster)}/nodestatus`);
+      if (cluster !== /** @type {any} */ (this).cluster) return; // the user switched clusters meanwhile
+      this.render(nodes);
+      this.note.textContent = `Updated ${new Date().toLocaleTimeString()}; refreshed every ${REFRESH_MS / 1000} s.`;
+    } catch (error) {
+      this.note.textContent = `Could not refresh the nodes: ${/** @type {Error} */ (error).message}`;
+    }
+  }
+
+  /** @param {{ nodename: string, status: string }[]} nodes */
+  render(nodes) {
+    // Rows are updated in place, so a focused button keeps its focus across refreshes.
+    const existing = new Map(
+      [...this.rows.children].map((row) => [/** @type {HTMLElement} */ (row).dataset.node, row]),
+    );
+    const rows = nodes.map(({ nodename, status }) => {
+      const row = existing.get(nodename) ?? this.row(nodename);
+      const cell = /** @type {HTMLElement} */ (row.children[1]);
+      cell.textContent = status;
+      cell.className = `status-${status}`;
+      return row;
+    });
+    if (rows.some((row, index) => this.rows.children[index] !== row) || rows.length !== this.rows.children.length) {
+      this.rows.replaceChildren(...rows);
+    }
+  }
+
+  /** @param {string} node */
+  row(node) {
+    const action = /** @type {any} */ (this).mayReboot
+      ? h(
+          'button',
+          { type: 'button', class: 'danger', 'aria-label': `Reboot ${node}`, onclick: () => this.confirm(node) },
+          'Reboot',
+        )
+      : '';
+    return h('tr', { 'data-node': node }, h('td', {}, node), h('td'), h('td', {}, action));
+  }
+
+  /** @param {string} node */
+  confirm(node) {
+    const form = /** @type {HTMLFormElement} */ (this.dialog.querySelector('form'));
+    form.reset();
+    byId('confirm-title').textContent = `Reboot ${node}?`;
+    this.dialog.returnValue = '';
+    this.dialog.addEventListener(
+      'close',
+      () => {
+        if (this.dialog.returnValue !== 'reboot') return;
+        const type = /** @type {RadioNodeList} */ (form.elements.namedItem('type')).value === 'HARD' ? 'HARD' : 'SOFT';
+        void this.actions.reboot(node, type);
+      },
+      { once: true },
+    );
+    this.dialog.showModal();
+  }
+}
