@@ -47,6 +47,13 @@ const schema = z
       leaseMs: env.JOB_LEASE_SECONDS * 1000,
       /** A SOFT reboot not finished by then is escalated to HARD; 0 never escalates. */
       softRebootTimeoutMs: env.SOFT_REBOOT_TIMEOUT_SECONDS * 1000,
+      /**
+       * A reboot POST left without an answer may still be applied by Nova this long after it was attempted: it is
+       * never sent again before (three request timeouts, and at least one lease).
+       */
+      confirmWindowMs: Math.max(3 * env.OPENSTACK_TIMEOUT_MS, env.JOB_LEASE_SECONDS * 1000),
+      /** No reboot POST starts when the job's deadline is closer than one request timeout. */
+      sendMarginMs: env.OPENSTACK_TIMEOUT_MS,
     },
     openstack: {
       timeoutMs: env.OPENSTACK_TIMEOUT_MS,

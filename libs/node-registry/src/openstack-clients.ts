@@ -21,15 +21,9 @@ export class OpenStackClients {
     return nova;
   }
 
-  private hooksFor(clusterId: string): { fetch: typeof fetch } | undefined {
+  private hooksFor(clusterId: string): { beforeSend: () => Promise<void> } | undefined {
     const limiter = this.options.limiter;
-    if (!limiter) return undefined;
-    return {
-      fetch: async (input, init) => {
-        await limiter.acquire(clusterId);
-        return fetch(input, init);
-      },
-    };
+    return limiter && { beforeSend: () => limiter.acquire(clusterId) };
   }
 
   private credentials(cluster: ClusterEntity): OpenStackCredentials {
