@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
-  clusterSecretKey,
+  clusterSecretEnvironment,
+  clusterSecretGroup,
   httpUrl,
   logLevel,
   parseConfig,
@@ -9,6 +10,7 @@ import {
   postgresUrl,
   redisUrl,
   redisPrefix,
+  withSecretVariables,
 } from '@oshift/config';
 import { authEnvironment, authSettings } from './auth/auth.config';
 
@@ -28,7 +30,7 @@ const schema = z
     OPENSTACK_TIMEOUT_MS: positiveInt(10000),
     NODE_STATUS_CACHE_MS: z.coerce.number().int().min(0).default(2000),
     NODESTATUS_TIMEOUT_MS: positiveInt(5000),
-    CLUSTER_SECRET_KEY: clusterSecretKey,
+    ...clusterSecretEnvironment,
     LOG_LEVEL: logLevel,
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     AUTH_REALM: z
@@ -54,13 +56,15 @@ const schema = z
       credentialCacheTtlMs: env.CREDENTIAL_CACHE_TTL_SECONDS * 1000,
       credentialCacheMaxEntries: env.CREDENTIAL_CACHE_MAX_ENTRIES,
     },
-    openstack: { timeoutMs: env.OPENSTACK_TIMEOUT_MS, encryptionKey: env.CLUSTER_SECRET_KEY },
+    openstack: { timeoutMs: env.OPENSTACK_TIMEOUT_MS },
     nodeStatus: {
       /** How long a cluster's node list is served from the shared Redis cache; 0 asks Nova every time. */
       cacheMs: env.NODE_STATUS_CACHE_MS,
       /** Longest a node listing (nodestatus, the node check of a reboot) may take before answering 503. */
       timeoutMs: env.NODESTATUS_TIMEOUT_MS,
     },
+    /** Where cluster secrets may come from (see `clusterSecretEnvironment`). */
+    secrets: clusterSecretGroup(env),
     logLevel: env.LOG_LEVEL,
     auth: authSettings(env, ctx),
     /** When set, `GET /metrics` requires `Authorization: Bearer <token>`. */
@@ -70,12 +74,13 @@ const schema = z
 /** Every variable the gateway reads (the deployment manifests' tests check against it). */
 export const GATEWAY_VARIABLES: readonly string[] = Object.keys(schema.in.shape);
 
-export type GatewayConfig = z.output<typeof schema> & {
-  /** Variables that `env:` cluster secret references may name. */
-  secretEnv: Readonly<Record<string, string | undefined>>;
+export type GatewayConfig = Omit<z.output<typeof schema>, 'secrets'> & {
+  /** Where cluster secrets may come from, with the variables `env:` references may name. */
+  secrets: ReturnType<typeof clusterSecretGroup> & { env: Readonly<Record<string, string | undefined>> };
 };
 
 /** The gateway's configuration, from its environment (the only place the gateway reads it). */
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
-  return { ...parseConfig(schema, env), secretEnv: { ...env } };
+  const config = parseConfig(schema, env);
+  return { ...config, secrets: withSecretVariables(config.secrets, env) };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
-  clusterSecretKey,
+  clusterSecretEnvironment,
+  clusterSecretGroup,
   flag,
   httpUrl,
   logLevel,
@@ -10,6 +11,7 @@ import {
   postgresUrl,
   redisUrl,
   redisPrefix,
+  withSecretVariables,
 } from '@oshift/config';
 
 const schema = z
@@ -27,7 +29,7 @@ const schema = z
     OPENSTACK_TIMEOUT_MS: positiveInt(10000),
     OPENSTACK_CALLS_PER_SECOND: positiveInt(20),
     NODE_STATUS_CACHE_MS: z.coerce.number().int().min(0).default(2000),
-    CLUSTER_SECRET_KEY: clusterSecretKey,
+    ...clusterSecretEnvironment,
     LOG_LEVEL: logLevel,
     WORKER_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
     WORKER_HTTP_PORT: port(9464),
@@ -57,12 +59,13 @@ const schema = z
     },
     openstack: {
       timeoutMs: env.OPENSTACK_TIMEOUT_MS,
-      encryptionKey: env.CLUSTER_SECRET_KEY,
       /** Ceiling on Keystone/Nova calls per second to one cluster, shared by all workers. */
       callsPerSecondPerCluster: env.OPENSTACK_CALLS_PER_SECOND,
     },
     /** Lifetime of node lists the worker stores in the shared cache (the gateways' NODE_STATUS_CACHE_MS). */
     nodeStatus: { cacheMs: env.NODE_STATUS_CACHE_MS },
+    /** Where cluster secrets may come from (see `clusterSecretEnvironment`). */
+    secrets: clusterSecretGroup(env),
     logLevel: env.LOG_LEVEL,
     /** Health and metrics (`/healthz`, `/readyz`, `/metrics`); port 0 lets the system choose. */
     http: { host: env.WORKER_HTTP_HOST, port: env.WORKER_HTTP_PORT, metricsToken: env.METRICS_TOKEN },
@@ -77,12 +80,13 @@ const schema = z
 /** Every variable the worker reads (the deployment manifests' tests check against it). */
 export const WORKER_VARIABLES: readonly string[] = Object.keys(schema.in.shape);
 
-export type WorkerConfig = z.output<typeof schema> & {
-  /** Variables that `env:` cluster secret references may name. */
-  secretEnv: Readonly<Record<string, string | undefined>>;
+export type WorkerConfig = Omit<z.output<typeof schema>, 'secrets'> & {
+  /** Where cluster secrets may come from, with the variables `env:` references may name. */
+  secrets: ReturnType<typeof clusterSecretGroup> & { env: Readonly<Record<string, string | undefined>> };
 };
 
 /** The worker's configuration, from its environment (the only place the worker reads it). */
 export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
-  return { ...parseConfig(schema, env), secretEnv: { ...env } };
+  const config = parseConfig(schema, env);
+  return { ...config, secrets: withSecretVariables(config.secrets, env) };
 }
