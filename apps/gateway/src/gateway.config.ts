@@ -33,6 +33,7 @@ const schema = z
     ...clusterSecretEnvironment,
     LOG_LEVEL: logLevel,
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    AUDIT_HASH_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
     AUTH_REALM: z
       .string()
       .regex(/^[\x20-\x7e]+$/)
@@ -67,6 +68,8 @@ const schema = z
     secrets: clusterSecretGroup(env),
     logLevel: env.LOG_LEVEL,
     auth: authSettings(env, ctx),
+    /** Key of the hash the audit trail keeps for login names that are no user (the same on every gateway). */
+    audit: { hashKey: env.AUDIT_HASH_KEY },
     /** When set, `GET /metrics` requires `Authorization: Bearer <token>`. */
     metrics: { token: env.METRICS_TOKEN },
   }));
