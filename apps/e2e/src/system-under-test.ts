@@ -170,7 +170,7 @@ export class SystemUnderTest {
 
   async stop(): Promise<void> {
     await Promise.all([this.gatewayProcess?.stop(), ...this.workers.map((worker) => worker.stop())]);
-    await this.simulator.close();
+    await this.simulator.close().catch(() => undefined);
     await this.dataSource.destroy();
   }
 }

@@ -68,7 +68,8 @@ function setUp(script: Script = {}) {
   const lines: string[] = [];
   const seen: string[] = [];
   const ended: { state: string; errors: string }[] = [];
-  const servers = [...(script.servers ?? [server('REBOOT', 'rebooting'), server('ACTIVE')])];
+  // The first answer is the one read just before a first POST.
+  const servers = [...(script.servers ?? [server('ACTIVE'), server('REBOOT', 'rebooting'), server('ACTIVE')])];
   const leased = (lease: JobLease) => lease.jobId === 'job-1';
   const attempts: string[] = [];
   const jobs: RebootJobRecords = {
@@ -302,7 +303,7 @@ describe('RebootHandler', () => {
   it('never sends twice when the POST got no answer but Nova applied it', async () => {
     const { run, calls, ended, attempts } = setUp({
       rebootError: noAnswer(),
-      servers: [server('ACTIVE'), server('REBOOT', 'rebooting'), server('ACTIVE')],
+      servers: [server('ACTIVE'), server('ACTIVE'), server('REBOOT', 'rebooting'), server('ACTIVE')],
     });
     await run();
     expect(calls).toEqual(['setServer srv-0', 'attempted SOFT', 'reboot SOFT', 'actions', 'sent SOFT']);
@@ -394,7 +395,12 @@ describe('RebootHandler', () => {
       const { run, calls, lines, ended } = setUp({
         job: softSentLongAgo(),
         softRebootTimeoutMs: 1000,
-        servers: [server('REBOOT', 'rebooting'), server('HARD_REBOOT', 'rebooting_hard'), server('ACTIVE')],
+        servers: [
+          server('REBOOT', 'rebooting'),
+          server('REBOOT', 'rebooting'),
+          server('HARD_REBOOT', 'rebooting_hard'),
+          server('ACTIVE'),
+        ],
       });
       await run();
       expect(calls).toEqual(['attempted HARD', 'reboot HARD', 'sent HARD']);
@@ -425,6 +431,7 @@ describe('RebootHandler', () => {
         job: softSentLongAgo(),
         softRebootTimeoutMs: 1000,
         rebootError: conflict('Instance srv-0 is locked'),
+        servers: [server('REBOOT', 'rebooting')],
       });
       await run();
       expect(ended[0].errors).toMatch(/^A SOFT reboot was sent and did not finish in time; then worker-0 is locked/);

@@ -188,6 +188,8 @@ export class RebootHandler {
   ): Promise<string | null> {
     const before = job.rebootType;
     const escalation = job.rebootSentAt !== null;
+    // A token and Nova's answer first: a POST that then fails failed at Nova, not at Keystone on the way.
+    await nova.getServer(serverId);
     const at = held(await this.jobs.markRebootAttempted(lease, type));
     [job.rebootAttemptedAt, job.rebootType] = [at, type];
     const answer = readRebootAnswer(

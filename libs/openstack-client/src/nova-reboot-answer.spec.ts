@@ -44,6 +44,9 @@ describe('readRebootAnswer', () => {
       cause: { code: 'ECONNREFUSED' },
     });
     expect(refused(refusedConnection)).toMatchObject({ kind: 'notSent' });
+    expect(refused(new OpenStackError('Keystone refused to issue a token', 401, 'unauthorized'))).toMatchObject({
+      kind: 'notSent',
+    });
   });
 
   it('lets errors that are not OpenStack answers through', () => {

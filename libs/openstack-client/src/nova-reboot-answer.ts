@@ -21,7 +21,7 @@ export type RebootAnswer =
   | { kind: 'refused'; status: number; message: string; requestId?: string }
   /** Nova (or what stands before it) answered 5xx or 429 before acting: nothing was rebooted, try again later. */
   | { kind: 'unavailable'; status: number; message: string; requestId?: string }
-  /** The connection never opened: the POST never left, try again later. */
+  /** The POST never left (no connection, no token) or was refused before Nova saw it (401): try again later. */
   | { kind: 'notSent'; message: string }
   /** No answer (timeout, connection dropped): Nova may still apply it. Check before sending again. */
   | { kind: 'noAnswer'; message: string };
@@ -39,6 +39,8 @@ export function readRebootAnswer(outcome: { requestId?: string } | { error: unkn
   if (status === 0) {
     return isConnectFailure(error.cause) ? { kind: 'notSent', message } : { kind: 'noAnswer', message };
   }
+  // Our token refused (keystonemiddleware answers before Nova acts), or no token to send: nothing happened.
+  if (status === 401) return { kind: 'notSent', message };
   if (status >= 500 || status === 429) return { kind: 'unavailable', status, message, requestId };
   if (status === 409) {
     if (LOCKED.test(message)) return { kind: 'locked', message, requestId };
