@@ -13,9 +13,10 @@ describe('loadGatewayConfig', () => {
   });
 
   it('hands cluster secrets only the variables with the secret prefix, and the secret folder', () => {
-    const config = loadGatewayConfig({ ...base, OSHIFT_SECRET_A: 'a', CLUSTER_SECRET_KEY: 'k', OTHER: 'o' });
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const config = loadGatewayConfig({ ...base, OSHIFT_SECRET_A: 'a', CLUSTER_SECRET_KEY: key, OTHER: 'o' });
     expect(config.secrets).toEqual({
-      encryptionKey: 'k',
+      encryptionKey: key,
       envPrefix: 'OSHIFT_SECRET_',
       fileDir: '/run/secrets',
       env: { OSHIFT_SECRET_A: 'a' },
