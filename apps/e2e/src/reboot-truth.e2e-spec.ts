@@ -48,9 +48,21 @@ describe('every accepted reboot ends, on time, and says what really happened', (
     it('a locked instance: Fail saying it is locked and nothing was rebooted; Nova refused the one reboot', async () => {
       const node = 'worker-0.openstacklocal';
       system.simulator.setLocked(node, true, 'maintenance');
-      const job = await followJob(system, operator, await startReboot(system, operator, node));
+      const jobId = await startReboot(system, operator, node);
+      const job = await followJob(system, operator, jobId);
       expect(lastLine(job)).toBe('Fail');
       expect(job.output).not.toMatch(/Done/);
+      // The one POST and Nova's answer are in the audit trail.
+      const attempts = await system.dataSource.query(
+        `SELECT outcome, detail FROM audit_events WHERE action = 'job.reboot' AND detail->>'jobId' = $1`,
+        [jobId],
+      );
+      expect(attempts).toEqual([
+        {
+          outcome: 'failed',
+          detail: expect.objectContaining({ type: 'SOFT', result: 'locked', novaRequestId: expect.any(String) }),
+        },
+      ]);
       expect(job.errors).toMatch(
         new RegExp(
           `^${node} is locked in OpenStack, so Nova refused the SOFT reboot and no reboot happened\\. Unlock it`,
