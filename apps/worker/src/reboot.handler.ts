@@ -18,7 +18,7 @@ import { planRebootStep, type RebootProgress, type StepSettings } from './reboot
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
 import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
-import { HandBack, sleep } from './stop-signal';
+import { sleep } from './stop-signal';
 
 export { HandBack } from './stop-signal';
 

@@ -120,9 +120,10 @@ describe('JobRequests, JobLeases and JobViews against Postgres', () => {
       result: 'locked',
       message: 'Instance is locked',
     });
-    const [audit] = await dataSource.query(`SELECT outcome, detail FROM audit_events WHERE detail->>'jobId' = $1`, [
-      id,
-    ]);
+    const [audit] = await dataSource.query(
+      `SELECT outcome, detail FROM audit_events WHERE action = 'job.reboot' AND detail->>'jobId' = $1`,
+      [id],
+    );
     expect(audit).toMatchObject({ outcome: 'failed', detail: { result: 'locked', type: 'SOFT' } });
   });
 
