@@ -106,7 +106,7 @@ describe('every accepted reboot ends, on time, and says what really happened', (
       const node = 'worker-1.openstacklocal';
       const jobId = await withWorker(node, {}, DEADLINE_SECONDS * 1000 + 500);
       const job = await followJob(system, operator, jobId);
-      expect(job).toEqual({
+      expect(job).toMatchObject({
         output: 'Fail',
         errors: `Deadline passed before the reboot could be sent: no reboot was sent to ${node}. Reboot again if it is still needed.`,
       });
