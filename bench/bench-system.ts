@@ -23,7 +23,7 @@ export const PIPELINE_REBOOT_MS = 1000;
 export const PIPELINE_POLL_INTERVAL_MS = 250;
 /** Lines of the finished job the job-poll case reads (the last one is `Done`). */
 const JOB_LINES = 50;
-const SECRET_VARIABLE = 'BENCH_OPENSTACK_PASSWORD';
+const SECRET_VARIABLE = 'OSHIFT_SECRET_BENCH_OPENSTACK';
 
 export interface BenchUser {
   username: string;

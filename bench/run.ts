@@ -146,6 +146,24 @@ async function nodeStatusCases(
   const together: LoadResult[] = [];
   for (let i = 0; i < both.length; i += 2) together.push(merge([both[i], both[i + 1]], true));
   http.push({ endpoint: 'nodestatus', subject: 'gateway ×2 replicas', ...merge(together) });
+
+  // Reboots of names no cluster has, as fast as the gateway answers: each is a 404 from the cached list.
+  say('reboot: a burst of unknown targets…');
+  const clusterId = system.rebootTargets[0].clusterId;
+  let bogus = 0;
+  const unknownTarget: LoadTarget = {
+    url: `${system.gatewayUrl}/api/openshift/${clusterId}/reboot`,
+    method: 'POST',
+    headers: { authorization: system.operator.authorization, 'content-type': 'application/json' },
+    body: JSON.stringify({ target: 'bogus-0.openstacklocal' }),
+    next: () => ({
+      path: `/api/openshift/${clusterId}/reboot`,
+      body: JSON.stringify({ target: `bogus-${++bogus}.openstacklocal` }),
+    }),
+  };
+  await counted('reboots of unknown targets (404), one gateway', () =>
+    measure(unknownTarget, { ...settings, rounds: 1 }),
+  );
 }
 
 async function jobPollCases(system: BenchSystem, settings: LoadSettings, http: HttpCase[]): Promise<void> {

@@ -91,7 +91,7 @@ describe('admin CLI operations', () => {
       '--app-credential-id',
       'demo-app-cred',
       '--secret-ref',
-      'env:OPS_SECRET',
+      'env:OSHIFT_SECRET_OPS',
     ]);
     expect(added).toEqual({ status: 0, stdout: `cluster ${clusterId} created (secret: env)\n`, stderr: '' });
     const before = await listed();
@@ -106,18 +106,21 @@ describe('admin CLI operations', () => {
   });
 
   it('cluster check authenticates and counts the servers by status, or says what failed', async () => {
-    const ok = await admin(['cluster', 'check', clusterId], '', { OPS_SECRET: 'demo-app-cred-secret' });
+    const ok = await admin(['cluster', 'check', clusterId], '', { OSHIFT_SECRET_OPS: 'demo-app-cred-secret' });
     expect(ok).toEqual({
       status: 0,
       stdout: `cluster ${clusterId}: authenticated at ${simulator.identityUrl}; Nova lists 10 server(s): 10 ACTIVE\n`,
       stderr: '',
     });
-    const wrong = await admin(['cluster', 'check', clusterId], '', { OPS_SECRET: 'not-the-secret' });
+    const wrong = await admin(['cluster', 'check', clusterId], '', { OSHIFT_SECRET_OPS: 'not-the-secret' });
     expect(wrong).toMatchObject({ status: 1, stdout: '' });
     expect(wrong.stderr).toMatch(new RegExp(`^error: cluster ${clusterId}: .*401.*\\n$`));
     expect(wrong.stderr).not.toContain('not-the-secret');
     const unset = await admin(['cluster', 'check', clusterId]);
-    expect(unset).toMatchObject({ status: 1, stderr: expect.stringMatching(/cannot read its secret .*OPS_SECRET/) });
+    expect(unset).toMatchObject({
+      status: 1,
+      stderr: expect.stringMatching(/cannot read its secret .*OSHIFT_SECRET_OPS/),
+    });
   });
 
   it('user remove deletes the user and their grants, and records it', async () => {

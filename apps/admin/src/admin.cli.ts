@@ -36,6 +36,9 @@ Environment:
   CLUSTER_SECRET_KEY  32 bytes, base64: encrypts secrets given with --secret-stdin and webhook signing
                       secrets, decrypts them for check and webhook test
   WEBHOOK_ALLOW_LOOPBACK  true: webhooks may go to loopback addresses, http:// included (demos, tests)
+  CLUSTER_SECRET_ENV_PREFIX, CLUSTER_SECRET_DIR
+                      where check may read env: and file: secrets, as on the gateways and workers
+                      (default OSHIFT_SECRET_ and /run/secrets)
   ADMIN_ACTOR         who the audit trail names for your changes (default operator:<os user>)
 
 Passwords and secrets are read from stdin (the first line when piped, a prompt without echo on a

@@ -1,11 +1,20 @@
 import { hostname, userInfo } from 'node:os';
 import { z } from 'zod';
-import { clusterSecretKey, flag, parseConfig, postgresUrl, redisUrl, redisPrefix } from '@oshift/config';
+import {
+  clusterSecretEnvironment,
+  clusterSecretGroup,
+  flag,
+  parseConfig,
+  postgresUrl,
+  redisUrl,
+  redisPrefix,
+  withSecretVariables,
+} from '@oshift/config';
 
 const schema = z
   .object({
     DATABASE_URL: postgresUrl,
-    CLUSTER_SECRET_KEY: clusterSecretKey,
+    ...clusterSecretEnvironment,
     REDIS_URL: z
       .string()
       .optional()
@@ -22,6 +31,8 @@ const schema = z
     database: { url: env.DATABASE_URL },
     /** Key for `enc:v1:` cluster secrets (`cluster add --secret-stdin`). */
     clusterSecretKey: env.CLUSTER_SECRET_KEY,
+    /** Where cluster secrets may come from, as on the gateways and workers (`cluster check`). */
+    secrets: clusterSecretGroup(env),
     /** Who the audit trail says made each change. */
     actor: env.ADMIN_ACTOR,
     /** Where to tell the gateways that a user's access changed; unset, they notice within their cache TTL. */
@@ -30,17 +41,17 @@ const schema = z
     webhookAllowLoopback: env.WEBHOOK_ALLOW_LOOPBACK,
   }));
 
-export type AdminConfig = z.output<typeof schema> & {
+export type AdminConfig = Omit<z.output<typeof schema>, 'secrets'> & {
   /** Where the audit trail says each change came from. */
   source: string;
-  /** Variables that `env:` cluster secret references may name (`cluster check`). */
-  secretEnv: Readonly<Record<string, string | undefined>>;
+  /** Where cluster secrets may come from, with the variables `env:` references may name (`cluster check`). */
+  secrets: ReturnType<typeof clusterSecretGroup> & { env: Readonly<Record<string, string | undefined>> };
 };
 
 /** The admin CLI's configuration, from its environment (the only place the CLI reads it). */
 export function loadAdminConfig(env: Record<string, string | undefined> = process.env): AdminConfig {
   const config = parseConfig(schema, { ...env, ADMIN_ACTOR: env.ADMIN_ACTOR || `operator:${operatingSystemUser()}` });
-  return { ...config, source: `cli:${hostname()}`, secretEnv: { ...env } };
+  return { ...config, source: `cli:${hostname()}`, secrets: withSecretVariables(config.secrets, env) };
 }
 
 function operatingSystemUser(): string {

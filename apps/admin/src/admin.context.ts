@@ -62,7 +62,12 @@ export class AdminContext {
   }
 
   async clusterAdmin(): Promise<ClusterAdmin> {
-    return new ClusterAdmin(await this.dataSource(), { source: this.config.source });
+    this.announcer ??= new AccessChangeAnnouncer(this.config.redis, this.io.stderr);
+    const announcer = this.announcer;
+    return new ClusterAdmin(await this.dataSource(), {
+      source: this.config.source,
+      accessChanged: (userId) => announcer.accessChanged(userId),
+    });
   }
 
   /** Webhooks; their signing secrets are sealed under CLUSTER_SECRET_KEY, like cluster secrets. */

@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 
 export const DEMO_CLUSTER = 'mycompany.cor00005.cna.ukcloud.com';
 /** Variable the demo cluster's OpenStack password is read from (never stored in the database). */
-export const DEMO_SECRET_VARIABLE = 'DEMO_OPENSTACK_PASSWORD';
+export const DEMO_SECRET_VARIABLE = 'OSHIFT_SECRET_DEMO_OPENSTACK';
 export const DEMO_USERS = [
   { username: 'viewer', password: 'viewer', role: 'read' as const },
   { username: 'operator', password: 'operator', role: 'reboot' as const },

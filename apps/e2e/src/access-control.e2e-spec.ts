@@ -287,7 +287,7 @@ describe('access: cache invalidation, failed-login throttling, audit trail', () 
       expect(system.simulator.rebootActions('worker-2.openstacklocal')).toBe(0);
     });
 
-    it('records failed logins with the username tried and the address, never the password', async () => {
+    it('records failed logins with the username tried (a keyed hash for names that are no user), never the password', async () => {
       const address = newAddress();
       const user = await system.user(['read']);
       const ghost = uniqueName('ghost');
@@ -299,9 +299,12 @@ describe('access: cache invalidation, failed-login throttling, audit trail', () 
         await call(address, `${base}/nodestatus`, { user: { ...user, password: 'not-the-password-3' } });
       }
       const events = await auditOf((event) => event.action === 'auth.login' && event.source === address);
+      const hashed = events[1].actor;
+      expect(hashed).toMatch(/^unknown:[0-9a-f]{32}$/);
+      expect(JSON.stringify(events)).not.toContain(ghost);
       expect(events.map((event) => [event.actor, event.target, event.outcome, event.detail.reason])).toEqual([
         [user.username, user.username, 'failed', 'wrong password'],
-        [ghost, ghost, 'failed', 'unknown user'],
+        [hashed, hashed, 'failed', 'unknown user'],
         [user.username, user.username, 'failed', 'disabled'],
         [user.username, user.username, 'failed', 'wrong password'],
         // The window's first refusal is recorded once, however many follow.

@@ -74,6 +74,12 @@ describe('every process refuses a malformed setting at start: one line, non-zero
     expectRefused(outcome, 'DATABASE_URL');
   });
 
+  it('gateway: a PUBLIC_URL that is not ASCII (it would make every accepted reboot answer 500)', async () => {
+    const port = await freePort();
+    const env = { PORT: String(port), DATABASE_URL: databaseUrl, PUBLIC_URL: 'https://api.exämple.test' };
+    expectRefused(await run('apps/gateway/src/main.ts', env, port), 'PUBLIC_URL');
+  });
+
   it('worker: WORKER_HTTP_PORT=eighty', async () => {
     const port = await freePort();
     const outcome = await run(

@@ -214,6 +214,9 @@ describe('the gateway when Postgres, Redis or OpenStack fails', () => {
       const { jobId, recoveredInMs } = await acceptedAgain(target);
       expect((await followJob(system, operator, jobId)).output).toMatch(/\nDone$/);
       expect(await jobsOf(target)).toBe(1);
+      // The 503 was true: its enqueue, landing late once Redis was back, rebooted nothing.
+      await sleep(2000);
+      expect(system.simulator.rebootActions(target)).toBe(1);
       expect(process.kill(gatewayPid, 0)).toBe(true);
       console.log(JSON.stringify({ redis: outage, rebootMs: refused.ms, nodeStatusMs: nodes.ms, recoveredInMs }));
     });

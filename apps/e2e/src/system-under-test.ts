@@ -64,7 +64,7 @@ export class SystemUnderTest {
         projectDomain: project.domain ?? 'Default',
         username: project.users[0].name,
         userDomain: project.users[0].domain ?? 'Default',
-        secretRef: 'env:E2E_OPENSTACK_PASSWORD',
+        secretRef: 'env:OSHIFT_SECRET_E2E_OPENSTACK',
       },
       'e2e-setup',
     );
@@ -75,7 +75,7 @@ export class SystemUnderTest {
       DATABASE_POOL_SIZE: '3',
       REDIS_URL: services.redisUrl,
       REDIS_PREFIX: `${services.redisPrefix}-${uniqueName('sut')}`,
-      E2E_OPENSTACK_PASSWORD: project.users[0].password,
+      OSHIFT_SECRET_E2E_OPENSTACK: project.users[0].password,
       LOG_LEVEL: 'info',
     };
     const publicUrl = 'https://self-service.example.test';
@@ -170,7 +170,7 @@ export class SystemUnderTest {
 
   async stop(): Promise<void> {
     await Promise.all([this.gatewayProcess?.stop(), ...this.workers.map((worker) => worker.stop())]);
-    await this.simulator.close();
+    await this.simulator.close().catch(() => undefined);
     await this.dataSource.destroy();
   }
 }

@@ -99,6 +99,8 @@ describe('200 reboots over 3 workers while workers are SIGKILLed every few secon
       [jobIds],
     );
     expect(resumed[0].n).toBeGreaterThan(0);
+    // 15 jobs at once wait on one stop signal without Node's listener warning on stderr.
+    expect(system.workers.map((worker) => worker.logs).join('')).not.toMatch(/MaxListenersExceededWarning/);
   }, 300000);
 });
 

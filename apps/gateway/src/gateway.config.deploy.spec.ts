@@ -24,7 +24,7 @@ describe('the gateway as the deployment files configure it', () => {
 
   it('docker-compose.yml: every variable is known and valid (the demo cluster secret aside)', () => {
     const env = composeEnvironment('gateway');
-    expect(unknownVariables(env, GATEWAY_VARIABLES)).toEqual(['DEMO_OPENSTACK_PASSWORD']);
+    expect(unknownVariables(env, GATEWAY_VARIABLES)).toEqual(['OSHIFT_SECRET_DEMO_OPENSTACK']);
     expect(loadGatewayConfig(env).database.url).toMatch(/@postgres:5432\//);
   });
 });

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import {
-  clusterSecretKey,
+  clusterSecretEnvironment,
+  clusterSecretGroup,
   httpUrl,
   logLevel,
   parseConfig,
@@ -11,6 +12,7 @@ import {
   postgresUrl,
   redisUrl,
   redisPrefix,
+  withSecretVariables,
 } from '@oshift/config';
 import { authEnvironment, authSettings } from './auth/auth.config';
 
@@ -30,9 +32,10 @@ const schema = z
     OPENSTACK_TIMEOUT_MS: positiveInt(10000),
     NODE_STATUS_CACHE_MS: z.coerce.number().int().min(0).default(2000),
     NODESTATUS_TIMEOUT_MS: positiveInt(5000),
-    CLUSTER_SECRET_KEY: clusterSecretKey,
+    ...clusterSecretEnvironment,
     LOG_LEVEL: logLevel,
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    AUDIT_HASH_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
     AUTH_REALM: z
       .string()
       .regex(/^[\x20-\x7e]+$/)
@@ -66,16 +69,20 @@ const schema = z
       credentialCacheTtlMs: env.CREDENTIAL_CACHE_TTL_SECONDS * 1000,
       credentialCacheMaxEntries: env.CREDENTIAL_CACHE_MAX_ENTRIES,
     },
-    openstack: { timeoutMs: env.OPENSTACK_TIMEOUT_MS, encryptionKey: env.CLUSTER_SECRET_KEY },
+    openstack: { timeoutMs: env.OPENSTACK_TIMEOUT_MS },
     nodeStatus: {
       /** How long a cluster's node list is served from the shared Redis cache; 0 asks Nova every time. */
       cacheMs: env.NODE_STATUS_CACHE_MS,
       /** Longest a node listing (nodestatus, the node check of a reboot) may take before answering 503. */
       timeoutMs: env.NODESTATUS_TIMEOUT_MS,
     },
+    /** Where cluster secrets may come from (see `clusterSecretEnvironment`). */
+    secrets: clusterSecretGroup(env),
     logLevel: env.LOG_LEVEL,
     auth: authSettings(env, ctx),
     web: { root: env.WEB_ROOT, ssoClientId: env.OIDC_WEB_CLIENT_ID },
+    /** Key of the hash the audit trail keeps for login names that are no user (the same on every gateway). */
+    audit: { hashKey: env.AUDIT_HASH_KEY },
     /** When set, `GET /metrics` requires `Authorization: Bearer <token>`. */
     metrics: { token: env.METRICS_TOKEN },
   }));
@@ -83,12 +90,13 @@ const schema = z
 /** Every variable the gateway reads (the deployment manifests' tests check against it). */
 export const GATEWAY_VARIABLES: readonly string[] = Object.keys(schema.in.shape);
 
-export type GatewayConfig = z.output<typeof schema> & {
-  /** Variables that `env:` cluster secret references may name. */
-  secretEnv: Readonly<Record<string, string | undefined>>;
+export type GatewayConfig = Omit<z.output<typeof schema>, 'secrets'> & {
+  /** Where cluster secrets may come from, with the variables `env:` references may name. */
+  secrets: ReturnType<typeof clusterSecretGroup> & { env: Readonly<Record<string, string | undefined>> };
 };
 
 /** The gateway's configuration, from its environment (the only place the gateway reads it). */
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
-  return { ...parseConfig(schema, env), secretEnv: { ...env } };
+  const config = parseConfig(schema, env);
+  return { ...config, secrets: withSecretVariables(config.secrets, env) };
 }

@@ -42,7 +42,7 @@ export class GatewayModule {
           ...nodeRegistryEntities,
         ]),
         AuthModule.forRoot(config, redis),
-        NodeRegistryModule.forProcess({ secretEnv: config.secretEnv, metrics }, config.openstack, {
+        NodeRegistryModule.forProcess({ secrets: config.secrets, metrics }, config.openstack, {
           statusCache: {
             redis: redis.commands,
             prefix: config.redis.prefix,

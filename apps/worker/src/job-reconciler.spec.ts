@@ -27,6 +27,7 @@ const orphan = (id: string, requestId: string | null = `req-${id}`): OrphanedJob
   id,
   clusterId: 'c1',
   requestId,
+  deadlineAt: null,
 });
 
 describe('JobReconciler', () => {

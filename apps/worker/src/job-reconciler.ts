@@ -1,8 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
-import { enqueueReboot, JobLeases, JobRequests, REBOOT_QUEUE, type RebootQueue } from '@oshift/jobs';
+import { enqueueReboot, JobLeases, JobRequests, type OrphanedJob, REBOOT_QUEUE, type RebootQueue } from '@oshift/jobs';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
+
+/** Orphans read per query. */
+const PAGE_SIZE = 200;
 
 /** What the reconciler asks of the queue: BullMQ's `Queue`, or a fake in unit tests. */
 export interface ReconciledQueue extends RebootQueue {
@@ -40,23 +43,42 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
     clearInterval(this.timer);
   }
 
-  /** Re-enqueues orphaned jobs; returns how many it handed back. */
+  /**
+   * Re-enqueues orphaned jobs, page by page, oldest deadline first; one job's failure (logged) does not stop
+   * the pass. Returns how many it handed back.
+   */
   async reconcile(): Promise<number> {
-    const orphans = await this.jobs.findActiveOlderThan(this.config.worker.reconcileIntervalMs);
     let handedBack = 0;
-    for (const job of orphans) {
-      const queued = await this.queue.getJob(job.id);
-      if (!queued) {
-        await enqueueReboot(this.queue, { jobId: job.id, clusterId: job.clusterId, requestId: job.requestId });
-        handedBack += 1;
-      } else if (await queued.isFailed()) {
-        await queued.retry();
-        handedBack += 1;
+    let after: OrphanedJob | undefined;
+    for (;;) {
+      const page = await this.jobs.findActiveOlderThan(this.config.worker.reconcileIntervalMs, PAGE_SIZE, after);
+      for (const job of page) {
+        try {
+          if (await this.handBack(job)) handedBack += 1;
+        } catch (error) {
+          this.logger.warn({ msg: 'orphaned job not handed back', jobId: job.id, error: String(error) });
+        }
       }
+      if (page.length < PAGE_SIZE) break;
+      after = page[page.length - 1];
     }
     if (handedBack > 0) this.logger.warn({ msg: 'orphaned jobs handed back to the queue', count: handedBack });
     // Idempotency keys replay for 24 h; older ones only take room.
     await this.requests?.forgetExpiredKeys();
     return handedBack;
+  }
+
+  private async handBack(job: OrphanedJob): Promise<boolean> {
+    const queued = await this.queue.getJob(job.id);
+    if (!queued) {
+      const payload = { jobId: job.id, clusterId: job.clusterId, requestId: job.requestId };
+      await enqueueReboot(this.queue, payload, job.deadlineAt);
+      return true;
+    }
+    if (await queued.isFailed()) {
+      await queued.retry();
+      return true;
+    }
+    return false;
   }
 }

@@ -2,27 +2,40 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { JobLeases, type JobEntity, type JobLease, type RebootJobPayload } from '@oshift/jobs';
-import { CloudUnavailableError, NodeRegistry } from '@oshift/node-registry';
+import { NodeRegistry } from '@oshift/node-registry';
 import {
-  isPermanentOpenStackError,
-  isRebootAlreadyRunning,
-  isRebooted,
-  isTransientOpenStackError,
+  describeRefusal,
+  isFinalRefusal,
   type NovaClient,
   type NovaServer,
-  rebootCannotEnd,
+  readRebootAnswer,
   rebootInProgress,
   rebootRecordedSince,
   type RebootType,
 } from '@oshift/openstack-client';
+import { permanentFailure, waitableProblem } from './reboot-failures';
+import { planRebootStep, type RebootProgress, type StepSettings } from './reboot-step';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
 import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
+import { sleep } from './stop-signal';
+
+export { HandBack } from './stop-signal';
 
 /** What the handler writes to a job's row; every leased write answers whether the lease still held. */
 export type RebootJobRecords = Pick<
   JobLeases,
-  'claim' | 'release' | 'setServer' | 'markRebootAttempted' | 'markRebootSent' | 'appendLine' | 'finish'
+  | 'claim'
+  | 'heldUntil'
+  | 'renew'
+  | 'release'
+  | 'setServer'
+  | 'markRebootAttempted'
+  | 'markRebootSent'
+  | 'markRebootUnsent'
+  | 'recordRebootAttempt'
+  | 'appendLine'
+  | 'finish'
 >;
 
 /** What the handler asks of a cluster's Nova. */
@@ -34,15 +47,13 @@ export interface RebootTargets extends Pick<NodeRegistry, 'findNode' | 'noteNode
 }
 
 /** The settings the handler follows. */
-export type RebootTimings = Pick<WorkerConfig['worker'], 'leaseMs' | 'pollIntervalMs' | 'softRebootTimeoutMs'>;
+export type RebootTimings = Pick<WorkerConfig['worker'], 'leaseMs' | 'pollIntervalMs'> & StepSettings;
+
+/** How a run ended: the job is in hand elsewhere until `heldUntil` (try again then), or nothing more to do. */
+export type RunOutcome = { heldUntil: Date } | null;
 
 /** Announcements nobody hears (unit tests of the handler's decisions). */
 const SILENT: JobAnnouncements = { line: () => undefined, ended: async () => undefined };
-
-/** The worker is stopping: the job goes back to the queue, untouched, for another worker to resume. */
-export class HandBack extends Error {
-  override readonly name = 'HandBack';
-}
 
 /** Another handler holds the job now (or it ended): this one stops without touching it. */
 class LeaseLost extends Error {
@@ -56,9 +67,10 @@ function held<T>(result: T | null | false): T {
 }
 
 /**
- * Drives one reboot job to its end, resumably: every step it has taken is in Postgres, so a worker
- * that picks up a job another one dropped continues from there and never sends a second reboot for a
- * reboot that got through. A lease on the job row lets one handler at a time act on it.
+ * Drives one reboot job to its end, resumably: every step it has taken is in Postgres, so a worker that picks
+ * up a job another one dropped continues from there and never sends a second reboot for one that may have got
+ * through. What to do at each step is {@link planRebootStep}'s decision; this class gathers the facts (the job
+ * row under its lease, Nova) and carries the decision out.
  */
 @Injectable()
 export class RebootHandler {
@@ -73,11 +85,15 @@ export class RebootHandler {
     @Optional() @Inject(JobAnnouncer) private readonly announcer: JobAnnouncements = SILENT,
   ) {}
 
-  async run(payload: RebootJobPayload, stop: AbortSignal): Promise<void> {
+  async run(payload: RebootJobPayload, stop: AbortSignal): Promise<RunOutcome> {
     // One owner per process: a retry in this process takes its own lease back at once.
     const lease: JobLease = { jobId: payload.jobId, owner: this.owner, ttlMs: this.config.worker.leaseMs };
     const job = await this.jobs.claim(lease);
-    if (!job) return; // ended, never committed, or in another handler's hands: nothing to do here
+    if (!job) {
+      // Ended or never committed: nothing to do. In another handler's hands: look again when its lease ends.
+      const until = await this.jobs.heldUntil(payload.jobId);
+      return until ? { heldUntil: until } : null;
+    }
     const context = { jobId: job.id, clusterId: job.clusterId, target: job.target, requestId: payload.requestId };
     this.logger.log({ msg: 'reboot job running', attempt: job.attempts, ...context });
     try {
@@ -85,82 +101,145 @@ export class RebootHandler {
     } catch (error) {
       if (error instanceof LeaseLost) {
         this.logger.warn({ msg: 'job taken over by another handler; stopping', ...context });
-        return;
-      }
-      if (isPermanentOpenStackError(error)) {
-        const reason = `OpenStack error: ${error.message}${error.requestId ? ` (request ${error.requestId})` : ''}`;
-        this.logger.warn({ msg: 'reboot job failed', reason, ...context });
-        await this.end(lease, 'failed', reason).catch((lost: unknown) => {
-          if (!(lost instanceof LeaseLost)) throw lost;
-        });
-        return;
+        return null;
       }
       // Stopping, or Postgres/Redis trouble: give the lease up so the retry (or another worker) resumes at once.
       await this.jobs.release(lease).catch(() => undefined);
       throw error;
     }
+    return null;
   }
 
   private async drive(job: JobEntity, lease: JobLease, stop: AbortSignal): Promise<void> {
-    const nova = await this.registry.nova(job.clusterId);
     let lastStatus: string | null = null;
+    let lastProblem: string | undefined;
     for (;;) {
+      let server: NovaServer | null = null;
+      let reachedNova = false;
       try {
+        held(await this.jobs.renew(lease));
+        const nova = await this.registry.nova(job.clusterId);
         const serverId = job.serverId ?? (await this.locate(job, lease));
         if (!serverId) return;
-        if (!job.rebootSentAt || inDoubt(job)) {
-          await this.sendReboot(job, lease, nova, serverId, job.rebootType);
+        const progress = progressOf(job);
+        if (progress.attemptedAt !== null) {
+          server = await nova.getServer(serverId);
+          if (server.status !== lastStatus) await this.noteStatus(job, serverId, server);
+          lastStatus = server.status;
+          await this.append(lease, `${job.target} ${server.status}`);
+          if (inDoubt(progress)) reachedNova = await this.gotThrough(nova, serverId, server, progress);
         }
-        const server = await nova.getServer(serverId);
-        if (server.status !== lastStatus) {
-          // Customers polling nodestatus see the change as soon as we do, not one cache period later.
-          await this.registry.noteNodeStatus(job.clusterId, {
-            nodename: job.target,
-            serverId,
-            status: server.status,
-            taskState: server.taskState,
-          });
-        }
-        lastStatus = server.status;
-        await this.append(lease, `${job.target} ${server.status}`);
-        if (isRebooted(server)) {
-          await this.end(lease, 'done');
-          this.logger.log({ msg: 'reboot job done', jobId: job.id, clusterId: job.clusterId, target: job.target });
-          return;
-        }
-        if (rebootCannotEnd(server)) {
-          const fault = server.fault?.message ? `: ${server.fault.message}` : '';
-          await this.end(lease, 'failed', `${job.target} went ${server.status} during the reboot${fault}`);
-          return;
-        }
-        if (this.softRebootOverdue(job, server)) {
-          const seconds = Math.round(this.config.worker.softRebootTimeoutMs / 1000);
-          await this.append(lease, `Soft reboot did not finish in ${seconds} s: escalating to HARD reboot`);
-          await this.sendReboot(job, lease, nova, serverId, 'HARD');
-          continue;
+        const step = planRebootStep(this.facts(job, server, reachedNova, lastProblem), this.config.worker);
+        switch (step.do) {
+          case 'done':
+            await this.end(lease, 'done');
+            this.logger.log({ msg: 'reboot job done', jobId: job.id, clusterId: job.clusterId, target: job.target });
+            return;
+          case 'fail':
+            return this.end(lease, 'failed', step.reason);
+          case 'confirm':
+            job.rebootSentAt = held(await this.jobs.markRebootSent(lease, job.rebootType));
+            this.logger.log({ msg: 'reboot in doubt found in Nova; not sent again', jobId: job.id });
+            continue;
+          case 'dropEscalation':
+            held(await this.jobs.markRebootUnsent(lease, 'SOFT'));
+            [job.rebootType, job.rebootAttemptedAt] = ['SOFT', job.rebootSentAt];
+            continue;
+          case 'send': {
+            if (step.escalation && job.rebootType === 'SOFT') {
+              const seconds = Math.round(this.config.worker.softRebootTimeoutMs / 1000);
+              await this.append(lease, `Soft reboot did not finish in ${seconds} s: escalating to HARD reboot`);
+            }
+            const problem = await this.send(job, lease, nova, serverId, step.type);
+            if (problem === null) return;
+            lastProblem = problem || lastProblem;
+            if (!problem) continue;
+            break;
+          }
+          case 'poll':
+            break;
         }
       } catch (error) {
-        // OpenStack briefly away (5xx, timeouts, dropped connections): keep observing until the deadline.
-        if (!isTransient(error)) throw error;
-        this.logger.warn({ msg: 'OpenStack call failed; retrying', jobId: job.id, error: error.message });
-      }
-      if (job.deadlineAt && Date.now() > job.deadlineAt.getTime()) {
-        const where = lastStatus
-          ? `${job.target} is still ${lastStatus}`
-          : `OpenStack did not answer for ${job.target}`;
-        await this.end(lease, 'failed', `Deadline passed: ${where}`);
-        return;
+        const waitable = waitableProblem(error);
+        if (waitable === null) {
+          // OpenStack said no for good to a read (the server is gone…), or the cluster was removed; else a bug.
+          return this.end(lease, 'failed', permanentFailure(job, error));
+        }
+        lastProblem = waitable;
+        this.logger.warn({ msg: 'OpenStack not usable now; retrying', jobId: job.id, error: waitable });
+        const step = planRebootStep(this.facts(job, null, false, lastProblem), this.config.worker);
+        if (step.do === 'fail') return this.end(lease, 'failed', step.reason);
       }
       await sleep(this.config.worker.pollIntervalMs, stop);
     }
   }
 
-  /** Appends an output line (renewing the lease) and announces it to the job's followers once committed. */
+  /**
+   * Sends one reboot POST, recorded as attempted before (under a live lease, kept alive while the POST runs)
+   * and with Nova's answer after. Returns '' when Nova took it (or a reboot already runs), a problem to retry
+   * later with, or null when the job ended (Nova refused for good).
+   */
+  private async send(
+    job: JobEntity,
+    lease: JobLease,
+    nova: RebootNova,
+    serverId: string,
+    type: RebootType,
+  ): Promise<string | null> {
+    const before = job.rebootType;
+    const escalation = job.rebootSentAt !== null;
+    // A token and Nova's answer first: a POST that then fails failed at Nova, not at Keystone on the way.
+    await nova.getServer(serverId);
+    const at = held(await this.jobs.markRebootAttempted(lease, type));
+    [job.rebootAttemptedAt, job.rebootType] = [at, type];
+    const answer = readRebootAnswer(
+      await this.keepingLease(lease, () => nova.reboot(serverId, type).catch((error: unknown) => ({ error }))),
+    );
+    const message = 'message' in answer ? answer.message : undefined;
+    const novaRequestId = 'requestId' in answer ? answer.requestId : undefined;
+    await this.jobs.recordRebootAttempt(lease, { type, at, result: answer.kind, novaRequestId, message });
+    this.logger.log({ msg: 'reboot sent', jobId: job.id, type, result: answer.kind, novaRequestId });
+    if (answer.kind === 'accepted' || answer.kind === 'rebootRunning') {
+      // A reboot already running (409 in a reboot task state) is followed to its end instead.
+      job.rebootSentAt = held(await this.jobs.markRebootSent(lease, type));
+      return '';
+    }
+    if (isFinalRefusal(answer)) {
+      const earlier = escalation ? `A SOFT reboot was sent and did not finish in time; then ` : '';
+      await this.end(lease, 'failed', `${earlier}${describeRefusal(job.target, type, answer)}`);
+      return null;
+    }
+    if (answer.kind !== 'noAnswer') {
+      // Nova did not act (5xx, 429) or the POST never left: no doubt, try again at the next poll.
+      held(await this.jobs.markRebootUnsent(lease, escalation ? 'SOFT' : before));
+      [job.rebootAttemptedAt, job.rebootType] = [job.rebootSentAt, escalation ? 'SOFT' : before];
+    }
+    return `the ${type} reboot POST got no usable answer (${answer.message})`;
+  }
+
+  /** Runs `work` while renewing the lease every third of its lifetime, so no other handler takes the job meanwhile. */
+  private async keepingLease<T>(lease: JobLease, work: () => Promise<T>): Promise<T> {
+    let lost = false;
+    const timer = setInterval(
+      () =>
+        void this.jobs.renew(lease).then(
+          (kept) => (lost ||= !kept),
+          () => undefined,
+        ),
+      Math.max(100, lease.ttlMs / 3),
+    );
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+      if (lost) this.logger.warn({ msg: 'lease lost while a reboot was being sent', jobId: lease.jobId });
+    }
+  }
+
   private async append(lease: JobLease, text: string): Promise<void> {
     this.announcer.line(lease.jobId, held(await this.jobs.appendLine(lease, text)));
   }
 
-  /** Ends the job (its `Done`/`Fail` line, state and audit record), then tells followers and webhooks. */
   private async end(lease: JobLease, state: 'done' | 'failed', errors = ''): Promise<void> {
     this.announcer.line(lease.jobId, held(await this.jobs.finish(lease, state, errors)));
     await this.announcer.ended(lease.jobId, state, errors);
@@ -170,7 +249,8 @@ export class RebootHandler {
   private async locate(job: JobEntity, lease: JobLease): Promise<string | null> {
     const node = await this.registry.findNode(job.clusterId, job.target);
     if (!node) {
-      await this.end(lease, 'failed', `Node ${job.target} no longer exists in OpenStack`);
+      const reason = `Node ${job.target} no longer exists in OpenStack: no reboot was sent`;
+      await this.end(lease, 'failed', reason);
       return null;
     }
     held(await this.jobs.setServer(lease, node.serverId));
@@ -178,81 +258,38 @@ export class RebootHandler {
     return node.serverId;
   }
 
-  /**
-   * Sends a reboot once. The attempt is recorded before the POST and the acceptance after it; a job
-   * resumed in between (its worker died) asks Nova whether the reboot got through before sending again.
-   */
-  private async sendReboot(
-    job: JobEntity,
-    lease: JobLease,
+  /** Did a reboot sent at about `attemptedAt` reach Nova? Its task state, else its instance actions, tell. */
+  private async gotThrough(
     nova: RebootNova,
     serverId: string,
-    type: RebootType,
-  ): Promise<void> {
-    if (
-      inDoubt(job) &&
-      job.rebootType === type &&
-      (await this.gotThrough(nova, serverId, type, job.rebootAttemptedAt!))
-    ) {
-      job.rebootSentAt = held(await this.jobs.markRebootSent(lease, type));
-      this.logger.log({ msg: 'reboot found in progress after a resume; not sent again', jobId: job.id, type });
-      return;
-    }
-    job.rebootAttemptedAt = held(await this.jobs.markRebootAttempted(lease, type));
-    job.rebootType = type;
-    try {
-      await nova.reboot(serverId, type);
-    } catch (error) {
-      // Nova refuses a SOFT reboot while any reboot runs: that one is followed to its end instead.
-      if (!isRebootAlreadyRunning(error)) throw error;
-      this.logger.warn({
-        msg: 'a reboot was already running; following it',
-        jobId: job.id,
-        requestId: error.requestId,
-      });
-    }
-    job.rebootSentAt = held(await this.jobs.markRebootSent(lease, type));
+    server: NovaServer,
+    progress: RebootProgress,
+  ): Promise<boolean> {
+    if (rebootInProgress(server, progress.type)) return true;
+    return rebootRecordedSince(await nova.listInstanceActions(serverId), new Date(progress.attemptedAt ?? 0));
   }
 
-  /** Did a reboot sent at about `attemptedAt` reach Nova? Its task state, else its instance actions, tell. */
-  private async gotThrough(nova: RebootNova, serverId: string, type: RebootType, attemptedAt: Date): Promise<boolean> {
-    if (rebootInProgress(await nova.getServer(serverId), type)) return true;
-    return rebootRecordedSince(await nova.listInstanceActions(serverId), attemptedAt);
+  /** Customers polling nodestatus see a change as soon as the worker does, not one cache period later. */
+  private noteStatus(job: JobEntity, serverId: string, server: NovaServer): Promise<void> {
+    const node = { nodename: job.target, serverId, status: server.status, taskState: server.taskState };
+    return this.registry.noteNodeStatus(job.clusterId, node);
   }
 
-  private softRebootOverdue(job: JobEntity, server: NovaServer): boolean {
-    const limit = this.config.worker.softRebootTimeoutMs;
-    return (
-      limit > 0 &&
-      job.rebootType === 'SOFT' &&
-      job.rebootSentAt !== null &&
-      server.status === 'REBOOT' &&
-      Date.now() - job.rebootSentAt.getTime() > limit
-    );
+  private facts(job: JobEntity, server: NovaServer | null, reachedNova: boolean, lastProblem?: string) {
+    const { deadlineAt, target } = job;
+    const base = { now: Date.now(), deadlineAt: deadlineAt?.getTime() ?? null, node: target };
+    return { ...base, progress: progressOf(job), server, reachedNova, lastProblem };
   }
 }
 
-/** Failures worth waiting out: OpenStack unreachable, slow, 5xx or throttling. */
-function isTransient(error: unknown): error is Error {
-  return error instanceof CloudUnavailableError || isTransientOpenStackError(error);
+function progressOf(job: JobEntity): RebootProgress {
+  return {
+    type: job.rebootType,
+    attemptedAt: job.rebootAttemptedAt?.getTime() ?? null,
+    sentAt: job.rebootSentAt?.getTime() ?? null,
+  };
 }
 
-/** The last reboot was attempted but its acceptance never recorded (the worker died around the POST). */
-function inDoubt(job: JobEntity): boolean {
-  return job.rebootAttemptedAt !== null && (job.rebootSentAt === null || job.rebootSentAt < job.rebootAttemptedAt);
-}
-
-function sleep(ms: number, stop: AbortSignal): Promise<void> {
-  if (stop.aborted) return Promise.reject(new HandBack('worker stopping'));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stop.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new HandBack('worker stopping'));
-    };
-    stop.addEventListener('abort', onAbort, { once: true });
-  });
+function inDoubt(progress: RebootProgress): boolean {
+  return progress.attemptedAt !== null && (progress.sentAt === null || progress.sentAt < progress.attemptedAt);
 }

@@ -1,20 +1,35 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import { isRebootJobPayload, REBOOT_QUEUE } from '@oshift/jobs';
+import { setMaxListeners } from 'node:events';
+import { isRebootJobPayload, REBOOT_QUEUE, retryDelayMs } from '@oshift/jobs';
 import { RebootJobObserver } from './reboot-job.observer';
-import { HandBack, RebootHandler } from './reboot.handler';
+import { HandBack, RebootHandler, type RunOutcome } from './reboot.handler';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
 
+/** A message that meets another handler's lease is looked at again this long after the lease ends. */
+const AFTER_LEASE_MS = 250;
+
 /**
  * Consumes reboot jobs. Stalled-job settings, on purpose: a job whose worker died is taken back after
- * its 15 s lock lapses and resumed elsewhere (the handler is resumable, so stalls are never fatal).
+ * its 15 s lock lapses and resumed elsewhere (the handler is resumable, so stalls are never fatal); if the dead
+ * handler's lease still runs, the message waits for its end. Failed tries back off 1 s, 2 s, … capped at 30 s.
  */
-@Processor(REBOOT_QUEUE, { lockDuration: 15000, stalledInterval: 15000, maxStalledCount: 1000 })
+@Processor(REBOOT_QUEUE, {
+  lockDuration: 15000,
+  stalledInterval: 15000,
+  maxStalledCount: 1000,
+  settings: { backoffStrategy: retryDelayMs },
+})
 export class RebootProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(RebootProcessor.name);
-  private readonly stopping = new AbortController();
+  private readonly stopping = (() => {
+    const controller = new AbortController();
+    // Every job in hand waits on this one signal: as many listeners as WORKER_CONCURRENCY, on purpose.
+    setMaxListeners(0, controller.signal);
+    return controller;
+  })();
   /** Jobs this process is driving now: a duplicate delivery of one of them is dropped here. */
   private readonly inHand = new Set<string>();
 
@@ -44,7 +59,15 @@ export class RebootProcessor extends WorkerHost implements OnApplicationBootstra
     this.inHand.add(job.data.jobId);
     try {
       const payload = job.data;
-      await this.observer.observe(payload, () => this.handler.run(payload, this.stopping.signal));
+      let outcome: RunOutcome = null;
+      await this.observer.observe(payload, async () => {
+        outcome = await this.handler.run(payload, this.stopping.signal);
+      });
+      const heldUntil = (outcome as RunOutcome)?.heldUntil;
+      if (heldUntil && token) {
+        await job.moveToDelayed(heldUntil.getTime() + AFTER_LEASE_MS, token);
+        throw new DelayedError();
+      }
     } catch (error) {
       if (!(error instanceof HandBack) || !token) throw error;
       await job.moveToDelayed(Date.now() + 100, token);

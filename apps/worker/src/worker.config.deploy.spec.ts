@@ -14,7 +14,7 @@ describe('the worker as the deployment files configure it', () => {
 
   it('docker-compose.yml: every variable is known and valid (the demo cluster secret aside)', () => {
     const env = composeEnvironment('worker');
-    expect(unknownVariables(env, WORKER_VARIABLES)).toEqual(['DEMO_OPENSTACK_PASSWORD']);
+    expect(unknownVariables(env, WORKER_VARIABLES)).toEqual(['OSHIFT_SECRET_DEMO_OPENSTACK']);
     expect(loadWorkerConfig(env).redis).toEqual({ url: 'redis://redis:6379', prefix: 'oshift' });
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
-  clusterSecretKey,
+  clusterSecretEnvironment,
+  clusterSecretGroup,
   flag,
   httpUrl,
   logLevel,
@@ -10,6 +11,7 @@ import {
   postgresUrl,
   redisUrl,
   redisPrefix,
+  withSecretVariables,
 } from '@oshift/config';
 
 const schema = z
@@ -27,7 +29,7 @@ const schema = z
     OPENSTACK_TIMEOUT_MS: positiveInt(10000),
     OPENSTACK_CALLS_PER_SECOND: positiveInt(20),
     NODE_STATUS_CACHE_MS: z.coerce.number().int().min(0).default(2000),
-    CLUSTER_SECRET_KEY: clusterSecretKey,
+    ...clusterSecretEnvironment,
     LOG_LEVEL: logLevel,
     WORKER_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
     WORKER_HTTP_PORT: port(9464),
@@ -47,15 +49,23 @@ const schema = z
       leaseMs: env.JOB_LEASE_SECONDS * 1000,
       /** A SOFT reboot not finished by then is escalated to HARD; 0 never escalates. */
       softRebootTimeoutMs: env.SOFT_REBOOT_TIMEOUT_SECONDS * 1000,
+      /**
+       * A reboot POST left without an answer may still be applied by Nova this long after it was attempted: it is
+       * never sent again before (three request timeouts, and at least one lease).
+       */
+      confirmWindowMs: Math.max(3 * env.OPENSTACK_TIMEOUT_MS, env.JOB_LEASE_SECONDS * 1000),
+      /** No reboot POST starts when the job's deadline is closer than one request timeout. */
+      sendMarginMs: env.OPENSTACK_TIMEOUT_MS,
     },
     openstack: {
       timeoutMs: env.OPENSTACK_TIMEOUT_MS,
-      encryptionKey: env.CLUSTER_SECRET_KEY,
       /** Ceiling on Keystone/Nova calls per second to one cluster, shared by all workers. */
       callsPerSecondPerCluster: env.OPENSTACK_CALLS_PER_SECOND,
     },
     /** Lifetime of node lists the worker stores in the shared cache (the gateways' NODE_STATUS_CACHE_MS). */
     nodeStatus: { cacheMs: env.NODE_STATUS_CACHE_MS },
+    /** Where cluster secrets may come from (see `clusterSecretEnvironment`). */
+    secrets: clusterSecretGroup(env),
     logLevel: env.LOG_LEVEL,
     /** Health and metrics (`/healthz`, `/readyz`, `/metrics`); port 0 lets the system choose. */
     http: { host: env.WORKER_HTTP_HOST, port: env.WORKER_HTTP_PORT, metricsToken: env.METRICS_TOKEN },
@@ -70,12 +80,13 @@ const schema = z
 /** Every variable the worker reads (the deployment manifests' tests check against it). */
 export const WORKER_VARIABLES: readonly string[] = Object.keys(schema.in.shape);
 
-export type WorkerConfig = z.output<typeof schema> & {
-  /** Variables that `env:` cluster secret references may name. */
-  secretEnv: Readonly<Record<string, string | undefined>>;
+export type WorkerConfig = Omit<z.output<typeof schema>, 'secrets'> & {
+  /** Where cluster secrets may come from, with the variables `env:` references may name. */
+  secrets: ReturnType<typeof clusterSecretGroup> & { env: Readonly<Record<string, string | undefined>> };
 };
 
 /** The worker's configuration, from its environment (the only place the worker reads it). */
 export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
-  return { ...parseConfig(schema, env), secretEnv: { ...env } };
+  const config = parseConfig(schema, env);
+  return { ...config, secrets: withSecretVariables(config.secrets, env) };
 }

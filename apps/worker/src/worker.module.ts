@@ -43,7 +43,7 @@ export class WorkerModule {
       imports: [
         ObservabilityModule.forRoot(metrics),
         PersistenceModule.forRoot(config.database, [...auditEntities, ...jobEntities, ...nodeRegistryEntities]),
-        NodeRegistryModule.forProcess({ secretEnv: config.secretEnv, metrics }, config.openstack, {
+        NodeRegistryModule.forProcess({ secrets: config.secrets, metrics }, config.openstack, {
           limiter,
           statusCache: { redis: redis.commands, prefix: config.redis.prefix, ttlMs: config.nodeStatus.cacheMs },
         }),
@@ -73,7 +73,7 @@ export class WorkerModule {
           useFactory: (deliveries: WebhookDeliveries) =>
             new WebhookDeliverer(
               deliveries,
-              new ClusterSecrets({ env: config.secretEnv, encryptionKey: config.openstack.encryptionKey }),
+              new ClusterSecrets(config.secrets),
               new WebhookSender({ allowLoopback: config.webhooks.allowLoopback }),
               config.webhooks.publicUrl,
             ),

@@ -9,6 +9,8 @@ export const AuditAction = {
   login: 'auth.login',
   /** A customer's request to reboot a node: accepted, refused, denied or failed. */
   nodeReboot: 'node.reboot',
+  /** A worker sent a reboot POST to Nova (outcome `accepted`, else `failed` with Nova's answer in `detail`). */
+  rebootAttempt: 'job.reboot',
   /** A reboot job ended (outcome `done` or `failed`). */
   jobEnd: 'job.end',
   userAdd: 'user.add',

@@ -32,9 +32,10 @@ export const redisPrefix = (fallback: string) =>
     .regex(/^[A-Za-z0-9:_-]+$/)
     .default(fallback);
 
-/** An http(s) URL without a trailing slash. */
+/** An http(s) URL without a trailing slash, in ASCII (it goes into headers and bodies byte for byte). */
 export const httpUrl = z
   .string()
+  .regex(/^[\x21-\x7e]+$/, 'must be ASCII without spaces (punycode the host, percent-encode the path)')
   .url()
   .refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL')
   .transform((value) => value.replace(/\/+$/, ''));
@@ -51,3 +52,41 @@ export const clusterSecretKey = z
       value === undefined || (/^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32),
     'must be 32 bytes, base64',
   );
+
+/**
+ * Where cluster secrets may come from (gateway and worker): `env:` names only variables with this prefix, and
+ * `file:` only files inside this folder, so whoever can write the clusters table cannot have any other
+ * variable or file of the process sent to an `auth_url` of their choosing.
+ */
+export const clusterSecretEnvironment = {
+  CLUSTER_SECRET_KEY: clusterSecretKey,
+  CLUSTER_SECRET_ENV_PREFIX: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*_$/, 'must be upper case and end with _')
+    .default('OSHIFT_SECRET_'),
+  CLUSTER_SECRET_DIR: z.string().startsWith('/', 'must be an absolute path').default('/run/secrets'),
+};
+
+/** The cluster-secret settings of a parsed environment (the `secrets` group of a gateway or worker config). */
+export function clusterSecretGroup(env: {
+  CLUSTER_SECRET_KEY?: string;
+  CLUSTER_SECRET_ENV_PREFIX: string;
+  CLUSTER_SECRET_DIR: string;
+}) {
+  return {
+    encryptionKey: env.CLUSTER_SECRET_KEY,
+    envPrefix: env.CLUSTER_SECRET_ENV_PREFIX,
+    fileDir: env.CLUSTER_SECRET_DIR,
+  };
+}
+
+/** Adds to a secrets group the variables of the process its `env:` references may name (and only those). */
+export function withSecretVariables<G extends { envPrefix: string }>(
+  group: G,
+  env: Record<string, string | undefined>,
+): G & { env: Readonly<Record<string, string | undefined>> } {
+  return {
+    ...group,
+    env: Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith(group.envPrefix))),
+  };
+}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuditAction, AuditLog } from '@oshift/audit';
+import { AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
 import { queryRows } from '@oshift/persistence';
 import { activeStateSql, JobEndLine, type JobState } from './job-state';
 import { JobEntity } from './job.entity';
@@ -17,7 +17,19 @@ export interface JobLease {
 }
 
 /** The job's columns a reconciler needs to hand it back to the queue. */
-export type OrphanedJob = Pick<JobEntity, 'id' | 'clusterId' | 'requestId'>;
+export type OrphanedJob = Pick<JobEntity, 'id' | 'clusterId' | 'requestId' | 'deadlineAt'>;
+
+/** One reboot POST and what Nova made of it, recorded in the audit trail (`job.reboot`). */
+export interface RebootAttempt {
+  type: 'SOFT' | 'HARD';
+  /** When it was recorded as attempted (just before the POST). */
+  at: Date;
+  /** What came back: `accepted`, `locked`, `busy`, `noAnswer`, … (see `RebootAnswer` of the OpenStack client). */
+  result: string;
+  novaRequestId?: string;
+  /** Nova's words, when it refused or failed. */
+  message?: string;
+}
 
 const ACTIVE = activeStateSql();
 
@@ -64,10 +76,75 @@ export class JobLeases {
     return this.updateLeased(lease, { server_id: serverId });
   }
 
-  /** Records that the reboot action is about to be sent (a resumed job then knows it may have been). */
+  /** Until when another handler holds the job's lease, or null (the job ended, or nobody holds it). */
+  async heldUntil(jobId: string): Promise<Date | null> {
+    const [row] = await queryRows<{ lease_until: Date }>(
+      this.dataSource,
+      `SELECT lease_until FROM jobs WHERE id = $1 AND ${ACTIVE} AND lease_until > now()`,
+      [jobId],
+    );
+    return row ? new Date(row.lease_until) : null;
+  }
+
+  /** Renews the lease for another `ttlMs`. False when the lease was lost (or the job ended). */
+  async renew(lease: JobLease): Promise<boolean> {
+    const rows = await queryRows(
+      this.dataSource,
+      `UPDATE jobs SET lease_until = now() + make_interval(secs => $3)
+        WHERE id = $1 AND lease_owner = $2 AND ${ACTIVE} RETURNING id`,
+      [lease.jobId, lease.owner, lease.ttlMs / 1000],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Records that the reboot action is about to be sent (a resumed job then knows it may have been) and
+   * renews the lease, only while the lease is still valid: a handler whose lease lapsed (another may take the
+   * job at any moment) never sends. Null when it did not hold.
+   */
   async markRebootAttempted(lease: JobLease, type: 'SOFT' | 'HARD'): Promise<Date | null> {
     const at = new Date();
-    return (await this.updateLeased(lease, { reboot_attempted_at: at, reboot_type: type })) ? at : null;
+    const rows = await queryRows(
+      this.dataSource,
+      `UPDATE jobs SET reboot_attempted_at = $3, reboot_type = $4, lease_until = now() + make_interval(secs => $5)
+        WHERE id = $1 AND lease_owner = $2 AND ${ACTIVE} AND lease_until > now() RETURNING id`,
+      [lease.jobId, lease.owner, at, type, lease.ttlMs / 1000],
+    );
+    return rows.length > 0 ? at : null;
+  }
+
+  /**
+   * Nova answered that it did not act on the attempt (or the POST never left): the doubt is lifted, the
+   * job is back where it was before it (`type`: the reboot it then had, SOFT after a failed escalation).
+   */
+  async markRebootUnsent(lease: JobLease, type: 'SOFT' | 'HARD'): Promise<boolean> {
+    const rows = await queryRows(
+      this.dataSource,
+      `UPDATE jobs SET reboot_attempted_at = reboot_sent_at, reboot_type = $3
+        WHERE id = $1 AND lease_owner = $2 AND ${ACTIVE} RETURNING id`,
+      [lease.jobId, lease.owner, type],
+    );
+    return rows.length > 0;
+  }
+
+  /** Records one reboot POST and Nova's answer in the audit trail, so a second send would show. */
+  async recordRebootAttempt(lease: JobLease, attempt: RebootAttempt): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const [job] = await queryRows<{ cluster_id: string; target: string }>(
+        manager,
+        `SELECT cluster_id, target FROM jobs WHERE id = $1`,
+        [lease.jobId],
+      );
+      if (!job) return;
+      await AuditLog.record(manager, {
+        actor: 'worker',
+        action: AuditAction.rebootAttempt,
+        clusterId: job.cluster_id,
+        target: job.target,
+        outcome: attempt.result === 'accepted' ? AuditOutcome.accepted : AuditOutcome.failed,
+        detail: { jobId: lease.jobId, ...attempt, at: attempt.at.toISOString() },
+      });
+    });
   }
 
   /** Records that Nova accepted the reboot action. */
@@ -128,17 +205,30 @@ export class JobLeases {
     });
   }
 
-  /** Jobs still owed an end, older than the given age and under no live lease: what the reconciler hands back. */
-  async findActiveOlderThan(ageMs: number, limit = 500): Promise<OrphanedJob[]> {
-    const rows = await queryRows<{ id: string; cluster_id: string; request_id: string | null }>(
+  /**
+   * Jobs still owed an end, older than the given age and under no live lease: what the reconciler hands back.
+   * One page, oldest deadline first, after the `after` cursor (the last job of the previous page).
+   */
+  async findActiveOlderThan(
+    ageMs: number,
+    limit = 500,
+    after?: Pick<OrphanedJob, 'id' | 'deadlineAt'>,
+  ): Promise<OrphanedJob[]> {
+    const rows = await queryRows<{ id: string; cluster_id: string; request_id: string | null; deadline_at: Date }>(
       this.dataSource,
-      `SELECT id, cluster_id, request_id FROM jobs
+      `SELECT id, cluster_id, request_id, COALESCE(deadline_at, 'infinity') AS deadline_at FROM jobs
         WHERE ${ACTIVE} AND created_at < now() - make_interval(secs => $1)
           AND (lease_until IS NULL OR lease_until < now())
-        ORDER BY created_at LIMIT $2`,
-      [ageMs / 1000, limit],
+          AND ($3::timestamptz IS NULL OR (COALESCE(deadline_at, 'infinity'), id) > ($3::timestamptz, $4::text))
+        ORDER BY COALESCE(deadline_at, 'infinity'), id LIMIT $2`,
+      [ageMs / 1000, limit, after ? (after.deadlineAt ?? 'infinity') : null, after?.id ?? ''],
     );
-    return rows.map((row) => ({ id: row.id, clusterId: row.cluster_id, requestId: row.request_id }));
+    return rows.map((row) => ({
+      id: row.id,
+      clusterId: row.cluster_id,
+      requestId: row.request_id,
+      deadlineAt: Number.isFinite(new Date(row.deadline_at).getTime()) ? new Date(row.deadline_at) : null,
+    }));
   }
 
   private async updateLeased(lease: JobLease, columns: Record<string, unknown>): Promise<boolean> {

@@ -115,9 +115,17 @@ export class JobRequests {
     return { created: false, jobId: earlier };
   }
 
-  /** Removes a job that was never handed to a worker (its enqueue failed); its key goes with it. */
-  async discardQueued(jobId: string): Promise<void> {
-    await queryRows(this.dataSource, `DELETE FROM jobs WHERE id = $1 AND state = 'queued' AND attempts = 0`, [jobId]);
+  /**
+   * Removes a job no worker has taken yet (its enqueue failed); its key goes with it. False when a worker
+   * already took it.
+   */
+  async discardQueued(jobId: string): Promise<boolean> {
+    const rows = await queryRows(
+      this.dataSource,
+      `DELETE FROM jobs WHERE id = $1 AND state = 'queued' AND attempts = 0 RETURNING id`,
+      [jobId],
+    );
+    return rows.length > 0;
   }
 
   /** Deletes keys past their lifetime (they no longer replay anything); answers how many. */

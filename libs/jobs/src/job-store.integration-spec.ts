@@ -98,4 +98,47 @@ describe('JobRequests, JobLeases and JobViews against Postgres', () => {
     expect(await detailOutput(clusterId, id)).toEqual({ output: 'n REBOOT\nn ACTIVE\nDone', errors: '' });
     expect(await detailOutput('another-cluster.example.test', id)).toBeNull();
   });
+
+  it('sends only under a live lease, renews it, lifts a doubt, and says until when another handler holds a job', async () => {
+    const id = await queuedJob();
+    const short = lease(id, 'worker-a', 1);
+    await jobs.claim(short);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The lease lapsed: no reboot may be attempted, even though nobody took the job yet.
+    expect(await jobs.markRebootAttempted(short, 'SOFT')).toBeNull();
+    expect(await jobs.renew(short)).toBe(true);
+    const held = lease(id, 'worker-a');
+    expect(await jobs.renew(held)).toBe(true);
+    expect((await jobs.heldUntil(id))!.getTime()).toBeGreaterThan(Date.now() + 50_000);
+    expect(await jobs.markRebootAttempted(held, 'HARD')).toBeInstanceOf(Date);
+    expect(await jobs.markRebootUnsent(held, 'SOFT')).toBe(true);
+    const row = await jobs.find(id);
+    expect([row?.rebootAttemptedAt, row?.rebootType]).toEqual([null, 'SOFT']);
+    await jobs.recordRebootAttempt(held, {
+      type: 'SOFT',
+      at: new Date(),
+      result: 'locked',
+      message: 'Instance is locked',
+    });
+    const [audit] = await dataSource.query(
+      `SELECT outcome, detail FROM audit_events WHERE action = 'job.reboot' AND detail->>'jobId' = $1`,
+      [id],
+    );
+    expect(audit).toMatchObject({ outcome: 'failed', detail: { result: 'locked', type: 'SOFT' } });
+  });
+
+  it('pages through orphans oldest deadline first', async () => {
+    const ids = [await queuedJob(), await queuedJob(), await queuedJob()];
+    await dataSource.query(`UPDATE jobs SET created_at = now() - interval '1 hour' WHERE id = ANY($1)`, [ids]);
+    const seen: string[] = [];
+    let after;
+    for (;;) {
+      const page = await jobs.findActiveOlderThan(60_000, 2, after);
+      seen.push(...page.map((job) => job.id));
+      if (page.length < 2) break;
+      after = page[page.length - 1];
+    }
+    expect(seen.filter((id) => ids.includes(id))).toEqual(ids);
+    expect(new Set(seen).size).toBe(seen.length);
+  });
 });

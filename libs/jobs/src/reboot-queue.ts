@@ -12,25 +12,44 @@ export interface RebootJobPayload {
   requestId: string | null;
 }
 
+/** Longest wait between two tries of a message whose handler failed (Postgres or Redis away). */
+export const MAX_RETRY_DELAY_MS = 30_000;
+
+/** The wait before try `attemptsMade + 1`: 1 s, 2 s, 4 s, … capped at {@link MAX_RETRY_DELAY_MS}. */
+export function retryDelayMs(attemptsMade: number): number {
+  return Math.min(MAX_RETRY_DELAY_MS, 1000 * 2 ** Math.max(0, attemptsMade - 1));
+}
+
 /**
- * Queue options of every reboot message, whoever enqueues it (gateway or reconciler): retried with
- * backoff while Postgres or OpenStack are briefly away; the job row, not the message, is the truth.
+ * Queue options of every reboot message, whoever enqueues it (gateway or reconciler): retried with capped
+ * backoff (the worker's `retryDelayMs`) while Postgres or Redis are briefly away; the job row, not the message,
+ * is the truth.
  */
 export const REBOOT_JOB_OPTIONS = {
   attempts: 20,
-  backoff: { type: 'exponential', delay: 1000 },
+  backoff: { type: 'capped' },
   removeOnComplete: true,
   removeOnFail: 1000,
 } as const;
 
-/** What enqueues reboot messages: BullMQ's `Queue`, or a fake in unit tests. */
-export interface RebootQueue {
-  add(name: 'reboot', payload: RebootJobPayload, options: { jobId: string }): Promise<unknown>;
+/** Tries enough to cover the time left until the job's deadline, and a few after it to end the job. */
+export function attemptsUntil(deadlineAt: Date | null, now = Date.now()): number {
+  const left = deadlineAt ? Math.max(0, deadlineAt.getTime() - now) : 0;
+  return 6 + Math.ceil(left / MAX_RETRY_DELAY_MS);
 }
 
-/** Enqueues a job under its own id, so one job is in the queue at most once at a time. */
-export async function enqueueReboot(queue: RebootQueue, payload: RebootJobPayload): Promise<void> {
-  await queue.add('reboot', payload, { jobId: payload.jobId });
+/** What enqueues reboot messages: BullMQ's `Queue`, or a fake in unit tests. */
+export interface RebootQueue {
+  add(name: 'reboot', payload: RebootJobPayload, options: { jobId: string; attempts: number }): Promise<unknown>;
+}
+
+/** Enqueues a job under its own id (one job is in the queue at most once at a time), tried until its deadline. */
+export async function enqueueReboot(
+  queue: RebootQueue,
+  payload: RebootJobPayload,
+  deadlineAt: Date | null,
+): Promise<void> {
+  await queue.add('reboot', payload, { jobId: payload.jobId, attempts: attemptsUntil(deadlineAt) });
 }
 
 /** Checks a queue message before a worker acts on it. */

@@ -173,9 +173,14 @@ describe('ClusterAdmin', () => {
     ]);
     await access.addUser(bystander, 'long enough', actor, [{ clusterId: kept, role: 'reboot' }]);
 
-    await clusters.remove(id, actor);
+    const announced: string[] = [];
+    const announcing = new ClusterAdmin(dataSource, { accessChanged: async (userId) => void announced.push(userId) });
+    await announcing.remove(id, actor);
 
     expect(await dataSource.manager.findOneBy(ClusterEntity, { id })).toBeNull();
+    // Gateways are told at once that the holder lost access (their cached grants go).
+    const holderId = (await dataSource.manager.findOneByOrFail(UserEntity, { username: holder })).id;
+    expect(announced).toEqual([String(holderId)]);
     const version = async (username: string) =>
       (await dataSource.manager.findOneByOrFail(UserEntity, { username })).version;
     expect(await version(holder)).toBe(2);

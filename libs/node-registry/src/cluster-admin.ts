@@ -28,6 +28,11 @@ export interface ClusterSpec {
 export interface ClusterAdminOptions {
   /** Recorded as the `source` of every audit event (e.g. `cli:<host>`). */
   source?: string | null;
+  /**
+   * Told, after a removal commits, of each user (id) who lost access with it, so gateways drop their cached
+   * grants at once (the admin CLI publishes access changes, as it does for grants).
+   */
+  accessChanged?: (userId: string) => Promise<void>;
 }
 
 /** The same rule as the `clusters.id` check constraint. */
@@ -89,8 +94,9 @@ export class ClusterAdmin {
     });
   }
 
-  /** Unregisters a cluster; refused while reboot jobs on it are queued or running. */
+  /** Unregisters a cluster (its users' cached grants are dropped); refused while reboot jobs on it are queued or running. */
   async remove(id: string, actor: string): Promise<void> {
+    let losingAccess: string[] = [];
     await this.dataSource.transaction(async (manager) => {
       const cluster = CLUSTER_ID.test(id)
         ? await manager.findOne(ClusterEntity, { where: { id }, lock: { mode: 'pessimistic_write' } })
@@ -103,13 +109,14 @@ export class ClusterAdmin {
         [id],
       );
       if (active > 0) throw new ClusterBusyError(id, active);
-      const users = await queryRows<{ username: string }>(
+      const users = await queryRows<{ id: string; username: string }>(
         manager,
         `UPDATE users SET version = version + 1, updated_at = now()
           WHERE id IN (SELECT user_id FROM grants WHERE cluster_id = $1)
-          RETURNING username`,
+          RETURNING id, username`,
         [id],
       );
+      losingAccess = users.map((user) => String(user.id));
       await manager.delete(ClusterEntity, { id });
       await AuditLog.record(manager, {
         actor,
@@ -121,6 +128,7 @@ export class ClusterAdmin {
         detail: { usersLosingAccess: users.map((user) => user.username).sort() },
       });
     });
+    for (const userId of losingAccess) await this.options.accessChanged?.(userId);
   }
 
   /** Every registered cluster, by id. Holds secret references, never secrets; still, show only their scheme. */

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ContextLogger, type MetricsRegistry } from '@oshift/observability';
 import { openStackCallMetrics } from '@oshift/openstack-client';
-import { ClusterSecrets } from './cluster-secrets';
+import { ClusterSecrets, type ClusterSecretsOptions } from './cluster-secrets';
 import { ClusterRepository } from './cluster.repository';
 import { NodeRegistry } from './node-registry';
 import { NodeStatusCache } from './node-status.cache';
@@ -16,12 +16,12 @@ export class NodeRegistryModule {
    * logged and measured in its metrics, and the cache, ceiling and timeout it chooses.
    */
   static forProcess(
-    process: { secretEnv: Readonly<Record<string, string | undefined>>; metrics: MetricsRegistry },
-    openstack: { timeoutMs: number; encryptionKey?: string },
+    process: { secrets: ClusterSecretsOptions; metrics: MetricsRegistry },
+    openstack: { timeoutMs: number },
     options: Omit<NodeRegistryOptions, 'secrets' | 'openstack'>,
   ): DynamicModule {
     return NodeRegistryModule.forRoot({
-      secrets: new ClusterSecrets({ env: process.secretEnv, encryptionKey: openstack.encryptionKey }),
+      secrets: new ClusterSecrets(process.secrets),
       openstack: {
         timeoutMs: openstack.timeoutMs,
         logger: new ContextLogger('OpenStack'),

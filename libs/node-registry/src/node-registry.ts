@@ -31,6 +31,7 @@ export class NodeRegistry {
       return this.clients.forCluster(cluster);
     } catch (error) {
       if (error instanceof ClusterSecretError) throw new CloudUnavailableError(`cluster credentials: ${error.message}`);
+      if (error instanceof OpenStackError) throw new CloudUnavailableError(error.message);
       throw error;
     }
   }
@@ -44,18 +45,13 @@ export class NodeRegistry {
   }
 
   /**
-   * The node of that exact name, or null. A node that exists is in the cached list; a name that is not
-   * there is looked up in Nova once more before the answer is null (the node may be newer than the list).
+   * The node of that exact name, or null, from the same list as {@link listNodes} (at most one cache period
+   * old): a name that is not there is not looked up again, so unknown names cost Nova nothing beyond the one
+   * listing per cache period per cluster, whoever sends them.
    */
-  findNode(clusterId: string, nodename: string): Promise<ClusterNode | null> {
-    const find = (nodes: ClusterNode[]) => nodes.find((node) => node.nodename === nodename) ?? null;
-    return this.bounded(
-      (async () => {
-        const cached = await this.cache.get(clusterId, () => this.loadNodes(clusterId)).catch(() => null);
-        const node = cached && find(cached);
-        return node ?? find(await this.cache.refresh(clusterId, () => this.loadNodes(clusterId)));
-      })(),
-    );
+  async findNode(clusterId: string, nodename: string): Promise<ClusterNode | null> {
+    const nodes = await this.listNodes(clusterId);
+    return nodes.find((node) => node.nodename === nodename) ?? null;
   }
 
   /** A node's status as the caller just saw it in Nova (the worker, during a reboot): updates the cached list. */

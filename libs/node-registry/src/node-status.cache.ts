@@ -53,7 +53,8 @@ interface ScriptedRedis {
  */
 export class NodeStatusCache {
   private readonly reads = new Map<string, Promise<ClusterNode[]>>();
-  private readonly refreshes = new Map<string, Promise<ClusterNode[]>>();
+  /** This process's last list per cluster, served while Redis is away (so Nova still sees one list per period). */
+  private readonly local = new Map<string, { nodes: ClusterNode[]; until: number }>();
 
   constructor(
     private readonly redis: Redis | null,
@@ -93,18 +94,6 @@ export class NodeStatusCache {
     return singleFlight(this.reads, clusterId, () => this.lookup(clusterId, load));
   }
 
-  /** The cluster's node list from `load` (Nova) now, stored for the next callers. */
-  refresh(clusterId: string, load: () => Promise<ClusterNode[]>): Promise<ClusterNode[]> {
-    return singleFlight(this.refreshes, clusterId, async () => {
-      const redis = this.usable();
-      const generation = redis ? await this.generation(redis, clusterId) : null;
-      const nodes = await load();
-      if (redis && generation !== null)
-        await this.store(redis, clusterId, generation, { nodes }, this.options.ttlMs, '');
-      return nodes;
-    });
-  }
-
   /** Records a node's status as a worker just saw it. Never throws: the cache is an optimisation. */
   async observe(clusterId: string, node: ClusterNode): Promise<void> {
     const redis = this.usable();
@@ -125,13 +114,13 @@ export class NodeStatusCache {
 
   private async lookup(clusterId: string, load: () => Promise<ClusterNode[]>): Promise<ClusterNode[]> {
     const redis = this.usable();
-    if (!redis) return load();
+    if (!redis) return this.loadLocally(clusterId, load);
     const keys = this.keys(clusterId);
     let cached: Entry | null;
     try {
       cached = decode(await redis.get(keys.entry));
     } catch {
-      return load();
+      return this.loadLocally(clusterId, load);
     }
     if (cached) return unwrap(cached);
 
@@ -161,6 +150,15 @@ export class NodeStatusCache {
     }
   }
 
+  /** Without Redis: this process's own list for one period, else `load`. */
+  private async loadLocally(clusterId: string, load: () => Promise<ClusterNode[]>): Promise<ClusterNode[]> {
+    const kept = this.local.get(clusterId);
+    if (kept && Date.now() < kept.until) return kept.nodes;
+    const nodes = await load();
+    if (this.options.ttlMs > 0) this.local.set(clusterId, { nodes, until: Date.now() + this.options.ttlMs });
+    return nodes;
+  }
+
   private async loadAndStore(
     redis: Redis,
     clusterId: string,
@@ -182,14 +180,6 @@ export class NodeStatusCache {
     }
     await this.store(redis, clusterId, generation, { nodes }, this.options.ttlMs, token);
     return nodes;
-  }
-
-  private async generation(redis: Redis, clusterId: string): Promise<string | null> {
-    try {
-      return (await redis.get(this.keys(clusterId).generation)) ?? '0';
-    } catch {
-      return null;
-    }
   }
 
   private async store(

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { KeystoneSession, NovaClient, type OpenStackCredentials } from '@oshift/openstack-client';
+import { KeystoneSession, NovaClient, type OpenStackCredentials, OpenStackError } from '@oshift/openstack-client';
+import { ClusterSecretError } from './cluster-secrets';
 import type { ClusterEntity } from './cluster.entity';
 import { NODE_REGISTRY_OPTIONS, type NodeRegistryOptions } from './node-registry.options';
 
@@ -15,21 +16,24 @@ export class OpenStackClients {
     const cached = this.clients.get(cluster.id);
     if (cached && cached.version === version) return cached.nova;
     const hooks = this.hooksFor(cluster.id);
-    const session = new KeystoneSession(this.credentials(cluster), this.options.openstack, hooks);
+    // The secret is resolved at each authentication: a rotated `file:` secret is used from the next token on.
+    const credentials = () => {
+      try {
+        return this.credentials(cluster);
+      } catch (error) {
+        if (!(error instanceof ClusterSecretError)) throw error;
+        throw new OpenStackError(`cluster credentials: ${error.message}`, 0, 'invalidCredentials');
+      }
+    };
+    const session = new KeystoneSession(credentials, this.options.openstack, hooks);
     const nova = new NovaClient(session, this.options.openstack, hooks);
     this.clients.set(cluster.id, { version, nova });
     return nova;
   }
 
-  private hooksFor(clusterId: string): { fetch: typeof fetch } | undefined {
+  private hooksFor(clusterId: string): { beforeSend: () => Promise<void> } | undefined {
     const limiter = this.options.limiter;
-    if (!limiter) return undefined;
-    return {
-      fetch: async (input, init) => {
-        await limiter.acquire(clusterId);
-        return fetch(input, init);
-      },
-    };
+    return limiter && { beforeSend: () => limiter.acquire(clusterId) };
   }
 
   private credentials(cluster: ClusterEntity): OpenStackCredentials {

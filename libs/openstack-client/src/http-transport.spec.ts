@@ -132,6 +132,28 @@ describe('HttpTransport', () => {
     expect(s.hits()).toBe(3);
   });
 
+  it('starts each attempt’s timeout after its turn under the call ceiling, and sends a once-only request once', async () => {
+    const s = await listen((_req, res) => void setTimeout(() => res.writeHead(202).end(), 100).unref());
+    server = s.server;
+    let turns = 0;
+    const slowTurn = async () => {
+      turns += 1;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    };
+    const transport = new HttpTransport(resolveClientOptions({ timeoutMs: 250, retries: 3 }), {
+      ...noSleep,
+      beforeSend: slowTurn,
+    });
+    const res = await transport.send({ method: 'GET', url: s.url, idempotent: true, operation: 'test.get' });
+    expect(res.status).toBe(202);
+    expect(turns).toBe(1);
+
+    const refused = new HttpTransport(resolveClientOptions({ retries: 3 }), noSleep);
+    await expect(
+      refused.send({ method: 'POST', url: 'http://127.0.0.1:1/', idempotent: false, operation: 'x', retries: 0 }),
+    ).rejects.toMatchObject({ code: 'network' });
+  });
+
   it('keeps secrets out of errors and logs', async () => {
     const log = logger();
     const transport = new HttpTransport(resolveClientOptions({ retries: 0, logger: log }), noSleep);

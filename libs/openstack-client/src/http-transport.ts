@@ -23,6 +23,8 @@ export interface TransportRequest {
   idempotent: boolean;
   /** Short name for logs and errors, e.g. `nova.getServer`. */
   operation: string;
+  /** Extra attempts for this request instead of the client's `retries` (0: sent once). */
+  retries?: number;
 }
 
 /** An answer, whatever its status; the body is parsed JSON when it is JSON, else text (or undefined when empty). */
@@ -39,6 +41,11 @@ export interface TransportHooks {
   random?: () => number;
   now?: () => number;
   fetch?: typeof fetch;
+  /**
+   * Awaited before each attempt, before its timeout starts (the per-cluster call ceiling): waiting for a
+   * turn never eats the request's own time.
+   */
+  beforeSend?: () => Promise<void>;
 }
 
 /** `x-openstack-request-id`, else `x-compute-request-id`, of an answer. */
@@ -71,6 +78,7 @@ export class HttpTransport {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly fetchImpl: typeof fetch;
+  private readonly beforeSend: () => Promise<void>;
 
   constructor(
     private readonly options: ResolvedClientOptions,
@@ -80,13 +88,16 @@ export class HttpTransport {
     this.random = hooks.random ?? Math.random;
     this.now = hooks.now ?? Date.now;
     this.fetchImpl = hooks.fetch ?? ((input, init) => fetch(input, init));
+    this.beforeSend = hooks.beforeSend ?? (async () => undefined);
   }
 
   /** Sends `request`, retrying per its `idempotent` flag, and returns the final answer. */
   async send(request: TransportRequest): Promise<TransportResponse> {
-    const { retries, logger } = this.options;
+    const { logger } = this.options;
+    const retries = request.retries ?? this.options.retries;
     for (let attempt = 0; ; attempt++) {
       let response: TransportResponse;
+      await this.beforeSend();
       const startedAt = this.now();
       try {
         response = await this.once(request);

@@ -13,3 +13,4 @@ export * from './http-transport';
 export * from './keystone-session';
 export * from './nova.client';
 export * from './nova-reboot';
+export * from './nova-reboot-answer';

@@ -33,14 +33,21 @@ export class KeystoneSession {
   private cached?: CachedToken;
   private inFlight?: Promise<CachedToken>;
 
+  private readonly creds: OpenStackCredentials;
+
+  /**
+   * `credentials` may be a function: it is called again at each authentication, so a secret read from a file
+   * is re-read when a token is renewed or refused (a rotated secret works without a restart).
+   */
   constructor(
-    private readonly creds: OpenStackCredentials,
+    private readonly credentials: OpenStackCredentials | (() => OpenStackCredentials),
     opts?: OpenStackClientOptions,
     hooks: TransportHooks = {},
   ) {
+    this.creds = typeof credentials === 'function' ? credentials() : credentials;
     this.options = resolveClientOptions(opts);
     this.transport = new HttpTransport(this.options, hooks);
-    this.authUrl = normaliseAuthUrl(creds.authUrl);
+    this.authUrl = normaliseAuthUrl(this.creds.authUrl);
     this.now = hooks.now ?? Date.now;
   }
 
@@ -86,7 +93,7 @@ export class KeystoneSession {
     const response = await this.transport.send({
       method: 'POST',
       url: `${this.authUrl}/auth/tokens`,
-      json: buildAuthRequestBody(this.creds),
+      json: buildAuthRequestBody(typeof this.credentials === 'function' ? this.credentials() : this.creds),
       // Issuing a token changes nothing that matters: safe to resend.
       idempotent: true,
       operation: 'keystone.authenticate',

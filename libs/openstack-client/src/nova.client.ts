@@ -55,11 +55,15 @@ export class NovaClient {
   }
 
   /**
-   * Asks Nova to reboot a server (`POST /servers/{id}/action`, answered 202). Nova refuses with 409
-   * `conflictingRequest` when the server's state does not allow it (e.g. SOFT while a reboot runs).
+   * Asks Nova to reboot a server (`POST /servers/{id}/action`, answered 202) and returns Nova's request id.
+   * Sent once: not even a connection that never opened is retried here, so the POST lasts at most one timeout
+   * (the caller decides, see `readRebootAnswer`). Nova refuses with 409 `conflictingRequest` when the server's
+   * lock or state does not allow it.
    */
-  async reboot(id: string, type: RebootType): Promise<void> {
-    await this.call('nova.reboot', 'POST', `/servers/${encodeURIComponent(id)}/action`, false, buildRebootBody(type));
+  async reboot(id: string, type: RebootType): Promise<{ requestId?: string }> {
+    const path = `/servers/${encodeURIComponent(id)}/action`;
+    const res = await this.call('nova.reboot', 'POST', path, false, buildRebootBody(type));
+    return { requestId: res.requestId };
   }
 
   /** The actions recorded for a server, newest first (`GET /servers/{id}/os-instance-actions`). */
@@ -90,6 +94,7 @@ export class NovaClient {
         json,
         idempotent,
         operation,
+        ...(idempotent ? {} : { retries: 0 }),
       });
       // keystonemiddleware rejects an expired or revoked token before Nova acts: resending is safe.
       if (res.status === 401 && attempt === 0) {

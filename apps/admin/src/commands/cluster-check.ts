@@ -12,7 +12,7 @@ const CHECK_TIMEOUT_MS = 10000;
 export async function checkCluster(context: AdminContext, id: string): Promise<void> {
   const cluster = (await (await context.clusterAdmin()).list()).find((entry) => entry.id === id);
   if (!cluster) throw new CommandError(`unknown cluster ${id}`);
-  const secrets = new ClusterSecrets({ env: context.config.secretEnv, encryptionKey: context.config.clusterSecretKey });
+  const secrets = new ClusterSecrets(context.config.secrets);
   try {
     secrets.resolve(cluster.secretRef);
   } catch (error) {

@@ -1,8 +1,12 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHmac, randomBytes } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '@oshift/access';
 import { AuditAction, AuditLog, AuditOutcome, type AuditRecord } from '@oshift/audit';
+import { queryRows } from '@oshift/persistence';
+import type { GatewayConfig } from '../gateway.config';
+import { GATEWAY_CONFIG } from '../gateway.tokens';
 
 /** The request an audit record is about: who asked, from which address, under which request id. */
 export interface AuditedRequest {
@@ -31,14 +35,28 @@ const MAX_TRIED_USERNAME = 200;
 export class RequestAudit {
   private readonly logger = new Logger('Audit');
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /** Key of the hash that stands for a tried name that is no user (AUDIT_HASH_KEY, else one per process). */
+  private readonly nameKey: string | Buffer;
 
-  /** A login that failed: the username tried (never the password), the source address and why. */
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(GATEWAY_CONFIG) config: Pick<GatewayConfig, 'audit'>,
+  ) {
+    this.nameKey = config.audit.hashKey ?? randomBytes(32);
+  }
+
+  /**
+   * A login that failed: the username tried (never the password), the source address and why. A name that is
+   * no user (often a password typed in the wrong box) is kept only as a keyed hash, `unknown:<hex>`: the same
+   * name tried again gives the same hash, and the name itself is never stored.
+   */
   async failedLogin(
     request: AuditedRequest,
     attempt: { method: 'basic' | 'bearer'; username: string | null; reason: string },
   ): Promise<void> {
-    const username = attempt.username === null ? null : printable(attempt.username).slice(0, MAX_TRIED_USERNAME);
+    const tried = attempt.username === null ? null : printable(attempt.username).slice(0, MAX_TRIED_USERNAME);
+    const known = tried !== null && (await this.isUser(attempt.username ?? '', attempt.reason));
+    const username = tried === null || known ? tried : `unknown:${this.hashOf(attempt.username ?? '')}`;
     this.logger.log({
       msg: 'login failed',
       method: attempt.method,
@@ -54,6 +72,18 @@ export class RequestAudit {
       outcome: attempt.reason === 'throttled' ? AuditOutcome.throttled : AuditOutcome.failed,
       detail: { method: attempt.method, reason: attempt.reason, requestId: request.id },
     });
+  }
+
+  /** Whether a tried name is a user's (a throttled attempt does not say; a failed lookup counts as no user). */
+  private async isUser(name: string, reason: string): Promise<boolean> {
+    if (reason === 'wrong password' || reason === 'disabled') return true;
+    if (reason === 'unknown user' || name.includes('\0')) return false;
+    const rows = await queryRows(this.dataSource, `SELECT 1 FROM users WHERE username = $1`, [name]).catch(() => []);
+    return rows.length > 0;
+  }
+
+  private hashOf(name: string): string {
+    return createHmac('sha256', this.nameKey).update(name, 'utf8').digest('hex').slice(0, 32);
   }
 
   /**

@@ -12,9 +12,9 @@ export class RebootProducer {
   constructor(@InjectQueue(REBOOT_QUEUE) private readonly queue: Queue<RebootJobPayload>) {}
 
   /** Enqueues a job under its own id; rejects within a few seconds when Redis does not answer. */
-  enqueue(payload: RebootJobPayload): Promise<void> {
+  enqueue(payload: RebootJobPayload, deadlineAt: Date): Promise<void> {
     return withinTimeout(
-      enqueueReboot(this.queue, payload),
+      enqueueReboot(this.queue, payload, deadlineAt),
       ENQUEUE_TIMEOUT_MS,
       () => new Error('enqueue timeout exceeded'),
     );

@@ -25,6 +25,8 @@ function setUp(
     running?: string;
     enqueue?: Error;
     keys?: Map<string, { hash: string; jobId: string }>;
+    /** What discarding answers: true (deleted), false (a worker took it), or an error (Postgres away). */
+    discard?: boolean | Error;
   } = {},
 ) {
   const audit: { decision: AuditedDecision; inTransaction: boolean }[] = [];
@@ -32,6 +34,7 @@ function setUp(
   const discarded: string[] = [];
   const enqueued: RebootJobPayload[] = [];
   const keys = overrides.keys ?? new Map<string, { hash: string; jobId: string }>();
+  const deadlines: Date[] = [];
   const service = new RebootService(
     { findNode: overrides.findNode ?? (async (_c, name) => (name === NODE.nodename ? NODE : null)) },
     {
@@ -52,12 +55,17 @@ function setUp(
         }
         return { created: true };
       },
-      discardQueued: async (jobId) => void discarded.push(jobId),
+      discardQueued: async (jobId) => {
+        if (overrides.discard instanceof Error) throw overrides.discard;
+        discarded.push(jobId);
+        return overrides.discard ?? true;
+      },
     },
     {
-      enqueue: async (payload) => {
+      enqueue: async (payload, deadlineAt) => {
         if (overrides.enqueue) throw overrides.enqueue;
         enqueued.push(payload);
+        deadlines.push(deadlineAt);
       },
     },
     {
@@ -67,7 +75,7 @@ function setUp(
     { statusUrl: (clusterId, jobId) => `https://api.example.test/api/openshift/${clusterId}/job/${jobId}` },
     { jobs: { deadlineMs: 600_000 } },
   );
-  return { service, audit, created, discarded, enqueued };
+  return { service, audit, created, discarded, enqueued, deadlines };
 }
 
 const decisions = (audit: { decision: AuditedDecision }[]) =>
@@ -77,7 +85,7 @@ describe('RebootService', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   it('records the job with its accepted audit record in one statement, enqueues it and answers started', async () => {
-    const { service, audit, created, enqueued } = setUp();
+    const { service, audit, created, enqueued, deadlines } = setUp();
     const before = Date.now();
     const started = await service.request(CLUSTER, { target: 'worker-0' }, principal, request);
 
@@ -90,6 +98,7 @@ describe('RebootService', () => {
     expect(created[0]?.audit).toMatchObject({ actor: 'operator', outcome: AuditOutcome.accepted });
     expect(created[0]?.deadlineAt.getTime()).toBeGreaterThanOrEqual(before + 600_000);
     expect(enqueued).toEqual([{ jobId: started.job_id, clusterId: CLUSTER, requestId: 'req-1' }]);
+    expect(deadlines[0].getTime() - Date.now()).toBeGreaterThan(590_000);
     expect(audit).toEqual([
       {
         decision: {
@@ -186,5 +195,14 @@ describe('RebootService', () => {
       );
     }
     expect(created).toEqual([]);
+  });
+
+  it('answers 202 when the queue did not confirm but the job cannot be discarded: the job row stands', async () => {
+    for (const discard of [false, new Error('Postgres away')]) {
+      const { service, audit } = setUp({ enqueue: new Error('no answer within 3000 ms'), discard });
+      const started = await service.request(CLUSTER, { target: 'worker-0' }, principal, request);
+      expect(started.state).toBe('started');
+      expect(decisions(audit)).toEqual([[AuditAction.nodeReboot, 'worker-0', AuditOutcome.accepted, undefined]]);
+    }
   });
 });

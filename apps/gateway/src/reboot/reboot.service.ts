@@ -97,6 +97,7 @@ export class RebootService {
 
     const jobId = newJobId();
     const requestId = request.id;
+    const deadlineAt = new Date(Date.now() + this.config.jobs.deadlineMs);
     try {
       const accepted = this.audit.recordOf(request, principal, {
         action: AuditAction.nodeReboot,
@@ -112,7 +113,7 @@ export class RebootService {
         type,
         requestedBy: principal.username,
         requestId,
-        deadlineAt: new Date(Date.now() + this.config.jobs.deadlineMs),
+        deadlineAt,
         audit: accepted,
         idempotency: claim,
       });
@@ -125,13 +126,9 @@ export class RebootService {
     }
 
     try {
-      await this.producer.enqueue({ jobId, clusterId, requestId });
+      await this.producer.enqueue({ jobId, clusterId, requestId }, deadlineAt);
     } catch (error) {
-      // The customer gets a 503 and no job: nothing may reboot the node later on its behalf.
-      await this.jobs.discardQueued(jobId);
-      await this.record(asked, AuditOutcome.failed, { reason: 'job queue unavailable', jobId });
-      this.logger.error({ msg: 'enqueue failed, job discarded', jobId, requestId, error: String(error) });
-      throw new QueueUnavailableError(jobId, { cause: error });
+      await this.answerUnqueued(asked, jobId, error);
     }
     this.logger.log({ msg: 'reboot accepted', jobId, clusterId, target, type, user: principal.username, requestId });
     return this.started(clusterId, jobId);
@@ -144,6 +141,24 @@ export class RebootService {
   private replayed(clusterId: string, jobId: string, requestId: string): RebootStarted {
     this.logger.log({ msg: 'reboot request replayed for its idempotency key', jobId, clusterId, requestId });
     return this.started(clusterId, jobId);
+  }
+
+  /**
+   * The queue did not confirm the job (Redis away or slow): its add may still land. A 503 must mean nothing
+   * will happen, so it is answered only once the job row is gone (a late message then finds no job). When the
+   * row cannot be removed (a worker already took it, or Postgres is away too) the job stands: the answer is the
+   * 202, and the reconciler hands the job to the queue if the add was lost.
+   */
+  private async answerUnqueued(asked: Asked, jobId: string, error: unknown): Promise<void> {
+    const requestId = asked.request.id;
+    const discarded = await this.jobs.discardQueued(jobId).catch(() => false);
+    if (!discarded) {
+      this.logger.warn({ msg: 'enqueue unconfirmed; the job stands', jobId, requestId, error: String(error) });
+      return;
+    }
+    await this.record(asked, AuditOutcome.failed, { reason: 'job queue unavailable', jobId });
+    this.logger.error({ msg: 'enqueue failed, job discarded', jobId, requestId, error: String(error) });
+    throw new QueueUnavailableError(jobId, { cause: error });
   }
 
   private record(asked: Asked, outcome: AuditOutcome, detail: Record<string, unknown>): Promise<void> {
