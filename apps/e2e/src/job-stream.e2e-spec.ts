@@ -1,4 +1,5 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { connectRedis } from '@oshift/redis';
 import { EventStreamClient, testServices } from '@oshift/testing';
 import { startReboot } from './job-polling';
 import { basic } from './request-from';
@@ -14,7 +15,7 @@ describe('the job event stream', () => {
   beforeAll(async () => {
     system = await SystemUnderTest.start({ knobs: { rebootDurationMs: 1500 } });
     [viewer, operator] = await Promise.all([system.user(['read']), system.user(['reboot'])]);
-    redis = new Redis(testServices().redisUrl);
+    redis = connectRedis(testServices().redisUrl, 'one-shot');
   }, 120000);
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { JobEventPublisher, type JobLine, type JobLinesSince, type JobViews } from '@oshift/jobs';
 import { MetricsRegistry } from '@oshift/observability';
-import { RedisConnections } from '@oshift/redis';
+import { RedisConnections, connectRedis } from '@oshift/redis';
 import { testServices, uniqueName } from '@oshift/testing';
 import type { GatewayConfig } from '../gateway.config';
 import { JobFeedHub, type JobFollower } from './job-feed.hub';
@@ -64,7 +64,7 @@ describe('JobFeedHub against Redis', () => {
   let connections: RedisConnections;
 
   beforeAll(() => {
-    redis = new Redis(redisUrl);
+    redis = connectRedis(redisUrl, 'one-shot');
     publisher = new JobEventPublisher(redis, prefix);
     connections = new RedisConnections(redisUrl);
   });
