@@ -11,6 +11,12 @@ export const AuditAction = {
   nodeReboot: 'node.reboot',
   /** A worker sent a reboot POST to Nova (outcome `accepted`, else `failed` with Nova's answer in `detail`). */
   rebootAttempt: 'job.reboot',
+  /** The cluster's rules let a reboot start (outcome `started`) or made it wait (outcome `waiting`, why in `detail`). */
+  jobAdmission: 'job.admission',
+  /** A customer cancelled a waiting job or the rest of a rolling reboot (outcome `cancelled`, else `refused`). */
+  jobCancel: 'job.cancel',
+  /** A customer's request for a rolling reboot of a role: accepted, refused, denied or failed. */
+  rollingReboot: 'cluster.rolling-reboot',
   /** A reboot job ended (outcome `done` or `failed`). */
   jobEnd: 'job.end',
   userAdd: 'user.add',
@@ -23,6 +29,8 @@ export const AuditAction = {
   clusterCreate: 'cluster.create',
   clusterUpdate: 'cluster.update',
   clusterRemove: 'cluster.remove',
+  /** A cluster's reboot rules (roles, parallelism, cooldown) set or reset. */
+  clusterPolicy: 'cluster.policy',
   /** Ended jobs and old audit events deleted by the retention command. */
   retentionPrune: 'retention.prune',
   /** A webhook added to or removed from a cluster (the record names its URL's origin only). */
@@ -47,6 +55,14 @@ export const AuditOutcome = {
   failed: 'failed',
   /** A login refused unchecked because of earlier failures. */
   throttled: 'throttled',
+  /** The rules let a reboot start now. */
+  started: 'started',
+  /** The rules hold a reboot back for now; it starts by itself when they allow. */
+  waiting: 'waiting',
+  /** A request answered with what would happen, starting nothing. */
+  dryRun: 'dry-run',
+  /** A waiting job, or the rest of a rolling reboot, ended by its cancel. */
+  cancelled: 'cancelled',
   /** A job ended with its node rebooted. */
   done: 'done',
 } as const;

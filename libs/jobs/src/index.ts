@@ -13,4 +13,6 @@ export * from './job.metrics';
 export * from './job-leases';
 export * from './job-requests';
 export * from './reboot-queue';
+export * from './reboot-policy';
+export * from './cluster-rules';
 export * from './reboot-queue.module';

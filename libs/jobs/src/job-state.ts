@@ -12,3 +12,6 @@ export const JobEndLine = { done: 'Done', failed: 'Fail' } as const;
 export function activeStateSql(alias = ''): string {
   return `${alias}state IN (${ActiveJobStates.map((state) => `'${state}'`).join(', ')})`;
 }
+
+/** `reboot`: one node. `rolling`: a rolling reboot, which reboots its nodes one at a time through child jobs. */
+export type JobKind = 'reboot' | 'rolling';

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
-import type { JobState } from './job-state';
+import type { JobKind, JobState } from './job-state';
 
 /** A reboot job of one node of one cluster. Only one active job per node (partial unique index). */
 @Entity({ name: 'jobs' })
@@ -46,6 +46,30 @@ export class JobEntity {
 
   @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
   leaseUntil!: Date | null;
+
+  /** `reboot` (one node) or `rolling` (a rolling reboot: one node at a time through child jobs). */
+  @Column({ type: 'text', default: 'reboot' })
+  kind!: JobKind;
+
+  /** The rolling reboot this job is a step of. */
+  @Column({ name: 'parent_id', type: 'text', nullable: true })
+  parentId!: string | null;
+
+  /** A rolling reboot's role (`worker`, …, or `all`). */
+  @Column({ name: 'rolling_role', type: 'text', nullable: true })
+  rollingRole!: string | null;
+
+  /** When the cluster's rules let the reboot start: from then on it counts as in flight. */
+  @Column({ name: 'admitted_at', type: 'timestamptz', nullable: true })
+  admittedAt!: Date | null;
+
+  /** Why the job waits (set while it may not start yet). */
+  @Column({ name: 'waiting_reason', type: 'text', nullable: true })
+  waitingReason!: string | null;
+
+  /** Who cancelled the job (or the rest of a rolling reboot). */
+  @Column({ name: 'cancelled_by', type: 'text', nullable: true })
+  cancelledBy!: string | null;
 
   @Column({ name: 'deadline_at', type: 'timestamptz', nullable: true })
   deadlineAt!: Date | null;

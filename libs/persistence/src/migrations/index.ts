@@ -2,6 +2,7 @@ import { InitialSchema1795814875000 } from './1795814875000-InitialSchema';
 import { JobLeases1795816662000 } from './1795816662000-JobLeases';
 import { AuditRetention1796083300000 } from './1796083300000-AuditRetention';
 import { JobApi1796090000000 } from './1796090000000-JobApi';
+import { ClusterSafety1796090000100 } from './1796090000100-ClusterSafety';
 
 /** Every migration, oldest first, run from the TypeScript sources. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   JobLeases1795816662000,
   AuditRetention1796083300000,
   JobApi1796090000000,
+  ClusterSafety1796090000100,
 ];

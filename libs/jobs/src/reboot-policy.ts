@@ -1,0 +1,214 @@
+import { z } from 'zod';
+
+/**
+ * A cluster's reboot rules and the one decision they make: may this node's reboot start now, wait, or never?
+ * Pure: the gateway (dry run) and the worker (admission, under the cluster's lock) feed it the same facts.
+ */
+
+/** The roles of an OpenShift-on-OpenStack node, in the order a name is matched against their patterns. */
+export const NodeRoles = ['haproxy', 'master', 'infra', 'worker', 'other'] as const;
+export type NodeRole = (typeof NodeRoles)[number];
+
+/** The roles a rolling reboot may be asked for; `all` is every role, in {@link ROLLING_ORDER}. */
+export const RollingRoles = ['worker', 'infra', 'master', 'haproxy', 'all'] as const;
+export type RollingRole = (typeof RollingRoles)[number];
+
+/**
+ * The order a rolling reboot of `all` takes: the roles whose loss the cluster feels least first (workers, whose
+ * pods move; anything unnamed; the router-carrying infra nodes), the control plane after (one master at a time,
+ * each only with etcd's quorum whole), the HAProxy nodes, the cluster's front door, last.
+ */
+export const ROLLING_ORDER: readonly NodeRole[] = ['worker', 'other', 'infra', 'master', 'haproxy'];
+
+export interface RolePolicy {
+  /** Name patterns (`*` any run of characters, `?` one), matched case-insensitively against the node name. */
+  patterns: string[];
+  /** At most this many reboots of the role in flight at once in the cluster. */
+  maxParallel: number;
+}
+
+export interface RebootPolicy {
+  roles: Record<NodeRole, RolePolicy>;
+  /** After a node's reboot ended `Done`, another reboot of it inside this many seconds is refused (429); 0 off. */
+  cooldownSeconds: number;
+}
+
+/** The rules every cluster has until an operator sets others: roles by name prefix, one reboot per role at once. */
+export const DEFAULT_REBOOT_POLICY: RebootPolicy = {
+  roles: {
+    haproxy: { patterns: ['haproxy-*'], maxParallel: 1 },
+    master: { patterns: ['master-*'], maxParallel: 1 },
+    infra: { patterns: ['infra-*'], maxParallel: 1 },
+    worker: { patterns: ['worker-*'], maxParallel: 1 },
+    other: { patterns: [], maxParallel: 1 },
+  },
+  cooldownSeconds: 0,
+};
+
+const pattern = z
+  .string()
+  .min(1, 'a pattern may not be empty')
+  .max(253)
+  .regex(/^[A-Za-z0-9._*?-]+$/, 'a pattern is a node name with * and ? wildcards');
+const rolePolicy = z.strictObject({
+  patterns: z.array(pattern).max(50).optional(),
+  max_parallel: z.number().int().min(1).max(1000).optional(),
+});
+/** The stored (and operator-given) form: snake_case JSON, every part optional (the defaults fill the rest). */
+const storedPolicy = z.strictObject({
+  roles: z.strictObject(Object.fromEntries(NodeRoles.map((role) => [role, rolePolicy.optional()]))).optional(),
+  cooldown_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .optional(),
+});
+export type StoredRebootPolicy = z.input<typeof storedPolicy>;
+
+/** Reads a stored or operator-given policy (null: the defaults); throws a plain-worded error when it is not one. */
+export function parseRebootPolicy(value: unknown): RebootPolicy {
+  if (value === null || value === undefined) return DEFAULT_REBOOT_POLICY;
+  const parsed = storedPolicy.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join('.') || 'policy';
+    throw new InvalidRebootPolicyError(`${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  const roles = { ...DEFAULT_REBOOT_POLICY.roles };
+  for (const role of NodeRoles) {
+    const given = parsed.data.roles?.[role];
+    if (!given) continue;
+    roles[role] = {
+      patterns: given.patterns ?? roles[role].patterns,
+      maxParallel: given.max_parallel ?? roles[role].maxParallel,
+    };
+  }
+  return { roles, cooldownSeconds: parsed.data.cooldown_seconds ?? DEFAULT_REBOOT_POLICY.cooldownSeconds };
+}
+
+/** The stored form of a policy (what `parseRebootPolicy` reads back). */
+export function storedRebootPolicy(policy: RebootPolicy): StoredRebootPolicy {
+  const roles = Object.fromEntries(
+    NodeRoles.map((role) => [
+      role,
+      { patterns: policy.roles[role].patterns, max_parallel: policy.roles[role].maxParallel },
+    ]),
+  );
+  return { roles, cooldown_seconds: policy.cooldownSeconds };
+}
+
+export class InvalidRebootPolicyError extends Error {
+  override readonly name = 'InvalidRebootPolicyError';
+}
+
+const compiled = new Map<string, RegExp>();
+
+function matches(glob: string, name: string): boolean {
+  let regex = compiled.get(glob);
+  if (!regex) {
+    const body = glob
+      .replace(/[.+^${}()|[\]\\-]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
+    regex = new RegExp(`^${body}$`, 'i');
+    if (compiled.size > 10_000) compiled.clear();
+    compiled.set(glob, regex);
+  }
+  return regex.test(name);
+}
+
+/** The node's role: the first role (in {@link NodeRoles} order) one of whose patterns matches its name. */
+export function roleOf(nodename: string, policy: RebootPolicy): NodeRole {
+  for (const role of NodeRoles) {
+    if (policy.roles[role].patterns.some((glob) => matches(glob, nodename))) return role;
+  }
+  return 'other';
+}
+
+/** The nodes a rolling reboot of `role` takes, in order: by role (see {@link ROLLING_ORDER}), then as listed. */
+export function rollingPlan(role: RollingRole, nodenames: readonly string[], policy: RebootPolicy): string[] {
+  const roles = role === 'all' ? ROLLING_ORDER : [role];
+  return roles.flatMap((wanted) => nodenames.filter((name) => roleOf(name, policy) === wanted));
+}
+
+/** A node as the rules see it: its name and its Nova status. */
+export interface NodeSeen {
+  nodename: string;
+  status: string;
+}
+
+export interface AdmissionFacts {
+  target: string;
+  policy: RebootPolicy;
+  /** The cluster's reboots that have started and not ended, this one excepted (node names). */
+  inFlight: readonly string[];
+  /** The cluster's nodes with their Nova status, as recently seen. */
+  nodes: readonly NodeSeen[];
+}
+
+/** What the rules say of a reboot now. `reason` is a plain sentence without a trailing period. */
+export type Admission =
+  { would: 'start'; reason: string } | { would: 'wait'; reason: string } | { would: 'refuse'; reason: string };
+
+/** Names a few nodes, then how many more: `a, b and 3 more`. */
+function listed(names: readonly string[]): string {
+  const shown = names.slice(0, 3);
+  const more = names.length - shown.length;
+  if (more > 0) return `${shown.join(', ')} and ${more} more`;
+  return shown.length > 1 ? `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}` : (shown[0] ?? '');
+}
+
+/**
+ * The rules: at most `maxParallel` reboots of the node's role in flight; a master only when every other master
+ * is `ACTIVE` and none reboots (etcd keeps its quorum); an HAProxy node only when another HAProxy node is
+ * `ACTIVE` and not rebooting (the cluster keeps a front door), never when it is the only one.
+ */
+export function decideAdmission(facts: AdmissionFacts): Admission {
+  const { target, policy } = facts;
+  const role = roleOf(target, policy);
+  const inFlight = new Set(facts.inFlight.filter((name) => name !== target));
+  const sameRole = [...inFlight].filter((name) => roleOf(name, policy) === role);
+  const { maxParallel } = policy.roles[role];
+  if (sameRole.length >= maxParallel) {
+    return { would: 'wait', reason: `${listed(sameRole)} ${sameRole.length === 1 ? 'is' : 'are'} rebooting` };
+  }
+  const peers = facts.nodes.filter((node) => node.nodename !== target && roleOf(node.nodename, policy) === role);
+  const up = (node: NodeSeen) => node.status === 'ACTIVE' && !inFlight.has(node.nodename);
+  if (role === 'master') {
+    const down = peers.filter((node) => !up(node));
+    if (down.length > 0) {
+      const [first] = down;
+      const what = inFlight.has(first!.nodename) ? 'rebooting' : first!.status;
+      const rest = down.length > 1 ? ` (${down.length - 1} more master${down.length > 2 ? 's' : ''} not ACTIVE)` : '';
+      return { would: 'wait', reason: `${first!.nodename} is ${what}: etcd needs every other master${rest}` };
+    }
+    return { would: 'start', reason: `every other master is ACTIVE` };
+  }
+  if (role === 'haproxy') {
+    if (peers.length === 0) {
+      return {
+        would: 'refuse',
+        reason: `${target} is the cluster's only HAProxy node: rebooting it takes the cluster offline`,
+      };
+    }
+    if (!peers.some(up)) {
+      return {
+        would: 'wait',
+        reason: `no other HAProxy node is ACTIVE (${listed(peers.map((node) => `${node.nodename} ${inFlight.has(node.nodename) ? 'rebooting' : node.status}`))})`,
+      };
+    }
+    return { would: 'start', reason: `another HAProxy node is ACTIVE` };
+  }
+  return {
+    would: 'start',
+    reason: `${sameRole.length} of at most ${maxParallel} ${role} reboot${maxParallel === 1 ? '' : 's'} in flight`,
+  };
+}
+
+/** Seconds until a node may be rebooted again after its last `Done` at `lastDoneAt`; 0 when it may now. */
+export function cooldownLeftSeconds(lastDoneAt: Date | null, policy: RebootPolicy, now = Date.now()): number {
+  if (!lastDoneAt || policy.cooldownSeconds <= 0) return 0;
+  const left = lastDoneAt.getTime() + policy.cooldownSeconds * 1000 - now;
+  return left > 0 ? Math.ceil(left / 1000) : 0;
+}
