@@ -116,3 +116,38 @@ export function planRebootStep(facts: StepFacts, settings: StepSettings): Reboot
 function fail(reason: string): RebootStep {
   return { do: 'fail', reason };
 }
+
+/** What a job row says about its reboot. */
+export function progressOf(job: {
+  rebootType: RebootType;
+  rebootAttemptedAt: Date | null;
+  rebootSentAt: Date | null;
+}): RebootProgress {
+  return {
+    type: job.rebootType,
+    attemptedAt: job.rebootAttemptedAt?.getTime() ?? null,
+    sentAt: job.rebootSentAt?.getTime() ?? null,
+  };
+}
+
+/** A reboot was attempted and Nova's taking it is not recorded (the POST got no answer). */
+export function inDoubt(progress: RebootProgress): boolean {
+  return progress.attemptedAt !== null && (progress.sentAt === null || progress.sentAt < progress.attemptedAt);
+}
+
+/** The facts of a job for {@link planRebootStep}. */
+export function stepFacts(
+  job: {
+    target: string;
+    deadlineAt: Date | null;
+    rebootType: RebootType;
+    rebootAttemptedAt: Date | null;
+    rebootSentAt: Date | null;
+  },
+  server: NovaServer | null,
+  reachedNova: boolean,
+  lastProblem?: string,
+): StepFacts {
+  const base = { now: Date.now(), deadlineAt: job.deadlineAt?.getTime() ?? null, node: job.target };
+  return { ...base, progress: progressOf(job), server, reachedNova, lastProblem };
+}

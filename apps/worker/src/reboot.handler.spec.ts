@@ -41,6 +41,7 @@ function jobRow(overrides: Partial<JobEntity> = {}): JobEntity {
     admittedAt: null,
     waitingReason: null,
     cancelledBy: null,
+    mirroredLines: 0,
     deadlineAt: new Date(Date.now() + 10 * MINUTE),
     createdAt: new Date(),
     startedAt: null,

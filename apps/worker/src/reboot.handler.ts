@@ -1,76 +1,52 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { JobLeases, type JobEntity, type JobLease, type RebootJobPayload } from '@oshift/jobs';
-import { NodeRegistry } from '@oshift/node-registry';
 import {
-  describeRefusal,
-  isFinalRefusal,
-  type NovaClient,
-  type NovaServer,
-  readRebootAnswer,
-  rebootInProgress,
-  rebootRecordedSince,
-  type RebootType,
-} from '@oshift/openstack-client';
+  type Admission,
+  decideAdmission,
+  JobAdmissions,
+  type JobEntity,
+  type JobLease,
+  type RebootJobPayload,
+  type RebootPolicy,
+} from '@oshift/jobs';
+import { NodeRegistry } from '@oshift/node-registry';
 import { permanentFailure, waitableProblem } from './reboot-failures';
-import { planRebootStep, type RebootProgress, type StepSettings } from './reboot-step';
+import { RebootSender, held, LeaseLost, type RebootJobRecords, type RebootNova } from './reboot-sender';
+import { planRebootStep, stepFacts, type StepSettings } from './reboot-step';
+import { RollingHandler } from './rolling.handler';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
-import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
-import { sleep } from './stop-signal';
+import { JobLeases } from '@oshift/jobs';
 
-export { HandBack } from './stop-signal';
+export { type RebootJobRecords, type RebootNova } from './reboot-sender';
 
-/** What the handler writes to a job's row; every leased write answers whether the lease still held. */
-export type RebootJobRecords = Pick<
-  JobLeases,
-  | 'claim'
-  | 'heldUntil'
-  | 'renew'
-  | 'release'
-  | 'setServer'
-  | 'markRebootAttempted'
-  | 'markRebootSent'
-  | 'markRebootUnsent'
-  | 'recordRebootAttempt'
-  | 'appendLine'
-  | 'finish'
->;
-
-/** What the handler asks of a cluster's Nova. */
-export type RebootNova = Pick<NovaClient, 'getServer' | 'reboot' | 'listInstanceActions'>;
-
-/** Where the handler finds a cluster's Nova and its nodes, and tells the node-status cache what it saw. */
-export interface RebootTargets extends Pick<NodeRegistry, 'findNode' | 'noteNodeStatus'> {
+/** Where the handler finds a cluster's Nova and its nodes. */
+export interface RebootTargets extends Pick<NodeRegistry, 'findNode' | 'listNodes'> {
   nova(clusterId: string): Promise<RebootNova>;
 }
+
+/** What the handler asks of the cluster's rules. */
+export type RebootAdmissions = Pick<JobAdmissions, 'admit'>;
+
+/** What a rolling reboot's step is, to the handler. */
+export type RollingSteps = Pick<RollingHandler, 'step'>;
 
 /** The settings the handler follows. */
 export type RebootTimings = Pick<WorkerConfig['worker'], 'leaseMs' | 'pollIntervalMs'> & StepSettings;
 
-/** How a run ended: the job is in hand elsewhere until `heldUntil` (try again then), or nothing more to do. */
-export type RunOutcome = { heldUntil: Date } | null;
+/** How a run ended: look at the job again at `retryAt` (it waits, or another handler holds it), or nothing more. */
+export type RunOutcome = { retryAt: Date } | null;
 
-/** Announcements nobody hears (unit tests of the handler's decisions). */
-const SILENT: JobAnnouncements = { line: () => undefined, ended: async () => undefined };
-
-/** Another handler holds the job now (or it ended): this one stops without touching it. */
-class LeaseLost extends Error {
-  override readonly name = 'LeaseLost';
-}
-
-/** Returns a leased write's result, or stops the handler when the write found its lease gone. */
-function held<T>(result: T | null | false): T {
-  if (result === null || result === false) throw new LeaseLost('lease lost');
-  return result;
-}
+/** A message that meets another handler's lease is looked at again this long after the lease ends. */
+const AFTER_LEASE_MS = 250;
 
 /**
- * Drives one reboot job to its end, resumably: every step it has taken is in Postgres, so a worker that picks
- * up a job another one dropped continues from there and never sends a second reboot for one that may have got
- * through. What to do at each step is {@link planRebootStep}'s decision; this class gathers the facts (the job
- * row under its lease, Nova) and carries the decision out.
+ * Takes a reboot job up to its first reboot POST, one short step per queue delivery, holding a worker slot only
+ * while it acts: the cluster's rules admit it or make it wait (it comes back after a poll interval, holding
+ * nothing meanwhile), then the reboot is sent. From the first POST on, the job belongs to its cluster's watcher
+ * ({@link ClusterWatcher}), which observes every reboot of the cluster with one listing per poll. Every step is in
+ * Postgres, so a worker that picks up a job another one dropped continues from there.
  */
 @Injectable()
 export class RebootHandler {
@@ -80,216 +56,108 @@ export class RebootHandler {
   constructor(
     @Inject(JobLeases) private readonly jobs: RebootJobRecords,
     @Inject(NodeRegistry) private readonly registry: RebootTargets,
+    @Inject(JobAdmissions) private readonly admissions: RebootAdmissions,
+    @Inject(RebootSender) private readonly sender: Pick<RebootSender, 'send' | 'append' | 'end'>,
+    @Inject(RollingHandler) private readonly rolling: RollingSteps,
     @Inject(WORKER_CONFIG) private readonly config: { worker: RebootTimings },
-    /** Who hears of each committed line and of the end (followers, webhooks); nobody in unit tests. */
-    @Optional() @Inject(JobAnnouncer) private readonly announcer: JobAnnouncements = SILENT,
   ) {}
 
-  async run(payload: RebootJobPayload, stop: AbortSignal): Promise<RunOutcome> {
+  async run(payload: RebootJobPayload): Promise<RunOutcome> {
     // One owner per process: a retry in this process takes its own lease back at once.
     const lease: JobLease = { jobId: payload.jobId, owner: this.owner, ttlMs: this.config.worker.leaseMs };
     const job = await this.jobs.claim(lease);
     if (!job) {
       // Ended or never committed: nothing to do. In another handler's hands: look again when its lease ends.
       const until = await this.jobs.heldUntil(payload.jobId);
-      return until ? { heldUntil: until } : null;
+      return until ? { retryAt: new Date(until.getTime() + AFTER_LEASE_MS) } : null;
     }
     const context = { jobId: job.id, clusterId: job.clusterId, target: job.target, requestId: payload.requestId };
-    this.logger.log({ msg: 'reboot job running', attempt: job.attempts, ...context });
     try {
-      await this.drive(job, lease, stop);
+      const outcome = job.kind === 'rolling' ? await this.rolling.step(job, lease) : await this.step(job, lease);
+      // Between steps, and once the watcher's, the job is nobody's: whoever comes next takes it at once.
+      if (outcome !== 'ended') await this.jobs.release(lease);
+      return outcome === 'later' ? { retryAt: new Date(Date.now() + this.config.worker.pollIntervalMs) } : null;
     } catch (error) {
       if (error instanceof LeaseLost) {
         this.logger.warn({ msg: 'job taken over by another handler; stopping', ...context });
         return null;
       }
-      // Stopping, or Postgres/Redis trouble: give the lease up so the retry (or another worker) resumes at once.
+      // Postgres/Redis trouble: give the lease up so the retry (or another worker) resumes at once.
       await this.jobs.release(lease).catch(() => undefined);
       throw error;
     }
-    return null;
   }
 
-  private async drive(job: JobEntity, lease: JobLease, stop: AbortSignal): Promise<void> {
-    let lastStatus: string | null = null;
-    let lastProblem: string | undefined;
-    for (;;) {
-      let server: NovaServer | null = null;
-      let reachedNova = false;
-      try {
-        held(await this.jobs.renew(lease));
-        const nova = await this.registry.nova(job.clusterId);
-        const serverId = job.serverId ?? (await this.locate(job, lease));
-        if (!serverId) return;
-        const progress = progressOf(job);
-        if (progress.attemptedAt !== null) {
-          server = await nova.getServer(serverId);
-          if (server.status !== lastStatus) await this.noteStatus(job, serverId, server);
-          lastStatus = server.status;
-          await this.append(lease, `${job.target} ${server.status}`);
-          if (inDoubt(progress)) reachedNova = await this.gotThrough(nova, serverId, server, progress);
-        }
-        const step = planRebootStep(this.facts(job, server, reachedNova, lastProblem), this.config.worker);
-        switch (step.do) {
-          case 'done':
-            await this.end(lease, 'done');
-            this.logger.log({ msg: 'reboot job done', jobId: job.id, clusterId: job.clusterId, target: job.target });
-            return;
-          case 'fail':
-            return this.end(lease, 'failed', step.reason);
-          case 'confirm':
-            job.rebootSentAt = held(await this.jobs.markRebootSent(lease, job.rebootType));
-            this.logger.log({ msg: 'reboot in doubt found in Nova; not sent again', jobId: job.id });
-            continue;
-          case 'dropEscalation':
-            held(await this.jobs.markRebootUnsent(lease, 'SOFT'));
-            [job.rebootType, job.rebootAttemptedAt] = ['SOFT', job.rebootSentAt];
-            continue;
-          case 'send': {
-            if (step.escalation && job.rebootType === 'SOFT') {
-              const seconds = Math.round(this.config.worker.softRebootTimeoutMs / 1000);
-              await this.append(lease, `Soft reboot did not finish in ${seconds} s: escalating to HARD reboot`);
-            }
-            const problem = await this.send(job, lease, nova, serverId, step.type);
-            if (problem === null) return;
-            lastProblem = problem || lastProblem;
-            if (!problem) continue;
-            break;
-          }
-          case 'poll':
-            break;
-        }
-      } catch (error) {
-        const waitable = waitableProblem(error);
-        if (waitable === null) {
-          // OpenStack said no for good to a read (the server is gone…), or the cluster was removed; else a bug.
-          return this.end(lease, 'failed', permanentFailure(job, error));
-        }
-        lastProblem = waitable;
-        this.logger.warn({ msg: 'OpenStack not usable now; retrying', jobId: job.id, error: waitable });
-        const step = planRebootStep(this.facts(job, null, false, lastProblem), this.config.worker);
-        if (step.do === 'fail') return this.end(lease, 'failed', step.reason);
+  /** One step of a single reboot: `later` (look again after a poll), `watched` (sent) or `ended`. */
+  private async step(job: JobEntity, lease: JobLease): Promise<'later' | 'watched' | 'ended'> {
+    // A reboot was attempted: the cluster's watcher follows it (and resends, when that is due).
+    if (job.rebootAttemptedAt !== null) return 'watched';
+    try {
+      const nova = await this.registry.nova(job.clusterId);
+      const serverId = job.serverId ?? (await this.locate(job, lease));
+      if (!serverId) return 'ended';
+      if (job.admittedAt === null) {
+        const turn = await this.admit(job, lease);
+        if (turn !== 'start') return turn;
       }
-      await sleep(this.config.worker.pollIntervalMs, stop);
+      const step = planRebootStep(stepFacts(job, null, false), this.config.worker);
+      if (step.do === 'fail') return this.fail(lease, step.reason);
+      if (step.do !== 'send') return 'later';
+      const problem = await this.sender.send(job, lease, nova, serverId, step.type);
+      if (problem === null) return 'ended';
+      // Sent, or in doubt (no answer): the watcher takes it from here. Not sent: try again after a poll.
+      return job.rebootAttemptedAt !== null ? 'watched' : 'later';
+    } catch (error) {
+      if (error instanceof LeaseLost) throw error;
+      const waitable = waitableProblem(error);
+      if (waitable === null) return this.fail(lease, permanentFailure(job, error));
+      this.logger.warn({ msg: 'OpenStack not usable now; retrying', jobId: job.id, error: waitable });
+      const step = planRebootStep(stepFacts(job, null, false, waitable), this.config.worker);
+      if (step.do === 'fail') return this.fail(lease, step.reason);
+      return 'later';
     }
   }
 
   /**
-   * Sends one reboot POST, recorded as attempted before (under a live lease, kept alive while the POST runs)
-   * and with Nova's answer after. Returns '' when Nova took it (or a reboot already runs), a problem to retry
-   * later with, or null when the job ended (Nova refused for good).
+   * Asks the cluster's rules whether the reboot may start now. A wait is told once in the job's output
+   * (`Waiting: …`); a wait that reaches the deadline ends the job, with nothing sent.
    */
-  private async send(
-    job: JobEntity,
-    lease: JobLease,
-    nova: RebootNova,
-    serverId: string,
-    type: RebootType,
-  ): Promise<string | null> {
-    const before = job.rebootType;
-    const escalation = job.rebootSentAt !== null;
-    // A token and Nova's answer first: a POST that then fails failed at Nova, not at Keystone on the way.
-    await nova.getServer(serverId);
-    const at = held(await this.jobs.markRebootAttempted(lease, type));
-    [job.rebootAttemptedAt, job.rebootType] = [at, type];
-    const answer = readRebootAnswer(
-      await this.keepingLease(lease, () => nova.reboot(serverId, type).catch((error: unknown) => ({ error }))),
-    );
-    const message = 'message' in answer ? answer.message : undefined;
-    const novaRequestId = 'requestId' in answer ? answer.requestId : undefined;
-    await this.jobs.recordRebootAttempt(lease, { type, at, result: answer.kind, novaRequestId, message });
-    this.logger.log({ msg: 'reboot sent', jobId: job.id, type, result: answer.kind, novaRequestId });
-    if (answer.kind === 'accepted' || answer.kind === 'rebootRunning') {
-      // A reboot already running (409 in a reboot task state) is followed to its end instead.
-      job.rebootSentAt = held(await this.jobs.markRebootSent(lease, type));
-      return '';
+  private async admit(job: JobEntity, lease: JobLease): Promise<'start' | 'later' | 'ended'> {
+    const { deadlineAt, target } = job;
+    if (deadlineAt && Date.now() + this.config.worker.sendMarginMs >= deadlineAt.getTime()) {
+      const why = job.waitingReason ?? "the cluster's rules did not let it start";
+      return this.fail(lease, `Deadline passed while waiting (${why}): no reboot was sent to ${target}`);
     }
-    if (isFinalRefusal(answer)) {
-      const earlier = escalation ? `A SOFT reboot was sent and did not finish in time; then ` : '';
-      await this.end(lease, 'failed', `${earlier}${describeRefusal(job.target, type, answer)}`);
-      return null;
+    const nodes = await this.registry.listNodes(job.clusterId);
+    const decide = (policy: RebootPolicy, inFlight: string[]): Admission =>
+      decideAdmission({ target, policy, inFlight, nodes });
+    const result = held(await this.admissions.admit(lease, decide));
+    const { admission } = result;
+    if (admission.would === 'start') {
+      job.admittedAt = new Date();
+      this.logger.log({ msg: 'reboot admitted', jobId: job.id, reason: admission.reason });
+      return 'start';
     }
-    if (answer.kind !== 'noAnswer') {
-      // Nova did not act (5xx, 429) or the POST never left: no doubt, try again at the next poll.
-      held(await this.jobs.markRebootUnsent(lease, escalation ? 'SOFT' : before));
-      [job.rebootAttemptedAt, job.rebootType] = [job.rebootSentAt, escalation ? 'SOFT' : before];
-    }
-    return `the ${type} reboot POST got no usable answer (${answer.message})`;
+    if (admission.would === 'refuse') return this.fail(lease, `${admission.reason}: no reboot was sent`);
+    if (job.waitingReason === null) await this.sender.append(lease, `Waiting: ${admission.reason}`);
+    job.waitingReason = admission.reason;
+    return 'later';
   }
 
-  /** Runs `work` while renewing the lease every third of its lifetime, so no other handler takes the job meanwhile. */
-  private async keepingLease<T>(lease: JobLease, work: () => Promise<T>): Promise<T> {
-    let lost = false;
-    const timer = setInterval(
-      () =>
-        void this.jobs.renew(lease).then(
-          (kept) => (lost ||= !kept),
-          () => undefined,
-        ),
-      Math.max(100, lease.ttlMs / 3),
-    );
-    try {
-      return await work();
-    } finally {
-      clearInterval(timer);
-      if (lost) this.logger.warn({ msg: 'lease lost while a reboot was being sent', jobId: lease.jobId });
-    }
-  }
-
-  private async append(lease: JobLease, text: string): Promise<void> {
-    this.announcer.line(lease.jobId, held(await this.jobs.appendLine(lease, text)));
-  }
-
-  private async end(lease: JobLease, state: 'done' | 'failed', errors = ''): Promise<void> {
-    this.announcer.line(lease.jobId, held(await this.jobs.finish(lease, state, errors)));
-    await this.announcer.ended(lease.jobId, state, errors);
+  private async fail(lease: JobLease, reason: string): Promise<'ended'> {
+    await this.sender.end(lease, 'failed', reason);
+    return 'ended';
   }
 
   /** Finds the node's server in the cluster's project and remembers it. */
   private async locate(job: JobEntity, lease: JobLease): Promise<string | null> {
     const node = await this.registry.findNode(job.clusterId, job.target);
     if (!node) {
-      const reason = `Node ${job.target} no longer exists in OpenStack: no reboot was sent`;
-      await this.end(lease, 'failed', reason);
+      await this.fail(lease, `Node ${job.target} no longer exists in OpenStack: no reboot was sent`);
       return null;
     }
     held(await this.jobs.setServer(lease, node.serverId));
     job.serverId = node.serverId;
     return node.serverId;
   }
-
-  /** Did a reboot sent at about `attemptedAt` reach Nova? Its task state, else its instance actions, tell. */
-  private async gotThrough(
-    nova: RebootNova,
-    serverId: string,
-    server: NovaServer,
-    progress: RebootProgress,
-  ): Promise<boolean> {
-    if (rebootInProgress(server, progress.type)) return true;
-    return rebootRecordedSince(await nova.listInstanceActions(serverId), new Date(progress.attemptedAt ?? 0));
-  }
-
-  /** Customers polling nodestatus see a change as soon as the worker does, not one cache period later. */
-  private noteStatus(job: JobEntity, serverId: string, server: NovaServer): Promise<void> {
-    const node = { nodename: job.target, serverId, status: server.status, taskState: server.taskState };
-    return this.registry.noteNodeStatus(job.clusterId, node);
-  }
-
-  private facts(job: JobEntity, server: NovaServer | null, reachedNova: boolean, lastProblem?: string) {
-    const { deadlineAt, target } = job;
-    const base = { now: Date.now(), deadlineAt: deadlineAt?.getTime() ?? null, node: target };
-    return { ...base, progress: progressOf(job), server, reachedNova, lastProblem };
-  }
-}
-
-function progressOf(job: JobEntity): RebootProgress {
-  return {
-    type: job.rebootType,
-    attemptedAt: job.rebootAttemptedAt?.getTime() ?? null,
-    sentAt: job.rebootSentAt?.getTime() ?? null,
-  };
-}
-
-function inDoubt(progress: RebootProgress): boolean {
-  return progress.attemptedAt !== null && (progress.sentAt === null || progress.sentAt < progress.attemptedAt);
 }

@@ -25,6 +25,7 @@ const schema = z
     RECONCILE_INTERVAL_MS: positiveInt(30000),
     SHUTDOWN_GRACE_MS: positiveInt(10000),
     JOB_LEASE_SECONDS: positiveInt(30),
+    JOB_DEADLINE_SECONDS: positiveInt(600),
     SOFT_REBOOT_TIMEOUT_SECONDS: z.coerce.number().int().min(0).default(0),
     OPENSTACK_TIMEOUT_MS: positiveInt(10000),
     OPENSTACK_CALLS_PER_SECOND: positiveInt(20),
@@ -56,6 +57,8 @@ const schema = z
       confirmWindowMs: Math.max(3 * env.OPENSTACK_TIMEOUT_MS, env.JOB_LEASE_SECONDS * 1000),
       /** No reboot POST starts when the job's deadline is closer than one request timeout. */
       sendMarginMs: env.OPENSTACK_TIMEOUT_MS,
+      /** Each node's reboot within a rolling reboot has this long to end (the gateway's JOB_DEADLINE_SECONDS). */
+      stepDeadlineMs: env.JOB_DEADLINE_SECONDS * 1000,
     },
     openstack: {
       timeoutMs: env.OPENSTACK_TIMEOUT_MS,

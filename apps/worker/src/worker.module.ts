@@ -3,7 +3,18 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { auditEntities } from '@oshift/audit';
-import { JobEventPublisher, jobEntities, JobLeases, JobMetrics, JobRequests, rebootQueueModules } from '@oshift/jobs';
+import {
+  ClusterRules,
+  JobAdmissions,
+  JobEventPublisher,
+  jobEntities,
+  JobLeases,
+  JobMetrics,
+  JobRequests,
+  rebootQueueModules,
+  RollingJobs,
+  WatchedJobs,
+} from '@oshift/jobs';
 import { ClusterCallLimiter, ClusterSecrets, nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
 import { MetricsRegistry, ObservabilityModule } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
@@ -18,7 +29,10 @@ import {
 import { JobAnnouncer } from './job-announcer';
 import { JobReconciler } from './job-reconciler';
 import { RebootJobObserver } from './reboot-job.observer';
+import { ClusterWatcher } from './cluster-watcher';
 import { RebootHandler } from './reboot.handler';
+import { RebootSender } from './reboot-sender';
+import { RollingHandler } from './rolling.handler';
 import { RebootProcessor } from './reboot.processor';
 import type { WorkerConfig } from './worker.config';
 import { WorkerHttpServer } from './worker-http.server';
@@ -55,6 +69,13 @@ export class WorkerModule {
         { provide: RedisConnections, useValue: redis },
         JobLeases,
         JobRequests,
+        ClusterRules,
+        JobAdmissions,
+        WatchedJobs,
+        RollingJobs,
+        RebootSender,
+        RollingHandler,
+        ClusterWatcher,
         RebootHandler,
         RebootProcessor,
         JobReconciler,

@@ -15,4 +15,7 @@ export * from './job-requests';
 export * from './reboot-queue';
 export * from './reboot-policy';
 export * from './cluster-rules';
+export * from './job-admissions';
+export * from './watched-jobs';
+export * from './rolling-jobs';
 export * from './reboot-queue.module';

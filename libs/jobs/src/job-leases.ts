@@ -206,7 +206,8 @@ export class JobLeases {
   }
 
   /**
-   * Jobs still owed an end, older than the given age and under no live lease: what the reconciler hands back.
+   * Jobs still owed an end, older than the given age, under no live lease and not yet in a cluster watcher's
+   * hands (no reboot attempted: those are found by the watchers themselves): what the reconciler hands back.
    * One page, oldest deadline first, after the `after` cursor (the last job of the previous page).
    */
   async findActiveOlderThan(
@@ -218,7 +219,7 @@ export class JobLeases {
       this.dataSource,
       `SELECT id, cluster_id, request_id, COALESCE(deadline_at, 'infinity') AS deadline_at FROM jobs
         WHERE ${ACTIVE} AND created_at < now() - make_interval(secs => $1)
-          AND (lease_until IS NULL OR lease_until < now())
+          AND (lease_until IS NULL OR lease_until < now()) AND reboot_attempted_at IS NULL
           AND ($3::timestamptz IS NULL OR (COALESCE(deadline_at, 'infinity'), id) > ($3::timestamptz, $4::text))
         ORDER BY COALESCE(deadline_at, 'infinity'), id LIMIT $2`,
       [ageMs / 1000, limit, after ? (after.deadlineAt ?? 'infinity') : null, after?.id ?? ''],

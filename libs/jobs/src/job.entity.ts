@@ -71,6 +71,10 @@ export class JobEntity {
   @Column({ name: 'cancelled_by', type: 'text', nullable: true })
   cancelledBy!: string | null;
 
+  /** How many of this step's lines its rolling reboot has copied into its own output. */
+  @Column({ name: 'mirrored_lines', type: 'integer', default: 0 })
+  mirroredLines!: number;
+
   @Column({ name: 'deadline_at', type: 'timestamptz', nullable: true })
   deadlineAt!: Date | null;
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { withinTimeout } from '@oshift/observability';
-import { OpenStackError, type NovaClient } from '@oshift/openstack-client';
+import { OpenStackError, type NovaClient, type NovaServer } from '@oshift/openstack-client';
 import type { ClusterNode } from './cluster-node';
 import { ClusterRepository } from './cluster.repository';
 import { ClusterSecretError } from './cluster-secrets';
@@ -59,18 +59,18 @@ export class NodeRegistry {
     return this.cache.observe(clusterId, node);
   }
 
+  /**
+   * The whole cluster as a worker just listed it from Nova: the shared list gets it at once, so nodestatus and
+   * the reboot rules see what the worker sees.
+   */
+  noteListing(clusterId: string, servers: readonly NovaServer[]): Promise<void> {
+    return this.cache.put(clusterId, nodesOf(servers));
+  }
+
   private async loadNodes(clusterId: string): Promise<ClusterNode[]> {
     const nova = await this.nova(clusterId);
     try {
-      const servers = await nova.listServers();
-      return servers
-        .map((server) => ({
-          nodename: server.name,
-          status: server.status,
-          serverId: server.id,
-          taskState: server.taskState,
-        }))
-        .sort((a, b) => naturalCompare(a.nodename, b.nodename));
+      return nodesOf(await nova.listServers());
     } catch (error) {
       if (error instanceof OpenStackError) {
         throw new CloudUnavailableError(`OpenStack: ${error.message}`, error.requestId);
@@ -89,4 +89,11 @@ export class NodeRegistry {
       () => new CloudUnavailableError(`OpenStack did not answer within ${timeoutMs} ms`),
     );
   }
+}
+
+/** A cluster's servers as its nodes, in natural name order. */
+function nodesOf(servers: readonly NovaServer[]): ClusterNode[] {
+  return servers
+    .map((server) => ({ nodename: server.name, status: server.status, serverId: server.id, taskState: server.taskState }))
+    .sort((a, b) => naturalCompare(a.nodename, b.nodename));
 }

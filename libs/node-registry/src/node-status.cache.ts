@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { ClusterNode } from './cluster-node';
 import { CloudUnavailableError } from './node-registry.errors';
-import { ACQUIRE, OBSERVE_NODE, STORE_ENTRY } from './node-status.scripts';
+import { ACQUIRE, OBSERVE_NODE, PUT_ENTRY, STORE_ENTRY } from './node-status.scripts';
 
 /** Where and how long node lists are cached: what a gateway or worker passes in its module options. */
 export interface NodeStatusCacheSettings {
@@ -38,6 +38,7 @@ interface ScriptedRedis {
   nodeStatusAcquire(entry: string, lock: string, generation: string, ...args: (string | number)[]): Promise<string[]>;
   nodeStatusStore(entry: string, generation: string, lock: string, ...args: (string | number)[]): Promise<number>;
   nodeStatusObserve(entry: string, generation: string, ...args: (string | number)[]): Promise<number>;
+  nodeStatusPut(entry: string, generation: string, ...args: (string | number)[]): Promise<number>;
 }
 
 /**
@@ -63,6 +64,7 @@ export class NodeStatusCache {
     redis?.defineCommand('nodeStatusAcquire', { numberOfKeys: 3, lua: ACQUIRE });
     redis?.defineCommand('nodeStatusStore', { numberOfKeys: 3, lua: STORE_ENTRY });
     redis?.defineCommand('nodeStatusObserve', { numberOfKeys: 2, lua: OBSERVE_NODE });
+    redis?.defineCommand('nodeStatusPut', { numberOfKeys: 2, lua: PUT_ENTRY });
   }
 
   /**
@@ -109,6 +111,17 @@ export class NodeStatusCache {
         node.taskState ?? '',
         GENERATION_TTL_MS,
       ),
+    );
+  }
+
+  /** Stores the whole list as a worker just listed it. Never throws: the cache is an optimisation. */
+  async put(clusterId: string, nodes: ClusterNode[]): Promise<void> {
+    const redis = this.usable();
+    if (!redis || this.options.ttlMs <= 0) return;
+    const keys = this.keys(clusterId);
+    const json = JSON.stringify({ nodes });
+    await quietly(() =>
+      scripted(redis).nodeStatusPut(keys.entry, keys.generation, json, this.options.ttlMs, GENERATION_TTL_MS),
     );
   }
 

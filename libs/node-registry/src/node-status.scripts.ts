@@ -66,3 +66,15 @@ redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 2
 `;
+
+/**
+ * A worker listed the whole cluster just now: the list replaces the entry (for a full lifetime) and the
+ * generation moves on, so a load that began earlier does not overwrite it.
+ * KEYS: entry, generation. ARGV: entry JSON, lifetime ms, generation lifetime ms.
+ */
+export const PUT_ENTRY = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1
+`;

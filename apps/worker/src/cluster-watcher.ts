@@ -1,0 +1,206 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { type JobEntity, type JobLease, JobLeases, type PollEntry, WatchedJobs } from '@oshift/jobs';
+import { NodeRegistry } from '@oshift/node-registry';
+import { type NovaServer, rebootInProgress, rebootRecordedSince } from '@oshift/openstack-client';
+import { RedisConnections } from '@oshift/redis';
+import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
+import { permanentFailure, waitableProblem } from './reboot-failures';
+import { held, LeaseLost, RebootSender, type RebootNova, SILENT } from './reboot-sender';
+import { inDoubt, planRebootStep, progressOf, type RebootProgress, stepFacts, type StepSettings } from './reboot-step';
+import { WatchLeases } from './watch-leases';
+import type { WorkerConfig } from './worker.config';
+import { WORKER_CONFIG } from './worker.tokens';
+
+/** Clusters polled at once by one worker. */
+const CLUSTERS_AT_ONCE = 8;
+
+/** What the watcher asks of a cluster's Nova: the listing, and for a reboot in doubt, its instance actions. */
+export type WatchedNova = RebootNova & { listServers(): Promise<NovaServer[]> };
+
+/** Where the watcher finds a cluster's Nova, and tells the shared node list what it saw. */
+export interface WatchTargets extends Pick<NodeRegistry, 'noteListing'> {
+  nova(clusterId: string): Promise<WatchedNova>;
+}
+
+type WatchSettings = Pick<WorkerConfig['worker'], 'leaseMs' | 'pollIntervalMs'> & StepSettings;
+
+/**
+ * Follows every reboot in flight, a cluster at a time: each poll interval, the worker that watches a cluster
+ * (one at a time, through {@link WatchLeases} in Redis; taken over when its worker dies) lists the cluster's
+ * servers once (paged `servers/detail`), decides each job's step from that one listing, and writes the whole
+ * poll (every job's `<node> <STATUS>` line, the `Done`/`Fail` ends and their audit records) in one statement.
+ * `Done` is written in the poll that first sees the server `ACTIVE` again. Nothing waits in a worker slot:
+ * a cluster with a thousand reboots in flight costs one listing and one statement per poll.
+ */
+@Injectable()
+export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ClusterWatcher.name);
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}:watch`;
+  private readonly leases: WatchLeases;
+  private timer?: NodeJS.Timeout;
+  private round?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    @Inject(WatchedJobs) private readonly jobs: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll'>,
+    @Inject(NodeRegistry) private readonly registry: WatchTargets,
+    @Inject(RebootSender) private readonly sender: Pick<RebootSender, 'send'>,
+    @Inject(JobLeases) private readonly records: Pick<JobLeases, 'markRebootSent' | 'markRebootUnsent'>,
+    @Inject(WORKER_CONFIG) private readonly config: { worker: WatchSettings; redis: { prefix: string } },
+    redis: RedisConnections,
+    @Optional() @Inject(JobAnnouncer) private readonly announcer: JobAnnouncements = SILENT,
+  ) {
+    // A watch outlives a few missed rounds, so a busy round does not hand the cluster to another worker.
+    const ttlMs = Math.max(3 * config.worker.pollIntervalMs, 3000);
+    this.leases = new WatchLeases(redis.commands, config.redis.prefix, this.owner, ttlMs);
+  }
+
+  onApplicationBootstrap(): void {
+    this.schedule(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.round?.catch(() => undefined);
+    const clusters = this.leases.holding();
+    await this.leases.letGoAll().catch(() => undefined);
+    await Promise.all(clusters.map((cluster) => this.jobs.letGo(cluster, this.owner).catch(() => undefined)));
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      const started = Date.now();
+      this.round = this.watchRound()
+        .catch((error) => this.logger.warn({ msg: 'watch round failed', error: String(error) }))
+        .finally(() => this.schedule(Math.max(0, this.config.worker.pollIntervalMs - (Date.now() - started))));
+    }, delayMs);
+  }
+
+  /** One poll of every cluster this worker watches. */
+  async watchRound(): Promise<void> {
+    const clusters = await this.jobs.clusters();
+    const mine = clusters.length > 0 ? await this.leases.take(clusters) : [];
+    const queue = [...mine];
+    const lanes = Array.from({ length: Math.min(CLUSTERS_AT_ONCE, queue.length) }, async () => {
+      for (let cluster = queue.shift(); cluster !== undefined; cluster = queue.shift()) {
+        await this.poll(cluster).catch((error) =>
+          this.logger.warn({ msg: 'cluster poll failed', clusterId: cluster, error: String(error) }),
+        );
+      }
+    });
+    await Promise.all(lanes);
+  }
+
+  /** One poll of one cluster: one listing, one statement. */
+  async poll(clusterId: string): Promise<void> {
+    const { leaseMs } = this.config.worker;
+    const jobs = await this.jobs.hold(clusterId, this.owner, leaseMs);
+    if (jobs.length === 0) return;
+    let nova: WatchedNova | null = null;
+    let servers: Map<string, NovaServer> | null = null;
+    let problem: string | undefined;
+    try {
+      nova = await this.registry.nova(clusterId);
+      const listed = await nova.listServers();
+      servers = new Map(listed.map((server) => [server.id, server]));
+      void this.registry.noteListing(clusterId, listed).catch(() => undefined);
+    } catch (error) {
+      const waitable = waitableProblem(error);
+      if (waitable === null) {
+        // The cluster was removed, or OpenStack refuses us for good: every reboot of it ends here.
+        const entries = jobs.map((job) => ({ jobId: job.id, lines: [], end: failed(permanentFailure(job, error)) }));
+        return this.write(entries);
+      }
+      problem = waitable;
+    }
+    const entries: PollEntry[] = [];
+    for (const job of jobs) {
+      const entry = await this.observe(job, nova, servers, problem).catch((error: unknown) => {
+        if (error instanceof LeaseLost) return null;
+        throw error;
+      });
+      if (entry) entries.push(entry);
+    }
+    await this.write(entries);
+  }
+
+  /** Decides one job's step from the cluster's listing; sends an escalation or a resend when one is due. */
+  private async observe(
+    job: JobEntity,
+    nova: WatchedNova | null,
+    servers: Map<string, NovaServer> | null,
+    problem: string | undefined,
+  ): Promise<PollEntry | null> {
+    const lease: JobLease = { jobId: job.id, owner: this.owner, ttlMs: this.config.worker.leaseMs };
+    const server = servers && job.serverId ? (servers.get(job.serverId) ?? null) : null;
+    if (servers && !server) {
+      const sent = job.rebootSentAt ? 'a reboot was sent' : 'a reboot may have been sent';
+      return { jobId: job.id, lines: [], end: failed(`${job.target} no longer exists in OpenStack (${sent})`) };
+    }
+    const lines = server ? [`${job.target} ${server.status}`] : [];
+    try {
+      const progress = progressOf(job);
+      const reachedNova = server && nova && inDoubt(progress) ? await gotThrough(nova, server, progress) : false;
+      const step = planRebootStep(stepFacts(job, server, reachedNova, problem), this.config.worker);
+      switch (step.do) {
+        case 'done':
+          return { jobId: job.id, lines, end: { state: 'done', errors: '' } };
+        case 'fail':
+          return { jobId: job.id, lines, end: failed(step.reason) };
+        case 'confirm':
+          held(await this.records.markRebootSent(lease, job.rebootType));
+          this.logger.log({ msg: 'reboot in doubt found in Nova; not sent again', jobId: job.id });
+          break;
+        case 'dropEscalation':
+          held(await this.records.markRebootUnsent(lease, 'SOFT'));
+          break;
+        case 'send': {
+          if (!nova || !job.serverId) break;
+          if (step.escalation && job.rebootType === 'SOFT') {
+            const seconds = Math.round(this.config.worker.softRebootTimeoutMs / 1000);
+            lines.push(`Soft reboot did not finish in ${seconds} s: escalating to HARD reboot`);
+          }
+          // The lines so far go first: the send may end the job (Nova refused for good).
+          if (lines.length > 0) await this.write([{ jobId: job.id, lines: lines.splice(0) }]);
+          const outcome = await this.sender.send(job, lease, nova, job.serverId, step.type);
+          if (outcome === null) return null;
+          break;
+        }
+        case 'poll':
+          break;
+      }
+    } catch (error) {
+      if (error instanceof LeaseLost) throw error;
+      const waitable = waitableProblem(error);
+      if (waitable === null) return { jobId: job.id, lines, end: failed(permanentFailure(job, error)) };
+      this.logger.warn({ msg: 'OpenStack not usable now; retrying', jobId: job.id, error: waitable });
+    }
+    return { jobId: job.id, lines };
+  }
+
+  private async write(entries: PollEntry[]): Promise<void> {
+    const written = await this.jobs.writePoll(this.owner, this.config.worker.leaseMs, entries);
+    for (const line of written) this.announcer.line(line.jobId, { n: line.n, time: line.time, text: line.text });
+    const lastOf = new Set(written.map((line) => line.jobId));
+    for (const entry of entries) {
+      if (entry.end && lastOf.has(entry.jobId)) {
+        await this.announcer.ended(entry.jobId, entry.end.state, entry.end.errors).catch(() => undefined);
+        this.logger.log({ msg: `reboot job ${entry.end.state}`, jobId: entry.jobId });
+      }
+    }
+  }
+}
+
+function failed(errors: string): PollEntry['end'] {
+  return { state: 'failed', errors };
+}
+
+/** Did a reboot sent at about `attemptedAt` reach Nova? Its task state, else its instance actions, tell. */
+async function gotThrough(nova: WatchedNova, server: NovaServer, progress: RebootProgress): Promise<boolean> {
+  if (rebootInProgress(server, progress.type)) return true;
+  return rebootRecordedSince(await nova.listInstanceActions(server.id), new Date(progress.attemptedAt ?? 0));
+}

@@ -1,0 +1,131 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { JobLeases, type JobEntity, type JobLease } from '@oshift/jobs';
+import {
+  describeRefusal,
+  isFinalRefusal,
+  type NovaClient,
+  readRebootAnswer,
+  type RebootType,
+} from '@oshift/openstack-client';
+import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
+
+/** What sending a reboot writes to a job's row; every leased write answers whether the lease still held. */
+export type RebootJobRecords = Pick<
+  JobLeases,
+  | 'claim'
+  | 'heldUntil'
+  | 'renew'
+  | 'release'
+  | 'setServer'
+  | 'markRebootAttempted'
+  | 'markRebootSent'
+  | 'markRebootUnsent'
+  | 'recordRebootAttempt'
+  | 'appendLine'
+  | 'finish'
+>;
+
+/** What sending a reboot asks of a cluster's Nova. */
+export type RebootNova = Pick<NovaClient, 'getServer' | 'reboot' | 'listInstanceActions'>;
+
+/** Announcements nobody hears (unit tests of the decisions). */
+export const SILENT: JobAnnouncements = { line: () => undefined, ended: async () => undefined };
+
+/** Another handler holds the job now (or it ended): this one stops without touching it. */
+export class LeaseLost extends Error {
+  override readonly name = 'LeaseLost';
+}
+
+/** Returns a leased write's result, or stops the caller when the write found its lease gone. */
+export function held<T>(result: T | null | false): T {
+  if (result === null || result === false) throw new LeaseLost('lease lost');
+  return result;
+}
+
+/**
+ * Sends one reboot POST for a job under its lease, recorded as attempted before (the lease kept alive while the
+ * POST runs) and with Nova's answer after, so a resumed job knows whether a reboot may have got through. The
+ * handler sends a job's first reboot; the cluster's watcher sends an escalation or a resend.
+ */
+@Injectable()
+export class RebootSender {
+  private readonly logger = new Logger(RebootSender.name);
+
+  constructor(
+    @Inject(JobLeases) private readonly jobs: RebootJobRecords,
+    /** Who hears of each committed line and of the end (followers, webhooks); nobody in unit tests. */
+    @Optional() @Inject(JobAnnouncer) private readonly announcer: JobAnnouncements = SILENT,
+  ) {}
+
+  /**
+   * Returns '' when Nova took it (or a reboot already runs), a problem to retry later with, or null when the job
+   * ended (Nova refused for good).
+   */
+  async send(
+    job: JobEntity,
+    lease: JobLease,
+    nova: RebootNova,
+    serverId: string,
+    type: RebootType,
+  ): Promise<string | null> {
+    const before = job.rebootType;
+    const escalation = job.rebootSentAt !== null;
+    // A token and Nova's answer first: a POST that then fails failed at Nova, not at Keystone on the way.
+    await nova.getServer(serverId);
+    const at = held(await this.jobs.markRebootAttempted(lease, type));
+    [job.rebootAttemptedAt, job.rebootType] = [at, type];
+    const answer = readRebootAnswer(
+      await this.keepingLease(lease, () => nova.reboot(serverId, type).catch((error: unknown) => ({ error }))),
+    );
+    const message = 'message' in answer ? answer.message : undefined;
+    const novaRequestId = 'requestId' in answer ? answer.requestId : undefined;
+    await this.jobs.recordRebootAttempt(lease, { type, at, result: answer.kind, novaRequestId, message });
+    this.logger.log({ msg: 'reboot sent', jobId: job.id, type, result: answer.kind, novaRequestId });
+    if (answer.kind === 'accepted' || answer.kind === 'rebootRunning') {
+      // A reboot already running (409 in a reboot task state) is followed to its end instead.
+      job.rebootSentAt = held(await this.jobs.markRebootSent(lease, type));
+      return '';
+    }
+    if (isFinalRefusal(answer)) {
+      const earlier = escalation ? `A SOFT reboot was sent and did not finish in time; then ` : '';
+      await this.end(lease, 'failed', `${earlier}${describeRefusal(job.target, type, answer)}`);
+      return null;
+    }
+    if (answer.kind !== 'noAnswer') {
+      // Nova did not act (5xx, 429) or the POST never left: no doubt, try again at the next poll.
+      held(await this.jobs.markRebootUnsent(lease, escalation ? 'SOFT' : before));
+      [job.rebootAttemptedAt, job.rebootType] = [job.rebootSentAt, escalation ? 'SOFT' : before];
+    }
+    return `the ${type} reboot POST got no usable answer (${answer.message})`;
+  }
+
+  /** Appends one line to the job under its lease and announces it. */
+  async append(lease: JobLease, text: string): Promise<void> {
+    this.announcer.line(lease.jobId, held(await this.jobs.appendLine(lease, text)));
+  }
+
+  /** Ends the job under its lease (`Done`/`Fail`, audit) and announces it. */
+  async end(lease: JobLease, state: 'done' | 'failed', errors = ''): Promise<void> {
+    this.announcer.line(lease.jobId, held(await this.jobs.finish(lease, state, errors)));
+    await this.announcer.ended(lease.jobId, state, errors);
+  }
+
+  /** Runs `work` while renewing the lease every third of its lifetime, so no other handler takes the job meanwhile. */
+  private async keepingLease<T>(lease: JobLease, work: () => Promise<T>): Promise<T> {
+    let lost = false;
+    const timer = setInterval(
+      () =>
+        void this.jobs.renew(lease).then(
+          (kept) => (lost ||= !kept),
+          () => undefined,
+        ),
+      Math.max(100, lease.ttlMs / 3),
+    );
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+      if (lost) this.logger.warn({ msg: 'lease lost while a reboot was being sent', jobId: lease.jobId });
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+
+/**
+ * Takes or renews one cluster's watch: held by `owner` for `ttl` ms more. A free watch is taken only when
+ * allowed (the owner is below its fair share). KEYS: the cluster's watch. ARGV: owner, ttl ms, '1' to take a
+ * free one. Returns 1 when the owner holds it now.
+ */
+const TAKE = `
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if holder == false and ARGV[3] == '1' then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+`;
+
+/** Lets a watch go when `owner` still holds it. KEYS: the cluster's watch. ARGV: owner. */
+const LET_GO = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+interface WatchCommands {
+  watchTake(key: string, owner: string, ttlMs: number, allowNew: '0' | '1'): Promise<number>;
+  watchLetGo(key: string, owner: string): Promise<number>;
+}
+
+/**
+ * Which worker watches which cluster, in Redis: one watcher per cluster at a time, each a lease that lapses
+ * `ttlMs` after its holder's last renewal (a dead worker's clusters are taken over then). Live workers announce
+ * themselves with every round, and each takes free clusters only up to its fair share, so the clusters spread
+ * over the workers instead of all landing on whichever looked first.
+ */
+export class WatchLeases {
+  private readonly held = new Set<string>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly owner: string,
+    private readonly ttlMs: number,
+  ) {
+    redis.defineCommand('watchTake', { numberOfKeys: 1, lua: TAKE });
+    redis.defineCommand('watchLetGo', { numberOfKeys: 1, lua: LET_GO });
+  }
+
+  /** Of the clusters that need watching, the ones this worker watches this round (renewed or newly taken). */
+  async take(clusters: readonly string[]): Promise<string[]> {
+    const commands = this.redis as unknown as Redis & WatchCommands;
+    const live = `${this.prefix}:watchers`;
+    const now = Date.now();
+    const [, , [, count]] = (await this.redis
+      .multi()
+      .zadd(live, now, this.owner)
+      .zremrangebyscore(live, 0, now - this.ttlMs)
+      .zcard(live)
+      .exec()) as [unknown, unknown, [Error | null, number]];
+    const share = Math.ceil(clusters.length / Math.max(1, count));
+
+    const renewals = this.redis.pipeline() as ChainableCommander & {
+      watchTake(key: string, owner: string, ttlMs: number, allowNew: '0' | '1'): unknown;
+    };
+    for (const cluster of clusters) renewals.watchTake(this.key(cluster), this.owner, this.ttlMs, '0');
+    const renewed = ((await renewals.exec()) ?? []).map(([error, held]) => !error && held === 1);
+    const mine = clusters.filter((_, index) => renewed[index]);
+
+    const free = clusters.filter((_, index) => !renewed[index]);
+    const room = Math.max(0, share - mine.length);
+    // Start from a different place each round, so no cluster is always the last one considered.
+    const offset = free.length > 0 ? Math.floor(Math.random() * free.length) : 0;
+    const candidates = [...free.slice(offset), ...free.slice(0, offset)].slice(0, room);
+    for (const cluster of candidates) {
+      if ((await commands.watchTake(this.key(cluster), this.owner, this.ttlMs, '1')) === 1) mine.push(cluster);
+    }
+    for (const cluster of [...this.held]) if (!mine.includes(cluster)) this.held.delete(cluster);
+    for (const cluster of mine) this.held.add(cluster);
+    return mine;
+  }
+
+  /** The clusters this worker held after its last round. */
+  holding(): string[] {
+    return [...this.held];
+  }
+
+  /** Lets every watch go (the worker is stopping): the other workers take them over at their next round. */
+  async letGoAll(): Promise<void> {
+    const commands = this.redis as unknown as WatchCommands;
+    await Promise.all([...this.held].map((cluster) => commands.watchLetGo(this.key(cluster), this.owner)));
+    await this.redis.zrem(`${this.prefix}:watchers`, this.owner);
+    this.held.clear();
+  }
+
+  private key(cluster: string): string {
+    return `${this.prefix}:watch:{${cluster}}`;
+  }
+}

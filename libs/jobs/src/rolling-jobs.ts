@@ -1,0 +1,163 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
+import { queryRows } from '@oshift/persistence';
+import type { JobLease } from './job-leases';
+import { activeStateSql, JobEndLine, type JobState } from './job-state';
+import type { JobEntity } from './job.entity';
+import type { JobLine } from './job-view';
+import { LINE_VIEW } from './job-views.repository';
+
+const UNIQUE_VIOLATION = '23505';
+
+/** One node's reboot within a rolling reboot, as the rolling reboot follows it. */
+export interface RollingStep {
+  id: string;
+  target: string;
+  state: JobState;
+  errors: string;
+  admitted: boolean;
+}
+
+/**
+ * A rolling reboot's steps: each is an ordinary reboot job (`parent_id` names the rolling job), admitted under
+ * the same cluster rules as any other reboot, so rolling and single reboots respect each other. The rolling job
+ * starts one step at a time, copies each step's lines into its own output, and ends when a step fails or none
+ * is left.
+ */
+@Injectable()
+export class RollingJobs {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The rolling job's steps, oldest first. */
+  async steps(parentId: string): Promise<RollingStep[]> {
+    const rows = await queryRows<{ id: string; target: string; state: JobState; errors: string; admitted: boolean }>(
+      this.dataSource,
+      `SELECT id, target, state, errors, admitted_at IS NOT NULL AS admitted FROM jobs
+        WHERE parent_id = $1 ORDER BY created_at, id`,
+      [parentId],
+    );
+    return rows;
+  }
+
+  /**
+   * Records the next step (a reboot job of `target`, requested by whoever asked for the rolling reboot) with its
+   * `accepted` audit record, while the rolling job's lease holds. Answers its id, `{ busy }` with the job that
+   * already reboots that node, or null when the lease was lost.
+   */
+  async startStep(
+    lease: JobLease,
+    parent: Pick<JobEntity, 'id' | 'clusterId' | 'requestedBy' | 'requestId' | 'rebootType'>,
+    step: { id: string; target: string; deadlineAt: Date },
+  ): Promise<{ id: string } | { busy: string } | null> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const held = await queryRows(
+          manager,
+          `SELECT id FROM jobs WHERE id = $1 AND lease_owner = $2 AND ${activeStateSql()} FOR UPDATE`,
+          [lease.jobId, lease.owner],
+        );
+        if (held.length === 0) return null;
+        await queryRows(
+          manager,
+          `INSERT INTO jobs (id, cluster_id, target, state, reboot_type, requested_by, request_id, deadline_at, parent_id)
+           VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8)`,
+          [
+            step.id,
+            parent.clusterId,
+            step.target,
+            parent.rebootType,
+            parent.requestedBy,
+            parent.requestId,
+            step.deadlineAt,
+            parent.id,
+          ],
+        );
+        await AuditLog.record(manager, {
+          actor: parent.requestedBy,
+          action: AuditAction.nodeReboot,
+          clusterId: parent.clusterId,
+          target: step.target,
+          outcome: AuditOutcome.accepted,
+          detail: { jobId: step.id, type: parent.rebootType, rollingJobId: parent.id },
+        });
+        return { id: step.id };
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      const [running] = await queryRows<{ id: string }>(
+        this.dataSource,
+        `SELECT id FROM jobs WHERE cluster_id = $1 AND target = $2 AND ${activeStateSql()}`,
+        [parent.clusterId, step.target],
+      );
+      return { busy: running?.id ?? '' };
+    }
+  }
+
+  /**
+   * Copies the step's lines the rolling job has not copied yet (not its `Done`/`Fail`: the rolling job ends by
+   * itself) into the rolling job's output, in one statement, while the rolling job's lease holds.
+   */
+  async mirror(lease: JobLease, stepId: string): Promise<JobLine[]> {
+    return queryRows<JobLine>(
+      this.dataSource,
+      `WITH parent AS (
+         SELECT id FROM jobs WHERE id = $1 AND lease_owner = $2 AND ${activeStateSql()}),
+       step AS (
+         SELECT id, mirrored_lines FROM jobs WHERE id = $3 AND parent_id = $1),
+       fresh AS (
+         SELECT l.seq, l.line FROM job_lines l, step, parent
+          WHERE l.job_id = step.id AND l.seq > step.mirrored_lines
+            AND l.line NOT IN ('${JobEndLine.done}', '${JobEndLine.failed}')),
+       top AS (SELECT COALESCE(MAX(seq), 0) AS seq FROM job_lines WHERE job_id = $1),
+       moved AS (
+         UPDATE jobs SET mirrored_lines = (SELECT MAX(seq) FROM fresh)
+          WHERE id = $3 AND EXISTS (SELECT 1 FROM fresh))
+       INSERT INTO job_lines (job_id, seq, line)
+       SELECT $1, top.seq + row_number() OVER (ORDER BY fresh.seq), fresh.line FROM fresh, top
+       RETURNING ${LINE_VIEW}`,
+      [lease.jobId, lease.owner, stepId],
+    );
+  }
+
+  /**
+   * Ends a step that has not started its reboot (waiting or queued) as cancelled by `by`: `Fail`, the reason,
+   * the audit records, in one transaction. False when the step had already started (it runs to its end).
+   */
+  async cancelWaiting(jobId: string, by: string): Promise<JobLine | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const errors = `Cancelled by ${by}`;
+      const [ended] = await queryRows<{ cluster_id: string; target: string; requested_by: string }>(
+        manager,
+        `UPDATE jobs SET state = 'failed', errors = $2, cancelled_by = $3, finished_at = now(), lease_until = NULL
+          WHERE id = $1 AND admitted_at IS NULL AND ${activeStateSql()}
+          RETURNING cluster_id, target, requested_by`,
+        [jobId, errors, by],
+      );
+      if (!ended) return null;
+      const base = { actor: by, clusterId: ended.cluster_id, target: ended.target };
+      await AuditLog.record(manager, {
+        ...base,
+        action: AuditAction.jobCancel,
+        outcome: AuditOutcome.cancelled,
+        detail: { jobId },
+      });
+      await AuditLog.record(manager, {
+        ...base,
+        actor: 'worker',
+        action: AuditAction.jobEnd,
+        outcome: 'failed',
+        detail: { jobId, requestedBy: ended.requested_by, errors },
+      });
+      const [last] = await queryRows<JobLine>(
+        manager,
+        `INSERT INTO job_lines (job_id, seq, line)
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, '${JobEndLine.failed}' FROM job_lines WHERE job_id = $1
+         RETURNING ${LINE_VIEW}`,
+        [jobId],
+      );
+      return last ?? null;
+    });
+  }
+}

@@ -1,0 +1,128 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditAction } from '@oshift/audit';
+import { poolQuery, queryRows } from '@oshift/persistence';
+import { activeStateSql, JobEndLine } from './job-state';
+import { JobEntity } from './job.entity';
+import type { JobLine } from './job-view';
+import { LINE_VIEW } from './job-views.repository';
+
+/** What one poll of a cluster writes for one of its jobs: its status line, and its end when it ended. */
+export interface PollEntry {
+  jobId: string;
+  /** `<node> <STATUS>` (none when Nova could not be asked this time), and any note after it. */
+  lines: string[];
+  end?: { state: 'done' | 'failed'; errors: string };
+}
+
+/** A line one poll wrote, with its job. */
+export type WrittenLine = JobLine & { jobId: string };
+
+const ACTIVE = activeStateSql();
+
+/**
+ * The jobs a cluster's watcher observes: every active job whose reboot was attempted (sent, or in doubt). The
+ * watcher holds them under the same leases a handler does (so no two writers ever write one job), renews them
+ * with every poll, and writes a whole poll of a cluster (every job's line, the ends, their audit records) in one
+ * statement.
+ */
+@Injectable()
+export class WatchedJobs {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The clusters that have jobs to watch now. */
+  async clusters(): Promise<string[]> {
+    const rows = await poolQuery<{ cluster_id: string }>(
+      this.dataSource,
+      `SELECT DISTINCT cluster_id FROM jobs WHERE reboot_attempted_at IS NOT NULL AND ${ACTIVE}`,
+      [],
+    );
+    return rows.map((row) => row.cluster_id);
+  }
+
+  /**
+   * Takes (or renews) the leases of the cluster's watched jobs that nobody else holds, and answers them: the
+   * jobs this watcher may write this poll. A job another handler holds (sending a reboot now) is left alone.
+   */
+  async hold(clusterId: string, owner: string, ttlMs: number): Promise<JobEntity[]> {
+    const rows = await queryRows<{ id: string }>(
+      this.dataSource,
+      `UPDATE jobs SET lease_owner = $2, lease_until = now() + make_interval(secs => $3), state = 'running'
+        WHERE cluster_id = $1 AND reboot_attempted_at IS NOT NULL AND ${ACTIVE}
+          AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
+        RETURNING id`,
+      [clusterId, owner, ttlMs / 1000],
+    );
+    if (rows.length === 0) return [];
+    return this.dataSource.manager
+      .createQueryBuilder(JobEntity, 'job')
+      .where('job.id IN (:...ids)', { ids: rows.map((row) => row.id) })
+      .getMany();
+  }
+
+  /** Gives up the leases of the cluster's jobs this watcher holds (it no longer watches the cluster). */
+  async letGo(clusterId: string, owner: string): Promise<void> {
+    await queryRows(
+      this.dataSource,
+      `UPDATE jobs SET lease_until = now() WHERE cluster_id = $1 AND lease_owner = $2 AND ${ACTIVE}`,
+      [clusterId, owner],
+    );
+  }
+
+  /**
+   * Writes one poll of a cluster in one statement, for the jobs whose lease the watcher still holds: each
+   * job's line (lines are never rewritten, numbered on), and for the jobs that ended, the final state, the
+   * `Done`/`Fail` line and the `job.end` audit record. Leases are renewed; an ended job's is dropped.
+   */
+  async writePoll(owner: string, ttlMs: number, entries: readonly PollEntry[]): Promise<WrittenLine[]> {
+    if (entries.length === 0) return [];
+    const rows = await queryRows<WrittenLine>(
+      this.dataSource,
+      `WITH input AS (
+         SELECT * FROM jsonb_to_recordset($3::jsonb) AS i(job_id text, lines jsonb, end_state text, errors text)),
+       held AS (
+         UPDATE jobs j
+            SET lease_until = CASE WHEN i.end_state IS NULL THEN now() + make_interval(secs => $2) END,
+                state = COALESCE(i.end_state, j.state),
+                errors = COALESCE(i.errors, j.errors),
+                finished_at = CASE WHEN i.end_state IS NULL THEN j.finished_at ELSE now() END
+           FROM input i
+          WHERE j.id = i.job_id AND j.lease_owner = $1 AND ${activeStateSql('j.')}
+          RETURNING j.id, j.cluster_id, j.target, j.requested_by, i.lines, i.end_state, i.errors),
+       numbered AS (
+         SELECT h.id, top.seq + row_number() OVER (PARTITION BY h.id ORDER BY x.ord) AS seq, x.text
+           FROM held h
+           CROSS JOIN LATERAL (SELECT COALESCE(MAX(seq), 0) AS seq FROM job_lines WHERE job_id = h.id) top
+           CROSS JOIN LATERAL (
+             SELECT value AS text, ordinality AS ord FROM jsonb_array_elements_text(h.lines) WITH ORDINALITY
+             UNION ALL
+             SELECT CASE h.end_state WHEN 'done' THEN '${JobEndLine.done}' WHEN 'failed' THEN '${JobEndLine.failed}' END,
+                    1000000
+           ) AS x
+          WHERE x.text IS NOT NULL),
+       written AS (
+         INSERT INTO job_lines (job_id, seq, line) SELECT id, seq, text FROM numbered
+         RETURNING job_id, ${LINE_VIEW}),
+       audited AS (
+         INSERT INTO audit_events (actor, source, action, cluster_id, target, outcome, detail)
+         SELECT 'worker', NULL, '${AuditAction.jobEnd}', cluster_id, target, end_state,
+                jsonb_build_object('jobId', id, 'requestedBy', requested_by, 'errors', errors)
+           FROM held WHERE end_state IS NOT NULL)
+       SELECT job_id AS "jobId", n, time, text FROM written ORDER BY job_id, n`,
+      [
+        owner,
+        ttlMs / 1000,
+        JSON.stringify(
+          entries.map((entry) => ({
+            job_id: entry.jobId,
+            lines: entry.lines,
+            end_state: entry.end?.state ?? null,
+            errors: entry.end?.errors ?? null,
+          })),
+        ),
+      ],
+    );
+    return rows;
+  }
+}
