@@ -115,6 +115,14 @@ export class SystemUnderTest {
     return worker;
   }
 
+  /** Sets the cluster's reboot rules as an operator would (stored form; null: the defaults). */
+  async setRebootPolicy(policy: Record<string, unknown> | null): Promise<void> {
+    await this.dataSource.query(`UPDATE clusters SET reboot_policy = $2 WHERE id = $1`, [
+      this.clusterId,
+      policy === null ? null : JSON.stringify(policy),
+    ]);
+  }
+
   /** Where a worker serves `/healthz`, `/readyz` and `/metrics` (each test worker picks a free port and prints it). */
   workerHttpUrl(worker: AppProcess = this.workers[0]): string {
     const ready = /"http":"(http:\/\/[^"]+)"[^\n]*"msg":"consuming reboot jobs"/.exec(worker.logs);
