@@ -55,6 +55,8 @@ describe('200 reboots over 3 workers while workers are SIGKILLed every few secon
       workerEnv: { ...RESILIENT_WORKER, WORKER_CONCURRENCY: '15' },
     });
     operator = await system.user(['reboot']);
+    // Resilience, not the cluster's rules, is under test: every node may reboot at once.
+    await system.setRebootPolicy({ roles: { other: { max_parallel: 1000 } } });
   }, 120000);
 
   afterAll(async () => {
@@ -117,6 +119,8 @@ describe('Redis losing every key mid-run', () => {
       workerEnv: { ...RESILIENT_WORKER, WORKER_CONCURRENCY: '10' },
     });
     operator = await system.user(['reboot']);
+    // Resilience, not the cluster's rules, is under test: every node may reboot at once.
+    await system.setRebootPolicy({ roles: { other: { max_parallel: 1000 } } });
   }, 120000);
 
   afterAll(async () => {

@@ -125,8 +125,9 @@ export class RebootHandler {
   private async admit(job: JobEntity, lease: JobLease): Promise<'start' | 'later' | 'ended'> {
     const { deadlineAt, target } = job;
     if (deadlineAt && Date.now() + this.config.worker.sendMarginMs >= deadlineAt.getTime()) {
-      const why = job.waitingReason ?? "the cluster's rules did not let it start";
-      return this.fail(lease, `Deadline passed while waiting (${why}): no reboot was sent to ${target}`);
+      // Waited for the rules: say so. Never asked them (the job sat in the queue): the send step says why.
+      if (job.waitingReason === null) return 'start';
+      return this.fail(lease, `Deadline passed while waiting (${job.waitingReason}): no reboot was sent to ${target}`);
     }
     const nodes = await this.registry.listNodes(job.clusterId);
     const decide = (policy: RebootPolicy, inFlight: string[]): Admission =>
