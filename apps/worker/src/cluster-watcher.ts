@@ -1,7 +1,17 @@
+import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { type JobEntity, type JobLease, JobLeases, type PollEntry, WatchedJobs } from '@oshift/jobs';
+import {
+  enqueueReboot,
+  type JobEntity,
+  type JobLease,
+  JobLeases,
+  type PollEntry,
+  REBOOT_QUEUE,
+  type RebootQueue,
+  WatchedJobs,
+} from '@oshift/jobs';
 import { NodeRegistry } from '@oshift/node-registry';
 import { type NovaServer, rebootInProgress, rebootRecordedSince } from '@oshift/openstack-client';
 import { RedisConnections } from '@oshift/redis';
@@ -50,6 +60,7 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     @Inject(JobLeases) private readonly records: Pick<JobLeases, 'markRebootSent' | 'markRebootUnsent'>,
     @Inject(WORKER_CONFIG) private readonly config: { worker: WatchSettings; redis: { prefix: string } },
     redis: RedisConnections,
+    @InjectQueue(REBOOT_QUEUE) private readonly queue: RebootQueue,
     @Optional() @Inject(JobAnnouncer) private readonly announcer: JobAnnouncements = SILENT,
   ) {
     // A watch outlives a few missed rounds, so a busy round does not hand the cluster to another worker.
@@ -146,6 +157,9 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
       const progress = progressOf(job);
       const reachedNova = server && nova && inDoubt(progress) ? await gotThrough(nova, server, progress) : false;
       const step = planRebootStep(stepFacts(job, server, reachedNova, problem), this.config.worker);
+      // Without this poll's listing nothing is known of the reboot: only the deadline may end it; never send blind.
+      if (!server)
+        return step.do === 'fail' ? { jobId: job.id, lines, end: failed(step.reason) } : { jobId: job.id, lines };
       switch (step.do) {
         case 'done':
           return { jobId: job.id, lines, end: { state: 'done', errors: '' } };
@@ -168,6 +182,14 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
           if (lines.length > 0) await this.write([{ jobId: job.id, lines: lines.splice(0) }]);
           const outcome = await this.sender.send(job, lease, nova, job.serverId, step.type);
           if (outcome === null) return null;
+          if (job.rebootAttemptedAt === null) {
+            // Nova did not act on a resent first reboot: the job is the queue's again, at once.
+            await enqueueReboot(
+              this.queue,
+              { jobId: job.id, clusterId: job.clusterId, requestId: job.requestId },
+              job.deadlineAt,
+            );
+          }
           break;
         }
         case 'poll':

@@ -5,7 +5,8 @@ import { type Histogram, MetricsRegistry, withLogContext } from '@oshift/observa
 /**
  * What the worker tells operators about each job it handles: every log line written while handling it
  * carries its `jobId` and the `requestId` of the gateway request that created it, and a job that ends in
- * this worker is counted in `oshift_job_duration_seconds{outcome}` (from acceptance to its last line).
+ * this worker (in its handler, its watcher or a rolling step) is counted in `oshift_job_duration_seconds{outcome}`
+ * (from acceptance to its last line).
  */
 @Injectable()
 export class RebootJobObserver {
@@ -24,28 +25,13 @@ export class RebootJobObserver {
     });
   }
 
-  /**
-   * Runs `handle` for the job in its log context, then records the job's duration if this run ended it.
-   * Metrics are best effort: a failed read here never fails the job.
-   */
+  /** Runs `handle` for the job in its log context. */
   observe(payload: RebootJobPayload, handle: () => Promise<void>): Promise<void> {
-    return withLogContext({ jobId: payload.jobId, requestId: payload.requestId }, async () => {
-      const wasActive = await this.isActive(payload.jobId);
-      await handle();
-      if (wasActive) await this.recordEnd(payload.jobId);
-    });
+    return withLogContext({ jobId: payload.jobId, requestId: payload.requestId }, handle);
   }
 
-  private async isActive(jobId: string): Promise<boolean> {
-    try {
-      const job = await this.jobs.find(jobId);
-      return job !== null && ActiveJobStates.includes(job.state);
-    } catch {
-      return false;
-    }
-  }
-
-  private async recordEnd(jobId: string): Promise<void> {
+  /** Counts a job that just ended here. Best effort: a failed read here never fails anything. */
+  async recordEnd(jobId: string): Promise<void> {
     try {
       const job = await this.jobs.find(jobId);
       if (!job?.finishedAt || ActiveJobStates.includes(job.state)) return;
