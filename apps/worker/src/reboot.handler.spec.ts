@@ -105,6 +105,19 @@ describe('RebootHandler and ClusterWatcher', () => {
     });
   });
 
+  it('never sends once the deadline has passed (the job waited in the queue): Fail, nothing sent', async () => {
+    const { run, calls, ended } = setUp({ job: jobRow({ deadlineAt: new Date(Date.now() - 1000) }) });
+    await run();
+    expect(calls).toEqual(['setServer srv-0']);
+    expect(ended).toEqual([
+      {
+        state: 'failed',
+        errors:
+          'Deadline passed before the reboot could be sent: no reboot was sent to worker-0. Reboot again if it is still needed.',
+      },
+    ]);
+  });
+
   describe('resumed with its last reboot in doubt (attempted, never recorded as sent)', () => {
     const inDoubt = (type: RebootType = 'SOFT', agoMs = 5000) =>
       jobRow({
@@ -172,6 +185,21 @@ describe('RebootHandler and ClusterWatcher', () => {
       ]);
       expect(soft.lines).toEqual(['worker-0 ACTIVE', 'worker-0 REBOOT', 'worker-0 ACTIVE']);
       expect(soft.ended).toEqual([{ state: 'done', errors: '' }]);
+    });
+
+    it('does not send again while Nova cannot be listed, even once the window has passed', async () => {
+      // The first POST reached Nova and the reboot is over (its action is recorded), but the poll's listing
+      // fails once (a 503): nothing tells the watcher that no reboot happened, so nothing may be sent.
+      const { run, calls, attempts, lines, ended } = setUp({
+        job: inDoubt('SOFT', 60_000),
+        listings: [unavailable(), server('ACTIVE')],
+        actions: [rebootAction(50_000)],
+      });
+      await run();
+      expect(calls).toEqual(['release', 'list', 'list', 'actions', 'sent SOFT', 'list']);
+      expect(attempts).toEqual([]);
+      expect(lines).toEqual(['worker-0 ACTIVE', 'worker-0 ACTIVE']);
+      expect(ended).toEqual([{ state: 'done', errors: '' }]);
     });
   });
 
