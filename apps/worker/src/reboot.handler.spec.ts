@@ -1,136 +1,19 @@
 import { Logger } from '@nestjs/common';
-import type { JobEntity, JobLease } from '@oshift/jobs';
-import { CloudUnavailableError, type ClusterNode, ClusterNotFoundError } from '@oshift/node-registry';
-import { type NovaInstanceAction, type NovaServer, OpenStackError, type RebootType } from '@oshift/openstack-client';
-import { HandBack, RebootHandler, type RebootJobRecords, type RebootNova, type RebootTargets } from './reboot.handler';
+import type { JobEntity } from '@oshift/jobs';
+import { CloudUnavailableError, ClusterNotFoundError } from '@oshift/node-registry';
+import { type NovaInstanceAction, OpenStackError, type RebootType } from '@oshift/openstack-client';
+import { CLUSTER, jobRow, MINUTE, node, NODE, sentRow, server, setUp } from './reboot-world.fixture';
 
-const NODE: ClusterNode = { nodename: 'worker-0', status: 'ACTIVE', serverId: 'srv-0', taskState: null };
-const MINUTE = 60_000;
+/**
+ * A reboot job from its queue message to its end, through the new pair: the handler (claim, admission, the first
+ * POST, one short step per delivery) and the cluster's watcher (one listing and one write per poll), over one
+ * job row shared by the fakes of Postgres (see reboot-world.fixture.ts).
+ */
 
-const server = (status: string, taskState: string | null = null, fault?: string): NovaServer => ({
-  id: NODE.serverId,
-  name: NODE.nodename,
-  status,
-  taskState,
-  vmState: null,
-  powerState: null,
-  ...(fault ? { fault: { code: 500, message: fault } } : {}),
-});
 const unavailable = () => new OpenStackError('Service Unavailable', 503, 'computeFault', 'req-503');
-
-/** A job row as Postgres holds it; `overrides` set what an earlier run (or the gateway) recorded. */
-function jobRow(overrides: Partial<JobEntity> = {}): JobEntity {
-  return {
-    id: 'job-1',
-    clusterId: 'c1',
-    target: NODE.nodename,
-    state: 'queued',
-    errors: '',
-    requestedBy: 'operator',
-    requestId: 'req-1',
-    serverId: null,
-    rebootType: 'SOFT',
-    rebootAttemptedAt: null,
-    rebootSentAt: null,
-    attempts: 1,
-    leaseOwner: null,
-    leaseUntil: null,
-    kind: 'reboot',
-    parentId: null,
-    rollingRole: null,
-    admittedAt: null,
-    waitingReason: null,
-    cancelledBy: null,
-    mirroredLines: 0,
-    deadlineAt: new Date(Date.now() + 10 * MINUTE),
-    createdAt: new Date(),
-    startedAt: null,
-    finishedAt: null,
-    ...overrides,
-  };
-}
-
-interface Script {
-  job?: JobEntity | null;
-  /** Answers of successive getServer calls; the last one repeats. */
-  servers?: (NovaServer | Error)[];
-  actions?: NovaInstanceAction[];
-  rebootError?: Error;
-  node?: ClusterNode | null;
-  /** appendLine answers false (the lease went to another handler) from this line on. */
-  loseLeaseAtLine?: number;
-  softRebootTimeoutMs?: number;
-  /** Another handler's lease ends then (the claim fails). */
-  heldUntil?: Date;
-  /** The reboot POST answers this way after `rebootDelayMs`, successively (the last repeats). */
-  rebootErrors?: (Error | null)[];
-  confirmWindowMs?: number;
-  /** How the registry answers for the cluster's Nova (default: the fake Nova). */
-  nova?: () => Promise<RebootNova>;
-}
-
-/** The handler with fakes of the job row, the node registry and Nova, recording every call. */
-function setUp(script: Script = {}) {
-  const calls: string[] = [];
-  const lines: string[] = [];
-  const seen: string[] = [];
-  const ended: { state: string; errors: string }[] = [];
-  // The first answer is the one read just before a first POST.
-  const servers = [...(script.servers ?? [server('ACTIVE'), server('REBOOT', 'rebooting'), server('ACTIVE')])];
-  const leased = (lease: JobLease) => lease.jobId === 'job-1';
-  const attempts: string[] = [];
-  const jobs: RebootJobRecords = {
-    claim: async () => (script.job === undefined ? jobRow() : script.job),
-    heldUntil: async () => script.heldUntil ?? null,
-    renew: async () => true,
-    release: async () => void calls.push('release'),
-    setServer: async (lease, serverId) => (calls.push(`setServer ${serverId}`), leased(lease)),
-    markRebootAttempted: async (_lease, type) => (calls.push(`attempted ${type}`), new Date()),
-    markRebootSent: async (_lease, type) => (calls.push(`sent ${type}`), new Date()),
-    markRebootUnsent: async (_lease, type) => (calls.push(`unsent ${type}`), true),
-    recordRebootAttempt: async (_lease, attempt) => void attempts.push(`${attempt.type} ${attempt.result}`),
-    appendLine: async (_lease, line) => {
-      if (script.loseLeaseAtLine !== undefined && lines.length >= script.loseLeaseAtLine) return null;
-      lines.push(line);
-      return { n: lines.length, time: new Date().toISOString(), text: line };
-    },
-    finish: async (_lease, state, errors = '') => {
-      ended.push({ state, errors });
-      return { n: lines.length + 1, time: new Date().toISOString(), text: state === 'done' ? 'Done' : 'Fail' };
-    },
-  };
-  const rebootErrors = [...(script.rebootErrors ?? [script.rebootError ?? null])];
-  const nova: RebootNova = {
-    getServer: async () => {
-      const next = servers.length > 1 ? servers.shift()! : servers[0]!;
-      if (next instanceof Error) throw next;
-      return next;
-    },
-    reboot: async (_id: string, type: RebootType) => {
-      calls.push(`reboot ${type}`);
-      const error = rebootErrors.length > 1 ? rebootErrors.shift() : rebootErrors[0];
-      if (error) throw error;
-      return { requestId: 'req-nova' };
-    },
-    listInstanceActions: async () => (calls.push('actions'), script.actions ?? []),
-  };
-  const targets: RebootTargets = {
-    nova: script.nova ?? (async () => nova),
-    findNode: async () => (script.node === undefined ? NODE : script.node),
-    noteNodeStatus: async (_clusterId, node) => void seen.push(node.status),
-  };
-  const timings = {
-    leaseMs: 30_000,
-    pollIntervalMs: 1,
-    softRebootTimeoutMs: script.softRebootTimeoutMs ?? 0,
-    confirmWindowMs: script.confirmWindowMs ?? 30_000,
-    sendMarginMs: 5,
-  };
-  const handler = new RebootHandler(jobs, targets, { worker: timings });
-  const run = (stop = new AbortController().signal) =>
-    handler.run({ jobId: 'job-1', clusterId: 'c1', requestId: 'req-1' }, stop);
-  return { run, calls, lines, seen, ended, attempts };
-}
+const conflict = (message: string) => new OpenStackError(message, 409, 'conflictingRequest', 'req-409');
+const noAnswer = () => new OpenStackError('nova.reboot timed out after 10000 ms', 0, 'timeout');
+const soon = (ms: number) => jobRow({ deadlineAt: new Date(Date.now() + ms) });
 
 /** An instance action Nova recorded `agoMs` ago (its times are UTC without a zone). */
 const rebootAction = (agoMs: number): NovaInstanceAction => ({
@@ -143,17 +26,24 @@ const rebootAction = (agoMs: number): NovaInstanceAction => ({
   message: null,
 });
 
-const conflict = (message: string) => new OpenStackError(message, 409, 'conflictingRequest', 'req-409');
-const noAnswer = () => new OpenStackError('nova.reboot timed out after 10000 ms', 0, 'timeout');
-const soon = (ms: number) => jobRow({ deadlineAt: new Date(Date.now() + ms) });
+/** The calls of a first reboot sent by the handler and accepted by Nova. */
+const SENT_BY_HANDLER = [
+  'setServer srv-0',
+  'admit start',
+  'get',
+  'attempted SOFT',
+  'reboot SOFT',
+  'sent SOFT',
+  'release',
+];
 
-describe('RebootHandler', () => {
+describe('RebootHandler and ClusterWatcher', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   it('sends one SOFT reboot, records the attempt and each status it sees, and ends Done once the server is back', async () => {
     const { run, calls, lines, seen, ended, attempts } = setUp();
-    expect(await run()).toBeNull();
-    expect(calls).toEqual(['setServer srv-0', 'attempted SOFT', 'reboot SOFT', 'sent SOFT']);
+    expect(await run()).toEqual({ deliveries: 1, polls: 2 });
+    expect(calls).toEqual([...SENT_BY_HANDLER, 'list', 'list']);
     expect(attempts).toEqual(['SOFT accepted']);
     expect(lines).toEqual(['worker-0 REBOOT', 'worker-0 ACTIVE']);
     expect(seen).toEqual(['REBOOT', 'ACTIVE']);
@@ -161,28 +51,58 @@ describe('RebootHandler', () => {
   });
 
   it('does nothing when the claim is lost, and says until when when another handler holds the job', async () => {
-    const ended = setUp({ job: null });
-    expect(await ended.run()).toBeNull();
-    expect([ended.calls, ended.lines, ended.ended]).toEqual([[], [], []]);
+    const gone = setUp({ job: jobRow({ state: 'done' }) });
+    expect(await gone.step()).toBeNull();
+    expect(await gone.watch()).toBe(0);
+    expect([gone.calls, gone.lines, gone.ended]).toEqual([[], [], []]);
+
     const until = new Date(Date.now() + 20_000);
-    expect(await setUp({ job: null, heldUntil: until }).run()).toEqual({ heldUntil: until });
+    const elsewhere = setUp({ job: jobRow({ state: 'running', leaseOwner: 'another-worker', leaseUntil: until }) });
+    expect(await elsewhere.step()).toEqual({ retryAt: new Date(until.getTime() + 250) });
+    expect([elsewhere.calls, elsewhere.lines, elsewhere.ended]).toEqual([[], [], []]);
   });
 
-  it('stops without touching the job once its lease is lost mid-way', async () => {
-    const { run, calls, lines, ended } = setUp({ loseLeaseAtLine: 1, servers: [server('REBOOT', 'rebooting')] });
-    await run();
-    expect(lines).toEqual(['worker-0 REBOOT']);
-    expect(ended).toEqual([]);
-    expect(calls).not.toContain('release');
+  describe('stops without touching the job once its lease is lost mid-way', () => {
+    it('in the handler: nothing sent, the lease not released', async () => {
+      const { drive, calls, row, lines, ended } = setUp({ leaseTakenAt: 'attempted SOFT' });
+      expect(await drive()).toBe(1);
+      expect(calls).toEqual(['setServer srv-0', 'admit start', 'get', 'attempted SOFT']);
+      expect(row.job.rebootAttemptedAt).toBeNull();
+      expect([lines, ended]).toEqual([[], []]);
+    });
+
+    it('in the watcher: no more lines, no end, not even a listing', async () => {
+      const { drive, watch, calls, lines, ended } = setUp({
+        leaseTakenAfterLines: 1,
+        listings: [server('REBOOT', 'rebooting')],
+      });
+      await drive();
+      expect(await watch(3)).toBe(3);
+      expect(calls).toEqual([...SENT_BY_HANDLER, 'list']);
+      expect(lines).toEqual(['worker-0 REBOOT']);
+      expect(ended).toEqual([]);
+    });
   });
 
-  it('fails the job when the node no longer exists, saying nothing was sent', async () => {
-    const { run, calls, ended } = setUp({ node: null });
-    await run();
-    expect(calls).toEqual([]);
-    expect(ended).toEqual([
-      { state: 'failed', errors: 'Node worker-0 no longer exists in OpenStack: no reboot was sent' },
-    ]);
+  describe('fails the job when the node no longer exists', () => {
+    it('before the send, saying nothing was sent', async () => {
+      const { run, calls, ended } = setUp({ nodes: [node('worker-1', 'srv-1')] });
+      expect(await run()).toEqual({ deliveries: 1, polls: 0 });
+      expect(calls).toEqual([]);
+      expect(ended).toEqual([
+        { state: 'failed', errors: 'Node worker-0 no longer exists in OpenStack: no reboot was sent' },
+      ]);
+    });
+
+    it('after the send, when its server leaves the listing, saying a reboot was sent', async () => {
+      const { run, calls, lines, ended } = setUp({ listings: [server('REBOOT', 'rebooting'), []] });
+      await run();
+      expect(calls).toEqual([...SENT_BY_HANDLER, 'list', 'list']);
+      expect(lines).toEqual(['worker-0 REBOOT']);
+      expect(ended).toEqual([
+        { state: 'failed', errors: 'worker-0 no longer exists in OpenStack (a reboot was sent)' },
+      ]);
+    });
   });
 
   it('never sends once the deadline has passed (the job waited in the queue): Fail, nothing sent', async () => {
@@ -200,36 +120,45 @@ describe('RebootHandler', () => {
 
   describe('resumed with its last reboot in doubt (attempted, never recorded as sent)', () => {
     const inDoubt = (type: RebootType = 'SOFT', agoMs = 5000) =>
-      jobRow({ serverId: NODE.serverId, rebootType: type, rebootAttemptedAt: new Date(Date.now() - agoMs) });
+      jobRow({
+        state: 'running',
+        serverId: NODE.serverId,
+        admittedAt: new Date(Date.now() - agoMs - 100),
+        rebootType: type,
+        rebootAttemptedAt: new Date(Date.now() - agoMs),
+      });
 
     it('does not send again when the task state shows the reboot running', async () => {
-      const { run, calls, ended } = setUp({
+      const { run, calls, lines, ended } = setUp({
         job: inDoubt(),
-        servers: [server('REBOOT', 'rebooting'), server('ACTIVE')],
+        listings: [server('REBOOT', 'rebooting'), server('ACTIVE')],
       });
-      await run();
-      expect(calls).toEqual(['sent SOFT']);
+      expect(await run()).toEqual({ deliveries: 1, polls: 2 });
+      expect(calls).toEqual(['release', 'list', 'sent SOFT', 'list']);
+      expect(lines).toEqual(['worker-0 REBOOT', 'worker-0 ACTIVE']);
       expect(ended).toEqual([{ state: 'done', errors: '' }]);
     });
 
     it('does not send again when Nova recorded the reboot action since the attempt', async () => {
       const { run, calls, ended } = setUp({
         job: inDoubt(),
-        servers: [server('ACTIVE')],
+        listings: [server('ACTIVE')],
         actions: [rebootAction(1000)],
       });
       await run();
-      expect(calls).toEqual(['actions', 'sent SOFT']);
+      expect(calls).toEqual(['release', 'list', 'actions', 'sent SOFT', 'list']);
       expect(ended).toEqual([{ state: 'done', errors: '' }]);
     });
 
     it('sends nothing while Nova may still apply the POST, and fails at the deadline saying it may have happened', async () => {
       const { run, calls, ended } = setUp({
         job: { ...inDoubt(), deadlineAt: new Date(Date.now() + 40) },
-        servers: [server('ACTIVE')],
+        listings: [server('ACTIVE')],
       });
-      await run();
-      expect(calls.filter((call) => call.startsWith('reboot'))).toEqual([]);
+      const { polls } = await run();
+      expect(polls).toBeGreaterThan(1);
+      expect(calls.filter((call) => call === 'list')).toHaveLength(polls);
+      expect(calls.filter((call) => !['release', 'list', 'actions'].includes(call))).toEqual([]);
       expect(ended).toHaveLength(1);
       expect(ended[0].errors).toMatch(
         /^Deadline passed: a SOFT reboot of worker-0 was sent at .* but Nova never confirmed it, so it may or may not have happened\. Check the node's status before rebooting again\.$/,
@@ -239,19 +168,46 @@ describe('RebootHandler', () => {
     it('sends again once the window has passed with no sign of it (an older reboot does not count)', async () => {
       const soft = setUp({
         job: inDoubt('SOFT', 60_000),
-        servers: [server('ACTIVE')],
+        listings: [server('ACTIVE'), server('REBOOT', 'rebooting'), server('ACTIVE')],
         actions: [rebootAction(120_000)],
       });
       await soft.run();
-      expect(soft.calls).toEqual(['actions', 'attempted SOFT', 'reboot SOFT', 'sent SOFT']);
+      expect(soft.calls).toEqual([
+        'release',
+        'list',
+        'actions',
+        'get',
+        'attempted SOFT',
+        'reboot SOFT',
+        'sent SOFT',
+        'list',
+        'list',
+      ]);
+      expect(soft.lines).toEqual(['worker-0 ACTIVE', 'worker-0 REBOOT', 'worker-0 ACTIVE']);
+      expect(soft.ended).toEqual([{ state: 'done', errors: '' }]);
+    });
+
+    it('does not send again while Nova cannot be listed, even once the window has passed', async () => {
+      // The first POST reached Nova and the reboot is over (its action is recorded), but the poll's listing
+      // fails once (a 503): nothing tells the watcher that no reboot happened, so nothing may be sent.
+      const { run, calls, attempts, lines, ended } = setUp({
+        job: inDoubt('SOFT', 60_000),
+        listings: [unavailable(), server('ACTIVE')],
+        actions: [rebootAction(50_000)],
+      });
+      await run();
+      expect(calls).toEqual(['release', 'list', 'list', 'actions', 'sent SOFT', 'list']);
+      expect(attempts).toEqual([]);
+      expect(lines).toEqual(['worker-0 ACTIVE', 'worker-0 ACTIVE']);
+      expect(ended).toEqual([{ state: 'done', errors: '' }]);
     });
   });
 
   it('follows a reboot already running when Nova answers 409 in a reboot task state', async () => {
     const running = conflict("Cannot 'reboot' instance srv-0 while it is in task_state reboot_started");
-    const { run, calls, ended, attempts } = setUp({ rebootError: running });
+    const { run, calls, ended, attempts } = setUp({ rebootErrors: [running] });
     await run();
-    expect(calls).toEqual(['setServer srv-0', 'attempted SOFT', 'reboot SOFT', 'sent SOFT']);
+    expect(calls).toEqual([...SENT_BY_HANDLER, 'list', 'list']);
     expect(attempts).toEqual(['SOFT rebootRunning']);
     expect(ended).toEqual([{ state: 'done', errors: '' }]);
   });
@@ -280,9 +236,9 @@ describe('RebootHandler', () => {
   ])(
     'fails the job when Nova refuses (%s), with Nova’s words and request id, never Done',
     async (kind, refusal, reason) => {
-      const { run, calls, ended, attempts } = setUp({ rebootError: refusal });
-      await run();
-      expect(calls).not.toContain('sent SOFT');
+      const { run, calls, ended, attempts } = setUp({ rebootErrors: [refusal] });
+      expect(await run()).toEqual({ deliveries: 1, polls: 0 });
+      expect(calls).toEqual(['setServer srv-0', 'admit start', 'get', 'attempted SOFT', 'reboot SOFT']);
       expect(attempts).toEqual([`SOFT ${kind}`]);
       expect(ended).toHaveLength(1);
       expect(ended[0].state).toBe('failed');
@@ -293,34 +249,55 @@ describe('RebootHandler', () => {
 
   it('sends again after Nova answered 5xx (it did not act), the doubt lifted', async () => {
     const { run, calls, ended, attempts } = setUp({ rebootErrors: [unavailable(), null] });
-    await run();
+    expect(await run()).toEqual({ deliveries: 2, polls: 2 });
     expect(calls).toEqual([
       'setServer srv-0',
+      'admit start',
+      'get',
       'attempted SOFT',
       'reboot SOFT',
       'unsent SOFT',
+      'release',
+      'get',
       'attempted SOFT',
       'reboot SOFT',
       'sent SOFT',
+      'release',
+      'list',
+      'list',
     ]);
     expect(attempts).toEqual(['SOFT unavailable', 'SOFT accepted']);
     expect(ended).toEqual([{ state: 'done', errors: '' }]);
   });
 
   it('never sends twice when the POST got no answer but Nova applied it', async () => {
-    const { run, calls, ended, attempts } = setUp({
-      rebootError: noAnswer(),
-      servers: [server('ACTIVE'), server('ACTIVE'), server('REBOOT', 'rebooting'), server('ACTIVE')],
+    const { run, calls, lines, ended, attempts } = setUp({
+      rebootErrors: [noAnswer()],
+      listings: [server('ACTIVE'), server('REBOOT', 'rebooting'), server('ACTIVE')],
     });
     await run();
-    expect(calls).toEqual(['setServer srv-0', 'attempted SOFT', 'reboot SOFT', 'actions', 'sent SOFT']);
+    expect(calls).toEqual([
+      'setServer srv-0',
+      'admit start',
+      'get',
+      'attempted SOFT',
+      'reboot SOFT',
+      'release',
+      'list',
+      'actions',
+      'list',
+      'sent SOFT',
+      'list',
+    ]);
     expect(attempts).toEqual(['SOFT noAnswer']);
+    expect(lines).toEqual(['worker-0 ACTIVE', 'worker-0 REBOOT', 'worker-0 ACTIVE']);
     expect(ended).toEqual([{ state: 'done', errors: '' }]);
   });
 
   it('fails the job when the server goes where a reboot cannot end well', async () => {
-    const { run, ended } = setUp({ servers: [server('ERROR', null, 'disk gone')] });
+    const { run, lines, ended } = setUp({ listings: [server('ERROR', null, 'disk gone')] });
     await run();
+    expect(lines).toEqual(['worker-0 ERROR']);
     expect(ended).toEqual([
       { state: 'failed', errors: 'worker-0 went ERROR during the reboot (a SOFT reboot was sent): disk gone' },
     ]);
@@ -328,11 +305,9 @@ describe('RebootHandler', () => {
 
   it('waits out OpenStack being away (5xx, no answer), then carries on', async () => {
     const away = new CloudUnavailableError('OpenStack did not answer');
-    const { run, lines, ended } = setUp({
-      servers: [unavailable(), away, server('ACTIVE')],
-      job: jobRow({ serverId: NODE.serverId, rebootAttemptedAt: new Date(), rebootSentAt: new Date() }),
-    });
-    await run();
+    const { run, calls, lines, ended } = setUp({ job: sentRow(), listings: [unavailable(), away, server('ACTIVE')] });
+    expect(await run()).toEqual({ deliveries: 1, polls: 3 });
+    expect(calls).toEqual(['release', 'list', 'list', 'list']);
     expect(lines).toEqual(['worker-0 ACTIVE']);
     expect(ended).toEqual([{ state: 'done', errors: '' }]);
   });
@@ -346,9 +321,11 @@ describe('RebootHandler', () => {
         throw new CloudUnavailableError('cluster credentials: secret variable OPENSTACK_SECRET_X is not set');
       },
     });
-    await run();
+    const { deliveries } = await run();
     expect(asked).toBeGreaterThan(1);
-    expect(calls).toEqual([]);
+    expect(deliveries).toBe(asked);
+    // Each delivery but the last gives the job up for the next one; nothing else is written, nothing sent.
+    expect(calls).toEqual(Array.from({ length: asked - 1 }, () => 'release'));
     expect(ended).toEqual([
       {
         state: 'failed',
@@ -358,9 +335,27 @@ describe('RebootHandler', () => {
     ]);
   });
 
+  it('ends Fail by the deadline when Nova stops answering after the send, saying a reboot was sent', async () => {
+    const { run, lines, ended } = setUp({
+      job: sentRow(0, { deadlineAt: new Date(Date.now() + 40) }),
+      listings: [unavailable()],
+    });
+    const { polls } = await run();
+    expect(polls).toBeGreaterThan(1);
+    expect(lines).toEqual([]);
+    expect(ended).toEqual([
+      {
+        state: 'failed',
+        errors:
+          "Deadline passed: a SOFT reboot was sent to worker-0 but OpenStack stopped answering about it. Last problem: Service Unavailable (Nova request req-503). Check the node's status.",
+      },
+    ]);
+  });
+
   it('fails at the deadline when the node never comes back, saying a reboot was sent', async () => {
-    const stuck = setUp({ job: soon(60), servers: [server('REBOOT', 'rebooting')] });
+    const stuck = setUp({ job: soon(60), listings: [server('REBOOT', 'rebooting')] });
     await stuck.run();
+    expect(stuck.lines.every((line) => line === 'worker-0 REBOOT')).toBe(true);
     expect(stuck.ended).toEqual([
       {
         state: 'failed',
@@ -372,16 +367,17 @@ describe('RebootHandler', () => {
   it('fails the job when the cluster was removed or Nova forbids reading the server', async () => {
     const gone = setUp({
       nova: async () => {
-        throw new ClusterNotFoundError('c1');
+        throw new ClusterNotFoundError(CLUSTER);
       },
     });
     await gone.run();
     expect(gone.ended).toEqual([
       { state: 'failed', errors: 'The cluster is no longer registered: no reboot was sent' },
     ]);
+
     const forbidden = setUp({
-      job: jobRow({ serverId: NODE.serverId, rebootAttemptedAt: new Date(), rebootSentAt: new Date() }),
-      servers: [new OpenStackError('Policy forbids', 403, 'forbidden', 'req-403')],
+      job: sentRow(),
+      listings: [new OpenStackError('Policy forbids', 403, 'forbidden', 'req-403')],
     });
     await forbidden.run();
     expect(forbidden.ended).toEqual([
@@ -389,10 +385,17 @@ describe('RebootHandler', () => {
     ]);
   });
 
+  it('fails the job when the cluster is removed while its reboot is watched, saying a reboot was sent', async () => {
+    const { run, calls, lines, ended } = setUp({ clusterRemovedAfter: 2 });
+    expect(await run()).toEqual({ deliveries: 1, polls: 2 });
+    expect(calls).toEqual([...SENT_BY_HANDLER, 'list']);
+    expect(lines).toEqual(['worker-0 REBOOT']);
+    expect(ended).toEqual([{ state: 'failed', errors: 'The cluster is no longer registered: a reboot was sent' }]);
+  });
+
   describe('escalation of a SOFT reboot that overran its limit', () => {
     const softSentLongAgo = (extra: Partial<JobEntity> = {}) =>
-      jobRow({
-        serverId: NODE.serverId,
+      sentRow(0, {
         rebootAttemptedAt: new Date(Date.now() - MINUTE - 100),
         rebootSentAt: new Date(Date.now() - MINUTE),
         ...extra,
@@ -402,15 +405,10 @@ describe('RebootHandler', () => {
       const { run, calls, lines, ended } = setUp({
         job: softSentLongAgo(),
         softRebootTimeoutMs: 1000,
-        servers: [
-          server('REBOOT', 'rebooting'),
-          server('REBOOT', 'rebooting'),
-          server('HARD_REBOOT', 'rebooting_hard'),
-          server('ACTIVE'),
-        ],
+        listings: [server('REBOOT', 'rebooting'), server('HARD_REBOOT', 'rebooting_hard'), server('ACTIVE')],
       });
-      await run();
-      expect(calls).toEqual(['attempted HARD', 'reboot HARD', 'sent HARD']);
+      expect(await run()).toEqual({ deliveries: 1, polls: 3 });
+      expect(calls).toEqual(['release', 'list', 'get', 'attempted HARD', 'reboot HARD', 'sent HARD', 'list', 'list']);
       expect(lines).toEqual([
         'worker-0 REBOOT',
         'Soft reboot did not finish in 1 s: escalating to HARD reboot',
@@ -424,33 +422,169 @@ describe('RebootHandler', () => {
       const { run, calls, ended } = setUp({
         job: softSentLongAgo(),
         softRebootTimeoutMs: 1000,
-        rebootError: noAnswer(),
-        servers: [server('REBOOT', 'reboot_started'), server('REBOOT', 'reboot_started'), server('ACTIVE')],
+        rebootErrors: [noAnswer()],
+        listings: [server('REBOOT', 'reboot_started'), server('ACTIVE')],
       });
       await run();
-      expect(calls.filter((call) => call.startsWith('reboot'))).toEqual(['reboot HARD']);
-      expect(calls).toContain('unsent SOFT');
+      expect(calls).toEqual([
+        'release',
+        'list',
+        'get',
+        'attempted HARD',
+        'reboot HARD',
+        'list',
+        'actions',
+        'unsent SOFT',
+        'list',
+      ]);
       expect(ended).toEqual([{ state: 'done', errors: '' }]);
     });
 
     it('fails with Nova’s reason when it refuses the HARD reboot', async () => {
-      const { run, ended } = setUp({
+      const { run, lines, ended } = setUp({
         job: softSentLongAgo(),
         softRebootTimeoutMs: 1000,
-        rebootError: conflict('Instance srv-0 is locked'),
-        servers: [server('REBOOT', 'rebooting')],
+        rebootErrors: [conflict('Instance srv-0 is locked')],
+        listings: [server('REBOOT', 'rebooting')],
       });
       await run();
+      expect(lines).toEqual(['worker-0 REBOOT', 'Soft reboot did not finish in 1 s: escalating to HARD reboot']);
+      expect(ended).toHaveLength(1);
       expect(ended[0].errors).toMatch(/^A SOFT reboot was sent and did not finish in time; then worker-0 is locked/);
     });
   });
 
   it('hands the job back untouched, lease released, when the worker stops', async () => {
-    const stopping = new AbortController();
-    stopping.abort();
-    const { run, calls, ended } = setUp({ servers: [server('REBOOT', 'rebooting')] });
-    await expect(run(stopping.signal)).rejects.toBeInstanceOf(HandBack);
-    expect(calls).toContain('release');
-    expect(ended).toEqual([]);
+    const world = setUp({ listings: [server('REBOOT', 'rebooting'), server('REBOOT', 'rebooting'), server('ACTIVE')] });
+    await world.drive();
+    // Between the handler's steps the job is nobody's: whoever comes next takes it at once.
+    expect(world.row.job.leaseUntil!.getTime()).toBeLessThanOrEqual(Date.now());
+
+    const first = world.watcher;
+    await first.watchRound();
+    expect(world.row.job.leaseOwner).toBe(first.owner);
+    const other = world.newWatcher();
+    await other.watchRound();
+    expect(world.calls.filter((call) => call === 'list')).toHaveLength(1);
+
+    await first.onApplicationShutdown();
+    expect(world.row.job.leaseUntil!.getTime()).toBeLessThanOrEqual(Date.now());
+    expect([world.lines, world.ended]).toEqual([['worker-0 REBOOT'], []]);
+
+    // The other worker takes the cluster over at its next round and follows the reboot to its end.
+    await other.watchRound();
+    expect(world.row.job.leaseOwner).toBe(other.owner);
+    await world.watch(10, other);
+    expect(world.lines).toEqual(['worker-0 REBOOT', 'worker-0 REBOOT', 'worker-0 ACTIVE']);
+    expect(world.ended).toEqual([{ state: 'done', errors: '' }]);
+  });
+
+  describe('waiting its turn under the cluster’s rules', () => {
+    it('writes `Waiting: <reason>` once and comes back after a poll interval, holding nothing, until its turn', async () => {
+      const { step, drive, watch, calls, lines, row, ended } = setUp({ inFlight: [['worker-1'], ['worker-1'], []] });
+      const before = Date.now();
+      const first = await step();
+      expect(first?.retryAt.getTime()).toBeGreaterThanOrEqual(before + 1);
+      expect(lines).toEqual(['Waiting: worker-1 is rebooting']);
+      expect(row.job.leaseUntil!.getTime()).toBeLessThanOrEqual(Date.now());
+      expect(await step()).toEqual({ retryAt: expect.any(Date) });
+      expect(lines).toEqual(['Waiting: worker-1 is rebooting']);
+
+      expect(await drive()).toBe(1);
+      expect(await watch()).toBe(2);
+      expect(calls).toEqual([
+        'setServer srv-0',
+        'admit wait',
+        'release',
+        'admit wait',
+        'release',
+        'admit start',
+        'get',
+        'attempted SOFT',
+        'reboot SOFT',
+        'sent SOFT',
+        'release',
+        'list',
+        'list',
+      ]);
+      expect(lines).toEqual(['Waiting: worker-1 is rebooting', 'worker-0 REBOOT', 'worker-0 ACTIVE']);
+      expect(ended).toEqual([{ state: 'done', errors: '' }]);
+    });
+
+    it('ends Fail when the deadline passes while it waits, with nothing sent', async () => {
+      const { run, calls, lines, ended } = setUp({ job: soon(40), inFlight: [['worker-1']] });
+      const { deliveries, polls } = await run();
+      expect(deliveries).toBeGreaterThan(1);
+      expect(polls).toBe(0);
+      // Every delivery but the last asks the rules and waits; the last finds the deadline too close to send.
+      const waits = Array.from({ length: deliveries - 1 }, () => ['admit wait', 'release']).flat();
+      expect(calls).toEqual(['setServer srv-0', ...waits]);
+      expect(lines).toEqual(['Waiting: worker-1 is rebooting']);
+      expect(ended).toEqual([
+        {
+          state: 'failed',
+          errors: 'Deadline passed while waiting (worker-1 is rebooting): no reboot was sent to worker-0',
+        },
+      ]);
+    });
+
+    it('ends Fail when the rules refuse the reboot, with nothing sent', async () => {
+      const { run, calls, lines, ended } = setUp({
+        job: jobRow({ target: 'haproxy-0' }),
+        nodes: [node('haproxy-0', 'srv-h0'), NODE],
+      });
+      expect(await run()).toEqual({ deliveries: 1, polls: 0 });
+      expect(calls).toEqual(['setServer srv-h0', 'admit refuse']);
+      expect(lines).toEqual([]);
+      expect(ended).toEqual([
+        {
+          state: 'failed',
+          errors:
+            "haproxy-0 is the cluster's only HAProxy node: rebooting it takes the cluster offline: no reboot was sent",
+        },
+      ]);
+    });
+  });
+
+  it('lists a cluster once and writes all of its jobs in one statement per poll', async () => {
+    const [w1, w2] = [node('worker-1', 'srv-1'), node('worker-2', 'srv-2')];
+    const listing = (...statuses: [string, string | null][]) => [
+      ...statuses.map(([status, task], index) => server(status, task, undefined, [NODE, w1, w2][index])),
+      server('ACTIVE', null, undefined, node('master-0', 'srv-m0')),
+    ];
+    const reboot: [string, string] = ['REBOOT', 'rebooting'];
+    const back: [string, null] = ['ACTIVE', null];
+    const world = setUp({
+      job: sentRow(),
+      others: [
+        sentRow(0, { id: 'job-2', target: w1.nodename, serverId: w1.serverId }),
+        sentRow(0, { id: 'job-3', target: w2.nodename, serverId: w2.serverId }),
+      ],
+      listings: [
+        listing(reboot, reboot, reboot),
+        listing(back, reboot, ['HARD_REBOOT', 'rebooting_hard']),
+        listing(back, back, back),
+      ],
+    });
+    expect(await world.watch()).toBe(3);
+    expect(world.calls).toEqual(['list', 'list', 'list']);
+    const done = { state: 'done', errors: '' };
+    expect(world.writes).toEqual([
+      [
+        { jobId: 'job-1', lines: ['worker-0 REBOOT'] },
+        { jobId: 'job-2', lines: ['worker-1 REBOOT'] },
+        { jobId: 'job-3', lines: ['worker-2 REBOOT'] },
+      ],
+      [
+        { jobId: 'job-1', lines: ['worker-0 ACTIVE'], end: done },
+        { jobId: 'job-2', lines: ['worker-1 REBOOT'] },
+        { jobId: 'job-3', lines: ['worker-2 HARD_REBOOT'] },
+      ],
+      [
+        { jobId: 'job-2', lines: ['worker-1 ACTIVE'], end: done },
+        { jobId: 'job-3', lines: ['worker-2 ACTIVE'], end: done },
+      ],
+    ]);
+    expect([...world.rows.values()].map((row) => row.ended)).toEqual([[done], [done], [done]]);
   });
 });
