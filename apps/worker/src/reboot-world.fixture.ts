@@ -361,7 +361,11 @@ export function setUp(script: Script = {}) {
   const sender = new RebootSender(jobs);
   const handler = new RebootHandler(jobs, registry, admissions, sender, rollingNotUsed, config);
   const redis = watchRedis();
-  const newWatcher = () => new ClusterWatcher(watched, registry, sender, jobs, config, redis, undefined);
+  /** The queue as the watcher uses it: a first reboot Nova did not act on goes back to it. */
+  const queue = {
+    add: async (_name: 'reboot', payload: { jobId: string }) => void calls.push(`enqueue ${payload.jobId}`),
+  };
+  const newWatcher = () => new ClusterWatcher(watched, registry, sender, jobs, config, redis, queue, undefined);
   const watcher = newWatcher();
 
   const payload = { jobId: 'job-1', clusterId: CLUSTER, requestId: 'req-1' };
