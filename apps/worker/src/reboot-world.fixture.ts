@@ -259,7 +259,7 @@ export function setUp(script: Script = {}) {
   const policy = script.policy ?? DEFAULT_REBOOT_POLICY;
   const inFlight = answers(script.inFlight ?? [[]]);
   const admissions: RebootAdmissions = {
-    admit: async (lease: JobLease, decide) => {
+    admit: async (lease: JobLease, _clusterId, decide) => {
       const row = leased(lease.jobId, lease.owner);
       if (!row || row.job.admittedAt !== null || (row.job.leaseUntil?.getTime() ?? 0) <= Date.now()) return null;
       const admission = decide(policy, inFlight());

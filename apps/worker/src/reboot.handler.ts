@@ -132,7 +132,7 @@ export class RebootHandler {
     const nodes = await this.registry.listNodes(job.clusterId);
     const decide = (policy: RebootPolicy, inFlight: string[]): Admission =>
       decideAdmission({ target, policy, inFlight, nodes });
-    const result = held(await this.admissions.admit(lease, decide));
+    const result = held(await this.admissions.admit(lease, job.clusterId, decide));
     const { admission } = result;
     if (admission.would === 'start') {
       job.admittedAt = new Date();

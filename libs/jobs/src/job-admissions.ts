@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
+import { AUDIT_COLUMNS, AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
 import { queryRows } from '@oshift/persistence';
-import { ClusterRules, clusterLockSql } from './cluster-rules';
+import { clusterLockSql } from './cluster-rules';
 import type { JobLease } from './job-leases';
 import { activeStateSql } from './job-state';
-import type { Admission, RebootPolicy } from './reboot-policy';
+import { type Admission, parseRebootPolicy, type RebootPolicy } from './reboot-policy';
 
 /** What an admission decided, and whether the job was seen waiting for this reason for the first time. */
 export interface AdmissionResult {
@@ -22,10 +22,7 @@ export interface AdmissionResult {
  */
 @Injectable()
 export class JobAdmissions {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly rules: ClusterRules,
-  ) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
    * Decides whether the job may start now with `decide` (given the cluster's policy and the nodes it has in
@@ -34,45 +31,61 @@ export class JobAdmissions {
    */
   admit(
     lease: JobLease,
+    clusterId: string,
     decide: (policy: RebootPolicy, inFlight: string[]) => Admission,
   ): Promise<AdmissionResult | null> {
     return this.dataSource.transaction(async (manager) => {
-      const [job] = await queryRows<{ cluster_id: string; target: string; waiting_reason: string | null }>(
+      await queryRows(manager, clusterLockSql, [clusterId]);
+      // Under the lock, in one read: the job (still this lease's to decide), the policy, the reboots in flight.
+      const [facts] = await queryRows<{
+        target: string | null;
+        waiting_reason: string | null;
+        policy: unknown;
+        in_flight: string[] | null;
+      }>(
         manager,
-        `SELECT cluster_id, target, waiting_reason FROM jobs
-          WHERE id = $1 AND lease_owner = $2 AND lease_until > now() AND admitted_at IS NULL AND ${activeStateSql()}`,
-        [lease.jobId, lease.owner],
+        `SELECT j.target, j.waiting_reason,
+                (SELECT reboot_policy FROM clusters WHERE id = $3) AS policy,
+                (SELECT array_agg(o.target) FROM jobs o
+                  WHERE o.cluster_id = $3 AND o.kind = 'reboot' AND o.admitted_at IS NOT NULL
+                    AND ${activeStateSql('o.')} AND o.id <> $1) AS in_flight
+           FROM (SELECT 1) one
+           LEFT JOIN jobs j ON j.id = $1 AND j.cluster_id = $3 AND j.lease_owner = $2 AND j.lease_until > now()
+                           AND j.admitted_at IS NULL AND ${activeStateSql('j.')}`,
+        [lease.jobId, lease.owner, clusterId],
       );
-      if (!job) return null;
-      await queryRows(manager, clusterLockSql, [job.cluster_id]);
-      const policy = await this.rules.policy(job.cluster_id, manager);
-      const inFlight = await this.rules.inFlight(job.cluster_id, lease.jobId, manager);
-      const admission = decide(policy, inFlight);
+      if (!facts?.target) return null;
+      const inFlight = facts.in_flight ?? [];
+      const admission = decide(parseRebootPolicy(facts.policy), inFlight);
       const started = admission.would === 'start';
       const reason = started ? null : admission.reason;
-      // Conditional on the job still waiting: a cancel that committed first wins.
+      const newReason = !started && facts.waiting_reason !== reason;
+      const audit = AuditLog.values({
+        actor: 'worker',
+        action: AuditAction.jobAdmission,
+        clusterId,
+        target: facts.target,
+        outcome: started
+          ? AuditOutcome.started
+          : admission.would === 'wait'
+            ? AuditOutcome.waiting
+            : AuditOutcome.refused,
+        detail: { jobId: lease.jobId, reason: admission.reason, inFlight: inFlight.slice(0, 20) },
+      });
+      // The decision and its audit record (a start, or a new reason to wait) in one statement; conditional on
+      // the job still waiting, so a cancel that committed first wins.
       const changed = await queryRows(
         manager,
-        `UPDATE jobs SET admitted_at = CASE WHEN $3 THEN now() END, waiting_reason = $4
-          WHERE id = $1 AND lease_owner = $2 AND admitted_at IS NULL AND ${activeStateSql()} RETURNING id`,
-        [lease.jobId, lease.owner, started, reason],
+        `WITH decided AS (
+           UPDATE jobs SET admitted_at = CASE WHEN $3 THEN now() END, waiting_reason = $4
+            WHERE id = $1 AND lease_owner = $2 AND admitted_at IS NULL AND ${activeStateSql()} RETURNING id),
+         audited AS (
+           INSERT INTO audit_events (${AUDIT_COLUMNS})
+           SELECT $6, $7, $8, $9, $10, $11, $12::jsonb FROM decided WHERE $5)
+         SELECT id FROM decided`,
+        [lease.jobId, lease.owner, started, reason, started || newReason, ...audit],
       );
       if (changed.length === 0) return null;
-      const newReason = !started && job.waiting_reason !== reason;
-      if (started || newReason) {
-        await AuditLog.record(manager, {
-          actor: 'worker',
-          action: AuditAction.jobAdmission,
-          clusterId: job.cluster_id,
-          target: job.target,
-          outcome: started
-            ? AuditOutcome.started
-            : admission.would === 'wait'
-              ? AuditOutcome.waiting
-              : AuditOutcome.refused,
-          detail: { jobId: lease.jobId, reason: admission.reason, inFlight: inFlight.slice(0, 20) },
-        });
-      }
       return { admission, newReason };
     });
   }

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
+import { AUDIT_COLUMNS, AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
 import { queryRows } from '@oshift/persistence';
 import { activeStateSql, JobEndLine, type JobState } from './job-state';
 import { JobEntity } from './job.entity';
+import { jobFromRow } from './job-row';
 import type { JobLine } from './job-view';
 import { LINE_VIEW } from './job-views.repository';
 
@@ -57,10 +58,10 @@ export class JobLeases {
               lease_owner = $2, lease_until = now() + make_interval(secs => $3)
         WHERE id = $1 AND ${ACTIVE}
           AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
-        RETURNING id`,
+        RETURNING *`,
       [lease.jobId, lease.owner, lease.ttlMs / 1000],
     );
-    return rows.length === 0 ? null : this.find(lease.jobId);
+    return rows[0] ? jobFromRow(this.dataSource, rows[0]) : null;
   }
 
   /** Gives the lease up early (the handler is stopping), so another worker may resume the job at once. */
@@ -129,22 +130,19 @@ export class JobLeases {
 
   /** Records one reboot POST and Nova's answer in the audit trail, so a second send would show. */
   async recordRebootAttempt(lease: JobLease, attempt: RebootAttempt): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const [job] = await queryRows<{ cluster_id: string; target: string }>(
-        manager,
-        `SELECT cluster_id, target FROM jobs WHERE id = $1`,
-        [lease.jobId],
-      );
-      if (!job) return;
-      await AuditLog.record(manager, {
-        actor: 'worker',
-        action: AuditAction.rebootAttempt,
-        clusterId: job.cluster_id,
-        target: job.target,
-        outcome: attempt.result === 'accepted' ? AuditOutcome.accepted : AuditOutcome.failed,
-        detail: { jobId: lease.jobId, ...attempt, at: attempt.at.toISOString() },
-      });
+    const values = AuditLog.values({
+      actor: 'worker',
+      action: AuditAction.rebootAttempt,
+      outcome: attempt.result === 'accepted' ? AuditOutcome.accepted : AuditOutcome.failed,
+      detail: { jobId: lease.jobId, ...attempt, at: attempt.at.toISOString() },
     });
+    // The record names the job's cluster and node, read in the same statement.
+    await queryRows(
+      this.dataSource,
+      `INSERT INTO audit_events (${AUDIT_COLUMNS})
+       SELECT $2, $3, $4, cluster_id, target, $5, $6::jsonb FROM jobs WHERE id = $1`,
+      [lease.jobId, values[0], values[1], values[2], values[5], values[6]],
+    );
   }
 
   /** Records that Nova accepted the reboot action. */

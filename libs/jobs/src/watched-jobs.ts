@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { AuditAction } from '@oshift/audit';
 import { poolQuery, queryRows } from '@oshift/persistence';
 import { activeStateSql, JobEndLine } from './job-state';
-import { JobEntity } from './job.entity';
+import type { JobEntity } from './job.entity';
+import { jobFromRow } from './job-row';
 import type { JobLine } from './job-view';
 import { LINE_VIEW } from './job-views.repository';
 
@@ -46,19 +47,15 @@ export class WatchedJobs {
    * jobs this watcher may write this poll. A job another handler holds (sending a reboot now) is left alone.
    */
   async hold(clusterId: string, owner: string, ttlMs: number): Promise<JobEntity[]> {
-    const rows = await queryRows<{ id: string }>(
+    const rows = await queryRows<Record<string, unknown>>(
       this.dataSource,
       `UPDATE jobs SET lease_owner = $2, lease_until = now() + make_interval(secs => $3), state = 'running'
         WHERE cluster_id = $1 AND reboot_attempted_at IS NOT NULL AND ${ACTIVE}
           AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
-        RETURNING id`,
+        RETURNING *`,
       [clusterId, owner, ttlMs / 1000],
     );
-    if (rows.length === 0) return [];
-    return this.dataSource.manager
-      .createQueryBuilder(JobEntity, 'job')
-      .where('job.id IN (:...ids)', { ids: rows.map((row) => row.id) })
-      .getMany();
+    return rows.map((row) => jobFromRow(this.dataSource, row));
   }
 
   /** Gives up the leases of the cluster's jobs this watcher holds (it no longer watches the cluster). */

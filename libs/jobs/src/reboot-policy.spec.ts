@@ -1,0 +1,117 @@
+import {
+  cooldownLeftSeconds,
+  decideAdmission,
+  DEFAULT_REBOOT_POLICY,
+  InvalidRebootPolicyError,
+  parseRebootPolicy,
+  roleOf,
+  rollingPlan,
+  storedRebootPolicy,
+} from './reboot-policy';
+
+const up = (...names: string[]) => names.map((nodename) => ({ nodename, status: 'ACTIVE' }));
+const CLUSTER = up(
+  'haproxy-0',
+  'haproxy-1',
+  'master-0',
+  'master-1',
+  'master-2',
+  'infra-0',
+  'worker-0',
+  'worker-1',
+  'bastion',
+);
+const decide = (target: string, inFlight: string[] = [], nodes = CLUSTER, policy = DEFAULT_REBOOT_POLICY) =>
+  decideAdmission({ target, policy, inFlight, nodes });
+
+describe('node roles', () => {
+  it('come from the name prefix by default, anything else is other', () => {
+    expect(
+      ['haproxy-1.x', 'master-0.x', 'infra-2', 'worker-10', 'bastion', 'MASTER-1'].map((name) =>
+        roleOf(name, DEFAULT_REBOOT_POLICY),
+      ),
+    ).toEqual(['haproxy', 'master', 'infra', 'worker', 'other', 'master']);
+  });
+
+  it('follow per-cluster patterns, which replace that role’s defaults only', () => {
+    const policy = parseRebootPolicy({
+      roles: { master: { patterns: ['ctrl-?', 'cp-*'] }, worker: { max_parallel: 3 } },
+    });
+    expect(roleOf('ctrl-1', policy)).toBe('master');
+    expect(roleOf('cp-east-0', policy)).toBe('master');
+    expect(roleOf('master-0', policy)).toBe('other');
+    expect(roleOf('worker-0', policy)).toBe('worker');
+    expect(policy.roles.worker.maxParallel).toBe(3);
+    expect(parseRebootPolicy(storedRebootPolicy(policy))).toEqual(policy);
+  });
+
+  it('refuses a policy that is not one, saying where', () => {
+    expect(() => parseRebootPolicy({ roles: { master: { max_parallel: 0 } } })).toThrow(InvalidRebootPolicyError);
+    expect(() => parseRebootPolicy({ roles: { boss: {} } })).toThrow(/roles/);
+    expect(() => parseRebootPolicy({ cooldown_seconds: -1 })).toThrow(/cooldown_seconds/);
+    expect(() => parseRebootPolicy({ roles: { worker: { patterns: ['a b'] } } })).toThrow(/pattern/);
+  });
+});
+
+describe('decideAdmission', () => {
+  it('starts a reboot when nothing of its role is in flight', () => {
+    expect(decide('worker-0', ['master-0'])).toMatchObject({ would: 'start' });
+  });
+
+  it('waits while max_parallel reboots of the role are in flight, naming them', () => {
+    expect(decide('worker-1', ['worker-0'])).toEqual({ would: 'wait', reason: 'worker-0 is rebooting' });
+    const two = parseRebootPolicy({ roles: { worker: { max_parallel: 2 } } });
+    expect(decide('worker-1', ['worker-0'], CLUSTER, two)).toMatchObject({ would: 'start' });
+  });
+
+  it('starts a master only when every other master is ACTIVE and none reboots', () => {
+    expect(decide('master-0')).toMatchObject({ would: 'start' });
+    expect(decide('master-0', ['master-2'])).toMatchObject({
+      would: 'wait',
+      reason: expect.stringMatching(/^master-2 is rebooting/),
+    });
+    const down = CLUSTER.map((node) => (node.nodename === 'master-1' ? { ...node, status: 'SHUTOFF' } : node));
+    expect(decide('master-0', [], down)).toEqual({
+      would: 'wait',
+      reason: 'master-1 is SHUTOFF: etcd needs every other master',
+    });
+    // Even when the operator allows more masters at once, quorum still holds them back.
+    const many = parseRebootPolicy({ roles: { master: { max_parallel: 3 } } });
+    expect(decide('master-0', ['master-1'], CLUSTER, many)).toMatchObject({ would: 'wait' });
+  });
+
+  it('starts an HAProxy node only with another one ACTIVE and not rebooting; never the only one', () => {
+    expect(decide('haproxy-0')).toMatchObject({ would: 'start' });
+    const many = parseRebootPolicy({ roles: { haproxy: { max_parallel: 2 } } });
+    expect(decide('haproxy-0', ['haproxy-1'], CLUSTER, many)).toMatchObject({ would: 'wait' });
+    const alone = CLUSTER.filter((node) => node.nodename !== 'haproxy-1');
+    expect(decide('haproxy-0', [], alone)).toMatchObject({ would: 'refuse' });
+  });
+});
+
+describe('rolling plans and cooldowns', () => {
+  it('take workers, other nodes, infra, masters, then HAProxy nodes, each in listed order', () => {
+    const names = CLUSTER.map((node) => node.nodename);
+    expect(rollingPlan('all', names, DEFAULT_REBOOT_POLICY)).toEqual([
+      'worker-0',
+      'worker-1',
+      'bastion',
+      'infra-0',
+      'master-0',
+      'master-1',
+      'master-2',
+      'haproxy-0',
+      'haproxy-1',
+    ]);
+    expect(rollingPlan('master', names, DEFAULT_REBOOT_POLICY)).toEqual(['master-0', 'master-1', 'master-2']);
+  });
+
+  it('count down from the last Done, off by default', () => {
+    const now = Date.parse('2026-12-01T10:00:00Z');
+    const policy = parseRebootPolicy({ cooldown_seconds: 600 });
+    expect(cooldownLeftSeconds(new Date(now - 100_500), policy, now)).toBe(500);
+    expect(cooldownLeftSeconds(new Date(now - 600_000), policy, now)).toBe(0);
+    expect(cooldownLeftSeconds(new Date(now), DEFAULT_REBOOT_POLICY, now)).toBe(0);
+    expect(cooldownLeftSeconds(null, policy, now)).toBe(0);
+  });
+});
