@@ -14,6 +14,7 @@ import {
 } from '@oshift/jobs';
 import { NodeRegistry } from '@oshift/node-registry';
 import { type NovaServer, rebootInProgress, rebootRecordedSince } from '@oshift/openstack-client';
+import { withLogContext } from '@oshift/observability';
 import { RedisConnections } from '@oshift/redis';
 import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
 import { permanentFailure, waitableProblem } from './reboot-failures';
@@ -111,6 +112,7 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     const { leaseMs } = this.config.worker;
     const jobs = await this.jobs.hold(clusterId, this.owner, leaseMs);
     if (jobs.length === 0) return;
+    const requests = new Map(jobs.map((job) => [job.id, job.requestId]));
     let nova: WatchedNova | null = null;
     let servers: Map<string, NovaServer> | null = null;
     let problem: string | undefined;
@@ -124,19 +126,22 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
       if (waitable === null) {
         // The cluster was removed, or OpenStack refuses us for good: every reboot of it ends here.
         const entries = jobs.map((job) => ({ jobId: job.id, lines: [], end: failed(permanentFailure(job, error)) }));
-        return this.write(entries);
+        return this.write(entries, requests);
       }
       problem = waitable;
     }
     const entries: PollEntry[] = [];
     for (const job of jobs) {
-      const entry = await this.observe(job, nova, servers, problem).catch((error: unknown) => {
+      // Whatever is logged about a job carries its id and the request that created it.
+      const entry = await withLogContext({ jobId: job.id, requestId: job.requestId }, () =>
+        this.observe(job, nova, servers, problem),
+      ).catch((error: unknown) => {
         if (error instanceof LeaseLost) return null;
         throw error;
       });
       if (entry) entries.push(entry);
     }
-    await this.write(entries);
+    await this.write(entries, requests);
   }
 
   /** Decides one job's step from the cluster's listing; sends an escalation or a resend when one is due. */
@@ -204,14 +209,15 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     return { jobId: job.id, lines };
   }
 
-  private async write(entries: PollEntry[]): Promise<void> {
+  private async write(entries: PollEntry[], requests = new Map<string, string | null>()): Promise<void> {
     const written = await this.jobs.writePoll(this.owner, this.config.worker.leaseMs, entries);
     for (const line of written) this.announcer.line(line.jobId, { n: line.n, time: line.time, text: line.text });
     const lastOf = new Set(written.map((line) => line.jobId));
     for (const entry of entries) {
       if (entry.end && lastOf.has(entry.jobId)) {
         await this.announcer.ended(entry.jobId, entry.end.state, entry.end.errors).catch(() => undefined);
-        this.logger.log({ msg: `reboot job ${entry.end.state}`, jobId: entry.jobId });
+        const requestId = requests.get(entry.jobId) ?? undefined;
+        this.logger.log({ msg: `reboot job ${entry.end.state}`, jobId: entry.jobId, requestId });
       }
     }
   }
