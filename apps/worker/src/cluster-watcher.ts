@@ -24,6 +24,11 @@ import { WatchLeases } from './watch-leases';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
 
+/** The queue as the watcher uses it: hands a job back, and wakes a waiting one (a delayed message) at once. */
+export interface WakeableQueue extends RebootQueue {
+  getJob(id: string): Promise<{ promote(): Promise<void> } | undefined>;
+}
+
 /** Clusters polled at once by one worker. */
 const CLUSTERS_AT_ONCE = 8;
 
@@ -55,13 +60,14 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
   private stopped = false;
 
   constructor(
-    @Inject(WatchedJobs) private readonly jobs: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll'>,
+    @Inject(WatchedJobs)
+    private readonly jobs: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll' | 'waitingIn'>,
     @Inject(NodeRegistry) private readonly registry: WatchTargets,
     @Inject(RebootSender) private readonly sender: Pick<RebootSender, 'send'>,
     @Inject(JobLeases) private readonly records: Pick<JobLeases, 'markRebootSent' | 'markRebootUnsent'>,
     @Inject(WORKER_CONFIG) private readonly config: { worker: WatchSettings; redis: { prefix: string } },
     redis: RedisConnections,
-    @InjectQueue(REBOOT_QUEUE) private readonly queue: RebootQueue,
+    @InjectQueue(REBOOT_QUEUE) private readonly queue: WakeableQueue,
     @Optional() @Inject(JobAnnouncer) private readonly announcer: JobAnnouncements = SILENT,
   ) {
     // A watch outlives a few missed rounds, so a busy round does not hand the cluster to another worker.
@@ -126,7 +132,7 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
       if (waitable === null) {
         // The cluster was removed, or OpenStack refuses us for good: every reboot of it ends here.
         const entries = jobs.map((job) => ({ jobId: job.id, lines: [], end: failed(permanentFailure(job, error)) }));
-        return this.write(entries, requests);
+        return this.write(entries, requests, clusterId);
       }
       problem = waitable;
     }
@@ -141,7 +147,7 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
       });
       if (entry) entries.push(entry);
     }
-    await this.write(entries, requests);
+    await this.write(entries, requests, clusterId);
   }
 
   /** Decides one job's step from the cluster's listing; sends an escalation or a resend when one is due. */
@@ -209,16 +215,39 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     return { jobId: job.id, lines };
   }
 
-  private async write(entries: PollEntry[], requests = new Map<string, string | null>()): Promise<void> {
+  private async write(
+    entries: PollEntry[],
+    requests = new Map<string, string | null>(),
+    clusterId?: string,
+  ): Promise<void> {
     const written = await this.jobs.writePoll(this.owner, this.config.worker.leaseMs, entries);
     for (const line of written) this.announcer.line(line.jobId, { n: line.n, time: line.time, text: line.text });
     const lastOf = new Set(written.map((line) => line.jobId));
+    if (clusterId && entries.some((entry) => entry.end && lastOf.has(entry.jobId))) await this.wake(clusterId);
     for (const entry of entries) {
       if (entry.end && lastOf.has(entry.jobId)) {
         await this.announcer.ended(entry.jobId, entry.end.state, entry.end.errors).catch(() => undefined);
         const requestId = requests.get(entry.jobId) ?? undefined;
         this.logger.log({ msg: `reboot job ${entry.end.state}`, jobId: entry.jobId, requestId });
       }
+    }
+  }
+
+  /**
+   * A reboot of the cluster ended: its waiting jobs look at the rules again now instead of at their next check.
+   * Best effort: a job not woken still checks by itself.
+   */
+  private async wake(clusterId: string): Promise<void> {
+    try {
+      const waiting = await this.jobs.waitingIn(clusterId);
+      await Promise.all(
+        waiting.map(async (id) => {
+          const queued = await this.queue.getJob(id);
+          await queued?.promote().catch(() => undefined);
+        }),
+      );
+    } catch (error) {
+      this.logger.debug({ msg: 'waiting jobs not woken', clusterId, error: String(error) });
     }
   }
 }

@@ -273,7 +273,11 @@ export function setUp(script: Script = {}) {
   };
 
   const watchable = (job: JobEntity) => active(job) && job.rebootAttemptedAt !== null;
-  const watched: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll'> = {
+  const watched: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll' | 'waitingIn'> = {
+    waitingIn: async (clusterId) =>
+      [...rows.values()]
+        .filter(({ job }) => job.clusterId === clusterId && active(job) && !job.admittedAt && job.waitingReason)
+        .map(({ job }) => job.id),
     clusters: async () => [
       ...new Set([...rows.values()].filter((row) => watchable(row.job)).map((row) => row.job.clusterId)),
     ],
@@ -364,6 +368,7 @@ export function setUp(script: Script = {}) {
   /** The queue as the watcher uses it: a first reboot Nova did not act on goes back to it. */
   const queue = {
     add: async (_name: 'reboot', payload: { jobId: string }) => void calls.push(`enqueue ${payload.jobId}`),
+    getJob: async (id: string) => ({ promote: async () => void calls.push(`wake ${id}`) }),
   };
   const newWatcher = () => new ClusterWatcher(watched, registry, sender, jobs, config, redis, queue, undefined);
   const watcher = newWatcher();

@@ -38,6 +38,9 @@ export type RebootTimings = Pick<WorkerConfig['worker'], 'leaseMs' | 'pollInterv
 /** How a run ended: look at the job again at `retryAt` (it waits, or another handler holds it), or nothing more. */
 export type RunOutcome = { retryAt: Date } | null;
 
+/** A job that waits for the cluster's rules checks them again by itself after this many poll intervals. */
+const WAITING_CHECK_POLLS = 5;
+
 /** A message that meets another handler's lease is looked at again this long after the lease ends. */
 const AFTER_LEASE_MS = 250;
 
@@ -76,6 +79,7 @@ export class RebootHandler {
       const outcome = job.kind === 'rolling' ? await this.rolling.step(job, lease) : await this.step(job, lease);
       // Between steps, and once the watcher's, the job is nobody's: whoever comes next takes it at once.
       if (outcome !== 'ended') await this.jobs.release(lease);
+      if (outcome === 'waiting') return { retryAt: this.nextCheck(job) };
       return outcome === 'later' ? { retryAt: new Date(Date.now() + this.config.worker.pollIntervalMs) } : null;
     } catch (error) {
       if (error instanceof LeaseLost) {
@@ -88,8 +92,19 @@ export class RebootHandler {
     }
   }
 
-  /** One step of a single reboot: `later` (look again after a poll), `watched` (sent) or `ended`. */
-  private async step(job: JobEntity, lease: JobLease): Promise<'later' | 'watched' | 'ended'> {
+  /**
+   * When a job that waits for the rules looks at them again by itself: every few poll intervals (a reboot of its
+   * cluster that ends wakes it at once, see the watcher), and in time to end it at its deadline.
+   */
+  private nextCheck(job: JobEntity): Date {
+    const { pollIntervalMs, sendMarginMs } = this.config.worker;
+    const check = Date.now() + WAITING_CHECK_POLLS * pollIntervalMs;
+    const last = job.deadlineAt ? job.deadlineAt.getTime() - sendMarginMs : check;
+    return new Date(Math.max(Date.now() + pollIntervalMs, Math.min(check, last)));
+  }
+
+  /** One step of a single reboot: `later` (look again after a poll), `waiting` (for the rules), `watched` (sent) or `ended`. */
+  private async step(job: JobEntity, lease: JobLease): Promise<'later' | 'waiting' | 'watched' | 'ended'> {
     // A reboot was attempted: the cluster's watcher follows it (and resends, when that is due).
     if (job.rebootAttemptedAt !== null) return 'watched';
     try {
@@ -122,7 +137,7 @@ export class RebootHandler {
    * Asks the cluster's rules whether the reboot may start now. A wait is told once in the job's output
    * (`Waiting: …`); a wait that reaches the deadline ends the job, with nothing sent.
    */
-  private async admit(job: JobEntity, lease: JobLease): Promise<'start' | 'later' | 'ended'> {
+  private async admit(job: JobEntity, lease: JobLease): Promise<'start' | 'waiting' | 'ended'> {
     const { deadlineAt, target } = job;
     if (deadlineAt && Date.now() + this.config.worker.sendMarginMs >= deadlineAt.getTime()) {
       // Waited for the rules: say so. Never asked them (the job sat in the queue): the send step says why.
@@ -142,7 +157,7 @@ export class RebootHandler {
     if (admission.would === 'refuse') return this.fail(lease, `${admission.reason}: no reboot was sent`);
     if (job.waitingReason === null) await this.sender.append(lease, `Waiting: ${admission.reason}`);
     job.waitingReason = admission.reason;
-    return 'later';
+    return 'waiting';
   }
 
   private async fail(lease: JobLease, reason: string): Promise<'ended'> {
