@@ -143,7 +143,7 @@ export class SystemUnderTest {
 
   /** Calls the gateway as `user` (or anonymously), like curl does. */
   request(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     options: {
       user?: TestUser;

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { accessEntities } from '@oshift/access';
 import { auditEntities } from '@oshift/audit';
-import { jobEntities, JobMetrics, JobRequests, JobViews, rebootQueueModules } from '@oshift/jobs';
+import { ClusterRules, jobEntities, JobMetrics, JobRequests, JobViews, rebootQueueModules } from '@oshift/jobs';
 import { nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
 import { MetricsRegistry, ObservabilityModule } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
@@ -18,8 +18,10 @@ import { JobFeedHub } from './jobs/job-feed.hub';
 import { MeController } from './me/me.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { NodeStatusController } from './nodes/node-status.controller';
+import { JobIntake } from './reboot/job-intake';
 import { RebootController } from './reboot/reboot.controller';
 import { RebootProducer } from './reboot/reboot.producer';
+import { RebootRules } from './reboot/reboot-rules';
 import { RebootService } from './reboot/reboot.service';
 import { WebAssets } from './web/web-assets';
 import { WebPageController } from './web/web-page.controller';
@@ -64,6 +66,9 @@ export class GatewayModule {
       ],
       providers: [
         RebootService,
+        RebootRules,
+        JobIntake,
+        ClusterRules,
         RebootProducer,
         JobRequests,
         JobViews,

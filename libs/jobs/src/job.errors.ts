@@ -33,3 +33,32 @@ export class IdempotencyKeyReusedError extends Error {
     super('Idempotency-Key reused with another request');
   }
 }
+
+/** The node ended a reboot `Done` less than the cluster's cooldown ago; another may start in `retryAfterSeconds`. */
+export class RebootCooldownError extends Error {
+  override readonly name = 'RebootCooldownError';
+  constructor(
+    readonly target: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('This node was rebooted too recently');
+  }
+
+  /** Why, for the caller: when the node may be rebooted again. */
+  get reason(): string {
+    return cooldownReason(this.target, this.retryAfterSeconds);
+  }
+}
+
+/** The refusal sentence of a node inside its cooldown (also what a dry run answers). */
+export function cooldownReason(target: string, secondsLeft: number): string {
+  return `${target} was rebooted recently: the cluster's cooldown allows another reboot of it in ${secondsLeft} s`;
+}
+
+/** The cluster's rules can never let this reboot start (the cluster's only HAProxy node, …); `reason` says why. */
+export class RebootRefusedError extends Error {
+  override readonly name = 'RebootRefusedError';
+  constructor(readonly reason: string) {
+    super("The cluster's reboot rules refuse this reboot");
+  }
+}

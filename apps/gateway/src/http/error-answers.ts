@@ -4,6 +4,8 @@ import {
   JobNotFoundError,
   QueueUnavailableError,
   RebootAlreadyRunningError,
+  RebootCooldownError,
+  RebootRefusedError,
 } from '@oshift/jobs';
 import { CloudUnavailableError, ClusterNotFoundError, NodeNotFoundError } from '@oshift/node-registry';
 import {
@@ -56,6 +58,12 @@ const RULES: readonly Rule<Error>[] = [
   rule(RebootAlreadyRunningError, (error, context) => ({
     status: 409,
     body: { error: error.message, job_id: error.jobId, status_url: context.statusUrl(error.clusterId, error.jobId) },
+  })),
+  rule(RebootRefusedError, (error) => ({ status: 409, body: { error: error.message, reason: error.reason } })),
+  rule(RebootCooldownError, (error) => ({
+    status: 429,
+    body: { error: error.message, reason: error.reason },
+    headers: { 'retry-after': String(error.retryAfterSeconds) },
   })),
   rule(IdempotencyKeyReusedError, (error) => ({ status: 422, body: { error: error.message } })),
   rule(TooManyLoginFailuresError, (error) => ({
