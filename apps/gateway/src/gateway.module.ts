@@ -2,7 +2,16 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { accessEntities } from '@oshift/access';
 import { auditEntities } from '@oshift/audit';
-import { ClusterRules, jobEntities, JobMetrics, JobRequests, JobViews, rebootQueueModules } from '@oshift/jobs';
+import {
+  ClusterRules,
+  JobCancels,
+  jobEntities,
+  JobEventPublisher,
+  JobMetrics,
+  JobRequests,
+  JobViews,
+  rebootQueueModules,
+} from '@oshift/jobs';
 import { nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
 import { MetricsRegistry, ObservabilityModule } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
@@ -12,6 +21,7 @@ import type { GatewayConfig } from './gateway.config';
 import { GATEWAY_CONFIG } from './gateway.tokens';
 import { HealthController } from './health/health.controller';
 import { JsonExceptionFilter } from './http/json-exception.filter';
+import { JobCancelService } from './jobs/job-cancel.service';
 import { JobLinks } from './jobs/job-links';
 import { JobController } from './jobs/job.controller';
 import { JobFeedHub } from './jobs/job-feed.hub';
@@ -72,12 +82,16 @@ export class GatewayModule {
         RebootProducer,
         JobRequests,
         JobViews,
+        JobCancels,
+        JobCancelService,
         JobFeedHub,
         JobLinks,
         JobMetrics,
         { provide: APP_FILTER, useClass: JsonExceptionFilter },
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: RedisConnections, useValue: redis },
+        // Ends the gateway announces as a worker does (a cancelled job's Fail), on the process's commands connection.
+        { provide: JobEventPublisher, useFactory: () => new JobEventPublisher(redis.commands, config.redis.prefix) },
         { provide: WebAssets, useValue: new WebAssets(config.web.root) },
       ],
     };

@@ -10,6 +10,7 @@ export * from './job.entity';
 export * from './job.entities';
 export * from './job.errors';
 export * from './job.metrics';
+export * from './job-cancels';
 export * from './job-leases';
 export * from './job-requests';
 export * from './reboot-queue';

@@ -62,3 +62,14 @@ export class RebootRefusedError extends Error {
     super("The cluster's reboot rules refuse this reboot");
   }
 }
+
+/** Nothing of the job can be cancelled (it ended, or its reboot was already sent); `reason` says which. */
+export class JobNotCancellableError extends Error {
+  override readonly name = 'JobNotCancellableError';
+  constructor(
+    readonly jobId: string,
+    readonly reason: string,
+  ) {
+    super('Nothing to cancel');
+  }
+}

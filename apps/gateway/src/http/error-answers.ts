@@ -1,6 +1,7 @@
 import { IdentityProviderUnavailableError, TooManyLoginFailuresError } from '@oshift/access';
 import {
   IdempotencyKeyReusedError,
+  JobNotCancellableError,
   JobNotFoundError,
   QueueUnavailableError,
   RebootAlreadyRunningError,
@@ -64,6 +65,10 @@ const RULES: readonly Rule<Error>[] = [
     status: 429,
     body: { error: error.message, reason: error.reason },
     headers: { 'retry-after': String(error.retryAfterSeconds) },
+  })),
+  rule(JobNotCancellableError, (error) => ({
+    status: 409,
+    body: { error: error.message, job_id: error.jobId, reason: error.reason },
   })),
   rule(IdempotencyKeyReusedError, (error) => ({ status: 422, body: { error: error.message } })),
   rule(TooManyLoginFailuresError, (error) => ({
