@@ -33,6 +33,9 @@ import { RebootController } from './reboot/reboot.controller';
 import { RebootProducer } from './reboot/reboot.producer';
 import { RebootRules } from './reboot/reboot-rules';
 import { RebootService } from './reboot/reboot.service';
+import { RollingRebootController } from './reboot/rolling-reboot.controller';
+import { RollingRebootService } from './reboot/rolling-reboot.service';
+import { RollingRules } from './reboot/rolling-rules';
 import { WebAssets } from './web/web-assets';
 import { WebPageController } from './web/web-page.controller';
 
@@ -68,6 +71,7 @@ export class GatewayModule {
       controllers: [
         NodeStatusController,
         RebootController,
+        RollingRebootController,
         JobController,
         MeController,
         HealthController,
@@ -77,6 +81,8 @@ export class GatewayModule {
       providers: [
         RebootService,
         RebootRules,
+        RollingRebootService,
+        RollingRules,
         JobIntake,
         ClusterRules,
         RebootProducer,

@@ -73,3 +73,15 @@ export class JobNotCancellableError extends Error {
     super('Nothing to cancel');
   }
 }
+
+/** A rolling reboot of a role the cluster has no node of; `reason` names the role. */
+export class NoNodeOfRoleError extends Error {
+  override readonly name = 'NoNodeOfRoleError';
+  constructor(readonly role: string) {
+    super('No node to reboot');
+  }
+
+  get reason(): string {
+    return this.role === 'all' ? 'the cluster has no node' : `the cluster has no ${this.role} node`;
+  }
+}

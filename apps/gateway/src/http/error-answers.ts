@@ -3,6 +3,7 @@ import {
   IdempotencyKeyReusedError,
   JobNotCancellableError,
   JobNotFoundError,
+  NoNodeOfRoleError,
   QueueUnavailableError,
   RebootAlreadyRunningError,
   RebootCooldownError,
@@ -47,6 +48,7 @@ const unavailable = (error: string): ErrorAnswer => ({ status: 503, body: { erro
  */
 const RULES: readonly Rule<Error>[] = [
   rule(InvalidRequestError, (error) => ({ status: 400, body: { error: error.message } })),
+  rule(NoNodeOfRoleError, (error) => ({ status: 400, body: { error: error.message, reason: error.reason } })),
   rule(UnauthenticatedError, (error) => ({
     status: 401,
     body: { error: 'Unauthorized' },
