@@ -16,4 +16,5 @@ export * from './job-requests';
 export * from './reboot-queue';
 export * from './reboot-policy';
 export * from './cluster-rules';
+export * from './cluster-policy-admin';
 export * from './reboot-queue.module';
