@@ -31,7 +31,15 @@ const layers = Object.entries({
     'scope:node-registry',
     'scope:webhooks',
   ],
-  'scope:admin': [...BASE, 'scope:persistence', 'scope:audit', 'scope:access', 'scope:node-registry', 'scope:webhooks'],
+  'scope:admin': [
+    ...BASE,
+    'scope:persistence',
+    'scope:audit',
+    'scope:access',
+    'scope:jobs',
+    'scope:node-registry',
+    'scope:webhooks',
+  ],
   // The customers' CLI is a package of its own (npm pack): it imports nothing of the monorepo.
   'scope:cli': [],
   'scope:demo': [...BASE, 'scope:persistence', 'scope:audit', ...DOMAIN, 'scope:openstack-sim', 'scope:testing'],

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { AccessAdminError } from '@oshift/access';
 import { ConfigError } from '@oshift/config';
+import { ClusterPolicyError, InvalidRebootPolicyError } from '@oshift/jobs';
 import { ClusterAdminError, ClusterSecretError } from '@oshift/node-registry';
 import { WebhookAdminError } from '@oshift/webhooks';
 import type { AdminConfig } from './admin.config';
@@ -48,7 +49,9 @@ const EXPECTED = [
   AccessAdminError,
   ClusterAdminError,
   ClusterSecretError,
+  ClusterPolicyError,
   ConfigError,
+  InvalidRebootPolicyError,
   CommandError,
   WebhookAdminError,
 ];

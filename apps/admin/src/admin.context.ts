@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { AccessAdmin, accessEntities, PasswordHasher } from '@oshift/access';
 import { auditEntities } from '@oshift/audit';
+import { ClusterPolicyAdmin } from '@oshift/jobs';
 import { ClusterAdmin, ClusterSecrets, nodeRegistryEntities } from '@oshift/node-registry';
 import { dataSourceOptions } from '@oshift/persistence';
 import { WebhookAdmin, WebhookSender } from '@oshift/webhooks';
@@ -68,6 +69,11 @@ export class AdminContext {
       source: this.config.source,
       accessChanged: (userId) => announcer.accessChanged(userId),
     });
+  }
+
+  /** Clusters' reboot rules (roles, parallelism, cooldown). */
+  async clusterPolicyAdmin(): Promise<ClusterPolicyAdmin> {
+    return new ClusterPolicyAdmin(await this.dataSource(), { source: this.config.source });
   }
 
   /** Webhooks; their signing secrets are sealed under CLUSTER_SECRET_KEY, like cluster secrets. */

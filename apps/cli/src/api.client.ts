@@ -29,11 +29,13 @@ export const pause = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
   });
 
-/** The `error` field of a JSON error body, else the status line. */
+/** The `error` field of a JSON error body (with its `reason` when it gives one), else the status line. */
 function errorText(status: number, text: string): string {
   try {
-    const body = JSON.parse(text) as { error?: unknown };
-    if (typeof body.error === 'string' && body.error) return body.error;
+    const body = JSON.parse(text) as { error?: unknown; reason?: unknown };
+    if (typeof body.error === 'string' && body.error) {
+      return typeof body.reason === 'string' && body.reason ? `${body.error}: ${body.reason}` : body.error;
+    }
   } catch {
     // not JSON: a proxy's page, say
   }
@@ -59,6 +61,10 @@ export class ApiClient {
     return this.call('POST', path, options);
   }
 
+  delete(path: string, options: RequestOptions = {}): Promise<ApiAnswer> {
+    return this.call('DELETE', path, options);
+  }
+
   /** A response whose body the caller streams (no retry: the caller resumes). Refusals and 5xx are thrown. */
   async open(path: string, options: RequestOptions = {}): Promise<Response> {
     const response = await fetch(this.url(path, options.query), {
@@ -70,7 +76,7 @@ export class ApiClient {
     throw this.failure(response.status, text);
   }
 
-  async call(method: 'GET' | 'POST', path: string, options: RequestOptions): Promise<ApiAnswer> {
+  async call(method: 'GET' | 'POST' | 'DELETE', path: string, options: RequestOptions): Promise<ApiAnswer> {
     const url = this.url(path, options.query);
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     for (let attempt = 0; ; attempt++) {
@@ -102,7 +108,8 @@ export class ApiClient {
   failure(status: number, text: string): CliError {
     const message = errorText(status, text);
     if (status >= 500) return new CliError(`${message} (HTTP ${status})`, EXIT.unavailable);
-    const running = status === 409 ? /"job_id":"([^"]+)"/.exec(text)?.[1] : undefined;
+    // A reboot already running names its job (its status_url too); other 409s carry their reason instead.
+    const running = status === 409 && text.includes('"status_url"') ? /"job_id":"([^"]+)"/.exec(text)?.[1] : undefined;
     return new CliError(running ? `${message}\nrunning job: ${running}` : message, EXIT.refused);
   }
 

@@ -1,9 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { type CliIo, CommandContext, type GlobalFlags } from './command-context';
+import { cancelCommand } from './commands/cancel.command';
 import { jobCommand, type JobFlags } from './commands/job.command';
 import { jobsCommand, type JobsFlags } from './commands/jobs.command';
 import { nodesCommand } from './commands/nodes.command';
 import { rebootCommand, type RebootFlags } from './commands/reboot.command';
+import { ROLLING_ROLES, rollingRebootCommand, type RollingRebootFlags } from './commands/rolling-reboot.command';
 import { whoamiCommand } from './commands/whoami.command';
 import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes';
 import { VERSION } from './version';
@@ -19,7 +21,10 @@ const EXAMPLES = `Examples:
   oshift nodes
   oshift reboot worker-0.openstacklocal --follow
   oshift reboot worker-0.openstacklocal --wait --timeout 600 -o json
-  oshift jobs --state running`;
+  oshift reboot master-0.openstacklocal --dry-run
+  oshift rolling-reboot --role worker --follow
+  oshift cancel <job id>
+  oshift jobs --state waiting`;
 
 /** The `oshift` command tree; each action gets a {@link CommandContext} built from the global flags. */
 export function buildProgram(io: CliIo): Command {
@@ -40,7 +45,8 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .addHelpText('after', `\n${SETTINGS_HELP}\n\n${EXIT_CODES_HELP}\n\n${EXAMPLES}`);
 
-  const context = (command: Command) => new CommandContext(io, command.optsWithGlobals<GlobalFlags>());
+  const context = (command: Command, cluster?: string) =>
+    new CommandContext(io, { ...command.optsWithGlobals<GlobalFlags>(), ...(cluster ? { cluster } : {}) });
   const timeoutOption = () =>
     new Option('--timeout <seconds>', 'stop waiting after this long (exit 3; the job goes on)');
 
@@ -57,9 +63,37 @@ export function buildProgram(io: CliIo): Command {
     .addOption(new Option('--wait', 'wait for the end; print only it').conflicts('follow'))
     .option('--follow', "print the job's output lines as they come, until its end")
     .addOption(timeoutOption())
-    .option('--dry-run', 'check that the reboot would be accepted; start nothing')
+    .option('--dry-run', "say whether it would start now, wait its turn under the cluster's rules, or be refused")
     .option('--idempotency-key <key>', 'the same key never starts a second reboot (default: a random one)')
     .action((node: string, flags: RebootFlags, command: Command) => rebootCommand(context(command), node, flags));
+
+  program
+    .command('rolling-reboot')
+    .description('reboot every node of a role, or of the cluster, one at a time; prints the job id')
+    .argument('[cluster]', 'the cluster (else --cluster or OSHIFT_CLUSTER)')
+    .addOption(
+      new Option('--role <role>', 'which nodes (all: workers, other, infra, masters, then HAProxy nodes)')
+        .choices(ROLLING_ROLES)
+        .default('all'),
+    )
+    .option('--hard', 'HARD reboots (power cycle) instead of SOFT')
+    .addOption(new Option('--wait', 'wait for the end; print only it').conflicts('follow'))
+    .option('--follow', "print the job's output lines as they come, until its end")
+    .addOption(timeoutOption())
+    .option('--dry-run', 'print the nodes in order and what the first would do now; start nothing')
+    .option('--idempotency-key <key>', 'the same key never starts a second one (default: a random one)')
+    .action((cluster: string | undefined, flags: RollingRebootFlags, command: Command) =>
+      rollingRebootCommand(context(command, cluster), flags),
+    );
+
+  program
+    .command('cancel')
+    .description('cancel a reboot that has not started, or the rest of a rolling reboot')
+    .argument('<job-or-cluster>', 'the job id (or the cluster, followed by the job id)')
+    .argument('[job]', 'the job id, when the cluster comes first')
+    .action((first: string, second: string | undefined, _flags, command: Command) =>
+      second === undefined ? cancelCommand(context(command), first) : cancelCommand(context(command, first), second),
+    );
 
   program
     .command('job')
@@ -74,7 +108,7 @@ export function buildProgram(io: CliIo): Command {
     .command('jobs')
     .description("the cluster's jobs, newest first")
     .addOption(
-      new Option('--state <state>', 'only jobs in this state').choices([
+      new Option('--state <state>', 'only jobs in this state (waiting: held back by the cluster’s rules)').choices([
         'queued',
         'waiting',
         'running',

@@ -13,7 +13,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   1  the job ended Fail (its errors on stderr)
   2  usage error (a bad flag, a missing setting)
   3  --timeout passed (the job goes on; its id is printed)
-  4  the API refused (401, 403, 404, 409, 422, 429…: its error on stderr)
+  4  the API refused (401, 403, 404, 409, 422, 429…: its error on stderr), or a
+     --dry-run says the request would be refused
   5  the API unreachable or answering 5xx after retries`;
 
 /** An error that ends the command with `exitCode`, its message on stderr. */

@@ -43,13 +43,18 @@ describe('oshift on the job API', () => {
     });
   });
 
-  it('--dry-run checks role and node and starts nothing', async () => {
+  it('--dry-run asks the API what the reboot would do and starts nothing', async () => {
     const allowed = await oshift(['reboot', 'worker-2.openstacklocal', '--dry-run', '--hard'], asOperator);
     expect(allowed).toEqual({
       code: 0,
-      stdout: 'would reboot worker-2.openstacklocal (HARD); nothing was started\n',
+      stdout: 'would start: 0 of at most 1 worker reboot in flight; nothing was started\n',
       stderr: '',
     });
+    const json = await oshift(['reboot', 'worker-2.openstacklocal', '--dry-run', '-o', 'json'], asOperator);
+    expect([json.code, JSON.parse(json.stdout)]).toEqual([
+      0,
+      { would: 'start', reason: '0 of at most 1 worker reboot in flight' },
+    ]);
     const readOnly = await oshift(['reboot', 'worker-2.openstacklocal', '--dry-run'], settingsFor(system, viewer));
     expect(readOnly).toEqual({ code: 4, stdout: '', stderr: 'Node Not found\n' });
     const unknown = await oshift(['reboot', 'worker-7.openstacklocal', '--dry-run', '-o', 'json'], asOperator);

@@ -52,8 +52,10 @@ describe('the job resource', () => {
       'created_at',
       'started_at',
       'ended_at',
+      'kind',
     ]);
     expect(body.state).toBe('done');
+    expect(body.kind).toBe('reboot');
     expect((body.output as string).split('\n').slice(-1)).toEqual(['Done']);
     const [created, started, ended] = [body.created_at, body.started_at, body.ended_at].map((t) => {
       expect(t).toMatch(RFC3339);
@@ -107,7 +109,8 @@ describe('the job resource', () => {
 
     for (const [form, error] of [
       [{ target: 'infra-1.openstacklocal', type: 'hard' }, 'type must be SOFT or HARD'],
-      [{ target: 'infra-1.openstacklocal', dry_run: 'true' }, 'unknown field dry_run'],
+      [{ target: 'infra-1.openstacklocal', force: 'true' }, 'unknown field force'],
+      [{ target: 'infra-1.openstacklocal', dry_run: 'yes' }, 'dry_run must be true or false'],
     ] as const) {
       const refused = await system.request('POST', `${base}/reboot`, { user: operator, form });
       expect(refused.status).toBe(400);
@@ -132,6 +135,7 @@ describe('the job resource', () => {
       'state',
       'created_at',
       'ended_at',
+      'kind',
       'status_url',
     ]);
     expect(jobs[0]).toMatchObject({

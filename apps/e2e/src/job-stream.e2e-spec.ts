@@ -156,7 +156,17 @@ describe('the job event stream', () => {
         expect.arrayContaining(['state', 'target', 'limit', 'before']),
       );
       expect(list.responses['200']!.content!['application/json']!.schema).toEqual(ref('JobList'));
-      expect(keys('JobSummary')).toEqual(['created_at', 'ended_at', 'job_id', 'state', 'status_url', 'target', 'type']);
+      expect(keys('JobSummary')).toEqual([
+        'created_at',
+        'ended_at',
+        'job_id',
+        'kind',
+        'role',
+        'state',
+        'status_url',
+        'target',
+        'type',
+      ]);
 
       const me = document.paths['/api/me']!.get!;
       expect(me.responses['200']!.content!['application/json']!.schema).toEqual(ref('Me'));

@@ -78,11 +78,14 @@ function problemsWith(request: MalformedRequest, exchange: RawExchange): string[
   return problems;
 }
 
-/** `{"error": "…"}` (a 409 adds its job), with a short fixed message that never echoes the request back. */
+/**
+ * `{"error": "…"}` (a 409 adds its job; a refusal by the cluster's rules its reason), with a short fixed message
+ * that never echoes the request back.
+ */
 function isErrorBody(body: unknown): boolean {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
   const { error, ...rest } = body as Record<string, unknown>;
-  const extra = Object.keys(rest).filter((key) => key !== 'job_id' && key !== 'status_url');
+  const extra = Object.keys(rest).filter((key) => !['job_id', 'status_url', 'reason'].includes(key));
   return typeof error === 'string' && error.length < 100 && !error.includes('/api/') && extra.length === 0;
 }
 

@@ -2,7 +2,16 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { accessEntities } from '@oshift/access';
 import { auditEntities } from '@oshift/audit';
-import { jobEntities, JobMetrics, JobRequests, JobViews, rebootQueueModules } from '@oshift/jobs';
+import {
+  ClusterRules,
+  JobCancels,
+  jobEntities,
+  JobEventPublisher,
+  JobMetrics,
+  JobRequests,
+  JobViews,
+  rebootQueueModules,
+} from '@oshift/jobs';
 import { nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
 import { MetricsRegistry, ObservabilityModule } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
@@ -12,15 +21,21 @@ import type { GatewayConfig } from './gateway.config';
 import { GATEWAY_CONFIG } from './gateway.tokens';
 import { HealthController } from './health/health.controller';
 import { JsonExceptionFilter } from './http/json-exception.filter';
+import { JobCancelService } from './jobs/job-cancel.service';
 import { JobLinks } from './jobs/job-links';
 import { JobController } from './jobs/job.controller';
 import { JobFeedHub } from './jobs/job-feed.hub';
 import { MeController } from './me/me.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { NodeStatusController } from './nodes/node-status.controller';
+import { JobIntake } from './reboot/job-intake';
 import { RebootController } from './reboot/reboot.controller';
 import { RebootProducer } from './reboot/reboot.producer';
+import { RebootRules } from './reboot/reboot-rules';
 import { RebootService } from './reboot/reboot.service';
+import { RollingRebootController } from './reboot/rolling-reboot.controller';
+import { RollingRebootService } from './reboot/rolling-reboot.service';
+import { RollingRules } from './reboot/rolling-rules';
 import { WebAssets } from './web/web-assets';
 import { WebPageController } from './web/web-page.controller';
 
@@ -56,6 +71,7 @@ export class GatewayModule {
       controllers: [
         NodeStatusController,
         RebootController,
+        RollingRebootController,
         JobController,
         MeController,
         HealthController,
@@ -64,15 +80,24 @@ export class GatewayModule {
       ],
       providers: [
         RebootService,
+        RebootRules,
+        RollingRebootService,
+        RollingRules,
+        JobIntake,
+        ClusterRules,
         RebootProducer,
         JobRequests,
         JobViews,
+        JobCancels,
+        JobCancelService,
         JobFeedHub,
         JobLinks,
         JobMetrics,
         { provide: APP_FILTER, useClass: JsonExceptionFilter },
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: RedisConnections, useValue: redis },
+        // Ends the gateway announces as a worker does (a cancelled job's Fail), on the process's commands connection.
+        { provide: JobEventPublisher, useFactory: () => new JobEventPublisher(redis.commands, config.redis.prefix) },
         { provide: WebAssets, useValue: new WebAssets(config.web.root) },
       ],
     };

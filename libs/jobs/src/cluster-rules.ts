@@ -7,6 +7,15 @@ import { parseRebootPolicy, type RebootPolicy } from './reboot-policy';
 
 type Queryable = DataSource | EntityManager;
 
+/** {@link ClusterRules.nodeFacts}: what one node's reboot request is checked against. */
+export interface NodeRebootFacts {
+  policy: RebootPolicy;
+  /** When the node's last reboot ended `Done`, or null. */
+  lastDoneAt: Date | null;
+  /** The node's queued, waiting or running job, or null. */
+  activeJobId: string | null;
+}
+
 /** The advisory lock that serialises the admission decisions of one cluster (a transaction-level lock). */
 export const clusterLockSql = `SELECT pg_advisory_xact_lock(hashtext('oshift.cluster'), hashtext($1))`;
 
@@ -52,6 +61,26 @@ export class ClusterRules {
       [clusterId, target],
     );
     return rows[0] ? new Date(rows[0].finished_at) : null;
+  }
+
+  /**
+   * What a request to reboot one node is checked against, in one read: the cluster's policy, the node's last
+   * `Done` (for the cooldown) and the node's active job, if any (the gateway's dry run and refusals).
+   */
+  async nodeFacts(clusterId: string, target: string): Promise<NodeRebootFacts> {
+    const rows = await this.read<{ reboot_policy: unknown; last_done: Date | null; active_job: string | null }>(
+      this.dataSource,
+      `SELECT (SELECT reboot_policy FROM clusters WHERE id = $1) AS reboot_policy,
+              (SELECT max(finished_at) FROM jobs WHERE cluster_id = $1 AND target = $2 AND state = 'done') AS last_done,
+              (SELECT id FROM jobs WHERE cluster_id = $1 AND target = $2 AND ${activeStateSql()} LIMIT 1) AS active_job`,
+      [clusterId, target],
+    );
+    const row = rows[0];
+    return {
+      policy: parseRebootPolicy(row?.reboot_policy ?? null),
+      lastDoneAt: row?.last_done ? new Date(row.last_done) : null,
+      activeJobId: row?.active_job ?? null,
+    };
   }
 
   private read<T>(db: Queryable, sql: string, parameters: unknown[]): Promise<T[]> {

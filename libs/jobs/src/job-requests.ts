@@ -3,9 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AUDIT_COLUMNS, AuditLog, type AuditRecord } from '@oshift/audit';
 import { poolQuery, queryRows } from '@oshift/persistence';
-import { activeStateSql } from './job-state';
+import { activeStateSql, type JobKind } from './job-state';
 import { IdempotencyKeyReusedError, RebootAlreadyRunningError } from './job.errors';
 import type { RebootKind } from './job-view';
+import type { RollingRole } from './reboot-policy';
 
 const UNIQUE_VIOLATION = '23505';
 /** How long an idempotency key replays its first answer. */
@@ -17,6 +18,9 @@ export interface RebootIntake {
   clusterId: string;
   target: string;
   type: RebootKind;
+  /** `reboot` (the default), or `rolling` with its role (its target is `rolling:<role>`). */
+  kind?: JobKind;
+  rollingRole?: RollingRole;
   requestedBy: string;
   requestId: string | null;
   deadlineAt: Date;
@@ -79,12 +83,14 @@ export class JobRequests {
       job.requestedBy,
       job.requestId,
       job.deadlineAt,
+      job.kind ?? 'reboot',
+      job.rollingRole ?? null,
       ...audit,
     ];
     // The key (when given) gates the job: an unexpired key of the same user means "already started".
     const keyed = claim
       ? `key AS (
-           INSERT INTO idempotency_keys (username, key, request_hash, job_id) VALUES ($15, $16, $17, $1)
+           INSERT INTO idempotency_keys (username, key, request_hash, job_id) VALUES ($17, $18, $19, $1)
            ON CONFLICT (username, key) DO UPDATE
               SET request_hash = EXCLUDED.request_hash, job_id = EXCLUDED.job_id, created_at = now()
             WHERE idempotency_keys.created_at <= now() - ${KEY_LIFETIME}
@@ -95,12 +101,13 @@ export class JobRequests {
         this.dataSource,
         `WITH ${keyed}
          job AS (
-           INSERT INTO jobs (id, cluster_id, target, state, reboot_type, requested_by, request_id, deadline_at)
-           SELECT $1, $2, $3, 'queued', $4, $5, $6, $7 ${claim ? 'WHERE EXISTS (SELECT 1 FROM key)' : ''}
+           INSERT INTO jobs (id, cluster_id, target, state, reboot_type, requested_by, request_id, deadline_at,
+                             kind, rolling_role)
+           SELECT $1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9 ${claim ? 'WHERE EXISTS (SELECT 1 FROM key)' : ''}
            RETURNING id),
          audit AS (
            INSERT INTO audit_events (${AUDIT_COLUMNS})
-           SELECT $8, $9, $10, $11, $12, $13, $14::jsonb FROM job)
+           SELECT $10, $11, $12, $13, $14, $15, $16::jsonb FROM job)
          SELECT count(*)::int AS created FROM job`,
         claim ? [...parameters, claim.username, claim.key, claim.requestHash] : parameters,
       );

@@ -1,4 +1,6 @@
 import type { JobOutput } from './job-output';
+import type { JobKind } from './job-state';
+import type { RollingRole } from './reboot-policy';
 
 /** States a customer may see; `waiting` is a job accepted but held back by the cluster's rules. */
 export const JobViewStates = ['queued', 'waiting', 'running', 'done', 'failed'] as const;
@@ -16,6 +18,12 @@ export interface JobDetail extends JobOutput {
   created_at: string;
   started_at: string | null;
   ended_at: string | null;
+  /** `reboot` (one node) or `rolling` (a rolling reboot of a role; its `target` is `rolling:<role>`). */
+  kind: JobKind;
+  /** A rolling reboot's role; absent for a single reboot. */
+  role?: RollingRole;
+  /** Who cancelled the job (or the rest of a rolling reboot); absent unless someone did. */
+  cancelled_by?: string;
 }
 
 /** One output line: its number (from 1), when it was written and its text. */
@@ -41,6 +49,9 @@ export interface JobSummaryRow {
   state: JobViewState;
   created_at: string;
   ended_at: string | null;
+  kind: JobKind;
+  /** A rolling reboot's role; absent for a single reboot. */
+  role?: RollingRole;
 }
 
 /** What `GET jobs` filters on; `before` is the cursor of a previous page. */

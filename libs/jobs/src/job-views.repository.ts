@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { poolQuery } from '@oshift/persistence';
+import { activeStateSql } from './job-state';
 import type { JobCursor, JobDetail, JobLine, JobLinesSince, JobListFilter, JobSummaryRow } from './job-view';
 
 /** SQL for a timestamptz column as RFC 3339 UTC with milliseconds: how every time of the job API is written. */
@@ -10,20 +11,41 @@ export const rfc3339Sql = (column: string) => `to_char(${column} AT TIME ZONE 'U
 /** The `RETURNING`/select list of a job_lines row as a {@link JobLine}. */
 export const LINE_VIEW = `seq AS n, ${rfc3339Sql('created_at')} AS time, line AS text`;
 
+/**
+ * SQL for the state a customer sees of a `jobs` row (`alias.` prefixes the columns): `waiting` while the job is
+ * active but the cluster's rules hold it back (not admitted, with a reason), else the stored state.
+ */
+export function viewStateSql(alias = ''): string {
+  return `CASE WHEN ${activeStateSql(alias)} AND ${alias}admitted_at IS NULL AND ${alias}waiting_reason IS NOT NULL
+               THEN 'waiting' ELSE ${alias}state END`;
+}
+
 /** A job with its lines as one row: `$1` the job id, `$2` its cluster (the gateway's and the benchmark's query). */
 export const JOB_DETAIL_SQL = `SELECT (SELECT array_agg(l.line ORDER BY l.seq) FROM job_lines l WHERE l.job_id = j.id) AS lines,
-       j.errors, j.state, j.target, j.reboot_type AS type, j.requested_by,
+       j.errors, ${viewStateSql('j.')} AS state, j.target, j.reboot_type AS type, j.requested_by,
        ${rfc3339Sql('j.created_at')} AS created_at, ${rfc3339Sql('j.started_at')} AS started_at,
-       ${rfc3339Sql('j.finished_at')} AS ended_at
+       ${rfc3339Sql('j.finished_at')} AS ended_at, j.kind, j.rolling_role AS role, j.cancelled_by
   FROM jobs j
  WHERE j.id = $1 AND j.cluster_id = $2`;
 
 /** A row of {@link JOB_DETAIL_SQL}. */
-export type JobDetailRow = Omit<JobDetail, 'output'> & { lines: string[] | null };
+export type JobDetailRow = Omit<JobDetail, 'output' | 'role' | 'cancelled_by'> & {
+  lines: string[] | null;
+  role: JobDetail['role'] | null;
+  cancelled_by: string | null;
+};
 
-/** The answer of `GET job/{id}` from its row: the reference's output and errors first, then the rest. */
-export function jobDetailOf({ lines, ...rest }: JobDetailRow): JobDetail {
-  return { output: (lines ?? []).join('\n'), ...rest };
+/**
+ * The answer of `GET job/{id}` from its row: the reference's output and errors first, then the rest; `role` and
+ * `cancelled_by` only when they apply (a rolling reboot's role, a cancelled job's canceller).
+ */
+export function jobDetailOf({ lines, role, cancelled_by, ...rest }: JobDetailRow): JobDetail {
+  return {
+    output: (lines ?? []).join('\n'),
+    ...rest,
+    ...(role ? { role } : {}),
+    ...(cancelled_by ? { cancelled_by } : {}),
+  };
 }
 
 /**
@@ -44,7 +66,7 @@ export class JobViews {
   async linesSince(clusterId: string, jobId: string, since: number): Promise<JobLinesSince | null> {
     const rows = await poolQuery<{ state: JobLinesSince['state']; errors: string; lines: JobLine[] | null }>(
       this.dataSource,
-      `SELECT j.state, j.errors,
+      `SELECT ${viewStateSql('j.')} AS state, j.errors,
                 (SELECT json_agg(json_build_object('n', l.seq, 'time', ${rfc3339Sql('l.created_at')}, 'text', l.line)
                                  ORDER BY l.seq)
                    FROM job_lines l WHERE l.job_id = j.id AND l.seq > $3) AS lines
@@ -60,30 +82,32 @@ export class JobViews {
 
   /** A page of the cluster's jobs, newest first, and the cursor of the next page (null on the last one). */
   async list(clusterId: string, filter: JobListFilter): Promise<{ jobs: JobSummaryRow[]; next: JobCursor | null }> {
-    const rows: (JobSummaryRow & { created_micros: string })[] = await this.dataSource.query(
-      `SELECT j.id AS job_id, j.target, j.reboot_type AS type, j.state,
+    const rows: (Omit<JobSummaryRow, 'role'> & { role: JobSummaryRow['role'] | null; created_micros: string })[] =
+      await this.dataSource.query(
+        `SELECT j.id AS job_id, j.target, j.reboot_type AS type, ${viewStateSql('j.')} AS state,
               ${rfc3339Sql('j.created_at')} AS created_at, ${rfc3339Sql('j.finished_at')} AS ended_at,
+              j.kind, j.rolling_role AS role,
               (extract(epoch FROM j.created_at) * 1000000)::bigint::text AS created_micros
          FROM jobs j
         WHERE j.cluster_id = $1
-          AND ($2::text IS NULL OR j.state = $2)
+          AND ($2::text IS NULL OR ${viewStateSql('j.')} = $2)
           AND ($3::text IS NULL OR j.target = $3)
           AND ($4::bigint IS NULL OR (j.created_at, j.id) < (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5))
         ORDER BY j.created_at DESC, j.id DESC
         LIMIT $6`,
-      [
-        clusterId,
-        filter.state ?? null,
-        filter.target ?? null,
-        filter.before?.createdMicros ?? null,
-        filter.before?.id ?? null,
-        filter.limit + 1,
-      ],
-    );
+        [
+          clusterId,
+          filter.state ?? null,
+          filter.target ?? null,
+          filter.before?.createdMicros ?? null,
+          filter.before?.id ?? null,
+          filter.limit + 1,
+        ],
+      );
     const page = rows.slice(0, filter.limit);
     const last = page.at(-1);
     return {
-      jobs: page.map(({ created_micros: _, ...job }) => job),
+      jobs: page.map(({ created_micros: _, role, ...job }) => ({ ...job, ...(role ? { role } : {}) })),
       next: rows.length > filter.limit && last ? { createdMicros: last.created_micros, id: last.job_id } : null,
     };
   }

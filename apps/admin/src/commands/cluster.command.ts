@@ -6,6 +6,7 @@ import { formatTable } from '../table.format';
 import { UsageError } from '../usage.error';
 import { commandPath, type CommandRegistration } from './admin-command';
 import { checkCluster } from './cluster-check';
+import { addClusterPolicyCommand } from './cluster-policy.command';
 
 /** The settings flags, as commander parses them. */
 interface SettingsOptions {
@@ -22,7 +23,7 @@ interface SettingsOptions {
   secretStdin?: boolean;
 }
 
-/** `cluster add|update|remove|list|check`: the clusters the API serves and how to reach their OpenStack. */
+/** `cluster add|update|remove|list|check|policy`: the clusters the API serves and how to reach their OpenStack. */
 export const clusterCommands: CommandRegistration = (program, run) => {
   const cluster = program.command('cluster').description('the clusters the API serves and their OpenStack access');
 
@@ -75,6 +76,8 @@ export const clusterCommands: CommandRegistration = (program, run) => {
     .description('authenticate to Keystone with the stored settings and list the servers, or say what failed')
     .argument('<id>', 'cluster id')
     .action(run(async (context, id: string) => checkCluster(context, id)));
+
+  addClusterPolicyCommand(cluster, run);
 };
 
 function withSettings(command: Command, description: string): Command {

@@ -23,9 +23,14 @@ export async function rebootCommand(context: CommandContext, node: string, flags
   const key = flags.idempotencyKey ?? randomUUID();
   if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw usageError('--idempotency-key must be 1-255 printable characters');
   const type = flags.hard ? 'HARD' : 'SOFT';
-  if (flags.dryRun) return dryRun(context, node, type);
-
+  if (flags.dryRun && (flags.wait || flags.follow))
+    throw usageError('--dry-run starts nothing to --wait for or --follow');
   const api = await context.api();
+  if (flags.dryRun) {
+    const answer = await api.post(`${context.clusterPath()}/reboot`, { body: { target: node, type, dry_run: true } });
+    return showForecast(context, answer.text);
+  }
+
   const answer = await api.post(`${context.clusterPath()}/reboot`, {
     body: flags.hard ? { target: node, type } : { target: node },
     headers: { 'idempotency-key': key },
@@ -36,17 +41,24 @@ export async function rebootCommand(context: CommandContext, node: string, flags
   if (flags.wait || flags.follow) await watchJob(context, jobId, flags.follow ? 'follow' : 'wait', timeout);
 }
 
+/** The API's answer to a dry run: what the reboot would do now, and why. */
+export interface Forecast {
+  would: 'start' | 'wait' | 'refuse';
+  reason: string;
+  /** A rolling reboot's nodes, in order. */
+  nodes?: string[];
+}
+
 /**
- * What a reboot would do, asked without starting one: the caller's roles (`/api/me`) and the node's presence
- * (`nodestatus`). Refused as the API would refuse it: `Node Not found`, exit 4.
+ * Prints a dry run's answer: `would start|wait: <reason>` (and a rolling reboot's nodes, in order), or the API's
+ * JSON. `refuse` ends the command with exit 4 and its reason on stderr, as the real request would be refused.
  */
-async function dryRun(context: CommandContext, node: string, type: string): Promise<void> {
-  const api = await context.api();
-  const cluster = decodeURIComponent(context.clusterPath().split('/').pop() ?? '');
-  const me = JSON.parse((await api.get('/api/me')).text) as { clusters: { id: string; roles: string[] }[] };
-  const nodes = JSON.parse((await api.get(`${context.clusterPath()}/nodestatus`)).text) as { nodename: string }[];
-  const allowed = me.clusters.some((entry) => entry.id === cluster && entry.roles.includes('reboot'));
-  if (!allowed || !nodes.some((entry) => entry.nodename === node)) throw new CliError('Node Not found', EXIT.refused);
-  if (context.json) context.out.line(JSON.stringify({ would: 'start', target: node, type }));
-  else context.out.line(`would reboot ${node} (${type}); nothing was started`);
+export function showForecast(context: CommandContext, text: string): void {
+  const forecast = JSON.parse(text) as Forecast;
+  if (context.json) context.raw(text);
+  const said = `would ${forecast.would}: ${forecast.reason}; nothing was started`;
+  if (forecast.would === 'refuse') throw new CliError(said, EXIT.refused);
+  if (context.json) return;
+  context.out.line(said);
+  for (const node of forecast.nodes ?? []) context.out.line(`  ${node}`);
 }

@@ -1,9 +1,13 @@
 import { IdentityProviderUnavailableError, TooManyLoginFailuresError } from '@oshift/access';
 import {
   IdempotencyKeyReusedError,
+  JobNotCancellableError,
   JobNotFoundError,
+  NoNodeOfRoleError,
   QueueUnavailableError,
   RebootAlreadyRunningError,
+  RebootCooldownError,
+  RebootRefusedError,
 } from '@oshift/jobs';
 import { CloudUnavailableError, ClusterNotFoundError, NodeNotFoundError } from '@oshift/node-registry';
 import {
@@ -44,6 +48,7 @@ const unavailable = (error: string): ErrorAnswer => ({ status: 503, body: { erro
  */
 const RULES: readonly Rule<Error>[] = [
   rule(InvalidRequestError, (error) => ({ status: 400, body: { error: error.message } })),
+  rule(NoNodeOfRoleError, (error) => ({ status: 400, body: { error: error.message, reason: error.reason } })),
   rule(UnauthenticatedError, (error) => ({
     status: 401,
     body: { error: 'Unauthorized' },
@@ -56,6 +61,16 @@ const RULES: readonly Rule<Error>[] = [
   rule(RebootAlreadyRunningError, (error, context) => ({
     status: 409,
     body: { error: error.message, job_id: error.jobId, status_url: context.statusUrl(error.clusterId, error.jobId) },
+  })),
+  rule(RebootRefusedError, (error) => ({ status: 409, body: { error: error.message, reason: error.reason } })),
+  rule(RebootCooldownError, (error) => ({
+    status: 429,
+    body: { error: error.message, reason: error.reason },
+    headers: { 'retry-after': String(error.retryAfterSeconds) },
+  })),
+  rule(JobNotCancellableError, (error) => ({
+    status: 409,
+    body: { error: error.message, job_id: error.jobId, reason: error.reason },
   })),
   rule(IdempotencyKeyReusedError, (error) => ({ status: 422, body: { error: error.message } })),
   rule(TooManyLoginFailuresError, (error) => ({

@@ -1,12 +1,37 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import { type JobDetail, type JobLine, type JobLinesSince, JobViewStates, type JobViewState } from '@oshift/jobs';
+import {
+  type JobDetail,
+  type JobKind,
+  type JobLine,
+  type JobLinesSince,
+  JobViewStates,
+  type JobViewState,
+  RollingRoles,
+  type RollingRole,
+} from '@oshift/jobs';
 import { JobOutputDto } from './job-output.dto';
 
 const TIME = { type: 'string', format: 'date-time', example: '2026-11-30T23:59:59.123Z' } as const;
 const STATE = {
   enum: [...JobViewStates],
-  description: 'queued → (waiting) → running → done | failed',
+  description:
+    'queued → (waiting) → running → done | failed; `waiting`: accepted, held back by the cluster’s reboot rules ' +
+    '(the first output line says why); it starts by itself when they allow',
   example: 'running',
+} as const;
+
+/** `kind` and `role`, shared by the job and the job list. */
+export const KIND = {
+  enum: ['reboot', 'rolling'],
+  description:
+    '`reboot`: one node; `rolling`: a rolling reboot of a role, node by node (its target is `rolling:<role>`)',
+  example: 'reboot',
+} as const;
+export const ROLE = {
+  enum: [...RollingRoles],
+  required: false,
+  description: 'A rolling reboot’s role; absent for a single reboot',
+  example: 'worker',
 } as const;
 
 /** OpenAPI shape of {@link JobDetail}. */
@@ -32,6 +57,19 @@ export class JobDetailDto extends JobOutputDto implements JobDetail {
 
   @ApiProperty({ ...TIME, nullable: true, description: 'When the job ended; null until it has' })
   ended_at!: string | null;
+
+  @ApiProperty(KIND)
+  kind!: JobKind;
+
+  @ApiProperty(ROLE)
+  role?: RollingRole;
+
+  @ApiProperty({
+    required: false,
+    description: 'Who cancelled the job (or the rest of a rolling reboot); absent unless someone did',
+    example: 'operator',
+  })
+  cancelled_by?: string;
 }
 
 /** OpenAPI shape of {@link JobLine}. */

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import { JobViewStates, type JobViewState } from '@oshift/jobs';
+import { type JobKind, JobViewStates, type JobViewState, type RollingRole } from '@oshift/jobs';
+import { KIND, ROLE } from './job-detail.dto';
 
 /** One job of the list. */
 @ApiSchema({ name: 'JobSummary', description: 'A job of the cluster' })
@@ -21,6 +22,12 @@ export class JobSummaryDto {
 
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'null until the job ends' })
   ended_at!: string | null;
+
+  @ApiProperty(KIND)
+  kind!: JobKind;
+
+  @ApiProperty(ROLE)
+  role?: RollingRole;
 
   @ApiProperty({ format: 'uri', description: 'Where to follow the job' })
   status_url!: string;

@@ -2,6 +2,7 @@
 import { applyDecorators } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiConflictResponse,
   ApiExtraModels,
   ApiHeader,
   ApiOkResponse,
@@ -12,6 +13,7 @@ import {
 } from '@nestjs/swagger';
 import { JobViewStates } from '@oshift/jobs';
 import { ErrorBodyDto } from '../http/error-body.dto';
+import { JobNotCancellableDto } from './job-not-cancellable.dto';
 import { JobDetailDto, JobLinesSinceDto } from './job-detail.dto';
 import { JobOutputDto } from './job-output.dto';
 import { JobListDto } from './job-list.dto';
@@ -84,5 +86,26 @@ export function ApiJobList(): MethodDecorator {
     ApiQuery({ name: 'before', required: false, description: 'The `next` cursor of the previous page' }),
     ApiOkResponse({ description: 'A page of jobs', type: JobListDto }),
     ApiBadRequestResponse({ description: 'A malformed parameter, or an unknown one', type: ErrorBodyDto }),
+  );
+}
+
+/** `DELETE job/{jobId}`. */
+export function ApiCancelJob(): MethodDecorator {
+  return applyDecorators(
+    ApiOperation({
+      operationId: 'cancelJob',
+      summary: 'Cancels a job that has not started, or the rest of a rolling reboot (needs the reboot role)',
+      description:
+        'A reboot still `waiting` or `queued` ends at once: its output ends `Fail` and `errors` is ' +
+        '`Cancelled by <user>` (followers of its event stream see both). A rolling reboot is called off: ' +
+        '`cancelled_by` shows it at once, the node it is rebooting finishes, and the job then ends `Fail` with ' +
+        'the same `errors`. A reboot already sent runs to its end (409). Without the reboot role: 404.',
+    }),
+    ApiParam({ name: 'jobId', description: 'The job_id of a reboot or rolling reboot of this cluster' }),
+    ApiOkResponse({ description: 'The job after the cancel', type: JobDetailDto }),
+    ApiConflictResponse({
+      description: 'Nothing can be cancelled: the job has ended, or its reboot was already sent',
+      type: JobNotCancellableDto,
+    }),
   );
 }

@@ -1,12 +1,16 @@
-import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Param, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { encodeJobCursor, isJobId, type JobLine, JobNotFoundError, JobViews } from '@oshift/jobs';
+import type { Principal } from '@oshift/access';
+import { AuditAction } from '@oshift/audit';
+import { encodeJobCursor, isJobId, type JobDetail, type JobLine, JobNotFoundError, JobViews } from '@oshift/jobs';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Requires } from '../auth/requires.decorator';
 import { NOT_FOUND } from '../http/request.errors';
 import { ApiClusterRoutes } from '../openapi/api-docs.decorators';
 import { JobEventStream } from './job-event.stream';
 import { JobFeedHub, type JobFollower } from './job-feed.hub';
-import { ApiJob, ApiJobList } from './job.api-docs';
+import { ApiCancelJob, ApiJob, ApiJobList } from './job.api-docs';
+import { JobCancelService } from './job-cancel.service';
 import { parseJobListQuery, parseJobQuery, parseLastEventId, wantsEventStream } from './job-query.dto';
 import { JobLinks } from './job-links';
 
@@ -17,6 +21,7 @@ export class JobController {
     private readonly views: JobViews,
     private readonly hub: JobFeedHub,
     private readonly links: JobLinks,
+    private readonly cancels: JobCancelService,
   ) {}
 
   /**
@@ -45,6 +50,22 @@ export class JobController {
         : await this.views.linesSince(clusterId, jobId, since);
     if (!body) throw new JobNotFoundError();
     await reply.send(body);
+  }
+
+  /**
+   * Cancels a job of this cluster (reboot role): a reboot that waits or is queued ends now with `Fail`; the rest
+   * of a rolling reboot is called off. Answers the job as it is then; 409 when nothing can be cancelled.
+   */
+  @Delete('job/:jobId')
+  @Requires('nodes:reboot', new JobNotFoundError().message, { action: AuditAction.jobCancel, target: () => null })
+  @ApiCancelJob()
+  cancel(
+    @Param('clusterId') clusterId: string,
+    @Param('jobId') jobId: string,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+  ): Promise<JobDetail> {
+    return this.cancels.cancel(clusterId, jobId, principal, request);
   }
 
   /** The cluster's jobs, newest first, a page at a time. */

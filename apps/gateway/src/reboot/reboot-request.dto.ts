@@ -7,17 +7,26 @@ const nodeName = z
   .max(253, 'target is too long')
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'target must be a node name');
 
+/** `type`: `SOFT` unless `HARD`. */
+export const rebootTypeField = z.enum(['SOFT', 'HARD'], { error: 'type must be SOFT or HARD' }).default('SOFT');
+
+/** `dry_run`: `true` or `false` (a form's text or a JSON boolean); false when absent. */
+export const dryRunField = z
+  .union([z.boolean(), z.enum(['true', 'false'])], { error: 'dry_run must be true or false' })
+  .default(false)
+  .transform((value) => value === true || value === 'true');
+
+/** The message of an unknown field: a field this version does not know never starts a reboot silently. */
+export const unknownFieldError = {
+  error: (issue: { code?: string; keys?: string[] }) =>
+    issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys?.[0] ?? ''}` : undefined,
+};
+
 /**
- * The one schema of a reboot request (form-encoded or JSON): `target`, and `type` (`SOFT` unless `HARD`).
- * Any other field is refused, so that a field this version does not know never starts a reboot silently.
+ * The one schema of a reboot request (form-encoded or JSON): `target`, `type` (`SOFT` unless `HARD`) and
+ * `dry_run`. Any other field is refused.
  */
-const schema = z.strictObject(
-  {
-    target: nodeName,
-    type: z.enum(['SOFT', 'HARD'], { error: 'type must be SOFT or HARD' }).default('SOFT'),
-  },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys[0] ?? ''}` : undefined) },
-);
+const schema = z.strictObject({ target: nodeName, type: rebootTypeField, dry_run: dryRunField }, unknownFieldError);
 
 export type RebootRequestDto = z.output<typeof schema>;
 
@@ -38,6 +47,7 @@ export function parseRebootRequest(
   const issue = result.error.issues[0];
   if (issue?.code === 'unrecognized_keys') return { ok: false, error: issue.message };
   if (issue?.path[0] === 'type') return { ok: false, error: 'type must be SOFT or HARD' };
+  if (issue?.path[0] === 'dry_run') return { ok: false, error: 'dry_run must be true or false' };
   return { ok: false, error: issue?.path[0] === 'target' ? issue.message : 'target is required' };
 }
 

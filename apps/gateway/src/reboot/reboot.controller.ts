@@ -8,14 +8,14 @@ import { ApiClusterRoutes } from '../openapi/api-docs.decorators';
 import { NODE_NOT_FOUND } from '../http/request.errors';
 import { ApiReboot } from './reboot.api-docs';
 import { rebootTargetOf } from './reboot-request.dto';
-import { RebootService, type RebootStarted } from './reboot.service';
+import { type RebootForecast, RebootService, type RebootStarted } from './reboot.service';
 
 @Controller('api/openshift/:clusterId')
 @ApiClusterRoutes('reboot')
 export class RebootController {
   constructor(private readonly reboots: RebootService) {}
 
-  /** Starts an asynchronous reboot of one node; answers 202 with the job to follow. */
+  /** Starts an asynchronous reboot of one node; answers 202 with the job to follow (200 and a forecast: dry run). */
   @Post('reboot')
   @Requires('nodes:reboot', NODE_NOT_FOUND, { action: AuditAction.nodeReboot, target: rebootTargetOf })
   @ApiReboot()
@@ -25,9 +25,10 @@ export class RebootController {
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<RebootStarted> {
-    const started = await this.reboots.request(clusterId, body, principal, request, request.headers['idempotency-key']);
-    void reply.status(202).header('location', started.status_url);
-    return started;
+  ): Promise<RebootStarted | RebootForecast> {
+    const answer = await this.reboots.request(clusterId, body, principal, request, request.headers['idempotency-key']);
+    if ('would' in answer) void reply.status(200);
+    else void reply.status(202).header('location', answer.status_url);
+    return answer;
   }
 }

@@ -2,15 +2,19 @@ import { Logger } from '@nestjs/common';
 import type { Principal } from '@oshift/access';
 import { AuditAction, AuditOutcome } from '@oshift/audit';
 import {
+  type Admission,
   IdempotencyKeyReusedError,
   QueueUnavailableError,
   RebootAlreadyRunningError,
+  RebootCooldownError,
+  RebootRefusedError,
   type RebootIntake,
   type RebootJobPayload,
 } from '@oshift/jobs';
 import { CloudUnavailableError, type ClusterNode, NodeNotFoundError } from '@oshift/node-registry';
 import type { AuditedDecision, AuditedRequest } from '../audit/request-audit';
 import { InvalidRequestError } from '../http/request.errors';
+import { JobIntake, type RebootStarted } from './job-intake';
 import { RebootService } from './reboot.service';
 
 const CLUSTER = 'c1.example.test';
@@ -21,7 +25,10 @@ const request: AuditedRequest = { id: 'req-1', ip: '192.0.2.7' };
 /** The service's collaborators as fakes that remember what they were asked. */
 function setUp(
   overrides: {
-    findNode?: () => Promise<ClusterNode | null>;
+    listNodes?: () => Promise<ClusterNode[]>;
+    /** What the rules say: a forecast for dry runs, an error the screen of a real request throws. */
+    forecast?: Admission;
+    screen?: Error;
     running?: string;
     enqueue?: Error;
     keys?: Map<string, { hash: string; jobId: string }>;
@@ -35,8 +42,8 @@ function setUp(
   const enqueued: RebootJobPayload[] = [];
   const keys = overrides.keys ?? new Map<string, { hash: string; jobId: string }>();
   const deadlines: Date[] = [];
-  const service = new RebootService(
-    { findNode: overrides.findNode ?? (async (_c, name) => (name === NODE.nodename ? NODE : null)) },
+  const screened: string[] = [];
+  const intake = new JobIntake(
     {
       replay: async (claim) => {
         const known = keys.get(`${claim.username}/${claim.key}`);
@@ -75,7 +82,18 @@ function setUp(
     { statusUrl: (clusterId, jobId) => `https://api.example.test/api/openshift/${clusterId}/job/${jobId}` },
     { jobs: { deadlineMs: 600_000 } },
   );
-  return { service, audit, created, discarded, enqueued, deadlines };
+  const service = new RebootService(
+    { listNodes: overrides.listNodes ?? (async () => [NODE]) },
+    {
+      forecast: async () => overrides.forecast ?? { would: 'start', reason: '0 of at most 1 worker reboot in flight' },
+      screen: async (_c, target) => {
+        screened.push(target);
+        if (overrides.screen) throw overrides.screen;
+      },
+    },
+    intake,
+  );
+  return { service, audit, created, discarded, enqueued, deadlines, screened };
 }
 
 const decisions = (audit: { decision: AuditedDecision }[]) =>
@@ -87,7 +105,7 @@ describe('RebootService', () => {
   it('records the job with its accepted audit record in one statement, enqueues it and answers started', async () => {
     const { service, audit, created, enqueued, deadlines } = setUp();
     const before = Date.now();
-    const started = await service.request(CLUSTER, { target: 'worker-0' }, principal, request);
+    const started = (await service.request(CLUSTER, { target: 'worker-0' }, principal, request)) as RebootStarted;
 
     expect(started).toEqual({
       state: 'started',
@@ -137,7 +155,7 @@ describe('RebootService', () => {
 
   it('passes a failed node lookup on unchanged, audited as failed', async () => {
     const down = new CloudUnavailableError('OpenStack did not answer within 5000 ms');
-    const { service, audit } = setUp({ findNode: () => Promise.reject(down) });
+    const { service, audit } = setUp({ listNodes: () => Promise.reject(down) });
     await expect(service.request(CLUSTER, { target: 'worker-0' }, principal, request)).rejects.toBe(down);
     expect(decisions(audit)).toEqual([[AuditAction.nodeReboot, 'worker-0', AuditOutcome.failed, 'node lookup failed']]);
   });
@@ -187,7 +205,8 @@ describe('RebootService', () => {
     const { service, created } = setUp();
     for (const [body, key, error] of [
       [{ target: 'worker-0' }, 'é', 'Idempotency-Key must be 1 to 255 printable characters'],
-      [{ target: 'worker-0', dry_run: 'true' }, undefined, 'unknown field dry_run'],
+      [{ target: 'worker-0', dry_run: 'maybe' }, undefined, 'dry_run must be true or false'],
+      [{ target: 'worker-0', dryrun: 'true' }, undefined, 'unknown field dryrun'],
       [{ target: 'worker-0', type: 'hard' }, undefined, 'type must be SOFT or HARD'],
     ] as const) {
       await expect(service.request(CLUSTER, body, principal, request, key)).rejects.toEqual(
@@ -201,8 +220,64 @@ describe('RebootService', () => {
     for (const discard of [false, new Error('Postgres away')]) {
       const { service, audit } = setUp({ enqueue: new Error('no answer within 3000 ms'), discard });
       const started = await service.request(CLUSTER, { target: 'worker-0' }, principal, request);
-      expect(started.state).toBe('started');
+      expect(started).toMatchObject({ state: 'started' });
       expect(decisions(audit)).toEqual([[AuditAction.nodeReboot, 'worker-0', AuditOutcome.accepted, undefined]]);
+    }
+  });
+
+  it('answers a dry run with the rules’ forecast, audits it as a dry run and starts nothing', async () => {
+    const forecast: Admission = { would: 'wait', reason: 'worker-1 is rebooting' };
+    for (const dryRun of [true, 'true'] as const) {
+      const { service, audit, created, enqueued, screened } = setUp({ forecast });
+      const body = { target: 'worker-0', type: 'HARD', dry_run: dryRun };
+      expect(await service.request(CLUSTER, body, principal, request)).toEqual(forecast);
+      expect([created, enqueued, screened]).toEqual([[], [], []]);
+      expect(audit.map(({ decision }) => decision)).toEqual([
+        {
+          action: AuditAction.nodeReboot,
+          clusterId: CLUSTER,
+          target: 'worker-0',
+          outcome: AuditOutcome.dryRun,
+          detail: { type: 'HARD', would: 'wait', reason: 'worker-1 is rebooting' },
+        },
+      ]);
+    }
+  });
+
+  it('answers a dry run of an unknown node with NodeNotFoundError, like the real request', async () => {
+    const { service, audit } = setUp();
+    await expect(
+      service.request(CLUSTER, { target: 'worker-9', dry_run: 'true' }, principal, request),
+    ).rejects.toBeInstanceOf(NodeNotFoundError);
+    expect(decisions(audit)).toEqual([[AuditAction.nodeReboot, 'worker-9', AuditOutcome.refused, 'unknown node']]);
+  });
+
+  it('keeps a dry run’s Idempotency-Key apart from the real request’s: neither replays the other', async () => {
+    const { service, created } = setUp();
+    const forecast = await service.request(CLUSTER, { target: 'worker-0', dry_run: true }, principal, request, 'k-2');
+    expect(forecast).toMatchObject({ would: 'start' });
+    expect(created).toEqual([]);
+    const started = await service.request(CLUSTER, { target: 'worker-0' }, principal, request, 'k-2');
+    expect(started).toMatchObject({ state: 'started', job_id: created[0]?.id });
+    await expect(
+      service.request(CLUSTER, { target: 'worker-0', dry_run: 'true' }, principal, request, 'k-2'),
+    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+  });
+
+  it('refuses a reboot inside the cooldown or one the rules never allow, audited with why, recording no job', async () => {
+    for (const [error, detail] of [
+      [new RebootCooldownError('worker-0', 42), { reason: 'cooldown', retryAfterSeconds: 42 }],
+      [
+        new RebootRefusedError('worker-0 is the cluster’s only HAProxy node'),
+        { reason: 'cluster rules', rule: 'worker-0 is the cluster’s only HAProxy node' },
+      ],
+    ] as const) {
+      const { service, audit, created, enqueued } = setUp({ screen: error });
+      await expect(service.request(CLUSTER, { target: 'worker-0' }, principal, request)).rejects.toBe(error);
+      expect(audit.map(({ decision }) => [decision.outcome, decision.detail])).toEqual([
+        [AuditOutcome.refused, detail],
+      ]);
+      expect([created, enqueued]).toEqual([[], []]);
     }
   });
 });

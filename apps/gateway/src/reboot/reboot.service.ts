@@ -1,182 +1,104 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@oshift/access';
 import { AuditAction, AuditOutcome } from '@oshift/audit';
-import {
-  type IdempotencyClaim,
-  IdempotencyKeyReusedError,
-  JobRequests,
-  newJobId,
-  QueueUnavailableError,
-  RebootAlreadyRunningError,
-} from '@oshift/jobs';
+import { type Admission, type IdempotencyClaim, RebootCooldownError, RebootRefusedError } from '@oshift/jobs';
 import { NodeNotFoundError, NodeRegistry } from '@oshift/node-registry';
-import { type AuditedRequest, RequestAudit } from '../audit/request-audit';
-import type { GatewayConfig } from '../gateway.config';
-import { GATEWAY_CONFIG } from '../gateway.tokens';
+import type { AuditedRequest } from '../audit/request-audit';
 import { InvalidRequestError } from '../http/request.errors';
-import { JobLinks } from '../jobs/job-links';
+import { type Asked, JobIntake, type RebootStarted } from './job-intake';
 import { parseIdempotencyKey, parseRebootRequest, type RebootRequestDto, rebootTargetOf } from './reboot-request.dto';
-import { RebootProducer } from './reboot.producer';
+import { RebootRules } from './reboot-rules';
 
-/** The answer to an accepted reboot, exactly as the API reference shows it. */
-export interface RebootStarted {
-  state: 'started';
-  job_id: string;
-  status_url: string;
-}
+export type { RebootStarted } from './job-intake';
 
-/** One reboot request being decided: who asked, where from, about what. */
-interface Asked {
-  request: AuditedRequest;
-  principal: Principal;
-  clusterId: string;
-  target: string | null;
-}
+/** A dry run's answer: what the reboot would do now (`start`, `wait` or `refuse`) and why. Nothing started. */
+export type RebootForecast = Admission;
 
 /**
- * Decides reboot requests: checks the input and the node, records the job, hands it to the workers. It
- * throws typed errors (the exception filter's table answers them) and owns the audit record of every
- * request it decides: `accepted` in the same statement as its job, else why it was refused or failed. A
- * request repeated with its `Idempotency-Key` gets the first answer again and starts nothing.
+ * Decides reboot requests: checks the input, the node and the cluster's rules (cooldown, a reboot they never
+ * allow), then records the job and hands it to the workers ({@link JobIntake}). It throws typed errors (the
+ * exception filter's table answers them) and owns the audit record of every request it decides: `accepted` in
+ * the same statement as its job, `dry-run` with the forecast, else why it was refused or failed. A request
+ * repeated with its `Idempotency-Key` gets the first answer again and starts nothing.
  */
 @Injectable()
 export class RebootService {
-  private readonly logger = new Logger(RebootService.name);
-
   constructor(
-    @Inject(NodeRegistry) private readonly registry: Pick<NodeRegistry, 'findNode'>,
-    @Inject(JobRequests) private readonly jobs: Pick<JobRequests, 'replay' | 'accept' | 'discardQueued'>,
-    @Inject(RebootProducer) private readonly producer: Pick<RebootProducer, 'enqueue'>,
-    @Inject(RequestAudit) private readonly audit: Pick<RequestAudit, 'request' | 'recordOf'>,
-    @Inject(JobLinks) private readonly links: Pick<JobLinks, 'statusUrl'>,
-    @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'jobs'>,
+    @Inject(NodeRegistry) private readonly registry: Pick<NodeRegistry, 'listNodes'>,
+    @Inject(RebootRules) private readonly rules: Pick<RebootRules, 'forecast' | 'screen'>,
+    @Inject(JobIntake) private readonly intake: Pick<JobIntake, 'replay' | 'start' | 'record'>,
   ) {}
 
-  /** Starts a reboot of the node `body` names (form or JSON `target`, `type`), or throws why not. */
+  /**
+   * Starts a reboot of the node `body` names (form or JSON `target`, `type`), or throws why not; with
+   * `dry_run` answers what it would do instead, starting nothing.
+   */
   async request(
     clusterId: string,
     body: unknown,
     principal: Principal,
     request: AuditedRequest,
     idempotencyHeader?: string | string[],
-  ): Promise<RebootStarted> {
+  ): Promise<RebootStarted | RebootForecast> {
     const parsed = parseRebootRequest(body);
     const key = parseIdempotencyKey(idempotencyHeader);
+    const action = AuditAction.nodeReboot;
     if (!parsed.ok || !key.ok) {
       const error = !parsed.ok ? parsed.error : !key.ok ? key.error : '';
-      const asked = { request, principal, clusterId, target: rebootTargetOf({ body }) };
-      await this.record(asked, AuditOutcome.refused, { reason: 'invalid input', error });
+      const asked = { action, request, principal, clusterId, target: rebootTargetOf({ body }) };
+      await this.intake.record(asked, AuditOutcome.refused, { reason: 'invalid input', error });
       throw new InvalidRequestError(error);
     }
-    const { target, type } = parsed.value;
-    const asked: Asked = { request, principal, clusterId, target };
+    const { target, type, dry_run: dryRun } = parsed.value;
+    const asked: Asked = { action, request, principal, clusterId, target };
 
     const claim = key.value ? idempotencyClaim(principal, key.value, clusterId, parsed.value) : undefined;
     if (claim) {
-      const earlier = await this.jobs.replay(claim).catch(async (error: unknown) => {
-        if (error instanceof IdempotencyKeyReusedError) {
-          await this.record(asked, AuditOutcome.refused, {
-            reason: 'idempotency key reused',
-            idempotencyKey: claim.key,
-          });
-        }
-        throw error;
-      });
-      if (earlier) return this.replayed(clusterId, earlier, request.id);
+      const earlier = await this.intake.replay(asked, claim);
+      if (earlier) return earlier;
     }
 
-    const node = await this.registry.findNode(clusterId, target).catch(async (error: unknown) => {
-      await this.record(asked, AuditOutcome.failed, { reason: 'node lookup failed' });
+    const nodes = await this.registry.listNodes(clusterId).catch(async (error: unknown) => {
+      await this.intake.record(asked, AuditOutcome.failed, { reason: 'node lookup failed' });
       throw error;
     });
-    if (!node) {
-      await this.record(asked, AuditOutcome.refused, { reason: 'unknown node' });
+    if (!nodes.some((node) => node.nodename === target)) {
+      await this.intake.record(asked, AuditOutcome.refused, { reason: 'unknown node' });
       throw new NodeNotFoundError(clusterId, target);
     }
 
-    const jobId = newJobId();
-    const requestId = request.id;
-    const deadlineAt = new Date(Date.now() + this.config.jobs.deadlineMs);
-    try {
-      const accepted = this.audit.recordOf(request, principal, {
-        action: AuditAction.nodeReboot,
-        clusterId,
-        target,
-        outcome: AuditOutcome.accepted,
-        detail: {},
-      });
-      const recorded = await this.jobs.accept({
-        id: jobId,
-        clusterId,
-        target,
-        type,
-        requestedBy: principal.username,
-        requestId,
-        deadlineAt,
-        audit: accepted,
-        idempotency: claim,
-      });
-      if (!recorded.created) return this.replayed(clusterId, recorded.jobId, requestId);
-    } catch (error) {
-      if (error instanceof RebootAlreadyRunningError) {
-        await this.record(asked, AuditOutcome.refused, { reason: 'already running', runningJobId: error.jobId });
+    if (dryRun) {
+      const forecast = await this.rules.forecast(clusterId, target, nodes);
+      await this.intake.record(asked, AuditOutcome.dryRun, { type, ...forecast });
+      return forecast;
+    }
+    await this.rules.screen(clusterId, target, nodes).catch(async (error: unknown) => {
+      if (error instanceof RebootCooldownError) {
+        await this.intake.record(asked, AuditOutcome.refused, {
+          reason: 'cooldown',
+          retryAfterSeconds: error.retryAfterSeconds,
+        });
+      } else if (error instanceof RebootRefusedError) {
+        await this.intake.record(asked, AuditOutcome.refused, { reason: 'cluster rules', rule: error.reason });
       }
       throw error;
-    }
-
-    try {
-      await this.producer.enqueue({ jobId, clusterId, requestId }, deadlineAt);
-    } catch (error) {
-      await this.answerUnqueued(asked, jobId, error);
-    }
-    this.logger.log({ msg: 'reboot accepted', jobId, clusterId, target, type, user: principal.username, requestId });
-    return this.started(clusterId, jobId);
-  }
-
-  private started(clusterId: string, jobId: string): RebootStarted {
-    return { state: 'started', job_id: jobId, status_url: this.links.statusUrl(clusterId, jobId) };
-  }
-
-  private replayed(clusterId: string, jobId: string, requestId: string): RebootStarted {
-    this.logger.log({ msg: 'reboot request replayed for its idempotency key', jobId, clusterId, requestId });
-    return this.started(clusterId, jobId);
-  }
-
-  /**
-   * The queue did not confirm the job (Redis away or slow): its add may still land. A 503 must mean nothing
-   * will happen, so it is answered only once the job row is gone (a late message then finds no job). When the
-   * row cannot be removed (a worker already took it, or Postgres is away too) the job stands: the answer is the
-   * 202, and the reconciler hands the job to the queue if the add was lost.
-   */
-  private async answerUnqueued(asked: Asked, jobId: string, error: unknown): Promise<void> {
-    const requestId = asked.request.id;
-    const discarded = await this.jobs.discardQueued(jobId).catch(() => false);
-    if (!discarded) {
-      this.logger.warn({ msg: 'enqueue unconfirmed; the job stands', jobId, requestId, error: String(error) });
-      return;
-    }
-    await this.record(asked, AuditOutcome.failed, { reason: 'job queue unavailable', jobId });
-    this.logger.error({ msg: 'enqueue failed, job discarded', jobId, requestId, error: String(error) });
-    throw new QueueUnavailableError(jobId, { cause: error });
-  }
-
-  private record(asked: Asked, outcome: AuditOutcome, detail: Record<string, unknown>): Promise<void> {
-    const { request, principal, clusterId, target } = asked;
-    const decision = { action: AuditAction.nodeReboot, clusterId, target, outcome, detail };
-    return this.audit.request(request, principal, decision);
+    });
+    return this.intake.start(asked, { target, type, idempotency: claim });
   }
 }
 
-/** The key of this user with a digest of what the request asks for: another request under it is a 422. */
+/**
+ * The key of this user with a digest of what the request asks for: another request under it is a 422. A dry
+ * run's digest differs from the real request's (`dry_run` is part of what is asked).
+ */
 function idempotencyClaim(
   principal: Principal,
   key: string,
   clusterId: string,
   reboot: RebootRequestDto,
 ): IdempotencyClaim {
-  const requestHash = createHash('sha256')
-    .update(JSON.stringify(['reboot', clusterId, reboot.target, reboot.type]))
-    .digest('base64url');
+  const asked = ['reboot', clusterId, reboot.target, reboot.type, ...(reboot.dry_run ? ['dry_run'] : [])];
+  const requestHash = createHash('sha256').update(JSON.stringify(asked)).digest('base64url');
   return { username: principal.username, key, requestHash };
 }

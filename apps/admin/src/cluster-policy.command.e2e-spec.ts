@@ -1,0 +1,162 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { testServices } from '@oshift/testing';
+
+const ROOT = resolve(__dirname, '../../..');
+const suffix = randomBytes(4).toString('hex');
+const actor = `e2e:policy-${suffix}`;
+
+jest.setTimeout(120_000);
+
+/** `npm run admin -- cluster policy …` as an operator runs it. */
+function admin(args: string[]) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+    execFile(
+      process.execPath,
+      ['-r', '@swc-node/register', 'apps/admin/src/main.ts', ...args],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: testServices().databaseUrl, ADMIN_ACTOR: actor },
+      },
+      (error, stdout, stderr) => done({ status: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** The policy in its stored form with every default written out, with the given changes. */
+function policy(changes: { roles?: Record<string, object>; cooldown_seconds?: number } = {}) {
+  const roles: Record<string, { patterns: string[]; max_parallel: number }> = {
+    haproxy: { patterns: ['haproxy-*'], max_parallel: 1 },
+    master: { patterns: ['master-*'], max_parallel: 1 },
+    infra: { patterns: ['infra-*'], max_parallel: 1 },
+    worker: { patterns: ['worker-*'], max_parallel: 1 },
+    other: { patterns: [], max_parallel: 1 },
+  };
+  for (const [role, change] of Object.entries(changes.roles ?? {})) roles[role] = { ...roles[role]!, ...change };
+  return { roles, cooldown_seconds: changes.cooldown_seconds ?? 0 };
+}
+
+describe('admin CLI: cluster policy', () => {
+  const db = new Client({ connectionString: testServices().databaseUrl });
+  const clusterId = `policy-${suffix}.example.test`;
+  const folder = mkdtempSync(join(tmpdir(), 'oshift-policy-'));
+  const stored = async () =>
+    (await db.query(`SELECT reboot_policy FROM clusters WHERE id = $1`, [clusterId])).rows[0]?.reboot_policy;
+  const audit = async () =>
+    (
+      await db.query(
+        `SELECT actor, action, cluster_id, outcome, detail FROM audit_events
+          WHERE action = 'cluster.policy' AND cluster_id = $1 ORDER BY id`,
+        [clusterId],
+      )
+    ).rows;
+
+  beforeAll(async () => {
+    await db.connect();
+    await db.query(`INSERT INTO clusters (id, auth_url, secret_ref) VALUES ($1, 'http://127.0.0.1:1/v3', 'env:X')`, [
+      clusterId,
+    ]);
+  });
+
+  afterAll(async () => {
+    rmSync(folder, { recursive: true, force: true });
+    await db.end();
+  });
+
+  it('shows the defaults, then changes the common cases with flags over the policy in force', async () => {
+    const shown = await admin(['cluster', 'policy', clusterId]);
+    expect([shown.status, shown.stderr]).toEqual([0, '']);
+    expect(JSON.parse(shown.stdout)).toEqual(policy());
+    expect(await stored()).toBeNull();
+
+    const changed = await admin(['cluster', 'policy', clusterId, '--max-parallel', 'worker=3', '--cooldown', '600']);
+    expect([changed.status, changed.stderr]).toEqual([0, '']);
+    const expected = policy({ roles: { worker: { max_parallel: 3 } }, cooldown_seconds: 600 });
+    expect(JSON.parse(changed.stdout)).toEqual(expected);
+    expect(await stored()).toEqual(expected);
+
+    const patterns = await admin([
+      'cluster',
+      'policy',
+      clusterId,
+      '--pattern',
+      'infra=infra-*',
+      '--pattern',
+      'infra=router-?',
+      '--max-parallel',
+      'infra=2',
+    ]);
+    const withPatterns = policy({
+      roles: { worker: { max_parallel: 3 }, infra: { patterns: ['infra-*', 'router-?'], max_parallel: 2 } },
+      cooldown_seconds: 600,
+    });
+    expect(JSON.parse(patterns.stdout)).toEqual(withPatterns);
+    expect(JSON.parse((await admin(['cluster', 'policy', clusterId])).stdout)).toEqual(withPatterns);
+
+    expect(await audit()).toEqual([
+      { actor, action: 'cluster.policy', cluster_id: clusterId, outcome: 'ok', detail: { policy: expected } },
+      { actor, action: 'cluster.policy', cluster_id: clusterId, outcome: 'ok', detail: { policy: withPatterns } },
+    ]);
+  });
+
+  it('replaces the whole policy from --set or --file, records a change to the same as noop, and resets', async () => {
+    const set = await admin(['cluster', 'policy', clusterId, '--set', '{"roles":{"master":{"max_parallel":1}}}']);
+    expect(set.status).toBe(0);
+    expect(JSON.parse(set.stdout)).toEqual(policy());
+    const file = join(folder, 'policy.json');
+    writeFileSync(file, JSON.stringify({ roles: { other: { patterns: ['bastion-*'] } }, cooldown_seconds: 60 }));
+    const fromFile = await admin(['cluster', 'policy', clusterId, '--file', file, '--max-parallel', 'other=2']);
+    const expected = policy({ roles: { other: { patterns: ['bastion-*'], max_parallel: 2 } }, cooldown_seconds: 60 });
+    expect([fromFile.status, JSON.parse(fromFile.stdout)]).toEqual([0, expected]);
+    expect(await stored()).toEqual(expected);
+    const again = await admin(['cluster', 'policy', clusterId, '--file', file, '--max-parallel', 'other=2']);
+    expect(again.status).toBe(0);
+
+    const reset = await admin(['cluster', 'policy', clusterId, '--reset']);
+    expect([reset.status, JSON.parse(reset.stdout)]).toEqual([0, policy()]);
+    expect(await stored()).toBeNull();
+    expect((await audit()).slice(-4).map((record) => [record.outcome, record.detail])).toEqual([
+      ['ok', { policy: policy() }],
+      ['ok', { policy: expected }],
+      ['noop', { policy: expected }],
+      ['ok', { reset: true }],
+    ]);
+  });
+
+  it('refuses an invalid policy (exit 1), a malformed flag (exit 2) and an unknown cluster, changing nothing', async () => {
+    const before = (await audit()).length;
+    for (const [args, status, message] of [
+      [
+        ['--set', '{"roles":{"worker":{"max_parallel":0}}}'],
+        1,
+        /^error: invalid policy: roles\.worker\.max_parallel: /,
+      ],
+      [['--set', '{"roles":{"router":{}}}'], 1, /^error: invalid policy: roles: /],
+      [['--set', '{"cooldown_seconds":-1}'], 1, /^error: invalid policy: cooldown_seconds: /],
+      [
+        ['--pattern', 'worker=node/1'],
+        1,
+        /^error: invalid policy: roles\.worker\.patterns\.0: a pattern is a node name/,
+      ],
+      [['--set', 'not json'], 1, /^error: the policy is not valid JSON\n$/],
+      [['--file', join(folder, 'missing.json')], 1, /^error: cannot read .*missing\.json: ENOENT\n$/],
+      [['--max-parallel', 'routers=2'], 2, /^usage error: --max-parallel takes <role>=<n> with a role of /],
+      [['--max-parallel', 'worker=many'], 2, /^usage error: --max-parallel takes <role>=<n>, not worker=many/],
+      [['--cooldown', '1.5'], 2, /^usage error: --cooldown takes whole seconds/],
+      [['--reset', '--cooldown', '5'], 2, /^usage error: --reset goes alone/],
+      [['--set', '{}', '--file', 'x.json'], 2, /^usage error: give --set or --file, not both/],
+    ] as const) {
+      const run = await admin(['cluster', 'policy', clusterId, ...args]);
+      expect({ args, status: run.status, stdout: run.stdout }).toEqual({ args, status, stdout: '' });
+      expect(run.stderr).toMatch(message);
+    }
+    const unknown = await admin(['cluster', 'policy', `nowhere-${suffix}`, '--cooldown', '5']);
+    expect([unknown.status, unknown.stderr]).toEqual([1, `error: unknown cluster nowhere-${suffix}\n`]);
+    expect(await stored()).toBeNull();
+    expect((await audit()).length).toBe(before);
+  });
+});

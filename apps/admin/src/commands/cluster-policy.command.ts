@@ -1,0 +1,136 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { InvalidRebootPolicyError, NodeRoles, type NodeRole, storedRebootPolicy } from '@oshift/jobs';
+import { CommandError } from '../command.error';
+import { UsageError } from '../usage.error';
+import { type ActionRunner, commandPath } from './admin-command';
+
+/** The policy flags, as commander parses them. */
+interface PolicyOptions {
+  set?: string;
+  file?: string;
+  reset?: boolean;
+  maxParallel?: string[];
+  pattern?: string[];
+  cooldown?: string;
+}
+
+const ROLES = NodeRoles.join('|');
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * `cluster policy <id>`: shows a cluster's reboot rules (the defaults filled in) as JSON, or changes them:
+ * a whole policy (`--set`, `--file`), the common cases (`--max-parallel`, `--pattern`, `--cooldown`, applied over
+ * the policy in force or the one given), or `--reset` to the defaults. Prints the policy in force afterwards.
+ */
+export function addClusterPolicyCommand(cluster: Command, run: ActionRunner): void {
+  const policy = cluster
+    .command('policy')
+    .description("show a cluster's reboot rules as JSON (defaults filled in), or change them")
+    .argument('<id>', 'cluster id')
+    .option(
+      '--set <json>',
+      'the whole policy as JSON: {"roles": {"<role>": {"patterns": [...], "max_parallel": n}}, "cooldown_seconds": s}',
+    )
+    .option('--file <path>', 'the whole policy from a JSON file')
+    .option('--reset', 'clear the policy: the defaults apply again')
+    .option('--max-parallel <role=n>', `at most n reboots of the role at once (${ROLES}); repeatable`, collect)
+    .option(
+      '--pattern <role=glob>',
+      'a name pattern of the role (* and ?); repeatable, replaces that role’s patterns',
+      collect,
+    )
+    .option('--cooldown <seconds>', 'refuse a reboot of a node this long after its last Done (0: off)')
+    .addHelpText(
+      'after',
+      `
+Roles: ${NodeRoles.join(', ')}. A node takes the first role (in that order) one of whose patterns matches its
+name; defaults: haproxy-*, master-*, infra-*, worker-*, anything else other; max_parallel 1 for every role;
+cooldown 0. Masters and HAProxy nodes also keep quorum whatever max_parallel says.
+
+Examples:
+  admin cluster policy prod.example.com
+  admin cluster policy prod.example.com --max-parallel worker=3 --cooldown 600
+  admin cluster policy prod.example.com --pattern infra=infra-* --pattern infra=router-*
+  admin cluster policy prod.example.com --file policy.json
+  admin cluster policy prod.example.com --reset`,
+    );
+  policy.action(
+    run(async (context, id: string, options: PolicyOptions) => {
+      const path = commandPath(policy);
+      const admin = await context.clusterPolicyAdmin();
+      const actor = context.config.actor;
+      const flags =
+        options.maxParallel !== undefined || options.pattern !== undefined || options.cooldown !== undefined;
+      if (options.reset) {
+        if (flags || options.set !== undefined || options.file !== undefined)
+          throw new UsageError('--reset goes alone', path);
+        return context.printJson(storedRebootPolicy(await admin.reset(id, actor)));
+      }
+      if (options.set !== undefined && options.file !== undefined)
+        throw new UsageError('give --set or --file, not both', path);
+      if (!flags && options.set === undefined && options.file === undefined) {
+        return context.printJson(storedRebootPolicy(await admin.show(id)));
+      }
+      const given = options.set ?? (options.file === undefined ? undefined : await readPolicyFile(options.file));
+      const base = given === undefined ? storedRebootPolicy(await admin.show(id)) : parseJson(given);
+      const changed = applyFlags(base, options, path);
+      const stored = await admin.set(id, changed, actor).catch((error: unknown) => {
+        if (error instanceof InvalidRebootPolicyError) throw new CommandError(`invalid policy: ${error.message}`);
+        throw error;
+      });
+      context.printJson(storedRebootPolicy(stored));
+    }),
+  );
+}
+
+async function readPolicyFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CommandError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new CommandError('the policy is not valid JSON');
+  }
+}
+
+/** The flags applied over `base` (a stored-form policy, or anything: the policy's own check finds mistakes). */
+function applyFlags(base: unknown, options: PolicyOptions, path: string): unknown {
+  if (typeof base !== 'object' || base === null || Array.isArray(base)) return base;
+  const policy = structuredClone(base) as {
+    roles?: Record<string, Record<string, unknown>>;
+    cooldown_seconds?: number;
+  };
+  const roleOf = (role: NodeRole) => ((policy.roles ??= {})[role] ??= {});
+  for (const entry of options.maxParallel ?? []) {
+    const [role, count] = pair(entry, '--max-parallel', '<role>=<n>', path);
+    if (!/^\d{1,4}$/.test(count)) throw new UsageError(`--max-parallel takes <role>=<n>, not ${entry}`, path);
+    roleOf(role).max_parallel = Number(count);
+  }
+  const patterns = new Map<NodeRole, string[]>();
+  for (const entry of options.pattern ?? []) {
+    const [role, glob] = pair(entry, '--pattern', '<role>=<glob>', path);
+    patterns.set(role, [...(patterns.get(role) ?? []), glob]);
+  }
+  for (const [role, globs] of patterns) roleOf(role).patterns = globs;
+  if (options.cooldown !== undefined) {
+    if (!/^\d{1,7}$/.test(options.cooldown)) throw new UsageError('--cooldown takes whole seconds', path);
+    policy.cooldown_seconds = Number(options.cooldown);
+  }
+  return policy;
+}
+
+function pair(entry: string, flag: string, shape: string, path: string): [NodeRole, string] {
+  const at = entry.indexOf('=');
+  const role = entry.slice(0, Math.max(at, 0));
+  if (at < 0 || !(NodeRoles as readonly string[]).includes(role)) {
+    throw new UsageError(`${flag} takes ${shape} with a role of ${ROLES}, not ${entry}`, path);
+  }
+  return [role as NodeRole, entry.slice(at + 1)];
+}

@@ -1,0 +1,92 @@
+import {
+  DEFAULT_REBOOT_POLICY,
+  type NodeRebootFacts,
+  type RebootPolicy,
+  RebootCooldownError,
+  RebootRefusedError,
+} from '@oshift/jobs';
+import type { ClusterNode } from '@oshift/node-registry';
+import { RebootRules } from './reboot-rules';
+
+const node = (nodename: string, status = 'ACTIVE'): ClusterNode => ({
+  nodename,
+  status,
+  serverId: `srv-${nodename}`,
+  taskState: null,
+});
+const NODES = ['haproxy-0', 'master-0', 'master-1', 'master-2', 'worker-0', 'worker-1'].map((name) => node(name));
+const COOLDOWN: RebootPolicy = { ...DEFAULT_REBOOT_POLICY, cooldownSeconds: 300 };
+
+/** The rules over fixed facts: the node's facts and the cluster's reboots in flight. */
+function rulesWith(facts: Partial<NodeRebootFacts> = {}, inFlight: string[] = []) {
+  const asked: string[] = [];
+  const rules = new RebootRules({
+    nodeFacts: async (_cluster, target) => {
+      asked.push(target);
+      return { policy: DEFAULT_REBOOT_POLICY, lastDoneAt: null, activeJobId: null, ...facts };
+    },
+    inFlight: async () => inFlight,
+  });
+  return { rules, asked };
+}
+
+describe('RebootRules', () => {
+  it('forecasts start, or wait with why, as the worker’s admission decides', async () => {
+    expect(await rulesWith().rules.forecast('c1', 'worker-0', NODES)).toEqual({
+      would: 'start',
+      reason: '0 of at most 1 worker reboot in flight',
+    });
+    expect(await rulesWith({}, ['worker-1']).rules.forecast('c1', 'worker-0', NODES)).toEqual({
+      would: 'wait',
+      reason: 'worker-1 is rebooting',
+    });
+    expect(await rulesWith({}, ['master-1']).rules.forecast('c1', 'master-0', NODES)).toEqual({
+      would: 'wait',
+      reason: 'master-1 is rebooting',
+    });
+  });
+
+  it('forecasts refuse for a node with an active job, inside its cooldown, or the cluster’s only HAProxy node', async () => {
+    expect(await rulesWith({ activeJobId: 'job-7' }).rules.forecast('c1', 'worker-0', NODES)).toEqual({
+      would: 'refuse',
+      reason: 'a reboot of worker-0 is already running (job job-7)',
+    });
+    const lastDoneAt = new Date(Date.now() - 100_000);
+    const cooling = await rulesWith({ policy: COOLDOWN, lastDoneAt }).rules.forecast('c1', 'worker-0', NODES);
+    expect(cooling.would).toBe('refuse');
+    expect(cooling.reason).toMatch(
+      /^worker-0 was rebooted recently: the cluster's cooldown allows another reboot of it in (199|200|201) s$/,
+    );
+    expect(await rulesWith().rules.forecast('c1', 'haproxy-0', NODES)).toEqual({
+      would: 'refuse',
+      reason: "haproxy-0 is the cluster's only HAProxy node: rebooting it takes the cluster offline",
+    });
+  });
+
+  it('screens a real request: cooldown and never-allowed refusals throw, waiting is left to the worker', async () => {
+    const lastDoneAt = new Date(Date.now() - 250_000);
+    const cooling = rulesWith({ policy: COOLDOWN, lastDoneAt }).rules.screen('c1', 'worker-0', NODES);
+    await expect(cooling).rejects.toBeInstanceOf(RebootCooldownError);
+    await expect(cooling).rejects.toMatchObject({ target: 'worker-0', retryAfterSeconds: expect.any(Number) });
+    const left = await cooling.catch((error: RebootCooldownError) => error.retryAfterSeconds);
+    expect(left).toBeGreaterThanOrEqual(49);
+    expect(left).toBeLessThanOrEqual(51);
+
+    await expect(rulesWith().rules.screen('c1', 'haproxy-0', NODES)).rejects.toEqual(
+      new RebootRefusedError("haproxy-0 is the cluster's only HAProxy node: rebooting it takes the cluster offline"),
+    );
+    // Another master rebooting makes a master wait, which only the worker decides: the gateway accepts it.
+    await expect(rulesWith({}, ['master-1']).rules.screen('c1', 'master-0', NODES)).resolves.toBeUndefined();
+    // A cooldown long over, or none set, lets the request through.
+    const over = new Date(Date.now() - 400_000);
+    await expect(
+      rulesWith({ policy: COOLDOWN, lastDoneAt: over }).rules.screen('c1', 'worker-0', NODES),
+    ).resolves.toBeUndefined();
+  });
+
+  it('answers a node with an active job by that job, not by its cooldown', async () => {
+    const lastDoneAt = new Date(Date.now() - 10_000);
+    const { rules } = rulesWith({ policy: COOLDOWN, lastDoneAt, activeJobId: 'job-8' });
+    await expect(rules.screen('c1', 'worker-0', NODES)).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,59 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  type Admission,
+  ClusterRules,
+  cooldownLeftSeconds,
+  cooldownReason,
+  decideAdmission,
+  type NodeSeen,
+  RebootCooldownError,
+  RebootRefusedError,
+} from '@oshift/jobs';
+import type { ClusterNode } from '@oshift/node-registry';
+
+/**
+ * What the cluster's reboot rules say of a customer's request, from Postgres (policy, reboots in flight, the
+ * node's last `Done` and active job) and the cluster's node list. The gateway only refuses what can never
+ * start now (cooldown, a reboot the rules never allow); whether an accepted reboot starts or waits is the
+ * worker's decision, under the cluster's lock. A dry run forecasts that decision with the same function.
+ */
+@Injectable()
+export class RebootRules {
+  constructor(@Inject(ClusterRules) private readonly rules: Pick<ClusterRules, 'nodeFacts' | 'inFlight'>) {}
+
+  /**
+   * What a reboot of `target` would do now: `refuse` when the node has an active job, is inside its cooldown,
+   * or the rules never allow it; else `wait` or `start` as the worker's admission would decide it.
+   */
+  async forecast(clusterId: string, target: string, nodes: readonly ClusterNode[]): Promise<Admission> {
+    const [facts, inFlight] = await Promise.all([
+      this.rules.nodeFacts(clusterId, target),
+      this.rules.inFlight(clusterId),
+    ]);
+    if (facts.activeJobId) {
+      return { would: 'refuse', reason: `a reboot of ${target} is already running (job ${facts.activeJobId})` };
+    }
+    const left = cooldownLeftSeconds(facts.lastDoneAt, facts.policy);
+    if (left > 0) return { would: 'refuse', reason: cooldownReason(target, left) };
+    return decideAdmission({ target, policy: facts.policy, inFlight, nodes: seen(nodes) });
+  }
+
+  /**
+   * Throws {@link RebootCooldownError} when the node is inside its cooldown, or {@link RebootRefusedError} when
+   * the rules can never let its reboot start; whether it would start or wait now is left to the worker.
+   */
+  async screen(clusterId: string, target: string, nodes: readonly ClusterNode[]): Promise<void> {
+    const facts = await this.rules.nodeFacts(clusterId, target);
+    // A node with an active job is answered by that job (409 with its id), not by its cooldown.
+    const left = facts.activeJobId ? 0 : cooldownLeftSeconds(facts.lastDoneAt, facts.policy);
+    if (left > 0) throw new RebootCooldownError(target, left);
+    // A refusal depends on the cluster's nodes alone (which roles have peers), never on what is in flight.
+    const decision = decideAdmission({ target, policy: facts.policy, inFlight: [], nodes: seen(nodes) });
+    if (decision.would === 'refuse') throw new RebootRefusedError(decision.reason);
+  }
+}
+
+/** The nodes as the rules see them: name and Nova status. */
+export function seen(nodes: readonly ClusterNode[]): NodeSeen[] {
+  return nodes.map(({ nodename, status }) => ({ nodename, status }));
+}
