@@ -4,6 +4,7 @@ import {
   ActiveJobStates,
   ClusterRules,
   enqueueReboot,
+  JobCancels,
   type JobEntity,
   type JobLease,
   newJobId,
@@ -34,7 +35,8 @@ export class RollingHandler {
   private readonly logger = new Logger(RollingHandler.name);
 
   constructor(
-    @Inject(RollingJobs) private readonly steps: Pick<RollingJobs, 'steps' | 'startStep' | 'mirror' | 'cancelWaiting'>,
+    @Inject(RollingJobs) private readonly steps: Pick<RollingJobs, 'steps' | 'startStep' | 'mirror'>,
+    @Inject(JobCancels) private readonly cancels: Pick<JobCancels, 'cancel'>,
     @Inject(RebootSender) private readonly sender: Pick<RebootSender, 'append' | 'end'>,
     @Inject(NodeRegistry) private readonly registry: Pick<NodeRegistry, 'listNodes'>,
     @Inject(ClusterRules) private readonly rules: Pick<ClusterRules, 'policy'>,
@@ -50,7 +52,7 @@ export class RollingHandler {
       for (const line of await this.steps.mirror(lease, current.id)) this.announcer.line(job.id, line);
     }
     if (current && ActiveJobStates.includes(current.state)) {
-      if (job.cancelledBy && !current.admitted) await this.cancelStep(current.id, job.cancelledBy);
+      if (job.cancelledBy && !current.admitted) await this.cancelStep(job, current.id, job.cancelledBy);
       return 'later';
     }
 
@@ -97,11 +99,15 @@ export class RollingHandler {
     return 'later';
   }
 
-  private async cancelStep(stepId: string, by: string): Promise<void> {
-    const last = await this.steps.cancelWaiting(stepId, by);
-    if (!last) return;
-    this.announcer.line(stepId, last);
-    await this.announcer.ended(stepId, 'failed', `Cancelled by ${by}`);
+  /** A step that had not started when its rolling reboot was cancelled (started meanwhile, or after): end it too. */
+  private async cancelStep(job: JobEntity, stepId: string, by: string): Promise<void> {
+    const canceller = { actor: by, source: null, detail: { rollingJobId: job.id } };
+    const outcome = await this.cancels.cancel(job.clusterId, stepId, by, canceller);
+    if (!outcome?.cancelled) return;
+    for (const ended of outcome.ended) {
+      this.announcer.line(ended.jobId, ended.line);
+      await this.announcer.ended(ended.jobId, 'failed', ended.errors);
+    }
   }
 
   private async end(lease: JobLease, state: 'done' | 'failed', errors = ''): Promise<'ended'> {

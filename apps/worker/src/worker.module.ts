@@ -6,6 +6,7 @@ import { auditEntities } from '@oshift/audit';
 import {
   ClusterRules,
   JobAdmissions,
+  JobCancels,
   JobEventPublisher,
   jobEntities,
   JobLeases,
@@ -71,6 +72,7 @@ export class WorkerModule {
         JobRequests,
         ClusterRules,
         JobAdmissions,
+        JobCancels,
         WatchedJobs,
         RollingJobs,
         RebootSender,

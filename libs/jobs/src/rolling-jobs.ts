@@ -120,44 +120,4 @@ export class RollingJobs {
       [lease.jobId, lease.owner, stepId],
     );
   }
-
-  /**
-   * Ends a step that has not started its reboot (waiting or queued) as cancelled by `by`: `Fail`, the reason,
-   * the audit records, in one transaction. False when the step had already started (it runs to its end).
-   */
-  async cancelWaiting(jobId: string, by: string): Promise<JobLine | null> {
-    return this.dataSource.transaction(async (manager) => {
-      const errors = `Cancelled by ${by}`;
-      const [ended] = await queryRows<{ cluster_id: string; target: string; requested_by: string }>(
-        manager,
-        `UPDATE jobs SET state = 'failed', errors = $2, cancelled_by = $3, finished_at = now(), lease_until = NULL
-          WHERE id = $1 AND admitted_at IS NULL AND ${activeStateSql()}
-          RETURNING cluster_id, target, requested_by`,
-        [jobId, errors, by],
-      );
-      if (!ended) return null;
-      const base = { actor: by, clusterId: ended.cluster_id, target: ended.target };
-      await AuditLog.record(manager, {
-        ...base,
-        action: AuditAction.jobCancel,
-        outcome: AuditOutcome.cancelled,
-        detail: { jobId },
-      });
-      await AuditLog.record(manager, {
-        ...base,
-        actor: 'worker',
-        action: AuditAction.jobEnd,
-        outcome: 'failed',
-        detail: { jobId, requestedBy: ended.requested_by, errors },
-      });
-      const [last] = await queryRows<JobLine>(
-        manager,
-        `INSERT INTO job_lines (job_id, seq, line)
-         SELECT $1, COALESCE(MAX(seq), 0) + 1, '${JobEndLine.failed}' FROM job_lines WHERE job_id = $1
-         RETURNING ${LINE_VIEW}`,
-        [jobId],
-      );
-      return last ?? null;
-    });
-  }
 }
