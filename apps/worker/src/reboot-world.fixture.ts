@@ -152,6 +152,8 @@ export function setUp(script: Script = {}) {
   const calls: string[] = [];
   const attempts: string[] = [];
   const seen: string[] = [];
+  /** What the handler told the node-status cache on its own (a reboot Nova took). */
+  const noted: string[] = [];
   /** The entries of every `writePoll` call, as written. */
   const writes: PollEntry[][] = [];
   const rows = new Map<string, Row>();
@@ -348,6 +350,7 @@ export function setUp(script: Script = {}) {
     },
     findNode: async (_clusterId, nodename) => nodes.find((each) => each.nodename === nodename) ?? null,
     listNodes: async () => nodes,
+    noteNodeStatus: async (_clusterId, node) => void noted.push(node.status),
     noteListing: async (_clusterId, servers) => {
       const target = servers.find((each) => each.id === (main.job.serverId ?? NODE.serverId));
       if (target) seen.push(target.status);
@@ -408,6 +411,7 @@ export function setUp(script: Script = {}) {
     calls,
     attempts,
     seen,
+    noted,
     writes,
     rows,
     row: main,

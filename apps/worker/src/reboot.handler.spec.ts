@@ -41,11 +41,13 @@ describe('RebootHandler and ClusterWatcher', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   it('sends one SOFT reboot, records the attempt and each status it sees, and ends Done once the server is back', async () => {
-    const { run, calls, lines, seen, ended, attempts } = setUp();
+    const { run, calls, lines, seen, noted, ended, attempts } = setUp();
     expect(await run()).toEqual({ deliveries: 1, polls: 2 });
     expect(calls).toEqual([...SENT_BY_HANDLER, 'list', 'list']);
     expect(attempts).toEqual(['SOFT accepted']);
     expect(lines).toEqual(['worker-0 REBOOT', 'worker-0 ACTIVE']);
+    // Nova took the reboot: nodestatus shows REBOOT at once, then what each listing saw.
+    expect(noted).toEqual(['REBOOT']);
     expect(seen).toEqual(['REBOOT', 'ACTIVE']);
     expect(ended).toEqual([{ state: 'done', errors: '' }]);
   });

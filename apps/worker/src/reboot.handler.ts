@@ -22,7 +22,7 @@ import { JobLeases } from '@oshift/jobs';
 export { type RebootJobRecords, type RebootNova } from './reboot-sender';
 
 /** Where the handler finds a cluster's Nova and its nodes. */
-export interface RebootTargets extends Pick<NodeRegistry, 'findNode' | 'listNodes'> {
+export interface RebootTargets extends Pick<NodeRegistry, 'findNode' | 'listNodes' | 'noteNodeStatus'> {
   nova(clusterId: string): Promise<RebootNova>;
 }
 
@@ -120,6 +120,7 @@ export class RebootHandler {
       if (step.do !== 'send') return 'later';
       const problem = await this.sender.send(job, lease, nova, serverId, step.type);
       if (problem === null) return 'ended';
+      if (problem === '') await this.noteRebooting(job, serverId, step.type);
       // Sent, or in doubt (no answer): the watcher takes it from here. Not sent: try again after a poll.
       return job.rebootAttemptedAt !== null ? 'watched' : 'later';
     } catch (error) {
@@ -158,6 +159,15 @@ export class RebootHandler {
     if (job.waitingReason === null) await this.sender.append(lease, `Waiting: ${admission.reason}`);
     job.waitingReason = admission.reason;
     return 'waiting';
+  }
+
+  /**
+   * Nova took the reboot: it sets the server's task state before it answers 202, so the node reboots from now on.
+   * Customers polling nodestatus see it at once, not at the watcher's first listing.
+   */
+  private noteRebooting(job: JobEntity, serverId: string, type: 'SOFT' | 'HARD'): Promise<void> {
+    const [status, taskState] = type === 'HARD' ? ['HARD_REBOOT', 'rebooting_hard'] : ['REBOOT', 'rebooting'];
+    return this.registry.noteNodeStatus(job.clusterId, { nodename: job.target, serverId, status, taskState });
   }
 
   private async fail(lease: JobLease, reason: string): Promise<'ended'> {
