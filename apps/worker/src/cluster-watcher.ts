@@ -167,7 +167,8 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     try {
       const progress = progressOf(job);
       const reachedNova = server && nova && inDoubt(progress) ? await gotThrough(nova, server, progress) : false;
-      const step = planRebootStep(stepFacts(job, server, reachedNova, problem), this.config.worker);
+      const lastProblem = problem ?? job.lastProblem ?? undefined;
+      const step = planRebootStep(stepFacts(job, server, reachedNova, lastProblem), this.config.worker);
       // Without this poll's listing nothing is known of the reboot: only the deadline may end it; never send blind.
       if (!server)
         return step.do === 'fail' ? { jobId: job.id, lines, end: failed(step.reason) } : { jobId: job.id, lines };

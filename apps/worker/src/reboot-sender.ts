@@ -23,6 +23,7 @@ export type RebootJobRecords = Pick<
   | 'recordRebootAttempt'
   | 'appendLine'
   | 'finish'
+  | 'noteProblem'
 >;
 
 /** What sending a reboot asks of a cluster's Nova. */

@@ -77,6 +77,7 @@ export function jobRow(overrides: Partial<JobEntity> = {}): JobEntity {
     admittedAt: null,
     waitingReason: null,
     cancelledBy: null,
+    lastProblem: null,
     mirroredLines: 0,
     deadlineAt: new Date(Date.now() + 10 * MINUTE),
     createdAt: new Date(),
@@ -214,6 +215,11 @@ export function setUp(script: Script = {}) {
       record('release');
       const row = rows.get(lease.jobId);
       if (row?.job.leaseOwner === lease.owner) row.job.leaseUntil = new Date();
+    },
+    noteProblem: async (lease, problem) => {
+      const row = leased(lease.jobId, lease.owner);
+      if (row) row.job.lastProblem = problem;
+      return row !== null;
     },
     setServer: async (lease, serverId) => {
       record(`setServer ${serverId}`, rows.get(lease.jobId));

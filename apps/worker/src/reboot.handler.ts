@@ -115,12 +115,16 @@ export class RebootHandler {
         const turn = await this.admit(job, lease);
         if (turn !== 'start') return turn;
       }
-      const step = planRebootStep(stepFacts(job, null, false), this.config.worker);
+      const step = planRebootStep(stepFacts(job, null, false, job.lastProblem ?? undefined), this.config.worker);
       if (step.do === 'fail') return this.fail(lease, step.reason);
       if (step.do !== 'send') return 'later';
       const problem = await this.sender.send(job, lease, nova, serverId, step.type);
       if (problem === null) return 'ended';
       if (problem === '') await this.noteRebooting(job, serverId, step.type);
+      else if (problem !== job.lastProblem) {
+        held(await this.jobs.noteProblem(lease, problem));
+        job.lastProblem = problem;
+      }
       // Sent, or in doubt (no answer): the watcher takes it from here. Not sent: try again after a poll.
       return job.rebootAttemptedAt !== null ? 'watched' : 'later';
     } catch (error) {
@@ -128,6 +132,8 @@ export class RebootHandler {
       const waitable = waitableProblem(error);
       if (waitable === null) return this.fail(lease, permanentFailure(job, error));
       this.logger.warn({ msg: 'OpenStack not usable now; retrying', jobId: job.id, error: waitable });
+      if (waitable !== job.lastProblem) held(await this.jobs.noteProblem(lease, waitable));
+      job.lastProblem = waitable;
       const step = planRebootStep(stepFacts(job, null, false, waitable), this.config.worker);
       if (step.do === 'fail') return this.fail(lease, step.reason);
       return 'later';

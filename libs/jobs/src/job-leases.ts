@@ -77,6 +77,11 @@ export class JobLeases {
     return this.updateLeased(lease, { server_id: serverId });
   }
 
+  /** Remembers what stood in the reboot's way this time, for the reason should the job reach its deadline. */
+  noteProblem(lease: JobLease, problem: string): Promise<boolean> {
+    return this.updateLeased(lease, { last_problem: problem.slice(0, 2000) });
+  }
+
   /** Until when another handler holds the job's lease, or null (the job ended, or nobody holds it). */
   async heldUntil(jobId: string): Promise<Date | null> {
     const [row] = await queryRows<{ lease_until: Date }>(

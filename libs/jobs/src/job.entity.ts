@@ -75,6 +75,10 @@ export class JobEntity {
   @Column({ name: 'mirrored_lines', type: 'integer', default: 0 })
   mirroredLines!: number;
 
+  /** What last stood in the reboot's way (OpenStack unreachable, …), for the reason of a failure. */
+  @Column({ name: 'last_problem', type: 'text', nullable: true })
+  lastProblem!: string | null;
+
   @Column({ name: 'deadline_at', type: 'timestamptz', nullable: true })
   deadlineAt!: Date | null;
 
