@@ -94,6 +94,11 @@ export class NodeRegistry {
 /** A cluster's servers as its nodes, in natural name order. */
 function nodesOf(servers: readonly NovaServer[]): ClusterNode[] {
   return servers
-    .map((server) => ({ nodename: server.name, status: server.status, serverId: server.id, taskState: server.taskState }))
+    .map((server) => ({
+      nodename: server.name,
+      status: server.status,
+      serverId: server.id,
+      taskState: server.taskState,
+    }))
     .sort((a, b) => naturalCompare(a.nodename, b.nodename));
 }
