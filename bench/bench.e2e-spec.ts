@@ -66,7 +66,7 @@ describe('npm run bench -- --quick', () => {
         done: 48,
         failed: 0,
         unfinished: 0,
-        servers: { once: 48, more: 0, never: 0 },
+        servers: { once: 48, more: 0, never: 0, rebootsAccepted: 48 },
         activeToDoneMs: { count: 48 },
         concurrency: 16,
         pollIntervalMs: 1000,

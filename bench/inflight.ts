@@ -29,8 +29,11 @@ export interface InflightResult {
   /** From the first request to the last 202; from the first request to the last job's end (or the cap). */
   submitSeconds: number;
   seconds: number;
-  /** Target servers by the reboots Nova accepted for them (the simulator's per-server counters). */
-  servers: { once: number; more: number; never: number };
+  /**
+   * Target servers by the reboots Nova accepted for them (the simulator's per-server counters), and all the reboots
+   * Nova accepted (a reboot still running at the cap counts).
+   */
+  servers: { once: number; more: number; never: number; rebootsAccepted: number };
   /** Reboots in flight at Nova (servers in a reboot task state), sampled every second over the window. */
   inFlight: { peak: number; mean: number };
   /**
@@ -42,6 +45,7 @@ export interface InflightResult {
     listCallsPerClusterPerPoll: number;
     showCalls: number;
     showCallsPerClusterPerPoll: number;
+    /** Single-server GETs per reboot Nova accepted. */
     showCallsPerReboot: number;
   };
   /** Each worker's resident set: the highest sampled in the window, and its high-water mark (VmHWM, since start). */
@@ -114,6 +118,7 @@ export async function runInflight(
     const totalCores = cores.reduce((sum, n) => sum + n, 0);
     const meanInFlight = inFlight.reduce((sum, n) => sum + n, 0) / Math.max(1, inFlight.length);
     const mb = (kb: number) => Math.round(kb / 1024);
+    const servers = rebootsPerServer(system, targets);
     return {
       workers,
       concurrency: config.concurrency,
@@ -128,14 +133,14 @@ export async function runInflight(
       unfinished: ids.length - ended.ended,
       submitSeconds,
       seconds: ended.ended === ids.length && ended.last !== null ? (ended.last - startedAt) / 1000 : windowMs / 1000,
-      servers: rebootsPerServer(system, targets),
+      servers,
       inFlight: { peak: Math.max(0, ...inFlight), mean: round(meanInFlight, 1) },
       nova: {
         listCalls,
         listCallsPerClusterPerPoll: round(listCalls / clusters / polls, 3),
         showCalls,
         showCallsPerClusterPerPoll: round(showCalls / clusters / polls, 3),
-        showCallsPerReboot: round(showCalls / Math.max(1, ids.length), 2),
+        showCallsPerReboot: round(showCalls / Math.max(1, servers.rebootsAccepted), 2),
       },
       rssMb: {
         peakPerWorker: usage.map((each) => mb(each.peakRssKb)),
@@ -159,10 +164,11 @@ export async function runInflight(
 
 /** Each target server by the reboots Nova accepted for it in this run. */
 function rebootsPerServer(system: BenchSystem, targets: readonly FleetTarget[]): InflightResult['servers'] {
-  const servers = { once: 0, more: 0, never: 0 };
+  const servers = { once: 0, more: 0, never: 0, rebootsAccepted: 0 };
   for (const { nodename, projectId } of targets) {
     const { accepted } = system.simulator.reboots(nodename, projectId);
     const count = accepted.SOFT + accepted.HARD;
+    servers.rebootsAccepted += count;
     if (count === 1) servers.once += 1;
     else if (count === 0) servers.never += 1;
     else servers.more += 1;

@@ -16,7 +16,7 @@ const inflight = (workers: number, change: Partial<InflightResult> = {}): Inflig
   unfinished: 0,
   submitSeconds: 5,
   seconds: 70,
-  servers: { once: 2000, more: 0, never: 0 },
+  servers: { once: 2000, more: 0, never: 0, rebootsAccepted: 2000 },
   inFlight: { peak: 2000, mean: 1600 },
   nova: {
     listCalls: 7000,
@@ -75,7 +75,7 @@ describe('the in-flight and pipeline targets', () => {
     const slow = inflight(1, {
       done: 64,
       unfinished: 1936,
-      servers: { once: 64, more: 0, never: 1936 },
+      servers: { once: 64, more: 0, never: 1936, rebootsAccepted: 64 },
       cpu: { cores: 0.4, perWorker: [0.4], coresPerThousandInFlight: 25 },
       activeToDoneMs: { count: 64, p50: 500, p99: 1400, max: 1500 },
     });

@@ -353,7 +353,7 @@ function inflightTables(inflight: InflightResult[]): string[] {
     [
       'workers × slots',
       'list calls per cluster per poll',
-      'GET server calls per cluster per poll (per reboot)',
+      'GET server calls per cluster per poll (per reboot sent)',
       'RSS peak MB per worker (sum; VmHWM)',
       'CPU cores (per worker)',
       'CPU cores per 1,000 in flight',
@@ -391,7 +391,7 @@ function beforeAfterTable(before: BeforeResults, after: BenchResults): string {
     row('servers rebooted exactly once', (each) => String(each.servers.once), 'all');
     row('reboots in flight, mean', (each) => String(each.inFlight.mean), '');
     row('Nova list calls per cluster per poll', (each) => String(each.nova.listCallsPerClusterPerPoll), '≤ 1.0');
-    row('Nova GET server calls per reboot', (each) => String(each.nova.showCallsPerReboot), '');
+    row('Nova GET server calls per reboot sent', (each) => String(each.nova.showCallsPerReboot), '');
     row(
       'worker RSS peak MB, largest (sum)',
       (each) => `${Math.max(0, ...each.rssMb.peakPerWorker)} (${each.rssMb.peakSum})`,

@@ -38,6 +38,8 @@ function say(line: string): void {
 async function main(): Promise<void> {
   const config = loadBenchConfig();
   const loadAtStart = loadavg()[0];
+  // Now: the workers are built from the work tree as it is when the run starts.
+  const commit = commitOfWorkTree();
   const runs = (scenario: BenchConfig['only'][number]) => config.only.includes(scenario);
   say(
     `bench: ${config.quick ? 'quick' : 'full'} run of ${config.only.join(', ')}, ` +
@@ -71,43 +73,66 @@ async function main(): Promise<void> {
       generatedAt: new Date().toISOString(),
       mode: config.quick ? 'quick' : 'full',
       label: config.label,
-      commit: commitOfWorkTree(),
+      commit,
       scenarios: config.only,
       machine: machine(loadAtStart),
       settings: {
-        measuredSecondsPerServerAndCall: `${config.rounds} rounds × ${config.durationS} s, servers taking turns`,
-        warmupSecondsPerServerAndCall: config.warmupS,
-        latencies: 'p50 and p99 are the medians over rounds',
-        connections: config.connections,
-        nodeStatusCacheMs: config.nodeStatusCacheMs,
+        ...(runs('http') || runs('stream')
+          ? {
+              measuredSecondsPerServerAndCall: `${config.rounds} rounds × ${config.durationS} s, servers taking turns`,
+              warmupSecondsPerServerAndCall: config.warmupS,
+              latencies: 'p50 and p99 are the medians over rounds',
+              connections: config.connections,
+              nodeStatusCacheMs: config.nodeStatusCacheMs,
+              rebootTargets: system.rebootTargets.length,
+              rebootCase: 'JSON body, a different node per request; jobs are marked done every 100 ms so nodes free up',
+              rebootBaseline: 'one INSERT of the job row (no audit record) and one queue add',
+              client: 'autocannon in the orchestrating process; servers are separate Node processes',
+            }
+          : {}),
         logLevel: 'warn',
         simulator: { latencyMs: 0, rebootDurationMs: 'per case (pipeline and in flight below)' },
-        worker: `${BUILT_WORKER}, built from the work tree at the start of the run and run by plain Node (as the image runs it)`,
-        pipeline:
-          `${config.pipelineWarmupJobs} unmeasured jobs (one per fleet cluster), then ${config.pipelineJobs} measured, ` +
-          `per worker count; reboots of ${config.pipelineRebootMs} ms; workers: POLL_INTERVAL_MS ` +
-          `${config.pipelinePollIntervalMs}, WORKER_CONCURRENCY 16, OPENSTACK_CALLS_PER_SECOND unlimited (1000000); ` +
-          `best of ${config.pipelineRounds} round(s), counts taking turns`,
-        inflight:
-          `${flight.clusters} clusters (simulator projects of 2 HAProxy, 3 master, 2 infra and ` +
-          `${flight.nodesPerCluster} worker nodes, rules letting every worker node reboot at once: ` +
-          `${JSON.stringify(FLEET_REBOOT_POLICY)}), one reboot of each worker node sent through the gateway ` +
-          `(32 at a time, HTTP Basic); reboots of ${flight.rebootMs / 1000} s; workers: WORKER_CONCURRENCY ` +
-          `${flight.concurrency}, POLL_INTERVAL_MS ${flight.pollIntervalMs}, OPENSTACK_CALLS_PER_SECOND ` +
-          `${flight.callsPerSecondPerCluster}; waits at most ${flight.capS} s from the first request`,
-        inflightMeasures:
-          'window: first request to last job end (or the cap); in flight: servers in a reboot task state, sampled ' +
-          "every second; Nova calls: the fleet projects' (gateways included) over the window, per cluster per " +
-          '(window / POLL_INTERVAL_MS); RSS: /proc VmRSS sampled every second (VmHWM beside it); CPU: /proc ' +
-          "utime + stime over the window; ACTIVE → Done: the end of the server's last reboot in the simulator to " +
-          "the job's Done line",
-        rebootTargets: system.rebootTargets.length,
-        rebootCase: 'JSON body, a different node per request; jobs are marked done every 100 ms so nodes free up',
-        rebootBaseline: 'one INSERT of the job row (no audit record) and one queue add',
-        stream:
-          `${STREAM_JOBS} running jobs written one line per second each (the worker's statement and publication), ` +
-          `${config.quick ? 4 : 15} s measured per follower count; latency from the line's commit to a follower parsing it`,
-        client: 'autocannon in the orchestrating process; servers are separate Node processes',
+        ...(runs('stream')
+          ? {
+              stream:
+                `${STREAM_JOBS} running jobs written one line per second each (the worker's statement and ` +
+                `publication), ${config.quick ? 4 : 15} s measured per follower count; latency from the line's ` +
+                `commit to a follower parsing it`,
+            }
+          : {}),
+        ...(runs('pipeline') || runs('inflight')
+          ? {
+              worker:
+                `${BUILT_WORKER}, built from the work tree at the start of the run and run by plain Node (as the ` +
+                `image runs it)`,
+            }
+          : {}),
+        ...(runs('pipeline')
+          ? {
+              pipeline:
+                `${config.pipelineWarmupJobs} unmeasured jobs (one per fleet cluster), then ${config.pipelineJobs} ` +
+                `measured, per worker count; reboots of ${config.pipelineRebootMs} ms; workers: POLL_INTERVAL_MS ` +
+                `${config.pipelinePollIntervalMs}, WORKER_CONCURRENCY 16, OPENSTACK_CALLS_PER_SECOND unlimited ` +
+                `(1000000); best of ${config.pipelineRounds} round(s), counts taking turns`,
+            }
+          : {}),
+        ...(runs('inflight')
+          ? {
+              inflight:
+                `${flight.clusters} clusters (simulator projects of 2 HAProxy, 3 master, 2 infra and ` +
+                `${flight.nodesPerCluster} worker nodes, rules letting every worker node reboot at once: ` +
+                `${JSON.stringify(FLEET_REBOOT_POLICY)}), one reboot of each worker node sent through the gateway ` +
+                `(32 at a time, HTTP Basic); reboots of ${flight.rebootMs / 1000} s; workers: WORKER_CONCURRENCY ` +
+                `${flight.concurrency}, POLL_INTERVAL_MS ${flight.pollIntervalMs}, OPENSTACK_CALLS_PER_SECOND ` +
+                `${flight.callsPerSecondPerCluster}; waits at most ${flight.capS} s from the first request`,
+              inflightMeasures:
+                'window: first request to last job end (or the cap); in flight: servers in a reboot task state, ' +
+                "sampled every second; Nova calls: the fleet projects' (gateways included) over the window, per " +
+                'cluster per (window / POLL_INTERVAL_MS), GETs also per reboot Nova accepted; RSS: /proc VmRSS ' +
+                'sampled every second (VmHWM beside it); CPU: /proc utime + stime over the window; ACTIVE → Done: ' +
+                "the end of the server's last reboot in the simulator to the job's Done line",
+            }
+          : {}),
       },
       http,
       novaListCalls: nova,
