@@ -5,7 +5,13 @@ import { AccessAdmin, accessEntities, PasswordHasher } from '@oshift/access';
 import { auditEntities } from '@oshift/audit';
 import { jobEntities, newJobId } from '@oshift/jobs';
 import { ClusterAdmin, nodeRegistryEntities } from '@oshift/node-registry';
-import { OpenStackSimulator, demoProject, type SimProjectSpec } from '@oshift/openstack-sim';
+import {
+  OpenStackSimulator,
+  demoProject,
+  fleetProjects,
+  type SimKnobs,
+  type SimProjectSpec,
+} from '@oshift/openstack-sim';
 import { dataSourceOptions, migrate } from '@oshift/persistence';
 import { AppProcess, deleteRedisKeys, freePort } from '@oshift/testing';
 import type { BenchConfig } from './bench.config';
@@ -13,17 +19,20 @@ import type { BenchConfig } from './bench.config';
 /** Clusters the reboot cases spread their targets over, and VMs in each (many names: few 409s). */
 const REBOOT_CLUSTERS = 8;
 const NODES_PER_REBOOT_CLUSTER = 64;
+/** The simulator's reboots take this long until a case sets its own (the HTTP cases never run a worker). */
+const DEFAULT_REBOOT_MS = 1000;
 /**
- * The simulator's reboots take this long and workers look every POLL_INTERVAL_MS: short, yet long enough that a
- * job's time is mostly spent waiting on its reboot, as in production (where reboots take minutes). With reboots
- * of a few tens of milliseconds the pipeline is bound by the CPU that every process shares on the benchmark
- * machine, and more workers cannot show what they add.
+ * The rules every fleet cluster gets: all its worker nodes may reboot at once (the default is one per role), so
+ * that the rules, not the benchmark, decide nothing; and so that a wave of reboots is in flight together.
  */
-export const PIPELINE_REBOOT_MS = 1000;
-export const PIPELINE_POLL_INTERVAL_MS = 250;
+export const FLEET_REBOOT_POLICY = { roles: { worker: { max_parallel: 1000 } } };
+/** The same for the reboot case's clusters, whose nodes (`node-NNN`) have the role `other`. */
+const REBOOT_CLUSTER_POLICY = { roles: { other: { max_parallel: 1000 } } };
 /** Lines of the finished job the job-poll case reads (the last one is `Done`). */
 const JOB_LINES = 50;
 const SECRET_VARIABLE = 'OSHIFT_SECRET_BENCH_OPENSTACK';
+/** The worker the pipeline and in-flight cases run: built from this work tree when the first one starts. */
+export const BUILT_WORKER = 'dist/apps/worker/main.js';
 
 export interface BenchUser {
   username: string;
@@ -37,6 +46,11 @@ export interface RebootTarget {
   nodename: string;
 }
 
+/** A worker node of the fleet, with the simulator project that holds it. */
+export interface FleetTarget extends RebootTarget {
+  projectId: string;
+}
+
 /**
  * The whole system for one benchmark run, private to it: a database created on the Postgres server and
  * dropped at the end, a Redis key prefix removed at the end, the simulator in this process with zero
@@ -47,6 +61,7 @@ export class BenchSystem {
   private readonly processes: AppProcess[] = [];
   private readonly cleanups: (() => Promise<unknown>)[] = [];
   private env: Record<string, string> = {};
+  private workerBuilt = false;
 
   dataSource!: DataSource;
   simulator!: OpenStackSimulator;
@@ -54,6 +69,12 @@ export class BenchSystem {
   databaseUrl = '';
   statusClusterId = 'bench-status.cna.example.test';
   rebootTargets: RebootTarget[] = [];
+  /**
+   * The fleet's worker nodes (`worker-N` of clusters `fleet-NNNN.cna.example.test`), node-major: the first
+   * `clusters` targets are one node of each cluster.
+   */
+  fleetTargets: FleetTarget[] = [];
+  fleetProjectIds: string[] = [];
   finishedJobId = '';
   viewer!: BenchUser;
   operator!: BenchUser;
@@ -64,6 +85,11 @@ export class BenchSystem {
   gatewayProcess?: AppProcess;
 
   private constructor(private readonly config: BenchConfig) {}
+
+  /** The Redis server the run's keys (prefix {@link redisPrefix}) live on. */
+  get redisUrl(): string {
+    return this.config.redisUrl;
+  }
 
   static async start(config: BenchConfig): Promise<BenchSystem> {
     const system = new BenchSystem(config);
@@ -76,13 +102,23 @@ export class BenchSystem {
     }
   }
 
-  /** Starts `count` worker processes and waits until each consumes jobs. */
-  async startWorkers(count: number): Promise<void> {
+  /**
+   * Starts `count` worker processes with `env` (POLL_INTERVAL_MS, WORKER_CONCURRENCY, …; the per-cluster call
+   * ceiling is lifted unless `env` sets it) and waits until each consumes jobs. They run the worker built from
+   * this work tree at the start of the run (`dist/apps/worker/main.js`, as the image runs it): what they use of
+   * memory and CPU is the worker's own, not that of compiling its TypeScript at start.
+   */
+  async startWorkers(count: number, env: Record<string, string> = {}): Promise<void> {
+    if (!this.workerBuilt) {
+      const build = await AppProcess.run('tools/build/build-app.ts', ['worker']);
+      if (build.status !== 0) throw new Error(`building the worker failed: ${build.stderr || build.stdout}`);
+      this.workerBuilt = true;
+    }
     const started = Array.from({ length: count }, (_, i) =>
-      this.spawn(`worker-${this.workers.length + i}`, 'apps/worker/src/main.ts', {
-        POLL_INTERVAL_MS: String(PIPELINE_POLL_INTERVAL_MS),
-        // The per-cluster ceiling protects a customer's cloud; here it would measure the ceiling, not us.
+      this.spawn(`worker-${this.workers.length + i}`, BUILT_WORKER, {
+        // The per-cluster ceiling protects a customer's cloud; in the pipeline it would measure the ceiling, not us.
         OPENSTACK_CALLS_PER_SECOND: '1000000',
+        ...env,
       }),
     );
     this.workers.push(...started);
@@ -91,6 +127,15 @@ export class BenchSystem {
 
   async stopWorkers(): Promise<void> {
     await Promise.all(this.workers.splice(0).map((worker) => worker.stop()));
+  }
+
+  /**
+   * Puts the simulated cloud back as it started (every server ACTIVE, no reboot running, counters at zero; tokens
+   * stay valid), then sets `knobs`: each case that reboots starts from the same cloud.
+   */
+  resetCloud(knobs: Partial<SimKnobs>): void {
+    this.simulator.reset();
+    this.simulator.setKnobs(knobs);
   }
 
   /** Stops every process and removes the database and the Redis keys of this run. Safe to call twice. */
@@ -123,9 +168,15 @@ export class BenchSystem {
     const statusProject = demoProject();
     const password = statusProject.users[0].password;
     const rebootProjects = Array.from({ length: REBOOT_CLUSTERS }, (_, i) => rebootProject(i, password));
+    const { clusters, nodesPerCluster } = this.config.inflight;
+    // Clusters as OpenShift has them (two HAProxy nodes, three masters, two infra nodes) and `nodesPerCluster` workers.
+    const fleet = fleetProjects(clusters, nodesPerCluster).map((project) => ({
+      ...project,
+      users: project.users.map((user) => ({ ...user, password })),
+    }));
     this.simulator = await OpenStackSimulator.start({
-      projects: [statusProject, ...rebootProjects],
-      knobs: { latencyMs: 0, rebootDurationMs: PIPELINE_REBOOT_MS },
+      projects: [statusProject, ...rebootProjects, ...fleet],
+      knobs: { latencyMs: 0, rebootDurationMs: DEFAULT_REBOOT_MS },
     });
     this.cleanups.push(() => this.simulator.close());
 
@@ -140,7 +191,7 @@ export class BenchSystem {
     });
     await this.dataSource.initialize();
     this.cleanups.push(() => this.dataSource.destroy());
-    await this.seed(statusProject, rebootProjects);
+    await this.seed(statusProject, rebootProjects, fleet);
 
     this.env = {
       DATABASE_URL: this.databaseUrl,
@@ -168,7 +219,11 @@ export class BenchSystem {
     );
   }
 
-  private async seed(statusProject: SimProjectSpec, rebootProjects: SimProjectSpec[]): Promise<void> {
+  private async seed(
+    statusProject: SimProjectSpec,
+    rebootProjects: SimProjectSpec[],
+    fleet: SimProjectSpec[],
+  ): Promise<void> {
     const clusters = new ClusterAdmin(this.dataSource, { source: 'bench' });
     const register = (id: string, project: SimProjectSpec) =>
       clusters.upsert(
@@ -190,6 +245,24 @@ export class BenchSystem {
     this.rebootTargets = rebootProjects.flatMap((project, i) =>
       project.servers.map((server) => ({ clusterId: rebootClusters[i], nodename: server.name })),
     );
+    // A fleet cluster's id is its project's name (`fleet-NNNN.cna.example.test`).
+    for (const project of fleet) await register(project.name, project);
+    this.fleetProjectIds = fleet.map((project) => project.id);
+    const workersOf = fleet.map((project) => project.servers.filter((server) => server.name.startsWith('worker-')));
+    for (let n = 0; n < this.config.inflight.nodesPerCluster; n++) {
+      for (const [i, project] of fleet.entries())
+        this.fleetTargets.push({ clusterId: project.name, projectId: project.id, nodename: workersOf[i][n].name });
+    }
+    const setPolicy = (policy: object, ids: string[]) =>
+      this.dataSource.query(`UPDATE clusters SET reboot_policy = $1::jsonb WHERE id = ANY($2)`, [
+        JSON.stringify(policy),
+        ids,
+      ]);
+    await setPolicy(REBOOT_CLUSTER_POLICY, rebootClusters);
+    await setPolicy(
+      FLEET_REBOOT_POLICY,
+      fleet.map((project) => project.name),
+    );
 
     const access = new AccessAdmin(this.dataSource, new PasswordHasher(), { source: 'bench' });
     const user = async (label: string, grants: { clusterId: string; role: 'read' | 'reboot' }[]) => {
@@ -201,7 +274,10 @@ export class BenchSystem {
     this.viewer = await user('viewer', [{ clusterId: this.statusClusterId, role: 'read' }]);
     this.operator = await user(
       'operator',
-      rebootClusters.map((clusterId) => ({ clusterId, role: 'reboot' as const })),
+      [...rebootClusters, ...fleet.map((project) => project.name)].map((clusterId) => ({
+        clusterId,
+        role: 'reboot' as const,
+      })),
     );
 
     this.finishedJobId = newJobId();

@@ -56,7 +56,28 @@ describe('npm run bench -- --quick', () => {
     }
     expect(results.novaListCalls.length).toBeGreaterThan(0);
     expect(results.pipeline.map((each: { workers: number }) => each.workers)).toEqual([1, 2, 4]);
-    for (const each of results.pipeline) expect(each).toMatchObject({ failed: 0, done: each.jobs });
+    for (const each of results.pipeline)
+      expect(each).toMatchObject({ failed: 0, done: each.jobs, rebootMs: 0, concurrency: 16 });
+    // Every reboot in flight ended Done, each server was rebooted once, and each Done came after its ACTIVE.
+    expect(results.inflight.map((each: { workers: number }) => each.workers)).toEqual([1, 4]);
+    for (const each of results.inflight) {
+      expect(each).toMatchObject({
+        reboots: 48,
+        done: 48,
+        failed: 0,
+        unfinished: 0,
+        servers: { once: 48, more: 0, never: 0, rebootsAccepted: 48 },
+        activeToDoneMs: { count: 48 },
+        concurrency: 16,
+        pollIntervalMs: 1000,
+      });
+      expect(each.activeToDoneMs.p50).toBeGreaterThanOrEqual(0);
+      expect(each.activeToDoneMs.p99).toBeGreaterThanOrEqual(each.activeToDoneMs.p50);
+      expect(each.inFlight.peak).toBeGreaterThan(0);
+      expect(each.rssMb.peakPerWorker).toHaveLength(each.workers);
+      for (const mb of each.rssMb.peakPerWorker) expect(mb).toBeGreaterThan(0);
+      expect(each.cpu.cores).toBeGreaterThan(0);
+    }
     // Every line written while measuring reached every follower of its job.
     expect(results.stream.map((each: { followers: number }) => each.followers)).toEqual([10, 1000]);
     for (const each of results.stream) {
@@ -68,6 +89,7 @@ describe('npm run bench -- --quick', () => {
     const markdown = readFileSync(join(outDir, 'latest.md'), 'utf8');
     expect(markdown).toMatch(/^# Benchmark results \(quick run\)/);
     expect(markdown).toContain('| nodestatus');
+    expect(markdown).toContain('## Reboots in flight (48 reboots of 3 s across 8 clusters');
     expect(existsSync(join(outDir, 'latest.json.tmp'))).toBe(false);
   }, 600_000);
 });

@@ -1,19 +1,35 @@
 /**
- * `npm run bench [-- --quick] [--out DIR]`: starts a private copy of the system (see BenchSystem), measures
- * the gateway's three calls against the bare baseline server, authentication's cost, the node-status cache's
- * Nova calls and the reboot pipeline with 1, 2 and 4 workers, then prints a table and writes
- * `bench/results/latest.json` and `latest.md`.
+ * `npm run bench [-- --quick] [--only http,stream,pipeline,inflight] [--label NAME] [--out DIR]`: starts a private
+ * copy of the system (see BenchSystem), measures the gateway's three calls against the bare baseline server,
+ * authentication's cost, the node-status cache's Nova calls, event-stream followers, the reboot pipeline with 1, 2
+ * and 4 workers, and thousands of long reboots in flight on 1 worker and then 4, then prints a table and writes
+ * `bench/results/<label>.json` and `<label>.md` (`latest` unless `--label` says), with the pipeline and in-flight
+ * figures of `before.json` beside its own when that file exists.
  */
 import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { REBOOT_QUEUE } from '@oshift/jobs';
 import { loadBenchConfig, type BenchConfig } from './bench.config';
-import { BenchSystem, PIPELINE_POLL_INTERVAL_MS, PIPELINE_REBOOT_MS } from './bench-system';
+import { BenchSystem, BUILT_WORKER, FLEET_REBOOT_POLICY } from './bench-system';
+import { runInflight, type InflightResult } from './inflight';
 import { compare, measure, merge, type LoadResult, type LoadSettings, type LoadTarget } from './load';
 import { runPipeline, type PipelineResult } from './pipeline';
 import { runStreamCase, type StreamResult } from './stream';
-import { checkTargets, machine, toMarkdown, writeResults, type HttpCase, type NovaCalls } from './report';
+import {
+  asBefore,
+  checkTargets,
+  machine,
+  toMarkdown,
+  writeResults,
+  type BeforeResults,
+  type BenchResults,
+  type HttpCase,
+  type NovaCalls,
+} from './report';
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -22,9 +38,12 @@ function say(line: string): void {
 async function main(): Promise<void> {
   const config = loadBenchConfig();
   const loadAtStart = loadavg()[0];
+  // Now: the workers are built from the work tree as it is when the run starts.
+  const commit = commitOfWorkTree();
+  const runs = (scenario: BenchConfig['only'][number]) => config.only.includes(scenario);
   say(
-    `bench: ${config.quick ? 'quick' : 'full'} run, ${config.rounds} × ${config.durationS} s per server and call, ` +
-      `${config.connections} connections`,
+    `bench: ${config.quick ? 'quick' : 'full'} run of ${config.only.join(', ')}, ` +
+      `${config.rounds} × ${config.durationS} s per server and call, ${config.connections} connections`,
   );
   const system = await BenchSystem.start(config);
   const interrupted = () => void system.stop().finally(() => process.exit(130));
@@ -40,51 +59,113 @@ async function main(): Promise<void> {
       connections: config.connections,
     };
 
-    await nodeStatusCases(system, config, settings, http, nova);
-    await jobPollCases(system, settings, http);
-    await rebootCases(system, config, settings, http);
-    const stream = await streamCases(system, config);
-    const pipeline = await pipelineCases(system, config);
+    if (runs('http')) {
+      await nodeStatusCases(system, config, settings, http, nova);
+      await jobPollCases(system, settings, http);
+      await rebootCases(system, config, settings, http);
+    }
+    const stream = runs('stream') ? await streamCases(system, config) : [];
+    const pipeline = runs('pipeline') ? await pipelineCases(system, config) : [];
+    const inflight = runs('inflight') ? await inflightCases(system, config) : [];
 
-    const results = {
+    const { inflight: flight } = config;
+    const results: BenchResults = {
       generatedAt: new Date().toISOString(),
-      mode: config.quick ? ('quick' as const) : ('full' as const),
+      mode: config.quick ? 'quick' : 'full',
+      label: config.label,
+      commit,
+      scenarios: config.only,
       machine: machine(loadAtStart),
       settings: {
-        measuredSecondsPerServerAndCall: `${config.rounds} rounds × ${config.durationS} s, servers taking turns`,
-        warmupSecondsPerServerAndCall: config.warmupS,
-        latencies: 'p50 and p99 are the medians over rounds',
-        connections: config.connections,
-        nodeStatusCacheMs: config.nodeStatusCacheMs,
+        ...(runs('http') || runs('stream')
+          ? {
+              measuredSecondsPerServerAndCall: `${config.rounds} rounds × ${config.durationS} s, servers taking turns`,
+              warmupSecondsPerServerAndCall: config.warmupS,
+              latencies: 'p50 and p99 are the medians over rounds',
+              connections: config.connections,
+              nodeStatusCacheMs: config.nodeStatusCacheMs,
+              rebootTargets: system.rebootTargets.length,
+              rebootCase: 'JSON body, a different node per request; jobs are marked done every 100 ms so nodes free up',
+              rebootBaseline: 'one INSERT of the job row (no audit record) and one queue add',
+              client: 'autocannon in the orchestrating process; servers are separate Node processes',
+            }
+          : {}),
         logLevel: 'warn',
-        simulator: { latencyMs: 0, rebootDurationMs: PIPELINE_REBOOT_MS },
-        worker: {
-          pollIntervalMs: PIPELINE_POLL_INTERVAL_MS,
-          concurrency: 16,
-          openstackCallsPerSecond: 'unlimited (1000000)',
-        },
-        pipeline:
-          `${config.pipelineWarmupJobs} unmeasured jobs, then ${config.pipelineJobs} measured, per worker count; ` +
-          `best of ${config.pipelineRounds} round(s), counts taking turns`,
-        rebootTargets: system.rebootTargets.length,
-        rebootCase: 'JSON body, a different node per request; jobs are marked done every 100 ms so nodes free up',
-        rebootBaseline: 'one INSERT of the job row (no audit record) and one queue add',
-        stream:
-          `${STREAM_JOBS} running jobs written one line per second each (the worker's statement and publication), ` +
-          `${config.quick ? 4 : 15} s measured per follower count; latency from the line's commit to a follower parsing it`,
-        client: 'autocannon in the orchestrating process; servers are separate Node processes',
+        simulator: { latencyMs: 0, rebootDurationMs: 'per case (pipeline and in flight below)' },
+        ...(runs('stream')
+          ? {
+              stream:
+                `${STREAM_JOBS} running jobs written one line per second each (the worker's statement and ` +
+                `publication), ${config.quick ? 4 : 15} s measured per follower count; latency from the line's ` +
+                `commit to a follower parsing it`,
+            }
+          : {}),
+        ...(runs('pipeline') || runs('inflight')
+          ? {
+              worker:
+                `${BUILT_WORKER}, built from the work tree at the start of the run and run by plain Node (as the ` +
+                `image runs it)`,
+            }
+          : {}),
+        ...(runs('pipeline')
+          ? {
+              pipeline:
+                `${config.pipelineWarmupJobs} unmeasured jobs (one per fleet cluster), then ${config.pipelineJobs} ` +
+                `measured, per worker count; reboots of ${config.pipelineRebootMs} ms; workers: POLL_INTERVAL_MS ` +
+                `${config.pipelinePollIntervalMs}, WORKER_CONCURRENCY 16, OPENSTACK_CALLS_PER_SECOND unlimited ` +
+                `(1000000); best of ${config.pipelineRounds} round(s), counts taking turns`,
+            }
+          : {}),
+        ...(runs('inflight')
+          ? {
+              inflight:
+                `${flight.clusters} clusters (simulator projects of 2 HAProxy, 3 master, 2 infra and ` +
+                `${flight.nodesPerCluster} worker nodes, rules letting every worker node reboot at once: ` +
+                `${JSON.stringify(FLEET_REBOOT_POLICY)}), one reboot of each worker node sent through the gateway ` +
+                `(32 at a time, HTTP Basic); reboots of ${flight.rebootMs / 1000} s; workers: WORKER_CONCURRENCY ` +
+                `${flight.concurrency}, POLL_INTERVAL_MS ${flight.pollIntervalMs}, OPENSTACK_CALLS_PER_SECOND ` +
+                `${flight.callsPerSecondPerCluster}; waits at most ${flight.capS} s from the first request`,
+              inflightMeasures:
+                'window: first request to last job end (or the cap); in flight: servers in a reboot task state, ' +
+                "sampled every second; Nova calls: the fleet projects' (gateways included) over the window, per " +
+                'cluster per (window / POLL_INTERVAL_MS), GETs also per reboot Nova accepted; RSS: /proc VmRSS ' +
+                'sampled every second (VmHWM beside it); CPU: /proc utime + stime over the window; ACTIVE → Done: ' +
+                "the end of the server's last reboot in the simulator to the job's Done line",
+            }
+          : {}),
       },
       http,
       novaListCalls: nova,
       pipeline,
       stream,
-      targets: checkTargets(http, nova, pipeline, stream),
+      inflight,
+      targets: checkTargets(http, nova, pipeline, stream, inflight),
     };
+    const before = config.label === 'before' ? undefined : readBefore(config.beforeFile);
+    if (before) results.before = before;
     say('');
     say(toMarkdown(results));
     for (const path of writeResults(config.outDir, results)) say(`wrote ${path}`);
   } finally {
     await system.stop();
+  }
+}
+
+/** The figures of an earlier run saved with `--label before`, when there is one. */
+function readBefore(file: string): BeforeResults | undefined {
+  if (!existsSync(file)) return undefined;
+  return asBefore(JSON.parse(readFileSync(file, 'utf8')) as BenchResults);
+}
+
+/** The commit of the code measured, and whether the work tree had changes on top of it. */
+function commitOfWorkTree(): string {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: resolve(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const commit = git('rev-parse', '--short', 'HEAD').trim();
+    return git('status', '--porcelain', '--untracked-files=no').trim() ? `${commit}+changes` : commit;
+  } catch {
+    return 'unknown';
   }
 }
 
@@ -260,17 +341,41 @@ async function streamCases(system: BenchSystem, config: BenchConfig): Promise<St
 
 /** Each worker count in turn (1 2 4, then 4 2 1, …); the best round of each count is kept. */
 async function pipelineCases(system: BenchSystem, config: BenchConfig): Promise<PipelineResult[]> {
-  const jobs = system.rebootTargets.slice(0, config.pipelineJobs);
+  const jobs = system.fleetTargets.slice(0, config.pipelineJobs);
+  const settings = {
+    concurrency: 16,
+    pollIntervalMs: config.pipelinePollIntervalMs,
+    rebootMs: config.pipelineRebootMs,
+  };
   const best = new Map<number, PipelineResult>();
   for (let round = 0; round < config.pipelineRounds; round++) {
     const order = round % 2 === 0 ? config.workerCounts : [...config.workerCounts].reverse();
     for (const workers of order) {
       say(`pipeline: ${jobs.length} reboots with ${workers} worker(s), round ${round + 1}…`);
-      const result = await runPipeline(system, workers, jobs, config.pipelineWarmupJobs);
+      const result = await runPipeline(system, workers, jobs, config.pipelineWarmupJobs, settings);
+      say(`pipeline: ${result.jobsPerSec.toFixed(1)} jobs/s (load average ${result.loadAverage.end})`);
       if (result.jobsPerSec > (best.get(workers)?.jobsPerSec ?? 0)) best.set(workers, result);
     }
   }
   return config.workerCounts.map((workers) => best.get(workers)!);
+}
+
+/** One reboot of every worker node of the fleet at once, on each worker count in turn. */
+async function inflightCases(system: BenchSystem, config: BenchConfig): Promise<InflightResult[]> {
+  const results: InflightResult[] = [];
+  for (const workers of config.inflight.workerCounts) {
+    say(
+      `in flight: ${system.fleetTargets.length} reboots of ${config.inflight.rebootMs / 1000} s with ${workers} ` +
+        `worker(s) (at most ${config.inflight.capS} s)…`,
+    );
+    const result = await runInflight(system, workers, system.fleetTargets, config.inflight);
+    say(
+      `in flight: ${result.done} done, ${result.unfinished} not ended, in flight mean ${result.inFlight.mean}, ` +
+        `load average ${result.loadAverage.end}`,
+    );
+    results.push(result);
+  }
+  return results;
 }
 
 function announce(endpoint: string): (subject: string, round: number) => void {

@@ -29,8 +29,9 @@ export function registerNovaRoutes(app: FastifyInstance, deps: NovaDeps): void {
   app.get(`${prefix}/servers`, async (request, reply) => listServers(request, reply, deps, false));
   app.get(`${prefix}/servers/detail`, async (request, reply) => listServers(request, reply, deps, true));
 
-  app.get<ById>(`${prefix}/servers/:id`, async (request, reply) =>
-    withServer(request, reply, deps, (instance) => {
+  app.get<ById>(`${prefix}/servers/:id`, async (request, reply) => {
+    cloud.counters.show(cloud.identity.projectOf(request.headers['x-auth-token']));
+    return withServer(request, reply, deps, (instance) => {
       const view = instance.view(cloud.clock(), cloud.knobsFor(instance.id));
       const body = serverDetail(
         instance,
@@ -41,8 +42,8 @@ export function registerNovaRoutes(app: FastifyInstance, deps: NovaDeps): void {
         true,
       );
       return reply.send({ server: body });
-    }),
-  );
+    });
+  });
 
   app.get<ById>(`${prefix}/servers/:id/os-instance-actions`, async (request, reply) =>
     withServer(request, reply, deps, (instance) => {

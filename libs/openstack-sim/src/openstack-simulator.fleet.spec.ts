@@ -45,9 +45,18 @@ describe('OpenStackSimulator with a fleet of projects', () => {
       await nova(b, `/servers/${id}/action`, hard);
     }
 
-    expect(sim.projectStats(fleet[7].id)).toMatchObject({ listCalls: 1, rebootActions: { SOFT: 0, HARD: 0 } });
+    expect((await nova(b, `/servers/${master0}`)).status).toBe(200);
+    expect((await nova(b, `/servers/${master0}`)).status).toBe(200);
+    expect((await nova(a, `/servers/${master0}`)).status).toBe(404); // counted for the asking project all the same
+
+    expect(sim.projectStats(fleet[7].id)).toMatchObject({
+      listCalls: 1,
+      showCalls: 1,
+      rebootActions: { SOFT: 0, HARD: 0 },
+    });
     expect(sim.projectStats(fleet[42].id)).toMatchObject({
       listCalls: 1,
+      showCalls: 2,
       rebootActions: { SOFT: 0, HARD: 3 },
       maxInReboot: { master: 3, haproxy: 0, worker: 0 },
       inRebootNow: { master: 3 },
@@ -62,7 +71,59 @@ describe('OpenStackSimulator with a fleet of projects', () => {
       role: 'master',
       rebootPeriods: 1,
     });
+    expect(sim.showCalls()).toBe(3);
     expect(Object.keys(sim.stats().projects)).toHaveLength(100);
+  });
+});
+
+describe('OpenStackSimulator reboot periods', () => {
+  it('tells when each server began and ended its last reboot, by its clock', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const [project] = fleetProjects(1, 1);
+    const sim = await OpenStackSimulator.start({
+      projects: [project],
+      knobs: { rebootDurationMs: 60_000 },
+      clock: () => now,
+    });
+    try {
+      const token = (
+        await fetch(`${sim.identityUrl}/auth/tokens`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(passwordAuth(project.users[0].name, project.users[0].password)),
+        })
+      ).headers.get('x-subject-token')!;
+      const reboot = (at: number) => {
+        now = at;
+        return fetch(`${sim.computeUrl}/servers/${sim.serverId('worker-0.openstacklocal')}/action`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-auth-token': token },
+          body: JSON.stringify({ reboot: { type: 'SOFT' } }),
+        });
+      };
+      const t0 = now;
+      expect(sim.server('worker-0.openstacklocal').lastRebootPeriod).toBeNull();
+      expect((await reboot(t0)).status).toBe(202);
+      now = t0 + 59_999;
+      expect(sim.server('worker-0.openstacklocal')).toMatchObject({
+        status: 'REBOOT',
+        lastRebootPeriod: { start: t0, end: null },
+      });
+      now = t0 + 90_000; // read late: the end is when the reboot ended, not when it was looked at
+      expect(sim.server('worker-0.openstacklocal')).toMatchObject({
+        status: 'ACTIVE',
+        rebootPeriods: 1,
+        lastRebootPeriod: { start: t0, end: t0 + 60_000 },
+      });
+      expect((await reboot(t0 + 100_000)).status).toBe(202);
+      now = t0 + 200_000;
+      expect(sim.server('worker-0.openstacklocal')).toMatchObject({
+        rebootPeriods: 2,
+        lastRebootPeriod: { start: t0 + 100_000, end: t0 + 160_000 },
+      });
+    } finally {
+      await sim.close();
+    }
   });
 });
 

@@ -142,12 +142,17 @@ export class OpenStackSimulator {
     return this.cloud.counters.listCalls;
   }
 
+  /** `GET /servers/{id}` requests received (one server's details). */
+  showCalls(): number {
+    return this.cloud.counters.showCalls;
+  }
+
   /** All counters, per project too. */
   stats(): SimStats {
     return this.cloud.stats();
   }
 
-  /** The counters of one project: list calls, reboot actions, most servers of each role in reboot at once. */
+  /** The counters of one project: list and show calls, reboot actions, most servers of each role in reboot at once. */
   projectStats(projectId: string): SimProjectStats {
     const stats = this.cloud.stats().projects[projectId];
     if (!stats) throw new Error(`unknown project ${projectId}`);

@@ -10,7 +10,8 @@ import { KnobsError, parseKnobsPatch } from './sim-knobs';
  * that name, in the project `?project=<id>` when given):
  * - `GET/PUT /_sim/knobs[?server=…&project=…]`: knobs, global or per server;
  * - `GET /_sim/stats`: counters, per project with reboot concurrency per role; `POST /_sim/reset`;
- * - `GET /_sim/servers/{server}[?project=…]`: one server's state and exact reboot counts;
+ * - `GET /_sim/servers/{server}[?project=…]`: one server's state, exact reboot counts and when its last reboot began
+ *   and ended (`lastRebootPeriod`, ms since the epoch);
  * - `PUT /_sim/servers/{server}/lock` `{"locked": bool, "reason"?: string}`: an admin's lock (the owner cannot lift it);
  * - `PUT /_sim/servers/{server}/task` `{"taskState": "migrating" | … | null, "forMs"?: number | null}`:
  *   holds a Nova task state (for `forMs`, or until cleared with null);

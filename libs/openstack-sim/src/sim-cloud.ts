@@ -152,12 +152,14 @@ export class SimCloud {
     }
     const projects: Record<string, SimProjectStats> = {};
     for (const [id, list] of this.byProject) projects[id] = this.counters.project(id, list, now);
-    return { rebootActions, listCalls: this.counters.listCalls, tokensIssued: this.counters.tokensIssued, projects };
+    const { listCalls, showCalls, tokensIssued } = this.counters;
+    return { rebootActions, listCalls, showCalls, tokensIssued, projects };
   }
 
   /** What the admin API tells of one server: where it is, what it is doing, and the reboots it received. */
   serverStats(instance: NovaInstance): SimServerStats {
     const view = instance.view(this.clock(), this.knobsFor(instance.id));
+    const last = instance.rebootEpisodes.at(-1);
     return {
       id: instance.id,
       name: instance.name,
@@ -170,6 +172,7 @@ export class SimCloud {
       lockedBy: instance.lockHolder,
       reboots: this.counters.server(instance.id),
       rebootPeriods: instance.rebootEpisodes.length,
+      lastRebootPeriod: last ? { start: last.start, end: last.end } : null,
     };
   }
 

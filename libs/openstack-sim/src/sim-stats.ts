@@ -31,6 +31,8 @@ export interface SimServerRebootStats {
 export interface SimProjectStats {
   /** `GET /servers` and `GET /servers/detail` requests received with this project's token (each page counts). */
   listCalls: number;
+  /** `GET /servers/{id}` requests received with this project's token (one server's details). */
+  showCalls: number;
   /** Tokens Keystone issued for this project. */
   tokensIssued: number;
   /** Reboot actions received for the project's servers, by type. */
@@ -51,8 +53,10 @@ const zeroRoles = (): Record<NodeRole, number> => ({ haproxy: 0, master: 0, infr
 export class SimCounters {
   private readonly servers = new Map<string, SimServerRebootStats>();
   private readonly lists = new Map<string, number>();
+  private readonly shows = new Map<string, number>();
   private readonly tokens = new Map<string, number>();
   listCalls = 0;
+  showCalls = 0;
   tokensIssued = 0;
 
   reboot(serverId: string, type: RebootType, outcome: Outcome): void {
@@ -67,6 +71,11 @@ export class SimCounters {
   list(projectId: string | undefined): void {
     this.listCalls += 1;
     if (projectId) this.lists.set(projectId, (this.lists.get(projectId) ?? 0) + 1);
+  }
+
+  show(projectId: string | undefined): void {
+    this.showCalls += 1;
+    if (projectId) this.shows.set(projectId, (this.shows.get(projectId) ?? 0) + 1);
   }
 
   token(projectId: string): void {
@@ -99,6 +108,7 @@ export class SimCounters {
     const { max, now: current } = rebootConcurrency(instances, now);
     return {
       listCalls: this.lists.get(projectId) ?? 0,
+      showCalls: this.shows.get(projectId) ?? 0,
       tokensIssued: this.tokens.get(projectId) ?? 0,
       rebootActions,
       maxInReboot: max,

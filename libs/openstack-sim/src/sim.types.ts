@@ -89,6 +89,8 @@ export interface SimStats {
   rebootActions: Record<string, number>;
   /** `GET /servers` and `GET /servers/detail` requests received (each page counts). */
   listCalls: number;
+  /** `GET /servers/{id}` requests received. */
+  showCalls: number;
   /** Tokens Keystone issued. */
   tokensIssued: number;
   /** The same per project id, with the reboot concurrency per node role. */
@@ -110,4 +112,10 @@ export interface SimServerStats {
   reboots: SimServerRebootStats;
   /** How many separate periods it spent in a reboot task state. */
   rebootPeriods: number;
+  /**
+   * The last of those periods, in ms since the epoch by the simulator's clock: `end` is the moment its reboot task
+   * state cleared and Nova began to show the reboot's end status (`ACTIVE` unless the knobs say otherwise); null
+   * while it lasts. Null when the server was never rebooted.
+   */
+  lastRebootPeriod: { start: number; end: number | null } | null;
 }

@@ -17,7 +17,10 @@ export class AppProcess {
     this.exited = new Promise((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   }
 
-  /** Starts `entry` (a TypeScript file under the repo) with `env` added to a minimal environment. */
+  /**
+   * Starts `entry` with `env` added to a minimal environment: a TypeScript file under the repo (run from its
+   * sources), or a built `.js` file (run by plain Node, as the image runs it).
+   */
   static start(name: string, entry: string, env: Record<string, string>): AppProcess {
     return new AppProcess(name, spawnEntry(entry, [], env, 'ignore'));
   }
@@ -94,7 +97,8 @@ function spawnEntry(
   env: Record<string, string>,
   stdin: 'ignore' | 'pipe',
 ): ChildProcess {
-  return spawn(process.execPath, ['-r', '@swc-node/register', resolve(ROOT, entry), ...args], {
+  const register = entry.endsWith('.js') ? [] : ['-r', '@swc-node/register'];
+  return spawn(process.execPath, [...register, resolve(ROOT, entry), ...args], {
     cwd: ROOT,
     // Workers serve health and metrics on a port of their own: any free one, so several can run at once.
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', WORKER_HTTP_PORT: '0', ...env },
