@@ -71,7 +71,7 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     @Optional() @Inject(JobAnnouncer) private readonly announcer: JobAnnouncements = SILENT,
   ) {
     // A watch outlives a few missed rounds, so a busy round does not hand the cluster to another worker.
-    const ttlMs = Math.max(3 * config.worker.pollIntervalMs, 3000);
+    const ttlMs = Math.max(5 * config.worker.pollIntervalMs, 5000);
     this.leases = new WatchLeases(redis.commands, config.redis.prefix, this.owner, ttlMs);
   }
 
@@ -102,6 +102,8 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
   async watchRound(): Promise<void> {
     const clusters = await this.jobs.clusters();
     const mine = clusters.length > 0 ? await this.leases.take(clusters) : [];
+    // Watched elsewhere now (this worker was too slow to renew): its jobs go to the new watcher at once.
+    await Promise.all(this.leases.takenOver().map((cluster) => this.jobs.letGo(cluster, this.owner)));
     const queue = [...mine];
     const lanes = Array.from({ length: Math.min(CLUSTERS_AT_ONCE, queue.length) }, async () => {
       for (let cluster = queue.shift(); cluster !== undefined; cluster = queue.shift()) {

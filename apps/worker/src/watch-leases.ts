@@ -37,6 +37,7 @@ interface WatchCommands {
  */
 export class WatchLeases {
   private readonly held = new Set<string>();
+  private lost: string[] = [];
 
   constructor(
     private readonly redis: Redis,
@@ -76,9 +77,15 @@ export class WatchLeases {
     for (const cluster of candidates) {
       if ((await commands.watchTake(this.key(cluster), this.owner, this.ttlMs, '1')) === 1) mine.push(cluster);
     }
-    for (const cluster of [...this.held]) if (!mine.includes(cluster)) this.held.delete(cluster);
+    this.lost = [...this.held].filter((cluster) => !mine.includes(cluster) && clusters.includes(cluster));
+    this.held.clear();
     for (const cluster of mine) this.held.add(cluster);
     return mine;
+  }
+
+  /** The clusters this worker watched until the last round, which another worker watches now. */
+  takenOver(): string[] {
+    return this.lost;
   }
 
   /** The clusters this worker held after its last round. */
