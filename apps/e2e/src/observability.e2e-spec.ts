@@ -213,8 +213,12 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
           path,
           security: expect.arrayContaining([{ basic: [] }, { bearer: [] }]),
         });
-        for (const status of ['401', '404', '429', '503'])
-          expect({ path, status, schema: schemaOf(operation, status) }).toEqual({ path, status, schema: ref('Error') });
+        for (const status of ['401', '404', '429', '503']) {
+          // A reboot inside the node's cooldown is a 429 with the rules' reason beside the error.
+          const error =
+            method === 'post' && status === '429' ? { oneOf: [ref('Error'), ref('RebootRefusal')] } : ref('Error');
+          expect({ path, status, schema: schemaOf(operation, status) }).toEqual({ path, status, schema: error });
+        }
       }
       expect(Object.keys(document.paths)).not.toContain('/metrics');
       // Health checks are for orchestrators, not customers; the version is the package's.
@@ -255,7 +259,11 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
       const reboot = document.paths['/api/openshift/{clusterId}/reboot'].post;
       expect(schemaOf(reboot, '202')).toEqual(ref('RebootStarted'));
       expect(reboot.responses['202'].headers).toHaveProperty('Location');
-      expect(schemaOf(reboot, '409')).toEqual(ref('RebootConflict'));
+      // Already running (with the running job), or never allowed by the cluster's rules (with the reason).
+      expect(schemaOf(reboot, '409')).toEqual({ oneOf: [ref('RebootConflict'), ref('RebootRefusal')] });
+      expect(schemas.RebootRefusal).toMatchObject({
+        properties: { error: { type: 'string' }, reason: { type: 'string' } },
+      });
       for (const status of ['400', '413', '415']) expect(schemaOf(reboot, status)).toEqual(ref('Error'));
       for (const type of ['application/x-www-form-urlencoded', 'application/json']) {
         expect(reboot.requestBody?.content[type]?.schema).toMatchObject({
