@@ -57,7 +57,6 @@ describe('rolling reboots', () => {
       expect(job.errors).toBe('');
       expect(job.output.endsWith('\nDone')).toBe(true);
       expect(rebootOrder(job.output)).toEqual(names.map(node));
-      for (const name of names) expect(job.output).toContain(`${node(name)} REBOOT`);
       for (const name of names) expect(system.simulator.reboots(node(name)).received.SOFT).toBeGreaterThanOrEqual(1);
       expect(system.simulator.projectStats(PROJECT).maxInReboot[role as 'worker']).toBe(1);
     },
