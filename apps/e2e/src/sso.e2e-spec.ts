@@ -54,7 +54,7 @@ describe('SSO: OpenID Connect bearer tokens from a real provider', () => {
       clientSecret: secret(),
       claims: { groups: ['oshift:another.cluster.example.test:reboot', `other:${system.clusterId}:reboot`] },
     };
-    shortLived = { ...viewer, clientId: 'short-lived', clientSecret: secret(), ttlSeconds: 1 };
+    shortLived = { ...viewer, clientId: 'short-lived', clientSecret: secret(), ttlSeconds: 4 };
     for (const client of [operator, viewer, outsider, shortLived]) await provider.addClient(client);
   }, 120_000);
 
@@ -109,7 +109,7 @@ describe('SSO: OpenID Connect bearer tokens from a real provider', () => {
     );
     const expiring = await provider.token(shortLived, AUDIENCE);
     expect((await call(expiring, 'GET', `${base}/nodestatus`)).status).toBe(200);
-    await sleep(2100);
+    await sleep(5100);
     await expectInvalidToken(await call(expiring, 'GET', `${base}/nodestatus`));
     const reasons = (await AuditLog.query(system.dataSource, { actor: 'anonymous', limit: 1000 }))
       .filter((event) => event.action === 'auth.login' && event.detail.method === 'bearer')
