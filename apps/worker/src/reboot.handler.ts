@@ -6,6 +6,7 @@ import {
   decideAdmission,
   JobAdmissions,
   type JobEntity,
+  JobLeases,
   type JobLease,
   type RebootJobPayload,
   type RebootPolicy,
@@ -17,7 +18,6 @@ import { planRebootStep, stepFacts, type StepSettings } from './reboot-step';
 import { RollingHandler } from './rolling.handler';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
-import { JobLeases } from '@oshift/jobs';
 
 export { type RebootJobRecords, type RebootNova } from './reboot-sender';
 

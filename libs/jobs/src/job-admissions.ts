@@ -3,10 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AUDIT_COLUMNS, AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
 import { queryRows } from '@oshift/persistence';
-import { clusterLockSql } from './cluster-rules';
+import { inFlightSql } from './cluster-rules';
 import type { JobLease } from './job-leases';
 import { activeStateSql } from './job-state';
 import { type Admission, parseRebootPolicy, type RebootPolicy } from './reboot-policy';
+
+/** The advisory lock that serialises the admission decisions of one cluster (a transaction-level lock). */
+export const clusterLockSql = `SELECT pg_advisory_xact_lock(hashtext('oshift.cluster'), hashtext($1))`;
 
 /** What an admission decided, and whether the job was seen waiting for this reason for the first time. */
 export interface AdmissionResult {
@@ -47,8 +50,7 @@ export class JobAdmissions {
         `SELECT j.target, j.waiting_reason,
                 (SELECT reboot_policy FROM clusters WHERE id = $3) AS policy,
                 (SELECT array_agg(o.target) FROM jobs o
-                  WHERE o.cluster_id = $3 AND o.kind = 'reboot' AND o.admitted_at IS NOT NULL
-                    AND ${activeStateSql('o.')} AND o.id <> $1) AS in_flight
+                  WHERE o.cluster_id = $3 AND ${inFlightSql('o.')} AND o.id <> $1) AS in_flight
            FROM (SELECT 1) one
            LEFT JOIN jobs j ON j.id = $1 AND j.cluster_id = $3 AND j.lease_owner = $2 AND j.lease_until > now()
                            AND j.admitted_at IS NULL AND ${activeStateSql('j.')}`,

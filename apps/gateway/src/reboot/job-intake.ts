@@ -15,6 +15,7 @@ import {
 import { type AuditedRequest, RequestAudit } from '../audit/request-audit';
 import type { GatewayConfig } from '../gateway.config';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
+import { InvalidRequestError } from '../http/request.errors';
 import { JobLinks } from '../jobs/job-links';
 import { RebootProducer } from './reboot.producer';
 
@@ -132,6 +133,21 @@ export class JobIntake {
   }
 
   /** Records the request's decision (refused, failed, dry-run, …) on its own, never failing the answer. */
+  /**
+   * Checks what both a body parser and the `Idempotency-Key` header made of the request: an invalid one is
+   * audited as refused and thrown as {@link InvalidRequestError}; else the parsed body and the key (if any).
+   */
+  async checked<T>(
+    asked: Asked,
+    parsed: { ok: true; value: T } | { ok: false; error: string },
+    key: { ok: true; value?: string } | { ok: false; error: string },
+  ): Promise<{ value: T; key?: string }> {
+    if (parsed.ok && key.ok) return { value: parsed.value, key: key.value };
+    const error = !parsed.ok ? parsed.error : !key.ok ? key.error : '';
+    await this.record(asked, AuditOutcome.refused, { reason: 'invalid input', error });
+    throw new InvalidRequestError(error);
+  }
+
   record(asked: Asked, outcome: AuditOutcome, detail: Record<string, unknown>): Promise<void> {
     const { action, request, principal, clusterId, target } = asked;
     return this.audit.request(request, principal, { action, clusterId, target, outcome, detail });

@@ -5,7 +5,6 @@ import { AuditAction, AuditOutcome } from '@oshift/audit';
 import { type Admission, type IdempotencyClaim, RebootCooldownError, RebootRefusedError } from '@oshift/jobs';
 import { NodeNotFoundError, NodeRegistry } from '@oshift/node-registry';
 import type { AuditedRequest } from '../audit/request-audit';
-import { InvalidRequestError } from '../http/request.errors';
 import { type Asked, JobIntake, type RebootStarted } from './job-intake';
 import { parseIdempotencyKey, parseRebootRequest, type RebootRequestDto, rebootTargetOf } from './reboot-request.dto';
 import { RebootRules } from './reboot-rules';
@@ -27,7 +26,7 @@ export class RebootService {
   constructor(
     @Inject(NodeRegistry) private readonly registry: Pick<NodeRegistry, 'listNodes'>,
     @Inject(RebootRules) private readonly rules: Pick<RebootRules, 'forecast' | 'screen'>,
-    @Inject(JobIntake) private readonly intake: Pick<JobIntake, 'replay' | 'start' | 'record'>,
+    @Inject(JobIntake) private readonly intake: Pick<JobIntake, 'checked' | 'replay' | 'start' | 'record'>,
   ) {}
 
   /**
@@ -41,19 +40,13 @@ export class RebootService {
     request: AuditedRequest,
     idempotencyHeader?: string | string[],
   ): Promise<RebootStarted | RebootForecast> {
-    const parsed = parseRebootRequest(body);
-    const key = parseIdempotencyKey(idempotencyHeader);
     const action = AuditAction.nodeReboot;
-    if (!parsed.ok || !key.ok) {
-      const error = !parsed.ok ? parsed.error : !key.ok ? key.error : '';
-      const asked = { action, request, principal, clusterId, target: rebootTargetOf({ body }) };
-      await this.intake.record(asked, AuditOutcome.refused, { reason: 'invalid input', error });
-      throw new InvalidRequestError(error);
-    }
-    const { target, type, dry_run: dryRun } = parsed.value;
+    const raw = { action, request, principal, clusterId, target: rebootTargetOf({ body }) };
+    const checked = await this.intake.checked(raw, parseRebootRequest(body), parseIdempotencyKey(idempotencyHeader));
+    const { target, type, dry_run: dryRun } = checked.value;
     const asked: Asked = { action, request, principal, clusterId, target };
 
-    const claim = key.value ? idempotencyClaim(principal, key.value, clusterId, parsed.value) : undefined;
+    const claim = checked.key ? idempotencyClaim(principal, checked.key, clusterId, checked.value) : undefined;
     if (claim) {
       const earlier = await this.intake.replay(asked, claim);
       if (earlier) return earlier;

@@ -7,7 +7,6 @@ import { NodeRegistry } from '@oshift/node-registry';
 import type { AuditedRequest } from '../audit/request-audit';
 import type { GatewayConfig } from '../gateway.config';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
-import { InvalidRequestError } from '../http/request.errors';
 import { type Asked, JobIntake, type RebootStarted } from './job-intake';
 import { parseIdempotencyKey } from './reboot-request.dto';
 import {
@@ -30,7 +29,7 @@ export class RollingRebootService {
   constructor(
     @Inject(NodeRegistry) private readonly registry: Pick<NodeRegistry, 'listNodes'>,
     @Inject(RollingRules) private readonly rules: Pick<RollingRules, 'plan' | 'forecast'>,
-    @Inject(JobIntake) private readonly intake: Pick<JobIntake, 'replay' | 'start' | 'record'>,
+    @Inject(JobIntake) private readonly intake: Pick<JobIntake, 'checked' | 'replay' | 'start' | 'record'>,
     @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'jobs'>,
   ) {}
 
@@ -42,20 +41,18 @@ export class RollingRebootService {
     request: AuditedRequest,
     idempotencyHeader?: string | string[],
   ): Promise<RebootStarted | RollingForecast> {
-    const parsed = parseRollingRebootRequest(body);
-    const key = parseIdempotencyKey(idempotencyHeader);
     const action = AuditAction.rollingReboot;
-    if (!parsed.ok || !key.ok) {
-      const error = !parsed.ok ? parsed.error : !key.ok ? key.error : '';
-      const asked = { action, request, principal, clusterId, target: rollingTargetOf({ body }) };
-      await this.intake.record(asked, AuditOutcome.refused, { reason: 'invalid input', error });
-      throw new InvalidRequestError(error);
-    }
-    const { role, type, dry_run: dryRun } = parsed.value;
+    const raw = { action, request, principal, clusterId, target: rollingTargetOf({ body }) };
+    const checked = await this.intake.checked(
+      raw,
+      parseRollingRebootRequest(body),
+      parseIdempotencyKey(idempotencyHeader),
+    );
+    const { role, type, dry_run: dryRun } = checked.value;
     const target = rollingTarget(role);
     const asked: Asked = { action, request, principal, clusterId, target };
 
-    const claim = key.value ? idempotencyClaim(principal, key.value, clusterId, parsed.value) : undefined;
+    const claim = checked.key ? idempotencyClaim(principal, checked.key, clusterId, checked.value) : undefined;
     if (claim) {
       const earlier = await this.intake.replay(asked, claim);
       if (earlier) return earlier;
