@@ -104,6 +104,11 @@ export class AdminContext {
     if (lines.length > 0) this.io.stdout.write(`${lines.join('\n')}\n`);
   }
 
+  /** Writes a line to stderr: what went wrong with one item of a command that goes on with the others. */
+  warn(line: string): void {
+    this.io.stderr.write(`${line}\n`);
+  }
+
   printJson(value: unknown): void {
     this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }

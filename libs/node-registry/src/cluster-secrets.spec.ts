@@ -2,16 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCipheriv } from 'node:crypto';
 import { clusterSecretBinding, ClusterSecretError, ClusterSecrets, webhookSecretBinding } from './cluster-secrets';
-
-/** A secret sealed as releases before the binding did (`enc:v1:`, no additional data), to test reading them. */
-function sealV1(secret: string, key: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', Buffer.from(key, 'base64'), iv, { authTagLength: 16 });
-  const data = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
-  return `enc:v1:${[iv, cipher.getAuthTag(), data].map((part) => part.toString('base64url')).join('.')}`;
-}
+import { sealUnboundV1 } from '@oshift/testing';
 
 const PROD = clusterSecretBinding('prod-a');
 
@@ -99,7 +91,7 @@ describe('ClusterSecrets', () => {
   });
 
   it('reads unbound enc:v1 secrets until SEALED_SECRETS_REQUIRE_BOUND, and reseals them bound', () => {
-    const v1 = sealV1('hunter2', key);
+    const v1 = sealUnboundV1('hunter2', key);
     expect(new ClusterSecrets({ env: {}, encryptionKey: key }).resolve(v1, PROD)).toBe('hunter2');
     const strict = new ClusterSecrets({ env: {}, encryptionKey: key, requireBound: true });
     expect(() => strict.resolve(v1, PROD)).toThrow(
@@ -126,8 +118,8 @@ describe('ClusterSecrets', () => {
     const other = new ClusterSecrets({ env: {}, encryptionKey: randomBytes(32).toString('base64') });
     expect(() => other.resolve(ref, PROD)).toThrow(ClusterSecretError);
     expect(() => other.resolve(ref, PROD)).toThrow(/does not open/);
-    expect(() => other.resolve(sealV1('hunter2', key), PROD)).toThrow(
-      'encrypted secret does not open with the configured key',
+    expect(() => other.resolve(sealUnboundV1('hunter2', key), PROD)).toThrow(
+      'the encrypted secret in clusters.prod-a.secret_ref does not open with the configured key',
     );
   });
 

@@ -173,7 +173,7 @@ export class ClusterSecrets {
     throw new ClusterSecretError(
       sealed.version === 'v2'
         ? `the sealed secret in ${binding} does not open: it was sealed for another row or field, or under another key`
-        : 'encrypted secret does not open with the configured key',
+        : `the encrypted secret in ${binding} does not open with the configured key`,
     );
   }
 
