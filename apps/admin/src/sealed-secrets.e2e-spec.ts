@@ -234,4 +234,30 @@ describe('sealed secrets bound to their row and field', () => {
     expect(await secretOf('clusters', legacy)).toBe(moved);
     expect(JSON.stringify(refused)).not.toContain(signingSecret);
   });
+
+  it('rotates CLUSTER_SECRET_KEY: with the old key as CLUSTER_SECRET_KEY_PREVIOUS, reseal moves every secret to the new one', async () => {
+    const rotated = `rotated-${suffix}`;
+    expect(await addCluster(rotated, simulator.identityUrl, OS_SECRET)).toMatchObject({ status: 0 });
+    const newKey = randomBytes(32).toString('base64');
+    const rotating = { CLUSTER_SECRET_KEY: newKey, CLUSTER_SECRET_KEY_PREVIOUS: key };
+    const ok = `cluster ${rotated}: authenticated at ${simulator.identityUrl}; Nova lists 10 server(s): 10 ACTIVE\n`;
+
+    expect(await admin(['cluster', 'check', rotated], '', rotating)).toMatchObject({ status: 0, stdout: ok });
+    expect(await admin(['secrets', 'reseal', '--cluster', rotated], '', rotating)).toEqual({
+      status: 0,
+      stdout:
+        'clusters: 1 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
+        'webhooks: 0 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n',
+      stderr: '',
+    });
+    expect(await admin(['cluster', 'check', rotated], '', { CLUSTER_SECRET_KEY: newKey })).toEqual({
+      status: 0,
+      stdout: ok,
+      stderr: '',
+    });
+    expect(await admin(['cluster', 'check', rotated])).toMatchObject({
+      status: 1,
+      stderr: expect.stringContaining(`the sealed secret in clusters.${rotated}.secret_ref does not open`),
+    });
+  });
 });
