@@ -13,6 +13,7 @@ import { clusterCommands } from './commands/cluster.command';
 import { grantCommands } from './commands/grant.command';
 import { migrateCommand } from './commands/migrate.command';
 import { pruneCommand } from './commands/prune.command';
+import { secretsCommand } from './commands/secrets.command';
 import { userCommands } from './commands/user.command';
 import { webhookCommands } from './commands/webhook.command';
 import { UsageError } from './usage.error';
@@ -26,6 +27,7 @@ const COMMANDS: readonly CommandRegistration[] = [
   auditCommand,
   pruneCommand,
   webhookCommands,
+  secretsCommand,
 ];
 
 const ENVIRONMENT = `
@@ -34,8 +36,11 @@ Environment:
   REDIS_URL           Redis of the deployment: access changes reach the gateways at once (else within
                       their CREDENTIAL_CACHE_TTL_SECONDS)
   REDIS_PREFIX        key prefix of the deployment (default oshift)
-  CLUSTER_SECRET_KEY  32 bytes, base64: encrypts secrets given with --secret-stdin and webhook signing
-                      secrets, decrypts them for check and webhook test
+  CLUSTER_SECRET_KEY  32 bytes, base64: seals secrets given with --secret-stdin and webhook signing
+                      secrets (each bound to its row), opens them for check, webhook test and
+                      secrets reseal
+  CLUSTER_SECRET_KEY_PREVIOUS  the key before a rotation: still opens, until secrets reseal
+  SEALED_SECRETS_REQUIRE_BOUND  true: refuse unbound enc:v1 secrets (after secrets reseal)
   WEBHOOK_ALLOW_LOOPBACK  true: webhooks may go to loopback addresses, http:// included (demos, tests)
   CLUSTER_SECRET_ENV_PREFIX, CLUSTER_SECRET_DIR
                       where check may read env: and file: secrets, as on the gateways and workers

@@ -29,8 +29,6 @@ const schema = z
   })
   .transform((env) => ({
     database: { url: env.DATABASE_URL },
-    /** Key for `enc:v1:` cluster secrets (`cluster add --secret-stdin`). */
-    clusterSecretKey: env.CLUSTER_SECRET_KEY,
     /** Where cluster secrets may come from, as on the gateways and workers (`cluster check`). */
     secrets: clusterSecretGroup(env),
     /** Who the audit trail says made each change. */

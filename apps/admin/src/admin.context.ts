@@ -76,15 +76,24 @@ export class AdminContext {
     return new ClusterPolicyAdmin(await this.dataSource(), { source: this.config.source });
   }
 
+  /**
+   * What seals secrets under CLUSTER_SECRET_KEY, each bound to its row and field, and opens them (with
+   * CLUSTER_SECRET_KEY_PREVIOUS too); `refusal` is the error without a key. It resolves no `env:` reference.
+   */
+  sealedSecrets(refusal: string): ClusterSecrets {
+    if (!this.config.secrets.encryptionKey) throw new CommandError(refusal);
+    return new ClusterSecrets({ ...this.config.secrets, env: {} });
+  }
+
   /** Webhooks; their signing secrets are sealed under CLUSTER_SECRET_KEY, like cluster secrets. */
   async webhookAdmin(): Promise<WebhookAdmin> {
-    const key = this.config.clusterSecretKey;
-    if (!key)
-      throw new CommandError('webhooks need CLUSTER_SECRET_KEY (32 bytes, base64) to seal their signing secrets');
+    const secrets = this.sealedSecrets(
+      'webhooks need CLUSTER_SECRET_KEY (32 bytes, base64) to seal their signing secrets',
+    );
     const policy = { allowLoopback: this.config.webhookAllowLoopback };
     return new WebhookAdmin(await this.dataSource(), {
       source: this.config.source,
-      secrets: new ClusterSecrets({ env: {}, encryptionKey: key }),
+      secrets,
       policy,
       sender: new WebhookSender(policy),
     });
@@ -93,6 +102,11 @@ export class AdminContext {
   /** Writes lines to stdout. */
   print(...lines: string[]): void {
     if (lines.length > 0) this.io.stdout.write(`${lines.join('\n')}\n`);
+  }
+
+  /** Writes a line to stderr: what went wrong with one item of a command that goes on with the others. */
+  warn(line: string): void {
+    this.io.stderr.write(`${line}\n`);
   }
 
   printJson(value: unknown): void {

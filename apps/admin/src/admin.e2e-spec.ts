@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { PasswordHasher } from '@oshift/access';
-import { ClusterSecrets } from '@oshift/node-registry';
+import { clusterSecretBinding, ClusterSecrets } from '@oshift/node-registry';
 import { testServices } from '@oshift/testing';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -79,7 +79,9 @@ describe('admin CLI', () => {
 
     const { rows } = await db.query(`SELECT * FROM clusters WHERE id = $1`, [clusterId]);
     expect(JSON.stringify(rows[0])).not.toContain(osSecret);
-    expect(new ClusterSecrets({ env: {}, encryptionKey: key }).resolve(rows[0].secret_ref)).toBe(osSecret);
+    expect(rows[0].secret_ref).toMatch(/^enc:v2:/);
+    const secrets = new ClusterSecrets({ env: {}, encryptionKey: key });
+    expect(secrets.resolve(rows[0].secret_ref, clusterSecretBinding(clusterId))).toBe(osSecret);
 
     const listed = await run(['cluster', 'list', '--json']);
     expect(listed.status).toBe(0);
@@ -94,7 +96,7 @@ describe('admin CLI', () => {
     expect(table.stdout).toMatch(
       new RegExp(`^${clusterId} +http://127\\.0\\.0\\.1:5000/v3 .* app-credential:ac-1 +enc$`, 'm'),
     );
-    expect(listed.stdout + table.stdout).not.toContain('enc:v1');
+    expect(listed.stdout + table.stdout).not.toContain('enc:v');
   });
 
   it('adds a user with the password piped on stdin, and the stored hash verifies', async () => {

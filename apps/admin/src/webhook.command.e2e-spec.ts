@@ -70,7 +70,7 @@ describe('admin CLI: webhook add, list, test, remove', () => {
     const id = /^webhook ([0-9a-f-]{36}) added for /.exec(added.stdout)?.[1];
     expect(id).toBeDefined();
     const { rows } = await db.query(`SELECT * FROM webhooks WHERE id = $1`, [id]);
-    expect(rows[0].secret_ref).toMatch(/^enc:v1:/);
+    expect(rows[0].secret_ref).toMatch(/^enc:v2:/);
     expect(JSON.stringify(rows[0])).not.toContain(signingSecret);
 
     const tested = await admin(['webhook', 'test', id!]);

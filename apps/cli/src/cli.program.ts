@@ -8,6 +8,7 @@ import { rebootCommand, type RebootFlags } from './commands/reboot.command';
 import { ROLLING_ROLES, rollingRebootCommand, type RollingRebootFlags } from './commands/rolling-reboot.command';
 import { whoamiCommand } from './commands/whoami.command';
 import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes';
+import { controlFree } from './terminal-output';
 import { VERSION } from './version';
 
 const SETTINGS_HELP = `Settings (a flag wins over its variable):
@@ -143,7 +144,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (error.exitCode === EXIT.usage) io.stderr.write('(add --help for usage)\n');
       return error.exitCode;
     }
-    io.stderr.write(`unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
+    // A parse error quotes the text it could not parse, which came from the server.
+    io.stderr.write(`unexpected error: ${controlFree(String((error as Error)?.message ?? error))}\n`);
     return EXIT.unavailable;
   }
 }

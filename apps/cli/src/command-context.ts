@@ -60,9 +60,9 @@ export class CommandContext {
     return `/api/openshift/${encodeURIComponent(clusterOf(this.flags, this.io.env))}`;
   }
 
-  /** An API answer for scripts, exactly as it came. */
+  /** An API answer (JSON) for scripts, as it came but for control characters, written as `\u` escapes. */
   raw(text: string): void {
-    this.out.line(text.replace(/\n$/, ''));
+    this.out.json(text.replace(/\n$/, ''));
   }
 }
 

@@ -42,7 +42,7 @@ export async function watchJob(
       } else {
         lastLine = event.text;
         if (mode === 'wait') continue;
-        if (context.json) context.out.line(JSON.stringify({ n: event.n, text: event.text }));
+        if (context.json) context.out.json(JSON.stringify({ n: event.n, text: event.text }));
         else context.out.jobLine(event.text);
       }
     }
@@ -51,7 +51,7 @@ export async function watchJob(
     clearTimeout(timer);
   }
   if (!end) throw new CliError(`job ${jobId}: the API ended the stream without the job's end`, EXIT.unavailable);
-  if (context.json && mode === 'follow') context.out.line(JSON.stringify({ state: end.state, errors: end.errors }));
+  if (context.json && mode === 'follow') context.out.json(JSON.stringify({ state: end.state, errors: end.errors }));
   if (!context.json && mode === 'wait') context.out.jobLine(lastLine);
   if (end.state === 'failed') throw new CliError(end.errors || `job ${jobId} ended Fail`, EXIT.jobFailed);
 }

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { TerminalOutput } from './terminal-output';
+import { TerminalOutput, terminalSafeJson } from './terminal-output';
 
 function capture(colour: boolean) {
   const stream = new PassThrough();
@@ -30,5 +30,28 @@ describe('TerminalOutput', () => {
     out.jobLine('evil\x1b]0;title\x07 Done');
     out.table(['NAME'], [['a\x1b[2Jb'], [null]]);
     expect(text()).toBe('evil?]0;title? \x1b[32mDone\x1b[0m\nNAME\na?[2Jb\n-\n');
+  });
+
+  it('filters every plain line, so a dry run’s reason, a plan’s node or cancel’s errors cannot move the terminal', () => {
+    const { out, text } = capture(true);
+    out.line('would wait: worker-\x1b]0;pwned\x07-0 is rebooting; nothing was started');
+    out.line('  worker-\x1b[2J\x9b31m-1');
+    out.line('job x cancelled: Cancelled by \x1bP\x7f');
+    out.line();
+    expect(text()).toBe(
+      'would wait: worker-?]0;pwned?-0 is rebooting; nothing was started\n  worker-?[2J?31m-1\n' +
+        'job x cancelled: Cancelled by ?P?\n\n',
+    );
+  });
+
+  it('writes JSON with every control character as its \\u escape: the same JSON, nothing a terminal obeys', () => {
+    // JSON.stringify escapes ESC and BEL but leaves DEL and the C1 controls (CSI, U+009B) as they are.
+    const answer = `${JSON.stringify({ nodename: 'worker-\x1b]0;pwned\x07\x9b31m\x7f-0', status: 'ACTIVE' }, null, 2)}\n`;
+    expect(answer).toContain('\x9b');
+    const { out, text } = capture(false);
+    out.json(answer.trimEnd());
+    expect(text()).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+    expect(JSON.parse(text())).toEqual(JSON.parse(answer));
+    expect(terminalSafeJson('"\x9b"\t\r\n')).toBe('"\\u009b"\t\r\n');
   });
 });

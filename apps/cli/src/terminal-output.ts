@@ -19,9 +19,25 @@ const STATUS_COLOURS: Record<string, Colour> = {
   failed: 'red',
 };
 
-/** Text from the API made safe for a terminal: control characters (escape sequences included) become `?`. */
+/** C0 and C1 control characters and DEL: ESC, BEL and CSI (U+009B) start the sequences a terminal obeys. */
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
+/** The same, less the JSON whitespace (tab, line feed, carriage return) that may separate a JSON answer's tokens. */
+const JSON_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
+
+/** Text made safe for a terminal: every control character (escape sequences included) becomes `?`. */
+export const controlFree = (text: string): string => text.replace(CONTROL, '?');
+
+/** A cell: text from the API made safe for a terminal, `-` when there is none. */
 const printable = (value: unknown): string =>
-  value === null || value === undefined || value === '' ? '-' : String(value).replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
+  value === null || value === undefined || value === '' ? '-' : controlFree(String(value));
+
+/**
+ * JSON made safe for a terminal without changing what it says: each control character is written as its `\u`
+ * escape. Inside a JSON string that is the same character; JSON.stringify (ours or the API's) escapes only
+ * U+0000–U+001F, so DEL and the C1 controls (CSI among them) would otherwise reach the terminal as they are.
+ */
+export const terminalSafeJson = (text: string): string =>
+  text.replace(JSON_CONTROL, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /** What the CLI writes for people: aligned columns, colour only on a terminal and never with `NO_COLOR`. */
 export class TerminalOutput {
@@ -30,8 +46,14 @@ export class TerminalOutput {
     private readonly colour: boolean,
   ) {}
 
+  /** One line of text, its control characters (escape sequences from the API included) shown as `?`. */
   line(text = ''): void {
-    this.stream.write(`${text}\n`);
+    this.write(controlFree(text));
+  }
+
+  /** JSON for scripts, as it came but for control characters, which are written as `\u` escapes. */
+  json(text: string): void {
+    this.write(terminalSafeJson(text));
   }
 
   /** A status word in its colour (ACTIVE green, REBOOT yellow, ERROR red…). */
@@ -45,7 +67,7 @@ export class TerminalOutput {
   jobLine(text: string): void {
     const safe = printable(text);
     const split = safe.lastIndexOf(' ') + 1;
-    this.line(safe.slice(0, split) + this.status(safe.slice(split)));
+    this.write(safe.slice(0, split) + this.status(safe.slice(split)));
   }
 
   /** Rows under upper-case headers; `statusColumn` is coloured. Columns padded by their widest cell. */
@@ -59,7 +81,12 @@ export class TerminalOutput {
           return (coloured && column === statusColumn ? this.status(text) : text) + padding;
         })
         .join('');
-    this.line(render(headers, false));
-    for (const row of texts) this.line(render(row, true));
+    this.write(render(headers, false));
+    for (const row of texts) this.write(render(row, true));
+  }
+
+  /** A line as it is: only for text made safe above (it may hold this class's own colour sequences). */
+  private write(text: string): void {
+    this.stream.write(`${text}\n`);
   }
 }

@@ -17,6 +17,7 @@ describe('loadGatewayConfig', () => {
     const config = loadGatewayConfig({ ...base, OSHIFT_SECRET_A: 'a', CLUSTER_SECRET_KEY: key, OTHER: 'o' });
     expect(config.secrets).toEqual({
       encryptionKey: key,
+      requireBound: false,
       envPrefix: 'OSHIFT_SECRET_',
       fileDir: '/run/secrets',
       env: { OSHIFT_SECRET_A: 'a' },

@@ -36,6 +36,8 @@ export const AuditAction = {
   /** A webhook added to or removed from a cluster (the record names its URL's origin only). */
   webhookAdd: 'webhook.add',
   webhookRemove: 'webhook.remove',
+  /** A sealed secret sealed again, bound to its row and field or under the current key (never the secret). */
+  secretReseal: 'secret.reseal',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

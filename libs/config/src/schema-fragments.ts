@@ -42,7 +42,7 @@ export const httpUrl = z
 
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info');
 
-/** `CLUSTER_SECRET_KEY`: the key of `enc:v1:` cluster secrets, 32 bytes in base64; unset or empty is none. */
+/** `CLUSTER_SECRET_KEY`: the key of sealed (`enc:`) secrets, 32 bytes in base64; unset or empty is none. */
 export const clusterSecretKey = z
   .string()
   .optional()
@@ -60,6 +60,10 @@ export const clusterSecretKey = z
  */
 export const clusterSecretEnvironment = {
   CLUSTER_SECRET_KEY: clusterSecretKey,
+  /** The key before a rotation: still opens sealed secrets until `secrets reseal` has sealed them again. */
+  CLUSTER_SECRET_KEY_PREVIOUS: clusterSecretKey,
+  /** Refuse `enc:v1:` secrets, which are bound to no row (set once `secrets reseal` has run). */
+  SEALED_SECRETS_REQUIRE_BOUND: flag(false),
   CLUSTER_SECRET_ENV_PREFIX: z
     .string()
     .regex(/^[A-Z][A-Z0-9_]*_$/, 'must be upper case and end with _')
@@ -70,11 +74,15 @@ export const clusterSecretEnvironment = {
 /** The cluster-secret settings of a parsed environment (the `secrets` group of a gateway or worker config). */
 export function clusterSecretGroup(env: {
   CLUSTER_SECRET_KEY?: string;
+  CLUSTER_SECRET_KEY_PREVIOUS?: string;
+  SEALED_SECRETS_REQUIRE_BOUND: boolean;
   CLUSTER_SECRET_ENV_PREFIX: string;
   CLUSTER_SECRET_DIR: string;
 }) {
   return {
     encryptionKey: env.CLUSTER_SECRET_KEY,
+    previousKey: env.CLUSTER_SECRET_KEY_PREVIOUS,
+    requireBound: env.SEALED_SECRETS_REQUIRE_BOUND,
     envPrefix: env.CLUSTER_SECRET_ENV_PREFIX,
     fileDir: env.CLUSTER_SECRET_DIR,
   };

@@ -8,6 +8,7 @@ import {
   ClusterEntity,
   ClusterExistsError,
   ClusterNotRegisteredError,
+  clusterSecretBinding,
   ClusterSecrets,
   type ClusterSpec,
   InvalidClusterSpecError,
@@ -145,14 +146,19 @@ describe('ClusterAdmin', () => {
     const secrets = new ClusterSecrets({ env: {}, encryptionKey: key });
     const plain = `app-cred-secret-${randomBytes(6).toString('hex')}`;
     await clusters.upsert(
-      { id, authUrl: 'http://127.0.0.1:5000/v3', applicationCredentialId: 'ac-9', secretRef: secrets.encrypt(plain) },
+      {
+        id,
+        authUrl: 'http://127.0.0.1:5000/v3',
+        applicationCredentialId: 'ac-9',
+        secretRef: secrets.seal(plain, clusterSecretBinding(id)),
+      },
       actor,
     );
 
     const [row] = await dataSource.query(`SELECT * FROM clusters WHERE id = $1`, [id]);
     expect(JSON.stringify(row)).not.toContain(plain);
-    expect(row.secret_ref).toMatch(/^enc:v1:/);
-    expect(secrets.resolve(row.secret_ref)).toBe(plain);
+    expect(row.secret_ref).toMatch(/^enc:v2:/);
+    expect(secrets.resolve(row.secret_ref, clusterSecretBinding(id))).toBe(plain);
     const events = await auditOf(id);
     expect(events[0].detail).toMatchObject({ secretRefScheme: 'enc' });
     expect(JSON.stringify(events)).not.toContain(plain);

@@ -21,7 +21,7 @@ export interface ClusterSpec {
   username?: string | null;
   userDomain?: string | null;
   applicationCredentialId?: string | null;
-  /** `env:NAME`, `file:/absolute/path` or `enc:v1:…`: never the secret itself. */
+  /** `env:NAME`, `file:/absolute/path` or `enc:v2:…` (sealed for this cluster): never the secret itself. */
   secretRef: string;
 }
 
@@ -41,7 +41,7 @@ const INTERFACES = ['public', 'internal', 'admin'] as const;
 const SECRET_REF = [
   /^env:[A-Za-z_][A-Za-z0-9_]*$/,
   /^file:\/[^\0]*$/,
-  /^enc:v1:[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/,
+  /^enc:v[12]:[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/,
 ];
 
 type ClusterValues = Omit<ClusterEntity, 'createdAt' | 'updatedAt'>;
@@ -182,7 +182,7 @@ function validate(spec: ClusterSpec): ClusterValues {
   }
   // The message never repeats the reference: a mistaken one may be the secret itself.
   if (typeof values.secretRef !== 'string' || !SECRET_REF.some((pattern) => pattern.test(values.secretRef))) {
-    throw invalid('secret reference must be env:NAME, file:/absolute/path or enc:v1:… (never the secret itself)');
+    throw invalid('secret reference must be env:NAME, file:/absolute/path or enc:v2:… (never the secret itself)');
   }
   return values;
 }

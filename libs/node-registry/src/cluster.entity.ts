@@ -2,7 +2,8 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } fro
 
 /**
  * A customer cluster and the OpenStack project its VMs live in. The secret is never stored in
- * clear: `secretRef` is `env:NAME`, `file:PATH` or `enc:v1:…` (AES-256-GCM under CLUSTER_SECRET_KEY).
+ * clear: `secretRef` is `env:NAME`, `file:PATH` or `enc:v2:…` (AES-256-GCM under CLUSTER_SECRET_KEY, bound
+ * to this row's `secret_ref`; `enc:v1:` ones, unbound, until `secrets reseal`).
  */
 @Entity({ name: 'clusters' })
 export class ClusterEntity {

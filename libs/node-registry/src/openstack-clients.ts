@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { KeystoneSession, NovaClient, type OpenStackCredentials, OpenStackError } from '@oshift/openstack-client';
-import { ClusterSecretError } from './cluster-secrets';
+import { ClusterSecretError, clusterSecretBinding } from './cluster-secrets';
 import type { ClusterEntity } from './cluster.entity';
 import { NODE_REGISTRY_OPTIONS, type NodeRegistryOptions } from './node-registry.options';
 
@@ -37,7 +37,7 @@ export class OpenStackClients {
   }
 
   private credentials(cluster: ClusterEntity): OpenStackCredentials {
-    const secret = this.options.secrets.resolve(cluster.secretRef);
+    const secret = this.options.secrets.resolve(cluster.secretRef, clusterSecretBinding(cluster.id));
     const common = { authUrl: cluster.authUrl, region: cluster.region ?? undefined, interface: cluster.interface };
     if (cluster.applicationCredentialId) {
       return {

@@ -36,6 +36,7 @@ export const SAMPLE_SECRET_VALUES: Readonly<Record<string, string>> = {
   DATABASE_URL: 'postgres://oshift:secret@postgres.example.internal:5432/oshift',
   REDIS_URL: 'redis://:secret@redis.example.internal:6379',
   CLUSTER_SECRET_KEY: randomBytes(32).toString('base64'),
+  CLUSTER_SECRET_KEY_PREVIOUS: randomBytes(32).toString('base64'),
   METRICS_TOKEN: randomBytes(24).toString('hex'),
 };
 

@@ -10,3 +10,4 @@ export * from './redis-keys';
 export * from './deploy-manifests';
 export * from './event-stream.client';
 export * from './browser';
+export * from './legacy-sealed-secret';

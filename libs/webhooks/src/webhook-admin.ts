@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
 import { queryRows } from '@oshift/persistence';
-import type { ClusterSecrets } from '@oshift/node-registry';
+import { type ClusterSecrets, webhookSecretBinding } from '@oshift/node-registry';
 import type { WebhookTestEvent } from './webhook-event';
 import { checkWebhookUrl, type WebhookUrlPolicy } from './webhook-url.policy';
 import type { DeliveryAttempt, WebhookSender } from './webhook.sender';
@@ -55,14 +56,16 @@ export class WebhookAdmin {
       throw new WebhookAdminError(`webhook URL refused: ${(error as Error).message}`);
     }
     if (secret.length < 16) throw new WebhookAdminError('the signing secret must be at least 16 characters');
-    const secretRef = this.options.secrets.encrypt(secret);
+    // The id is chosen here so the secret can be sealed for its row before the row exists.
+    const id = randomUUID();
+    const secretRef = this.options.secrets.seal(secret, webhookSecretBinding(id));
     return this.dataSource.transaction(async (manager) => {
       const clusters = await queryRows<unknown>(manager, `SELECT 1 FROM clusters WHERE id = $1`, [clusterId]);
       if (clusters.length === 0) throw new WebhookAdminError(`cluster ${clusterId} is not registered`);
       const [row] = await queryRows<{ id: string }>(
         manager,
-        `INSERT INTO webhooks (cluster_id, url, secret_ref, created_by) VALUES ($1, $2, $3, $4) RETURNING id`,
-        [clusterId, checked.toString(), secretRef, actor],
+        `INSERT INTO webhooks (id, cluster_id, url, secret_ref, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+        [id, clusterId, checked.toString(), secretRef, actor],
       );
       await this.audit(manager, actor, AuditAction.webhookAdd, clusterId, row!.id, checked);
       return row!.id;
@@ -115,12 +118,14 @@ export class WebhookAdmin {
 
   /** Sends a signed `webhook.test` event now and keeps the outcome as the webhook's latest delivery. */
   async test(id: string): Promise<DeliveryAttempt> {
-    const [webhook] = await queryRows<{ cluster_id: string; url: string; secret_ref: string }>(
+    const [webhook] = await queryRows<{ id: string; cluster_id: string; url: string; secret_ref: string }>(
       this.dataSource,
-      `SELECT cluster_id, url, secret_ref FROM webhooks WHERE id = $1`,
+      `SELECT id, cluster_id, url, secret_ref FROM webhooks WHERE id = $1`,
       [asUuid(id)],
     );
     if (!webhook) throw new WebhookAdminError(`no webhook ${id}`);
+    // Opened before anything is recorded or sent: a secret moved here from another row sends nothing.
+    const secret = this.options.secrets.unseal(webhook.secret_ref, webhookSecretBinding(webhook.id));
     const [delivery] = await queryRows<{ id: string }>(
       this.dataSource,
       `INSERT INTO webhook_deliveries (webhook_id, event) VALUES ($1, 'webhook.test') RETURNING id`,
@@ -132,12 +137,7 @@ export class WebhookAdmin {
       cluster: webhook.cluster_id,
       sent_at: new Date().toISOString(),
     };
-    const attempt = await this.options.sender.send(
-      webhook.url,
-      this.options.secrets.resolve(webhook.secret_ref),
-      event,
-      delivery!.id,
-    );
+    const attempt = await this.options.sender.send(webhook.url, secret, event, delivery!.id);
     await queryRows(
       this.dataSource,
       `UPDATE webhook_deliveries SET state = $2, attempts = 1, last_status = $3, last_error = $4, last_attempt_at = now()

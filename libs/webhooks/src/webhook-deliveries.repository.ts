@@ -7,6 +7,8 @@ export interface DeliveryToSend {
   id: string;
   state: 'pending' | 'delivered' | 'failed';
   createdAt: Date;
+  /** The webhook's id: its sealed secret is bound to it. */
+  webhookId: string;
   url: string;
   secretRef: string;
   job: {
@@ -52,7 +54,7 @@ export class WebhookDeliveries {
   async find(deliveryId: string): Promise<DeliveryToSend | null> {
     const rows = await queryRows<Record<string, unknown>>(
       this.dataSource,
-      `SELECT d.id, d.state, d.created_at, w.url, w.secret_ref,
+      `SELECT d.id, d.state, d.created_at, w.id AS webhook_id, w.url, w.secret_ref,
               j.id AS job_id, j.cluster_id, j.target, j.reboot_type, j.state AS job_state, j.errors,
               to_char(j.created_at AT TIME ZONE 'UTC', ${RFC3339}) AS job_created_at,
               to_char(j.finished_at AT TIME ZONE 'UTC', ${RFC3339}) AS job_ended_at
@@ -68,6 +70,7 @@ export class WebhookDeliveries {
       id: row.id as string,
       state: row.state as DeliveryToSend['state'],
       createdAt: new Date(row.created_at as string),
+      webhookId: row.webhook_id as string,
       url: row.url as string,
       secretRef: row.secret_ref as string,
       job: {

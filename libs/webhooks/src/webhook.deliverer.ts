@@ -1,4 +1,4 @@
-import type { ClusterSecrets } from '@oshift/node-registry';
+import { type ClusterSecrets, webhookSecretBinding } from '@oshift/node-registry';
 import { DELIVERY_LIFETIME_MS, type JobEndEvent } from './webhook-event';
 import type { DeliveryToSend, WebhookDeliveries } from './webhook-deliveries.repository';
 import type { DeliveryAttempt, WebhookSender } from './webhook.sender';
@@ -27,7 +27,7 @@ export class WebhookDeliverer {
     if (!delivery || delivery.state !== 'pending') return { outcome: 'gone' };
     let attempt: DeliveryAttempt;
     try {
-      const secret = this.secrets.resolve(delivery.secretRef);
+      const secret = this.secrets.unseal(delivery.secretRef, webhookSecretBinding(delivery.webhookId));
       attempt = await this.sender.send(delivery.url, secret, this.event(delivery), delivery.id);
     } catch (error) {
       attempt = { ok: false, status: null, error: `signing secret unavailable: ${(error as Error).message}` };

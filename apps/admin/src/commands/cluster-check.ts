@@ -1,4 +1,4 @@
-import { ClusterSecrets, OpenStackClients } from '@oshift/node-registry';
+import { clusterSecretBinding, ClusterSecrets, OpenStackClients } from '@oshift/node-registry';
 import type { AdminContext } from '../admin.context';
 import { CommandError } from '../command.error';
 
@@ -14,7 +14,7 @@ export async function checkCluster(context: AdminContext, id: string): Promise<v
   if (!cluster) throw new CommandError(`unknown cluster ${id}`);
   const secrets = new ClusterSecrets(context.config.secrets);
   try {
-    secrets.resolve(cluster.secretRef);
+    secrets.resolve(cluster.secretRef, clusterSecretBinding(cluster.id));
   } catch (error) {
     throw new CommandError(`cluster ${id}: cannot read its secret (${reason(error)})`);
   }

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { ClusterSecrets, type ClusterEntity, type ClusterSpec, secretRefScheme } from '@oshift/node-registry';
+import { clusterSecretBinding, type ClusterEntity, type ClusterSpec, secretRefScheme } from '@oshift/node-registry';
 import type { AdminContext } from '../admin.context';
 import { CommandError } from '../command.error';
 import { formatTable } from '../table.format';
@@ -127,18 +127,19 @@ async function save(
     username: asCredential ? null : given(options.username, base.username),
     userDomain: asCredential ? null : given(options.userDomain, base.userDomain),
     applicationCredentialId: asUser ? null : given(options.appCredentialId, base.applicationCredentialId),
-    secretRef: options.secretRef ?? (options.secretStdin ? await encryptedSecret(context) : base.secretRef),
+    secretRef: options.secretRef ?? (options.secretStdin ? await encryptedSecret(context, base.id) : base.secretRef),
   };
   const outcome = await (await context.clusterAdmin()).upsert(spec, context.config.actor, { expect });
   context.print(`cluster ${spec.id} ${outcome} (secret: ${secretRefScheme(spec.secretRef)})`);
 }
 
-/** Reads the OpenStack secret from stdin and seals it under CLUSTER_SECRET_KEY. */
-async function encryptedSecret(context: AdminContext): Promise<string> {
-  const key = context.config.clusterSecretKey;
-  if (!key) throw new CommandError('--secret-stdin needs CLUSTER_SECRET_KEY (32 bytes, base64) to encrypt the secret');
+/** Reads the OpenStack secret from stdin and seals it under CLUSTER_SECRET_KEY, bound to this cluster's row. */
+async function encryptedSecret(context: AdminContext, clusterId: string): Promise<string> {
+  const sealer = context.sealedSecrets(
+    '--secret-stdin needs CLUSTER_SECRET_KEY (32 bytes, base64) to encrypt the secret',
+  );
   const secret = await context.secrets.read('OpenStack secret');
-  return new ClusterSecrets({ env: {}, encryptionKey: key }).encrypt(secret);
+  return sealer.seal(secret, clusterSecretBinding(clusterId));
 }
 
 /** A cluster as the CLI shows it: its secret reference reduced to the scheme. */
