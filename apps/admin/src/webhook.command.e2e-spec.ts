@@ -118,7 +118,9 @@ describe('admin CLI: webhook add, list, test, remove', () => {
     });
     const metadata = await admin(['webhook', 'add', clusterId, 'https://169.254.169.254/'], `${signingSecret}\n`);
     expect(metadata.status).toBe(1);
-    expect(metadata.stderr).toMatch(/link-local, metadata or non-unicast/);
+    expect(metadata.stderr).toMatch(
+      /169.254.169.254 is in 169.254.0.0\/16 \(link-local, where cloud metadata answers\): never a webhook destination/,
+    );
     expect((await admin(['webhook', 'remove', 'nope'])).stderr).toBe('error: no webhook nope\n');
   });
 });

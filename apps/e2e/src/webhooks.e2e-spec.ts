@@ -127,9 +127,12 @@ describe('webhooks', () => {
     for (const [url, reason] of [
       ['http://hooks.example.com/x', 'webhook URLs must be https://'],
       ['ftp://hooks.example.com/x', 'webhook URLs must be https://'],
-      ['https://169.254.169.254/latest/meta-data', '169.254.169.254 is a link-local, metadata or non-unicast address'],
+      [
+        'https://169.254.169.254/latest/meta-data',
+        '169.254.169.254 is in 169.254.0.0/16 (link-local, where cloud metadata answers): never a webhook destination',
+      ],
       ['https://metadata.google.internal/computeMetadata', 'metadata services are never a webhook destination'],
-      ['https://[fe80::1]/hook', 'fe80::1 is a link-local, metadata or non-unicast address'],
+      ['https://[fe80::1]/hook', 'fe80::1 is in fe80::/10 (link-local): never a webhook destination'],
       ['http://127.0.0.1:9/hook', '127.0.0.1 is a loopback address'],
       ['https://user:pw@hooks.example.com/x', 'credentials do not belong in a webhook URL'],
     ]) {

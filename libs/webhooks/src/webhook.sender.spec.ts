@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WEBHOOK_TIMEOUT_MS, WebhookSender } from './webhook.sender';
+import { WEBHOOK_TIMEOUT_MS, WebhookSender, webhookSignature } from './webhook.sender';
 
 /** A receiver on loopback whose answer the test decides. */
 async function receiver(answer: (request: IncomingMessage, response: ServerResponse) => void) {
@@ -76,8 +76,16 @@ describe('WebhookSender', () => {
     expect(await rebinding.send('https://hooks.example.test/x', 's', {})).toEqual({
       ok: false,
       status: null,
-      error: '169.254.169.254 is a link-local, metadata or non-unicast address',
+      error:
+        '169.254.169.254 is in 169.254.0.0/16 (link-local, where cloud metadata answers): never a webhook destination',
       refused: true,
     });
+  });
+
+  it('signs the exact body bytes: sha256=<hex HMAC-SHA256>', () => {
+    // RFC 4231 test case 2.
+    expect(webhookSignature(Buffer.from('what do ya want for nothing?'), 'Jefe')).toBe(
+      'sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
   });
 });
