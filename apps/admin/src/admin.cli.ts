@@ -37,6 +37,7 @@ Environment:
   CLUSTER_SECRET_KEY  32 bytes, base64: encrypts secrets given with --secret-stdin and webhook signing
                       secrets, decrypts them for check and webhook test
   WEBHOOK_ALLOW_LOOPBACK  true: webhooks may go to loopback addresses, http:// included (demos, tests)
+  WEBHOOK_ALLOW_CIDRS comma-separated CIDRs where internal webhook receivers may be (https:// only)
   CLUSTER_SECRET_ENV_PREFIX, CLUSTER_SECRET_DIR
                       where check may read env: and file: secrets, as on the gateways and workers
                       (default OSHIFT_SECRET_ and /run/secrets)

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { ClusterSecrets } from '@oshift/node-registry';
-import { WebhookAdmin, WebhookSender } from '@oshift/webhooks';
+import { generateWebhookSecret, WebhookAdmin, WebhookSender } from '@oshift/webhooks';
 import { followJob, startReboot } from './job-polling';
 import { SystemUnderTest, type TestUser } from './system-under-test';
 import { WebhookReceiver } from './webhook.receiver';
@@ -48,7 +48,7 @@ describe('webhooks', () => {
 
   it('POSTs each job end, signed with HMAC-SHA256 of the exact body under the webhook’s secret', async () => {
     const endpoint = await receiver();
-    const secret = `whsec-${randomBytes(12).toString('hex')}`;
+    const secret = generateWebhookSecret();
     const id = await admin.add(system.clusterId, endpoint.url, secret, 'e2e');
     try {
       const jobId = await startReboot(system, operator, 'worker-0.openstacklocal');
@@ -98,7 +98,7 @@ describe('webhooks', () => {
 
   it('retries a receiver that fails twice with backoff, then delivers once', async () => {
     const endpoint = await receiver([500, 503]);
-    const id = await admin.add(system.clusterId, endpoint.url, `whsec-${randomBytes(12).toString('hex')}`, 'e2e');
+    const id = await admin.add(system.clusterId, endpoint.url, generateWebhookSecret(), 'e2e');
     try {
       const jobId = await startReboot(system, operator, 'worker-1.openstacklocal');
       await followJob(system, viewer, jobId);
@@ -123,7 +123,7 @@ describe('webhooks', () => {
       policy: { allowLoopback: false },
       sender: new WebhookSender({ allowLoopback: false }),
     });
-    const secret = 'a-long-enough-signing-secret';
+    const secret = generateWebhookSecret();
     for (const [url, reason] of [
       ['http://hooks.example.com/x', 'webhook URLs must be https://'],
       ['ftp://hooks.example.com/x', 'webhook URLs must be https://'],
@@ -138,9 +138,9 @@ describe('webhooks', () => {
     ]) {
       await expect(strict.add(system.clusterId, url!, secret, 'e2e')).rejects.toThrow(`webhook URL refused: ${reason}`);
     }
-    await expect(strict.add(system.clusterId, 'https://hooks.example.com/x', 'short', 'e2e')).rejects.toThrow(
-      'the signing secret must be at least 16 characters',
-    );
+    await expect(
+      strict.add(system.clusterId, 'https://hooks.example.com/x', 'a-long-enough-signing-secret', 'e2e'),
+    ).rejects.toThrow('the signing secret must be whsec_ and 24 to 64 bytes in base64 (as `webhook add` makes one)');
     expect(await admin.list(system.clusterId)).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@
 export * from './webhook-admin';
 export * from './webhook-deliveries.repository';
 export * from './webhook-event';
+export * from './webhook-secret';
 export * from './webhook-settings';
 export * from './webhook-url.policy';
 export * from './webhook.deliverer';

@@ -3,6 +3,7 @@ import { AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
 import { queryRows } from '@oshift/persistence';
 import type { ClusterSecrets } from '@oshift/node-registry';
 import type { WebhookTestEvent } from './webhook-event';
+import { webhookSecretProblem } from './webhook-secret';
 import { checkWebhookUrl, type WebhookUrlPolicy } from './webhook-url.policy';
 import type { DeliveryAttempt, WebhookSender } from './webhook.sender';
 
@@ -54,7 +55,8 @@ export class WebhookAdmin {
     } catch (error) {
       throw new WebhookAdminError(`webhook URL refused: ${(error as Error).message}`);
     }
-    if (secret.length < 16) throw new WebhookAdminError('the signing secret must be at least 16 characters');
+    const problem = webhookSecretProblem(secret);
+    if (problem) throw new WebhookAdminError(problem);
     const secretRef = this.options.secrets.encrypt(secret);
     return this.dataSource.transaction(async (manager) => {
       const clusters = await queryRows<unknown>(manager, `SELECT 1 FROM clusters WHERE id = $1`, [clusterId]);
