@@ -16,6 +16,9 @@ export interface SpecialRange {
   embedded?: (ip: IpAddress) => IpAddress;
 }
 
+/** The purpose of ::ffff:0:0/96, the one embedding form that stands for this host's own IPv4 stack. */
+export const IPV4_MAPPED = 'IPv4-mapped';
+
 const lowIpv4 = (ip: IpAddress): IpAddress => ({ family: 4, value: ip.value & 0xffffffffn });
 const sixToFour = (ip: IpAddress): IpAddress => ({ family: 4, value: (ip.value >> 80n) & 0xffffffffn });
 
@@ -49,7 +52,7 @@ const TABLE: [cidr: string, purpose: string, treatment: Treatment, embedded?: Sp
   ['::/128', 'unspecified', 'never'],
   ['::1/128', 'loopback', 'loopback'],
   ['::/96', 'IPv4-compatible', 'embeds', lowIpv4],
-  ['::ffff:0:0/96', 'IPv4-mapped', 'embeds', lowIpv4],
+  ['::ffff:0:0/96', IPV4_MAPPED, 'embeds', lowIpv4],
   ['64:ff9b::/96', 'NAT64', 'embeds', lowIpv4],
   ['64:ff9b:1::/48', 'local-use IPv4/IPv6 translation', 'internal'],
   ['100::/64', 'discard-only', 'internal'],

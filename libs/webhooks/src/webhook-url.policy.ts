@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { formatIp, type IpAddress, parseIp, parseIpRange, rangeHolds } from './ip-address';
-import { type SpecialRange, specialRangeOf } from './special-addresses';
+import { IPV4_MAPPED, type SpecialRange, specialRangeOf } from './special-addresses';
 
 /** A webhook URL, or an address it resolves to, that deliveries may not go to. */
 export class WebhookUrlRefusedError extends Error {
@@ -69,7 +69,7 @@ export function checkAddress(address: string, policy: WebhookUrlPolicy): void {
   const innerRange = specialRangeOf(inner);
   // Only an IPv4-mapped address is this host's own loopback; 6to4 or NAT64 to 127/8 is nonsense, and refused.
   const treatment =
-    innerRange.treatment === 'loopback' && special.purpose !== 'IPv4-mapped' ? 'never' : innerRange.treatment;
+    innerRange.treatment === 'loopback' && special.purpose !== IPV4_MAPPED ? 'never' : innerRange.treatment;
   decide(
     address,
     inner,
@@ -140,5 +140,5 @@ function isLoopback(address: string): boolean {
   if (!ip) return false;
   const special = specialRangeOf(ip);
   if (special.treatment === 'loopback') return true;
-  return special.purpose === 'IPv4-mapped' && specialRangeOf(special.embedded!(ip)).treatment === 'loopback';
+  return special.purpose === IPV4_MAPPED && specialRangeOf(special.embedded!(ip)).treatment === 'loopback';
 }
