@@ -42,6 +42,7 @@ Environment:
   CLUSTER_SECRET_KEY_PREVIOUS  the key before a rotation: still opens, until secrets reseal
   SEALED_SECRETS_REQUIRE_BOUND  true: refuse unbound enc:v1 secrets (after secrets reseal)
   WEBHOOK_ALLOW_LOOPBACK  true: webhooks may go to loopback addresses, http:// included (demos, tests)
+  WEBHOOK_ALLOW_CIDRS comma-separated CIDRs where internal webhook receivers may be (https:// only)
   CLUSTER_SECRET_ENV_PREFIX, CLUSTER_SECRET_DIR
                       where check may read env: and file: secrets, as on the gateways and workers
                       (default OSHIFT_SECRET_ and /run/secrets)

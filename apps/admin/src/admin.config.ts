@@ -10,6 +10,7 @@ import {
   redisPrefix,
   withSecretVariables,
 } from '@oshift/config';
+import { webhookAllowCidrs } from '@oshift/webhooks';
 
 const schema = z
   .object({
@@ -22,6 +23,7 @@ const schema = z
       .pipe(redisUrl.optional()),
     REDIS_PREFIX: redisPrefix('oshift'),
     WEBHOOK_ALLOW_LOOPBACK: flag(false),
+    WEBHOOK_ALLOW_CIDRS: webhookAllowCidrs,
     ADMIN_ACTOR: z
       .string()
       .trim()
@@ -37,6 +39,8 @@ const schema = z
     redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : undefined,
     /** Webhooks to loopback addresses (http:// included) may be added: demos and tests only. */
     webhookAllowLoopback: env.WEBHOOK_ALLOW_LOOPBACK,
+    /** Internal ranges where webhooks may be added (https:// only); never loopback, link-local or metadata. */
+    webhookAllowCidrs: env.WEBHOOK_ALLOW_CIDRS,
   }));
 
 export type AdminConfig = Omit<z.output<typeof schema>, 'secrets'> & {

@@ -90,7 +90,7 @@ export class AdminContext {
     const secrets = this.sealedSecrets(
       'webhooks need CLUSTER_SECRET_KEY (32 bytes, base64) to seal their signing secrets',
     );
-    const policy = { allowLoopback: this.config.webhookAllowLoopback };
+    const policy = { allowLoopback: this.config.webhookAllowLoopback, allowCidrs: this.config.webhookAllowCidrs };
     return new WebhookAdmin(await this.dataSource(), {
       source: this.config.source,
       secrets,

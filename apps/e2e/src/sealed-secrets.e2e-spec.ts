@@ -62,7 +62,7 @@ describe('sealed secrets moved between rows', () => {
     expect(done.output).toMatch(/\nDone$/);
     const own = await secretOf('clusters', system.clusterId);
     const endpoint = await receiver();
-    const hook = await admin.add(system.clusterId, endpoint.url, `whsec-${randomBytes(12).toString('hex')}`, 'e2e');
+    const hook = await admin.add(system.clusterId, endpoint.url, `whsec_${randomBytes(32).toString('base64')}`, 'e2e');
     const before = system.simulator.projectStats(demoProject().id);
 
     await setClusterSecret(await secretOf('webhooks', hook));
@@ -80,7 +80,7 @@ describe('sealed secrets moved between rows', () => {
     const unavailable = { status: 503, body: JSON.stringify({ error: 'OpenStack is unavailable, try again later' }) };
     expect(answers).toEqual([unavailable, unavailable]);
     expect(system.gateway.logs).toContain(`the sealed secret in clusters.${system.clusterId}.secret_ref ${MOVED}`);
-    expect(system.gateway.logs).not.toContain('whsec-');
+    expect(system.gateway.logs).not.toContain('whsec_');
     const after = system.simulator.projectStats(demoProject().id);
     expect({ tokens: after.tokensIssued, reboots: after.rebootActions }).toEqual({
       tokens: before.tokensIssued,
@@ -94,9 +94,9 @@ describe('sealed secrets moved between rows', () => {
 
   it("fails a job end's delivery to a webhook holding the cluster's moved secret, and sends the receiver nothing", async () => {
     const [bound, moved] = [await receiver(), await receiver()];
-    const signing = `whsec-${randomBytes(12).toString('hex')}`;
+    const signing = `whsec_${randomBytes(32).toString('base64')}`;
     const good = await admin.add(system.clusterId, bound.url, signing, 'e2e');
-    const bad = await admin.add(system.clusterId, moved.url, `whsec-${randomBytes(12).toString('hex')}`, 'e2e');
+    const bad = await admin.add(system.clusterId, moved.url, `whsec_${randomBytes(32).toString('base64')}`, 'e2e');
     await system.dataSource.query(`UPDATE webhooks SET secret_ref = $2 WHERE id = $1`, [
       bad,
       await secretOf('clusters', system.clusterId),

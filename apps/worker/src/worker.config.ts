@@ -13,6 +13,7 @@ import {
   redisPrefix,
   withSecretVariables,
 } from '@oshift/config';
+import { webhookAllowCidrs } from '@oshift/webhooks';
 
 const schema = z
   .object({
@@ -37,6 +38,7 @@ const schema = z
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     PUBLIC_URL: httpUrl.default('http://127.0.0.1:8080'),
     WEBHOOK_ALLOW_LOOPBACK: flag(false),
+    WEBHOOK_ALLOW_CIDRS: webhookAllowCidrs,
   })
   .transform((env) => ({
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
@@ -77,6 +79,8 @@ const schema = z
       publicUrl: env.PUBLIC_URL,
       /** Deliveries to loopback addresses (http:// included): demos and tests only. */
       allowLoopback: env.WEBHOOK_ALLOW_LOOPBACK,
+      /** Internal ranges where receivers may be (https:// only); never loopback, link-local or metadata. */
+      allowCidrs: env.WEBHOOK_ALLOW_CIDRS,
     },
   }));
 

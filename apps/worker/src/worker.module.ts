@@ -97,7 +97,7 @@ export class WorkerModule {
             new WebhookDeliverer(
               deliveries,
               new ClusterSecrets(config.secrets),
-              new WebhookSender({ allowLoopback: config.webhooks.allowLoopback }),
+              new WebhookSender(config.webhooks),
               config.webhooks.publicUrl,
             ),
         },

@@ -4,6 +4,7 @@ import { AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
 import { queryRows } from '@oshift/persistence';
 import { type ClusterSecrets, webhookSecretBinding } from '@oshift/node-registry';
 import type { WebhookTestEvent } from './webhook-event';
+import { webhookSecretProblem } from './webhook-secret';
 import { checkWebhookUrl, type WebhookUrlPolicy } from './webhook-url.policy';
 import type { DeliveryAttempt, WebhookSender } from './webhook.sender';
 
@@ -55,7 +56,8 @@ export class WebhookAdmin {
     } catch (error) {
       throw new WebhookAdminError(`webhook URL refused: ${(error as Error).message}`);
     }
-    if (secret.length < 16) throw new WebhookAdminError('the signing secret must be at least 16 characters');
+    const problem = webhookSecretProblem(secret);
+    if (problem) throw new WebhookAdminError(problem);
     // The id is chosen here so the secret can be sealed for its row before the row exists.
     const id = randomUUID();
     const secretRef = this.options.secrets.seal(secret, webhookSecretBinding(id));

@@ -1,4 +1,6 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { formatIp, type IpAddress, parseIp, parseIpRange, rangeHolds } from './ip-address';
+import { IPV4_MAPPED, type SpecialRange, specialRangeOf } from './special-addresses';
 
 /** A webhook URL, or an address it resolves to, that deliveries may not go to. */
 export class WebhookUrlRefusedError extends Error {
@@ -9,31 +11,21 @@ export class WebhookUrlRefusedError extends Error {
 export interface WebhookUrlPolicy {
   /** `http://` (and `https://`) to loopback addresses: demos and tests (`npm start` allows it), never production. */
   allowLoopback: boolean;
+  /**
+   * Internal ranges (private-use, unique-local, …) where receivers may be, over `https://` (WEBHOOK_ALLOW_CIDRS,
+   * checked by {@link parseWebhookAllowCidrs}). They never open loopback, link-local, metadata, multicast,
+   * broadcast or unspecified addresses.
+   */
+  allowCidrs?: readonly string[];
 }
-
-/** Never a destination: link-local (cloud metadata lives there), unspecified, multicast and broadcast ranges. */
-const NEVER = new BlockList();
-NEVER.addSubnet('169.254.0.0', 16, 'ipv4');
-NEVER.addSubnet('0.0.0.0', 8, 'ipv4');
-NEVER.addSubnet('224.0.0.0', 4, 'ipv4');
-NEVER.addAddress('255.255.255.255', 'ipv4');
-NEVER.addAddress('100.100.100.200', 'ipv4'); // Alibaba Cloud metadata
-NEVER.addSubnet('fe80::', 10, 'ipv6');
-NEVER.addSubnet('ff00::', 8, 'ipv6');
-NEVER.addAddress('::', 'ipv6');
-NEVER.addAddress('fd00:ec2::254', 'ipv6'); // AWS metadata over IPv6
-
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
 
 /** Metadata services reached by name. */
 const METADATA_HOSTS = new Set(['metadata', 'metadata.google.internal', 'metadata.goog', 'instance-data']);
 
 /**
- * Checks a webhook URL as written: `https://` to a name or a public address; `http://` only to a loopback
- * address, and loopback only where the policy allows it; never credentials in it, never a metadata host or a
- * link-local address. Answers the normalised URL. Names are checked again when a delivery resolves them.
+ * Checks a webhook URL as written: `https://` to a name or a global address (or one the policy allows);
+ * `http://` only to a loopback address, and loopback only where the policy allows it; never credentials in
+ * it, never a metadata host. Answers the normalised URL. Names are checked again when a delivery resolves them.
  */
 export function checkWebhookUrl(text: string, policy: WebhookUrlPolicy): URL {
   let url: URL;
@@ -63,17 +55,74 @@ export function checkWebhookUrl(text: string, policy: WebhookUrlPolicy): URL {
   throw new WebhookUrlRefusedError('webhook URLs must be https://');
 }
 
-/** Refuses an address a delivery is about to connect to (after name resolution). */
+/**
+ * Refuses an address a delivery is about to connect to (after name resolution), or written in a URL: anything
+ * the special-purpose registries do not call globally reachable, and IPv6 forms whose embedded IPv4 address
+ * (IPv4-mapped, IPv4-compatible, NAT64, 6to4) is not global, unless the policy allows it.
+ */
 export function checkAddress(address: string, policy: WebhookUrlPolicy): void {
-  const unmapped =
-    address.toLowerCase().startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-  const family = isIP(unmapped) === 6 ? 'ipv6' : 'ipv4';
-  if (NEVER.check(unmapped, family)) {
-    throw new WebhookUrlRefusedError(`${address} is a link-local, metadata or non-unicast address`);
+  const ip = parseIp(address);
+  if (!ip) throw new WebhookUrlRefusedError(`${address} is not an IP address`);
+  const special = specialRangeOf(ip);
+  if (special.treatment !== 'embeds') return decide(address, ip, special, policy, []);
+  const inner = special.embedded!(ip);
+  const innerRange = specialRangeOf(inner);
+  // Only an IPv4-mapped address is this host's own loopback; 6to4 or NAT64 to 127/8 is nonsense, and refused.
+  const treatment =
+    innerRange.treatment === 'loopback' && special.purpose !== IPV4_MAPPED ? 'never' : innerRange.treatment;
+  decide(
+    address,
+    inner,
+    { ...innerRange, treatment },
+    policy,
+    [ip],
+    `embeds ${formatIp(inner)} (${special.purpose}), which`,
+  );
+}
+
+function decide(
+  address: string,
+  ip: IpAddress,
+  special: SpecialRange,
+  policy: WebhookUrlPolicy,
+  alsoAllowedAs: IpAddress[],
+  subject = '',
+): void {
+  const where = `${address} ${subject ? `${subject} ` : ''}is in ${special.range.text} (${special.purpose})`;
+  switch (special.treatment) {
+    case 'global':
+      return;
+    case 'loopback':
+      if (policy.allowLoopback) return;
+      throw new WebhookUrlRefusedError(`${address} is a loopback address`);
+    case 'internal':
+      if (allowed(policy, [ip, ...alsoAllowedAs])) return;
+      throw new WebhookUrlRefusedError(
+        `${where}, not a global address (WEBHOOK_ALLOW_CIDRS can allow internal receivers)`,
+      );
+    default:
+      throw new WebhookUrlRefusedError(`${where}: never a webhook destination`);
   }
-  if (isLoopback(unmapped) && !policy.allowLoopback) {
-    throw new WebhookUrlRefusedError(`${address} is a loopback address`);
-  }
+}
+
+/**
+ * Checks WEBHOOK_ALLOW_CIDRS (comma-separated CIDRs, IPv4 and IPv6; a bare address is one host) and answers
+ * them in canonical form, or throws one line naming what is wrong: not a CIDR, bits past the prefix, or a
+ * range no CIDR can open (loopback, link-local, metadata, multicast, broadcast, unspecified).
+ */
+export function parseWebhookAllowCidrs(text: string | undefined): string[] {
+  const entries = (text ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  return entries.map((entry) => {
+    const range = parseIpRange(entry);
+    const special = specialRangeOf(range);
+    if ((special.treatment === 'never' || special.treatment === 'loopback') && special.range.prefix <= range.prefix) {
+      throw new Error(`${range.text} is within ${special.range.text} (${special.purpose}), which no CIDR can allow`);
+    }
+    return range.text;
+  });
 }
 
 /** The host of a URL without IPv6 brackets. */
@@ -81,6 +130,15 @@ export function hostOf(url: URL): string {
   return url.hostname.replace(/^\[(.*)\]$/, '$1');
 }
 
+function allowed(policy: WebhookUrlPolicy, forms: IpAddress[]): boolean {
+  const ranges = (policy.allowCidrs ?? []).map(parseIpRange);
+  return ranges.some((range) => forms.some((ip) => rangeHolds(range, ip)));
+}
+
 function isLoopback(address: string): boolean {
-  return LOOPBACK.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+  const ip = parseIp(address);
+  if (!ip) return false;
+  const special = specialRangeOf(ip);
+  if (special.treatment === 'loopback') return true;
+  return special.purpose === IPV4_MAPPED && specialRangeOf(special.embedded!(ip)).treatment === 'loopback';
 }

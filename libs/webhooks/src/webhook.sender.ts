@@ -3,6 +3,7 @@ import { lookup as dnsLookup } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { standardWebhookSignature } from './webhook-secret';
 import { checkAddress, checkWebhookUrl, type WebhookUrlPolicy, WebhookUrlRefusedError } from './webhook-url.policy';
 
 /** How long a receiver has to answer a delivery, connection included. */
@@ -23,7 +24,10 @@ export interface DeliveryAttempt {
 }
 
 /**
- * POSTs one signed event to a webhook: JSON, `X-Oshift-Delivery` and `X-Oshift-Signature`, a 5 s limit, no
+ * POSTs one signed event to a webhook: JSON, signed twice: the Standard Webhooks headers (`webhook-id`, the
+ * delivery id, the same on every retry; `webhook-timestamp`, this attempt's time in Unix seconds;
+ * `webhook-signature`, over both and the body, so a receiver can refuse old and repeated deliveries) and
+ * `X-Oshift-Delivery` with `X-Oshift-Signature` (over the body alone, as before). A 5 s limit, no
  * redirect followed (a 3xx is a failed attempt), and only to addresses the policy allows, checked after name
  * resolution and pinned for the connection (a name cannot resolve to one address for the check and another
  * for the request).
@@ -49,6 +53,7 @@ export class WebhookSender {
       return { ok: false, status: null, error: (error as Error).message, refused: true };
     }
     const body = Buffer.from(JSON.stringify(event), 'utf8');
+    const timestamp = Math.floor(Date.now() / 1000);
     const headers = {
       'content-type': 'application/json',
       'content-length': String(body.length),
@@ -56,6 +61,9 @@ export class WebhookSender {
       'x-oshift-event': (event as { event?: string }).event ?? 'event',
       'x-oshift-delivery': deliveryId,
       'x-oshift-signature': webhookSignature(body, secret),
+      'webhook-id': deliveryId,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': standardWebhookSignature(secret, deliveryId, timestamp, body),
     };
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve) => {

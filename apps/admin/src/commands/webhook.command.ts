@@ -1,3 +1,4 @@
+import { generateWebhookSecret } from '@oshift/webhooks';
 import type { AdminContext } from '../admin.context';
 import { CommandError } from '../command.error';
 import { formatTable } from '../table.format';
@@ -9,14 +10,19 @@ export const webhookCommands: CommandRegistration = (program, run) => {
 
   webhook
     .command('add')
-    .description('POST every job end of the cluster to the URL, signed with the secret read from stdin')
+    .description(
+      'POST every job end of the cluster to the URL, signed (Standard Webhooks and X-Oshift-Signature) with a new ' +
+        'secret it prints once, or with the one read from stdin',
+    )
     .argument('<cluster>', 'cluster id')
     .argument('<url>', 'https:// URL (http:// to loopback only where WEBHOOK_ALLOW_LOOPBACK allows it)')
+    .option('--secret-stdin', 'read the signing secret (whsec_…) from stdin instead of making one')
     .action(
-      run(async (context, clusterId: string, url: string) => {
-        const secret = await context.secrets.read('Signing secret');
+      run(async (context, clusterId: string, url: string, options: { secretStdin?: boolean }) => {
+        const secret = options.secretStdin ? await context.secrets.read('Signing secret') : generateWebhookSecret();
         const id = await (await context.webhookAdmin()).add(clusterId, url, secret, context.config.actor);
         context.print(`webhook ${id} added for ${clusterId}`);
+        if (!options.secretStdin) context.print(`signing secret (shown once, give it to the receiver): ${secret}`);
       }),
     );
 
