@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { type AuditEventEntity, AuditLog } from '@oshift/audit';
 import { type LogLine, logLines } from './log-lines';
 import { basic, requestFrom, type Answer } from './request-from';
@@ -239,6 +240,22 @@ describe('adversarial: the HTTP boundary', () => {
       const answer = await send();
       expect(answer.status).toBe(status);
       expect(answer.headers).toMatchObject(SAFE);
+    });
+
+    it('a request Node itself cannot parse is answered with nosniff and no-store too', async () => {
+      const { port } = new URL(system.baseUrl);
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write('GET / HTTP/1.1\r\nHost: x\r\nBad header\r\n\r\n'),
+        );
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+      expect(raw).toContain('\r\nx-content-type-options: nosniff\r\n');
+      expect(raw).toContain('\r\ncache-control: no-store\r\n');
     });
 
     it('the page keeps its own revalidated caching, and its missing files are no-store', async () => {
