@@ -51,7 +51,7 @@ describe('the job event stream', () => {
       client = await follow(jobId);
       expect(client.status).toBe(200);
       expect(client.response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
-      expect(client.response.headers['cache-control']).toMatch(/no-cache/);
+      expect(client.response.headers['cache-control']).toMatch(/no-store/);
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(client.events).toEqual([]);
       expect(await subscribers(jobId)).toBe(1);

@@ -38,6 +38,11 @@ export class SystemUnderTest {
       gatewayEnv?: Record<string, string>;
       /** Extra VMs of the cluster besides the demo nodes (e.g. `worker-17.openstacklocal`). */
       extraServers?: string[];
+      /**
+       * The gateway's own loopback address as its PUBLIC_URL, for tests in a browser: the page then calls the
+       * service at the origin it was published at, as in production (else PUBLIC_URL is an https name).
+       */
+      publishedAtGateway?: boolean;
     } = {},
   ): Promise<SystemUnderTest> {
     const services = testServices();
@@ -78,16 +83,9 @@ export class SystemUnderTest {
       OSHIFT_SECRET_E2E_OPENSTACK: project.users[0].password,
       LOG_LEVEL: 'info',
     };
-    const publicUrl = 'https://self-service.example.test';
-    const system = new SystemUnderTest(
-      simulator,
-      dataSource,
-      clusterId,
-      publicUrl,
-      `http://127.0.0.1:${port}`,
-      env,
-      port,
-    );
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const publicUrl = options.publishedAtGateway ? baseUrl : 'https://self-service.example.test';
+    const system = new SystemUnderTest(simulator, dataSource, clusterId, publicUrl, baseUrl, env, port);
     const workers = Array.from({ length: options.workers ?? 1 }, () => system.startWorker(options.workerEnv));
     await Promise.all([system.startGateway(options.gatewayEnv), ...workers]);
     return system;

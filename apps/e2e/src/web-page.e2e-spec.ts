@@ -43,7 +43,7 @@ describe('the web page, in a real browser', () => {
   const nodeRows = (page: Page) => page.locator('#node-rows tr');
 
   beforeAll(async () => {
-    system = await SystemUnderTest.start({ knobs: { rebootDurationMs: 1500 } });
+    system = await SystemUnderTest.start({ knobs: { rebootDurationMs: 1500 }, publishedAtGateway: true });
     viewer = await system.user(['read']);
     operator = await system.user(['read', 'reboot']);
     browser = await launchChromium();

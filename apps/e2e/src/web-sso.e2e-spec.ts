@@ -21,6 +21,7 @@ describe('SSO in the web page and the CLI', () => {
     provider = await OidcTestProvider.start();
     system = await SystemUnderTest.start({
       knobs: { rebootDurationMs: 1000 },
+      publishedAtGateway: true,
       gatewayEnv: { OIDC_ISSUER: provider.issuer, OIDC_AUDIENCE: AUDIENCE, OIDC_WEB_CLIENT_ID: WEB_CLIENT },
     });
     await provider.addClient({ clientId: WEB_CLIENT, clientSecret: '', redirectUris: [`${system.baseUrl}/`] });

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { MetricsRegistry, ProcessLogger } from '@oshift/observability';
 import type { GatewayConfig } from './gateway.config';
 import { GatewayModule } from './gateway.module';
@@ -10,32 +10,39 @@ import {
   answerUnmetExpectation,
   rejectMissingHost,
 } from './http/protocol-errors';
+import { answerHeadersFor, applyAnswerHeaders } from './http/answer-headers';
+import { refuseCrossSite } from './http/cross-site-refusal';
 import { observeRequests } from './http/request-observer';
+import { newRequestId } from './http/request-ids';
 import { serveOpenApiDocument } from './openapi/openapi.document';
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** Builds the gateway application (Fastify adapter: measured 0.85× raw node:http, Express 0.18×). */
 export async function createGatewayApp(
   config: GatewayConfig,
   logger = new ProcessLogger({ service: 'gateway', level: config.logLevel }),
 ): Promise<NestFastifyApplication> {
+  const answerHeaders = answerHeadersFor(config.http.publicUrl);
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     // The client address (login throttling, audit) comes from X-Forwarded-For only through trusted proxies.
     trustProxy: config.auth.trustProxy,
-    // A client may name its request; anything else gets a fresh id. The id follows the job into the worker.
-    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
-      const given = request.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    // Always the server's own id (it follows the job into the worker); a client's X-Request-ID is kept beside it.
+    genReqId: newRequestId,
     routerOptions: { maxParamLength: 300 },
     // What Node and the router reject before Nest sees a request is answered in the same JSON shape too.
     clientErrorHandler: answerClientError,
-    frameworkErrors: answerFrameworkError,
+    // Refused by the router before any hook runs: the answer headers are put on here.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      applyAnswerHeaders(reply.raw, answerHeaders);
+      answerFrameworkError(error, request, reply);
+    },
     http: { requireHostHeader: false },
   });
   adapter.getInstance().server.on('checkExpectation', answerUnmetExpectation);
+  adapter.getInstance().addHook('onRequest', async (_request, reply) => applyAnswerHeaders(reply.raw, answerHeaders));
   adapter.getInstance().addHook('onRequest', rejectMissingHost);
+  // Before authentication: a refused cross-site request is never checked, decided or recorded as a decision.
+  adapter.getInstance().addHook('onRequest', refuseCrossSite(config.http.publicUrl));
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config), adapter, {
     logger: logger.forNest(),
     abortOnError: false,

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { accessEntities } from '@oshift/access';
 import { auditEntities } from '@oshift/audit';
 import {
@@ -21,6 +21,7 @@ import type { GatewayConfig } from './gateway.config';
 import { GATEWAY_CONFIG } from './gateway.tokens';
 import { HealthController } from './health/health.controller';
 import { JsonExceptionFilter } from './http/json-exception.filter';
+import { QueryParametersInterceptor } from './http/query-parameters.interceptor';
 import { JobCancelService } from './jobs/job-cancel.service';
 import { JobLinks } from './jobs/job-links';
 import { JobController } from './jobs/job.controller';
@@ -94,6 +95,7 @@ export class GatewayModule {
         JobLinks,
         JobMetrics,
         { provide: APP_FILTER, useClass: JsonExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: QueryParametersInterceptor },
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: RedisConnections, useValue: redis },
         // Ends the gateway announces as a worker does (a cancelled job's Fail), on the process's commands connection.

@@ -94,6 +94,8 @@ byId('sign-in-form').addEventListener('submit', (event) => {
   const form = new FormData(/** @type {HTMLFormElement} */ (event.target));
   void signIn(Api.basic(String(form.get('username')), String(form.get('password'))));
 });
+// The form works only through the script (it never submits itself): usable once the handler above is in place.
+/** @type {HTMLButtonElement} */ (byId('sign-in-submit')).disabled = false;
 byId('sign-out').addEventListener('click', signOut);
 clusterPicker.addEventListener('change', showCluster);
 

@@ -10,7 +10,7 @@ const ROOT = resolve(__dirname, '../../..');
 export interface KubeObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; labels?: Record<string, string> };
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec?: Record<string, unknown>;
   data?: Record<string, string>;
   [field: string]: unknown;

@@ -186,9 +186,11 @@ describe('deployment manifests', () => {
     }
   });
 
-  it('openshift: a Route with edge TLS to the gateway Service, and the router trusted for client addresses', () => {
+  it('openshift: a Route with edge TLS and HSTS to the gateway Service, and the router trusted for client addresses', () => {
     const [route] = byKind(openshift, 'Route');
     expect(route.apiVersion).toBe('route.openshift.io/v1');
+    // The gateway's own value (STRICT_TRANSPORT_SECURITY): browsers keep to https for a year.
+    expect(route.metadata.annotations).toMatchObject({ 'haproxy.router.openshift.io/hsts_header': 'max-age=31536000' });
     expect(route.spec).toMatchObject({
       to: { kind: 'Service', name: 'oshift-gateway' },
       port: { targetPort: 'http' },

@@ -7,11 +7,15 @@ import { AuditAction, AuditLog, AuditOutcome, type AuditRecord } from '@oshift/a
 import { queryRows } from '@oshift/persistence';
 import type { GatewayConfig } from '../gateway.config';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
+import { clientRequestIdOf } from '../http/request-ids';
 
 /** The request an audit record is about: who asked, from which address, under which request id. */
 export interface AuditedRequest {
+  /** The server's id of the request. */
   id: string;
   ip: string;
+  /** Its headers: a valid `X-Request-ID` the client sent is kept as `clientRequestId`. */
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 /** What the decider of a request records: which action on which cluster and target, how it ended and why. */
@@ -70,7 +74,7 @@ export class RequestAudit {
       action: AuditAction.login,
       target: username,
       outcome: attempt.reason === 'throttled' ? AuditOutcome.throttled : AuditOutcome.failed,
-      detail: { method: attempt.method, reason: attempt.reason, requestId: request.id },
+      detail: { method: attempt.method, reason: attempt.reason, ...requestIds(request) },
     });
   }
 
@@ -114,7 +118,7 @@ export class RequestAudit {
       clusterId: event.clusterId,
       target: event.target,
       outcome: event.outcome,
-      detail: { ...event.detail, method: principal.method, requestId: request.id },
+      detail: { ...event.detail, method: principal.method, ...requestIds(request) },
     };
   }
 
@@ -130,6 +134,12 @@ export class RequestAudit {
       });
     }
   }
+}
+
+/** The server's id of the request, and the client's own beside it when it sent one. */
+function requestIds(request: AuditedRequest): { requestId: string; clientRequestId?: string } {
+  const clientRequestId = clientRequestIdOf(request);
+  return clientRequestId === undefined ? { requestId: request.id } : { requestId: request.id, clientRequestId };
 }
 
 function printable(text: string): string {

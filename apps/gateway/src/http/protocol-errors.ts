@@ -1,6 +1,7 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { API_ANSWER_HEADERS } from './answer-headers';
 
 /**
  * Answers for requests that never reach Nest (so never reach `JsonExceptionFilter`): broken HTTP framing,
@@ -13,6 +14,12 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 export function protocolErrorBody(status: number): string {
   return JSON.stringify({ error: STATUS_CODES[status] ?? 'Bad Request' });
 }
+
+/** The headers of a protocol error's answer: JSON, and what every answer of the API carries. */
+const PROTOCOL_ERROR_HEADERS = { 'content-type': 'application/json; charset=utf-8', ...API_ANSWER_HEADERS };
+const RAW_PROTOCOL_ERROR_HEADERS = Object.entries(PROTOCOL_ERROR_HEADERS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
 
 /** How long a connection whose request could not be parsed may take to read our answer before it is cut. */
 const CLOSE_GRACE_MS = 2000;
@@ -34,7 +41,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   const body = protocolErrorBody(status);
   // end() rather than destroy(): a reset could discard the answer before the client reads it.
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${RAW_PROTOCOL_ERROR_HEADERS}` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
   setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
@@ -43,7 +50,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
 /** Fastify `frameworkErrors`: the router refused the URL (bad percent-encoding 400, parameter too long 414). */
 export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-  void reply.code(status).header('content-type', 'application/json; charset=utf-8').send(protocolErrorBody(status));
+  void reply.code(status).headers(PROTOCOL_ERROR_HEADERS).send(protocolErrorBody(status));
 }
 
 /**
@@ -53,7 +60,7 @@ export function answerFrameworkError(error: FastifyError, _request: FastifyReque
 export async function rejectMissingHost(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const raw = request.raw;
   if (raw.httpVersionMajor === 1 && raw.httpVersionMinor >= 1 && request.headers.host === undefined) {
-    await reply.code(400).header('content-type', 'application/json; charset=utf-8').send(protocolErrorBody(400));
+    await reply.code(400).headers(PROTOCOL_ERROR_HEADERS).send(protocolErrorBody(400));
   }
 }
 
@@ -61,7 +68,7 @@ export async function rejectMissingHost(request: FastifyRequest, reply: FastifyR
 export function answerUnmetExpectation(_request: IncomingMessage, response: ServerResponse): void {
   const body = protocolErrorBody(417);
   response.writeHead(417, {
-    'content-type': 'application/json; charset=utf-8',
+    ...PROTOCOL_ERROR_HEADERS,
     'content-length': Buffer.byteLength(body),
     connection: 'close',
   });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { MetricsRegistry } from '@oshift/observability';
+import { clientRequestIdOf } from './request-ids';
 
 /** Routes that load balancers and Prometheus call every few seconds: logged at debug, not info. */
 const PROBE_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
@@ -9,7 +10,8 @@ const UNMATCHED = 'unmatched';
 
 /**
  * One log line and one metric sample per request, when its answer has been sent: method, route pattern
- * (`/api/openshift/:clusterId/job/:jobId`, never the raw URL), status, duration and request id.
+ * (`/api/openshift/:clusterId/job/:jobId`, never the raw URL), status, duration, the server's request id and
+ * the client's own (`X-Request-ID`), when it sent a valid one.
  * Headers are never logged, so neither are credentials.
  */
 export function observeRequests(fastify: FastifyInstance, logger: Logger, metrics: MetricsRegistry): void {
@@ -37,6 +39,7 @@ export function observeRequests(fastify: FastifyInstance, logger: Logger, metric
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 10) / 10,
       requestId: request.id,
+      clientRequestId: clientRequestIdOf(request),
     };
     if (PROBE_ROUTES.has(route)) logger.debug(line, 'request');
     else logger.info(line, 'request');

@@ -8,6 +8,11 @@ export const NODE_NOT_FOUND = 'Node Not found';
 /** What anything the caller may not see answers: unknown cluster, cluster not granted, unknown route. */
 export const NOT_FOUND = 'Not Found';
 
+/** The text of a query parameter the route does not read: its name when printable, else just that. */
+export function unknownParameter(name: string): string {
+  return /^[\x21-\x7e]{1,64}$/.test(name) ? `unknown parameter ${name}` : 'unknown parameter';
+}
+
 /** The request's input is not what the route takes; `message` says why, for the caller. */
 export class InvalidRequestError extends Error {
   override readonly name = 'InvalidRequestError';

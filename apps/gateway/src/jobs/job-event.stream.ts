@@ -14,7 +14,7 @@ export class JobEventStream {
   open(requestId: string): void {
     this.response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
+      'cache-control': 'no-store, no-transform',
       'x-accel-buffering': 'no',
       'x-request-id': requestId,
       connection: 'keep-alive',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { decodeJobCursor, type JobListFilter, JobViewStates } from '@oshift/jobs';
-import { InvalidRequestError } from '../http/request.errors';
+import { InvalidRequestError, unknownParameter } from '../http/request.errors';
 
 const count = (name: string) =>
   z
@@ -21,6 +21,11 @@ const listQuery = z.strictObject({
     .default(20),
   before: z.string().optional(),
 });
+
+/** The query parameters of `GET job/{id}`. */
+export const JOB_QUERY_PARAMETERS = Object.keys(jobQuery.shape);
+/** The query parameters of `GET jobs`. */
+export const JOB_LIST_QUERY_PARAMETERS = Object.keys(listQuery.shape);
 
 /** The query of `GET job/{id}`: `since`, the number of lines already read (optional). */
 export function parseJobQuery(query: unknown): { since?: number } {
@@ -54,7 +59,7 @@ function parse<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
   const result = schema.safeParse(query ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  if (issue?.code === 'unrecognized_keys') throw new InvalidRequestError(`unknown parameter ${issue.keys[0] ?? ''}`);
+  if (issue?.code === 'unrecognized_keys') throw new InvalidRequestError(unknownParameter(issue.keys[0] ?? ''));
   const name = String(issue?.path[0] ?? 'query');
   throw new InvalidRequestError(
     issue?.code === 'invalid_type' ? `${name} must be given once` : (issue?.message ?? name),

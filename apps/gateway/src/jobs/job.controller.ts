@@ -5,13 +5,21 @@ import { AuditAction } from '@oshift/audit';
 import { encodeJobCursor, isJobId, type JobDetail, type JobLine, JobNotFoundError, JobViews } from '@oshift/jobs';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Requires } from '../auth/requires.decorator';
+import { QueryParameters } from '../http/query-parameters.decorator';
 import { NOT_FOUND } from '../http/request.errors';
 import { ApiClusterRoutes } from '../openapi/api-docs.decorators';
 import { JobEventStream } from './job-event.stream';
 import { JobFeedHub, type JobFollower } from './job-feed.hub';
 import { ApiCancelJob, ApiJob, ApiJobList } from './job.api-docs';
 import { JobCancelService } from './job-cancel.service';
-import { parseJobListQuery, parseJobQuery, parseLastEventId, wantsEventStream } from './job-query.dto';
+import {
+  JOB_LIST_QUERY_PARAMETERS,
+  JOB_QUERY_PARAMETERS,
+  parseJobListQuery,
+  parseJobQuery,
+  parseLastEventId,
+  wantsEventStream,
+} from './job-query.dto';
 import { JobLinks } from './job-links';
 
 @Controller('api/openshift/:clusterId')
@@ -30,6 +38,7 @@ export class JobController {
    */
   @Get('job/:jobId')
   @Requires('jobs:read', NOT_FOUND)
+  @QueryParameters(...JOB_QUERY_PARAMETERS)
   @ApiJob()
   async job(
     @Param('clusterId') clusterId: string,
@@ -71,6 +80,7 @@ export class JobController {
   /** The cluster's jobs, newest first, a page at a time. */
   @Get('jobs')
   @Requires('jobs:read', NOT_FOUND)
+  @QueryParameters(...JOB_LIST_QUERY_PARAMETERS)
   @ApiJobList()
   async jobs(@Param('clusterId') clusterId: string, @Query() query: unknown) {
     const page = await this.views.list(clusterId, parseJobListQuery(query));

@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { GatewayConfig } from '../gateway.config';
 import { SECURITY } from './api-docs.decorators';
+import { BOUNDARY_DESCRIPTION, documentBoundary } from './boundary.api-docs';
 
 /** Where the document is served (public, like the health checks). */
 export const OPENAPI_PATH = '/openapi.json';
@@ -14,7 +15,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication, config: Gatewa
     .setTitle('OpenShift self-service API')
     .setDescription(
       'See and reboot the VMs of a managed OpenShift cluster. Every answer is JSON, errors included ' +
-        '(`{"error": "…"}`).',
+        `(\`{"error": "…"}\`). ${BOUNDARY_DESCRIPTION}`,
     )
     .setVersion(packageVersion())
     .addServer(config.http.publicUrl)
@@ -23,7 +24,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication, config: Gatewa
       { type: 'http', scheme: 'bearer', bearerFormat: undefined, description: 'An SSO access token' },
       SECURITY.bearer,
     );
-  return SwaggerModule.createDocument(app, builder.build());
+  return documentBoundary(SwaggerModule.createDocument(app, builder.build()));
 }
 
 /** Serves {@link buildOpenApiDocument} as `GET /openapi.json`; built now, so a broken document fails the start. */

@@ -2,6 +2,7 @@ import { Controller, Get, Inject, NotFoundException, Param, Req, Res } from '@ne
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/requires.decorator';
+import { AnyQueryParameters } from '../http/query-parameters.decorator';
 import type { GatewayConfig } from '../gateway.config';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { type WebAsset, WebAssets } from './web-assets';
@@ -27,6 +28,7 @@ function contentSecurityPolicy(issuer: string | undefined): string {
 /** Serves the customers' web page at `/` (public: the page signs in against the API itself). */
 @Controller()
 @Public()
+@AnyQueryParameters()
 @ApiExcludeController()
 export class WebPageController {
   private readonly headers: Record<string, string>;
