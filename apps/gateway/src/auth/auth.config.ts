@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { positiveInt } from '@oshift/config';
-import type { OidcOptions } from '@oshift/access';
+import { flag, positiveInt } from '@oshift/config';
+import { isSeparatePrefix, type OidcOptions } from '@oshift/access';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -55,6 +55,13 @@ export const authEnvironment = {
   OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
   OIDC_GROUP_PREFIX: z.string().default('oshift:'),
   OIDC_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  // An empty prefix, or one a local username could hold, would let a token act as a local user.
+  OIDC_USERNAME_PREFIX: z
+    .string()
+    .default('sso:')
+    .refine(isSeparatePrefix, 'printable, holding a character no local username can (e.g. `sso:`)'),
+  OIDC_REQUIRE_AT_JWT: flag(true),
+  OIDC_MAX_TOKEN_AGE_SECONDS: z.coerce.number().int().min(0).default(86400),
   OIDC_JWKS_COOLDOWN_SECONDS: z.coerce.number().int().min(0).default(30),
   OIDC_TIMEOUT_MS: positiveInt(5000),
 };
@@ -95,6 +102,9 @@ export function authSettings(env: AuthEnvironment, ctx: z.RefinementCtx): AuthSe
             groupsClaim: env.OIDC_GROUPS_CLAIM,
             groupPrefix: env.OIDC_GROUP_PREFIX,
             clockToleranceSeconds: env.OIDC_CLOCK_TOLERANCE_SECONDS,
+            usernamePrefix: env.OIDC_USERNAME_PREFIX,
+            requireAtJwt: env.OIDC_REQUIRE_AT_JWT,
+            maxTokenAgeSeconds: env.OIDC_MAX_TOKEN_AGE_SECONDS,
             jwksCooldownMs: env.OIDC_JWKS_COOLDOWN_SECONDS * 1000,
             jwksMaxAgeMs: 10 * 60 * 1000,
             timeoutMs: env.OIDC_TIMEOUT_MS,
