@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { flag, positiveInt } from '@oshift/config';
-import { isSeparatePrefix, type OidcOptions } from '@oshift/access';
+import { isSeparatePrefix, type OidcOptions, type VerificationLimits } from '@oshift/access';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -42,6 +43,10 @@ export const authEnvironment = {
   LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(300),
   LOGIN_FAILURES_PER_USER_ADDRESS: positiveInt(10),
   LOGIN_FAILURES_PER_ADDRESS: positiveInt(50),
+  // argon2 is CPU work: one core stays free for the event loop, which serves every already-verified caller.
+  LOGIN_VERIFY_CONCURRENCY: positiveInt(Math.max(1, Math.min(4, availableParallelism() - 1))),
+  LOGIN_VERIFY_QUEUE: z.coerce.number().int().min(0).default(8),
+  LOGIN_VERIFY_WAIT_MS: positiveInt(1000),
   OIDC_ISSUER: issuerUrl.optional(),
   OIDC_AUDIENCE: z.string().min(1).optional(),
   OIDC_ALGORITHMS: z
@@ -72,6 +77,8 @@ export interface AuthSettings {
   /** Fastify's `trustProxy`: who may set the client address by `X-Forwarded-For`. */
   trustProxy: boolean | string[] | ((address: string, hop: number) => boolean);
   loginThrottle: { windowMs: number; maxPerUserAddress: number; maxPerAddress: number };
+  /** The bounded queue of password verifications. */
+  passwordVerification: VerificationLimits;
   /** SSO bearer tokens; absent when `OIDC_ISSUER` is unset. */
   oidc?: OidcOptions;
 }
@@ -92,6 +99,11 @@ export function authSettings(env: AuthEnvironment, ctx: z.RefinementCtx): AuthSe
       windowMs: env.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
       maxPerUserAddress: env.LOGIN_FAILURES_PER_USER_ADDRESS,
       maxPerAddress: env.LOGIN_FAILURES_PER_ADDRESS,
+    },
+    passwordVerification: {
+      concurrency: env.LOGIN_VERIFY_CONCURRENCY,
+      maxWaiting: env.LOGIN_VERIFY_QUEUE,
+      maxWaitMs: env.LOGIN_VERIFY_WAIT_MS,
     },
     oidc:
       env.OIDC_ISSUER && env.OIDC_AUDIENCE

@@ -1,4 +1,4 @@
-import { IdentityProviderUnavailableError, TooManyLoginFailuresError } from '@oshift/access';
+import { IdentityProviderUnavailableError, SignInBusyError, TooManyLoginFailuresError } from '@oshift/access';
 import {
   IdempotencyKeyReusedError,
   JobNotCancellableError,
@@ -76,6 +76,11 @@ const RULES: readonly Rule<Error>[] = [
   rule(TooManyLoginFailuresError, (error) => ({
     status: 429,
     body: { error: 'Too Many Requests' },
+    headers: { 'retry-after': String(error.retryAfterSeconds) },
+  })),
+  rule(SignInBusyError, (error) => ({
+    status: 503,
+    body: { error: error.message },
     headers: { 'retry-after': String(error.retryAfterSeconds) },
   })),
   rule(CloudUnavailableError, () => unavailable('OpenStack is unavailable, try again later')),
