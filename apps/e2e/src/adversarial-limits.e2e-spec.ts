@@ -11,19 +11,19 @@ const percentile = (values: number[], p: number) =>
 const STREAMS_PER_USER = 20;
 
 /**
- * The flood: 120 clients, each trying a password as soon as its previous try is answered, but at most once a
- * second; so up to 120 tries in flight and 120 a second, three times what argon2 verifies on 2 cores.
+ * The flood: 300 clients, each trying a password as soon as its previous try is answered, but at most once every
+ * 3 s; so up to 300 tries in flight and 100 a second, about twice what argon2 verifies on 2 cores.
  */
 const FLOOD_MS = 8000;
-const FLOOD_CLIENTS = 120;
-const FLOOD_PACE_MS = 1000;
+const FLOOD_CLIENTS = 300;
+const FLOOD_PACE_MS = 3000;
 /**
  * The promises under test, stated for a loaded 2-core machine (and measured at the client, so they include
  * whatever the machine adds). A caller whose credentials the gateway verified before is answered within 1.5 s
  * (p99; it never waits for argon2). A sign-in the gateway has to verify is answered within 3 s (p90), signed in
  * or told to come back (503, Retry-After): on the gateway it waits at most LOGIN_VERIFY_WAIT_MS (1 s) for its
  * turn, then one verification. Half the flood's refusals come within 1 s, 95 % within 3 s. Without the bounded
- * queue every sign-in waited behind the whole flood: 5 s for half of them, 8 s for a newcomer.
+ * queue every sign-in waited behind the whole flood: newcomers 3.4 to 7 s, half the flood 4.5 s.
  */
 const CACHED_P99_MS = 1500;
 const UNCACHED_MAX_MS = 3000;
@@ -101,7 +101,7 @@ describe('adversarial: floods of event streams and of logins', () => {
     }
   }, 60_000);
 
-  it('answers the flood fast with 429/503, and never slows a good user past the stated bounds', async () => {
+  it('answers the flood fast with 503 and Retry-After, and never slows a good user past the stated bounds', async () => {
     const good = await system.user(['read']);
     const newcomers: TestUser[] = [];
     for (let i = 0; i < 10; i += 1) newcomers.push(await system.user(['read']));
