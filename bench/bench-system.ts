@@ -208,7 +208,8 @@ export class BenchSystem {
       NODE_STATUS_CACHE_MS: String(this.config.nodeStatusCacheMs),
     });
     const servers = [
-      this.spawn('gateway', 'apps/gateway/src/main.ts', http(gatewayPort)),
+      // The stream case follows with up to 1,000 clients of one user: the per-user cap is not what it measures.
+      this.spawn('gateway', 'apps/gateway/src/main.ts', { ...http(gatewayPort), STREAM_MAX_PER_USER: '2000' }),
       this.spawn('gateway-without-auth', 'bench/gateway-without-auth.ts', http(openPort)),
       this.spawn('baseline', 'bench/baseline-server.ts', http(baselinePort)),
     ];

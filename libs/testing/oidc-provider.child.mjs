@@ -5,7 +5,7 @@
 // development sign-in form (any login name, claims per account).
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import Provider from 'oidc-provider';
 
 const clients = new Map();
@@ -14,6 +14,11 @@ const accounts = new Map();
 let keys = [];
 let handle;
 let issuer;
+let provider;
+/** Seconds this provider's clock runs ahead of (or, negative, behind) the machine's. */
+let clockOffset = 0;
+const realNow = Date.now;
+Date.now = () => realNow() + clockOffset * 1000;
 
 async function newKey() {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
@@ -21,7 +26,7 @@ async function newKey() {
 }
 
 function build() {
-  const provider = new Provider(issuer, {
+  provider = new Provider(issuer, {
     clients: [...clients.values()].map((client) =>
       client.redirectUris
         ? {
@@ -82,6 +87,25 @@ const handlers = {
     keys = retire ? [await newKey()] : [await newKey(), ...keys];
     build();
     return { kid: keys[0].kid };
+  },
+  /** Runs this provider's clock `seconds` ahead (negative: behind): its tokens' `iat` and `exp` follow it. */
+  async setClock({ seconds }) {
+    clockOffset = seconds;
+  },
+  /** An ID token the provider issues to `clientId` for the account `accountId` (its claims as for its access tokens). */
+  async idToken({ clientId, accountId, nonce }) {
+    const client = await provider.Client.find(clientId);
+    if (!client) throw new Error(`no client ${clientId}`);
+    const token = new provider.IdToken({ sub: accountId }, { client });
+    token.scope = 'openid';
+    for (const [claim, value] of Object.entries(accounts.get(accountId) ?? {})) token.set(claim, value);
+    if (nonce) token.set('nonce', nonce);
+    return token.issue({ use: 'idtoken' });
+  },
+  /** Any claims and header parameters, signed with the provider's current key: what a misbehaving provider issues. */
+  async sign({ claims, header }) {
+    const key = await importJWK(keys[0], 'RS256');
+    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: keys[0].kid, ...header }).sign(key);
   },
   async publicKeys() {
     return { keys: keys.map(({ kty, n, e, kid, alg, use }) => ({ kty, n, e, kid, alg, use })) };

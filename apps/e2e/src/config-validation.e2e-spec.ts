@@ -80,6 +80,18 @@ describe('every process refuses a malformed setting at start: one line, non-zero
     expectRefused(await run('apps/gateway/src/main.ts', env, port), 'PUBLIC_URL');
   });
 
+  it('gateway: an empty OIDC_USERNAME_PREFIX (SSO tokens could then act as local users)', async () => {
+    const port = await freePort();
+    const env = {
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      OIDC_ISSUER: 'https://idp.example.test',
+      OIDC_AUDIENCE: 'https://self-service.example.test/api',
+      OIDC_USERNAME_PREFIX: '',
+    };
+    expectRefused(await run('apps/gateway/src/main.ts', env, port), 'OIDC_USERNAME_PREFIX');
+  });
+
   it('worker: WORKER_HTTP_PORT=eighty', async () => {
     const port = await freePort();
     const outcome = await run(

@@ -80,12 +80,12 @@ describe('SSO: OpenID Connect bearer tokens from a real provider', () => {
     const me = await call(await provider.token(operator, AUDIENCE), 'GET', '/api/me');
     expect(me.status).toBe(200);
     expect(await me.json()).toEqual({
-      user: 'sso-operator',
+      user: 'sso:sso-operator',
       clusters: [{ id: system.clusterId, roles: ['read', 'reboot'] }],
     });
     const outside = await call(await provider.token(outsider, AUDIENCE), 'GET', '/api/me');
     expect(await outside.json()).toEqual({
-      user: 'outsider',
+      user: 'sso:outsider',
       clusters: [{ id: 'another.cluster.example.test', roles: ['read', 'reboot'] }],
     });
   });
@@ -96,8 +96,8 @@ describe('SSO: OpenID Connect bearer tokens from a real provider', () => {
     expect(started.status).toBe(202);
     const { job_id: jobId } = (await started.json()) as { job_id: string };
     const [job] = await system.dataSource.query(`SELECT requested_by FROM jobs WHERE id = $1`, [jobId]);
-    expect(job.requested_by).toBe('sso-operator');
-    const audit = (await AuditLog.query(system.dataSource, { actor: 'sso-operator' })).find(
+    expect(job.requested_by).toBe('sso:sso-operator');
+    const audit = (await AuditLog.query(system.dataSource, { actor: 'sso:sso-operator' })).find(
       (event) => event.detail.jobId === jobId,
     );
     expect(audit).toMatchObject({ action: 'node.reboot', outcome: 'accepted', detail: { method: 'bearer' } });

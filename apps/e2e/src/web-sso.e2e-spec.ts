@@ -60,7 +60,7 @@ describe('SSO in the web page and the CLI', () => {
     await page.locator('button[type="submit"]').click();
     await page.locator('button[type="submit"]').click(); // consent: "Continue"
     await page.waitForURL(`${system.baseUrl}/`);
-    await page.getByText('Signed in as sso-operator').waitFor();
+    await page.getByText('Signed in as sso:sso-operator').waitFor();
     expect(page.url()).toBe(`${system.baseUrl}/`); // the code and state are gone from the address bar
     await page.screenshot({ path: join(shots, '02-signed-in.png'), fullPage: true });
 
@@ -72,7 +72,7 @@ describe('SSO in the web page and the CLI', () => {
       `SELECT requested_by FROM jobs WHERE target = 'worker-1.openstacklocal' AND cluster_id = $1`,
       [system.clusterId],
     );
-    expect(job.requested_by).toBe('sso-operator');
+    expect(job.requested_by).toBe('sso:sso-operator');
     // Nothing of the sign-in lingers in storage: the token lives in the page's memory only.
     expect(await page.evaluate('JSON.stringify([sessionStorage.length, localStorage.length])')).toBe('[0,0]');
     expect(problems).toEqual([]);
@@ -91,7 +91,7 @@ describe('SSO in the web page and the CLI', () => {
     const me = await oshift(['whoami', '-o', 'json'], { ...env, OSHIFT_TOKEN: token });
     expect([me.code, JSON.parse(me.stdout)]).toEqual([
       0,
-      { user: 'ci-pipeline', clusters: [{ id: system.clusterId, roles: ['read'] }] },
+      { user: 'sso:ci-pipeline', clusters: [{ id: system.clusterId, roles: ['read'] }] },
     ]);
     const nodes = await oshift(['nodes'], { ...env, OSHIFT_TOKEN: token });
     expect(nodes.code).toBe(0);

@@ -27,6 +27,8 @@ const schema = z
     REDIS_PREFIX: redisPrefix('oshift'),
     BODY_LIMIT_BYTES: positiveInt(16 * 1024),
     JOB_DEADLINE_SECONDS: positiveInt(600),
+    STREAM_MAX_PER_USER: positiveInt(20),
+    STREAM_MAX_PER_PROCESS: positiveInt(2000),
     CREDENTIAL_CACHE_TTL_SECONDS: positiveInt(60),
     CREDENTIAL_CACHE_MAX_ENTRIES: positiveInt(10000),
     OPENSTACK_TIMEOUT_MS: positiveInt(10000),
@@ -65,6 +67,8 @@ const schema = z
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, statementTimeoutMs: 5000 },
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
     jobs: { deadlineMs: env.JOB_DEADLINE_SECONDS * 1000 },
+    /** Event streams (`Accept: text/event-stream`) one user, and everyone, may hold open on this gateway. */
+    streams: { maxPerUser: env.STREAM_MAX_PER_USER, maxPerProcess: env.STREAM_MAX_PER_PROCESS },
     access: {
       credentialCacheTtlMs: env.CREDENTIAL_CACHE_TTL_SECONDS * 1000,
       credentialCacheMaxEntries: env.CREDENTIAL_CACHE_MAX_ENTRIES,

@@ -26,6 +26,7 @@ import { JobCancelService } from './jobs/job-cancel.service';
 import { JobLinks } from './jobs/job-links';
 import { JobController } from './jobs/job.controller';
 import { JobFeedHub } from './jobs/job-feed.hub';
+import { StreamSlots } from './jobs/stream-slots';
 import { MeController } from './me/me.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { NodeStatusController } from './nodes/node-status.controller';
@@ -92,6 +93,7 @@ export class GatewayModule {
         JobCancels,
         JobCancelService,
         JobFeedHub,
+        StreamSlots,
         JobLinks,
         JobMetrics,
         { provide: APP_FILTER, useClass: JsonExceptionFilter },

@@ -1,3 +1,5 @@
+import type { VerificationLimits } from './verification-queue';
+
 /** Injection token of {@link AccessOptions}. */
 export const ACCESS_OPTIONS = Symbol('ACCESS_OPTIONS');
 
@@ -6,4 +8,6 @@ export interface AccessOptions {
   /** How long a verified credential is trusted without verifying its hash again. */
   credentialCacheTtlMs: number;
   credentialCacheMaxEntries: number;
+  /** The bounded queue of password verifications (see {@link VerificationQueue}). */
+  passwordVerification: VerificationLimits;
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { AccessRepository } from './access.repository';
 import { CredentialVerifier } from './credential-verifier';
 import { PasswordHasher } from './password-hasher';
+import { SignInBusyError } from './verification-queue';
 import type { UserEntity } from './user.entity';
 
 /** One stored user, as the repository would read it from Postgres. */
@@ -19,7 +20,11 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 describe('CredentialVerifier', () => {
   const hasher = new PasswordHasher();
-  const options = { credentialCacheTtlMs: 60_000, credentialCacheMaxEntries: 100 };
+  const options = {
+    credentialCacheTtlMs: 60_000,
+    credentialCacheMaxEntries: 100,
+    passwordVerification: { concurrency: 2, maxWaiting: 16, maxWaitMs: 1000 },
+  };
   let users: Partial<UserEntity>[];
 
   beforeAll(async () => {
@@ -87,5 +92,24 @@ describe('CredentialVerifier', () => {
     expect((await verifier.verify('alice', 'alice password'))?.username).toBe('alice');
     await verifier.verify('alice', 'alice password');
     expect(repository.findUserByUsername).toHaveBeenCalledTimes(2);
+  });
+
+  it('answers credentials verified before at once, even while the verification queue is full', async () => {
+    const verifier = new CredentialVerifier(repositoryWith(users), hasher, {
+      ...options,
+      passwordVerification: { concurrency: 1, maxWaiting: 1, maxWaitMs: 5000 },
+    });
+    expect((await verifier.check('alice', 'alice password')).ok).toBe(true);
+    const flood = Array.from({ length: 4 }, (_, i) =>
+      verifier.check('alice', `guess ${i}`).then(
+        (result) => (result.ok ? 'ok' : result.failure),
+        (error: unknown) => (error instanceof SignInBusyError ? 'busy' : String(error)),
+      ),
+    );
+    const started = performance.now();
+    expect(await verifier.check('alice', 'alice password')).toMatchObject({ ok: true });
+    expect(performance.now() - started).toBeLessThan(5);
+    // One verified, one waited its turn, the other two were refused at once.
+    expect((await Promise.all(flood)).sort()).toEqual(['busy', 'busy', 'wrong password', 'wrong password']);
   });
 });

@@ -4,6 +4,7 @@ import { CredentialCache } from './credential-cache';
 import { PasswordHasher } from './password-hasher';
 import type { Principal } from './principal';
 import { ACCESS_OPTIONS, type AccessOptions } from './access.options';
+import { VerificationQueue } from './verification-queue';
 
 /** Why a username and password were refused: for the audit trail only, never for the caller. */
 export type CredentialFailure = 'unknown user' | 'wrong password' | 'disabled';
@@ -15,6 +16,7 @@ export type CredentialCheck = { ok: true; principal: Principal } | { ok: false; 
 @Injectable()
 export class CredentialVerifier {
   private readonly cache: CredentialCache;
+  private readonly queue: VerificationQueue;
   /** Bumped by every invalidation: a check that began before one must not cache what it read. */
   private epoch = 0;
 
@@ -24,6 +26,7 @@ export class CredentialVerifier {
     @Inject(ACCESS_OPTIONS) options: AccessOptions,
   ) {
     this.cache = new CredentialCache(options.credentialCacheTtlMs, options.credentialCacheMaxEntries);
+    this.queue = new VerificationQueue(options.passwordVerification);
   }
 
   /** The principal for these credentials, or null (see {@link check}). */
@@ -40,12 +43,17 @@ export class CredentialVerifier {
   /**
    * Checks the credentials. Unknown user, disabled user and wrong password are all refused after one
    * argon2 verification (of a dummy hash when the user does not exist), so they take about the same time.
+   * Credentials verified within the cache's TTL answer at once; the others take their turn in the bounded
+   * verification queue, and throw {@link SignInBusyError} when it is full or their turn does not come in time.
    */
   async check(username: string, password: string): Promise<CredentialCheck> {
     const key = this.cache.key(username, password);
     const cached = this.cache.get(key);
     if (cached) return { ok: true, principal: cached };
+    return this.queue.run(() => this.checkUncached(key, username, password));
+  }
 
+  private async checkUncached(key: string, username: string, password: string): Promise<CredentialCheck> {
     const epoch = this.epoch;
     // No account name holds a NUL byte, and Postgres refuses one in text: such a name is an unknown user.
     const user = username.includes('\u0000') ? null : await this.repository.findUserByUsername(username);

@@ -9,6 +9,7 @@ export * from './grant.entity';
 export * from './password-hasher';
 export * from './principal';
 export * from './user.entity';
+export * from './verification-queue';
 export * from './access-admin';
 export * from './access-admin.errors';
 export * from './access-change.notifier';

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import { claimAt, grantsFromGroups } from './oidc-grants';
 import { IdentityProviderUnavailableError, InvalidTokenError } from './oidc.errors';
@@ -17,6 +17,18 @@ export interface OidcOptions {
   groupPrefix: string;
   /** Leeway for `exp`, `nbf` and `iat` against clock skew. */
   clockToleranceSeconds: number;
+  /**
+   * Put before every SSO username (`sso:` makes `alice` the caller `sso:alice`), so that no token names a local
+   * user. Must hold a character no local username can (see {@link isSeparatePrefix}).
+   */
+  usernamePrefix: string;
+  /**
+   * Accept only RFC 9068 access tokens (`typ: at+jwt`). Off, tokens typed `JWT` or untyped are accepted too,
+   * unless they bear the marks of an ID token (see {@link idTokenMark}).
+   */
+  requireAtJwt: boolean;
+  /** Longest lifetime (`exp - iat`) of a token accepted; 0: no maximum. With a maximum, `iat` is required. */
+  maxTokenAgeSeconds: number;
   /** After fetching the keys, how long a token with an unknown key id waits before the keys are fetched again. */
   jwksCooldownMs: number;
   /** How long keys are used before they are fetched again anyway. */
@@ -41,12 +53,33 @@ const TOKEN_ERRORS: Record<string, string> = {
   ERR_JWK_INVALID: 'unusable signing key',
 };
 const USERNAME = /^[\x21-\x7e][\x20-\x7e]{0,199}$/;
+/** RFC 9068 §2.1: the media type of JWT access tokens, with or without its `application/` part. */
+const AT_JWT = /^(application\/)?at\+jwt$/i;
+/** Claims only an ID token (OpenID Connect Core §2, §3.1.3.6, §3.3.2.11) carries, never an access token. */
+const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash', 's_hash'];
+/** Characters of local usernames (the `users.username` check); a prefix needs one outside them. */
+const LOCAL_USERNAME_CHARACTERS = /^[A-Za-z0-9._@-]*$/;
+/** Prefixes the audit trail already uses for other actors (the admin CLI, login names that are no user). */
+const RESERVED_PREFIXES = ['operator:', 'unknown:'];
+
+/**
+ * Whether SSO names with this prefix can never be a local username, nor another kind of actor of the audit
+ * trail: printable, not empty, holding a character local usernames cannot (`:` for instance).
+ */
+export function isSeparatePrefix(prefix: string): boolean {
+  return (
+    /^[\x21-\x7e]{1,32}$/.test(prefix) &&
+    !LOCAL_USERNAME_CHARACTERS.test(prefix) &&
+    !RESERVED_PREFIXES.some((reserved) => reserved.startsWith(prefix) || prefix.startsWith(reserved))
+  );
+}
 
 type KeySet = ReturnType<typeof createRemoteJWKSet>;
 
 /**
  * Verifies OpenID Connect access tokens (JWTs) with the provider's published keys: signature with an
- * allowed algorithm, `iss`, `aud`, `exp` and `nbf`. The provider is found by discovery
+ * allowed algorithm, `iss`, `aud`, `exp` and `nbf`; that it is an access token and not an ID token; its
+ * lifetime and that it was not issued in the future. The caller is named `<usernamePrefix><name>`. The provider is found by discovery
  * (`<issuer>/.well-known/openid-configuration`) on first use; its key set is cached and fetched again
  * when a token names a key it does not hold (key rotation), at most once per cooldown.
  */
@@ -60,8 +93,9 @@ export class OidcTokenVerifier {
   async verify(token: string): Promise<Principal> {
     const keys = await this.keySet();
     let payload: JWTPayload;
+    let header: JWTHeaderParameters;
     try {
-      ({ payload } = await jwtVerify(token, keys, {
+      ({ payload, protectedHeader: header } = await jwtVerify(token, keys, {
         issuer: this.options.issuer,
         audience: this.options.audience,
         algorithms: this.options.algorithms,
@@ -71,16 +105,39 @@ export class OidcTokenVerifier {
     } catch (error) {
       throw classify(error);
     }
+    const refusal = this.typeRefusal(header, payload) ?? this.timeRefusal(payload);
+    if (refusal) throw new InvalidTokenError(refusal);
     const username = [payload.preferred_username, payload.sub].find(
       (value): value is string => typeof value === 'string' && value.length > 0,
     );
-    if (!username || !USERNAME.test(username)) throw new InvalidTokenError('no usable username claim');
+    const named = username && `${this.options.usernamePrefix}${username}`;
+    if (!named || !USERNAME.test(named)) throw new InvalidTokenError('no usable username claim');
     return {
       userId: `oidc:${payload.sub}`,
-      username,
+      username: named,
       method: 'bearer',
       grants: grantsFromGroups(claimAt(payload, this.options.groupsClaim), this.options.groupPrefix),
     };
+  }
+
+  /** Why the token is no access token (an ID token, a logout token, …), or undefined. */
+  private typeRefusal(header: JWTHeaderParameters, payload: JWTPayload): string | undefined {
+    const typ = header.typ;
+    if (typ !== undefined && AT_JWT.test(typ)) return idTokenMark(payload);
+    if (this.options.requireAtJwt) return 'not an access token (typ)';
+    if (typ !== undefined && !/^JWT$/i.test(typ)) return 'not an access token (typ)';
+    return idTokenMark(payload);
+  }
+
+  /** Why the token's times are unacceptable (`iat` in the future, a lifetime beyond the maximum), or undefined. */
+  private timeRefusal(payload: JWTPayload): string | undefined {
+    const { iat, exp } = payload;
+    const max = this.options.maxTokenAgeSeconds;
+    if (iat === undefined) return max > 0 ? 'no iat claim' : undefined;
+    if (typeof iat !== 'number' || !Number.isFinite(iat)) return 'invalid iat claim';
+    if (iat > Date.now() / 1000 + this.options.clockToleranceSeconds) return 'issued in the future';
+    if (max > 0 && typeof exp === 'number' && exp - iat > max) return 'lifetime too long';
+    return undefined;
   }
 
   private keySet(): Promise<KeySet> {
@@ -126,6 +183,22 @@ export class OidcTokenVerifier {
       cacheMaxAge: this.options.jwksMaxAgeMs,
     });
   }
+}
+
+/**
+ * Why the claims are an ID token's, or undefined: an ID token carries a `nonce` or hashes of the codes and
+ * tokens issued beside it, Keycloak types it `ID`, and its audience is the client it was issued to (`azp`).
+ */
+function idTokenMark(payload: JWTPayload): string | undefined {
+  const audience = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+  if (
+    ID_TOKEN_CLAIMS.some((claim) => payload[claim] !== undefined) ||
+    payload.typ === 'ID' ||
+    (typeof payload.azp === 'string' && audience.includes(payload.azp))
+  ) {
+    return 'ID token';
+  }
+  return undefined;
 }
 
 function classify(error: unknown): Error {

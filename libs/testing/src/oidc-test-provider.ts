@@ -79,6 +79,24 @@ export class OidcTestProvider {
     return ((await this.call('rotate', options)) as { kid: string }).kid;
   }
 
+  /** Runs the provider's clock `seconds` ahead of the machine's (negative: behind); 0 sets it right again. */
+  async setClock(seconds: number): Promise<void> {
+    await this.call('setClock', { seconds });
+  }
+
+  /** An ID token the provider issues to the client `clientId` for `accountId` (see {@link addAccount}). */
+  async idToken(clientId: string, accountId: string, options: { nonce?: string } = {}): Promise<string> {
+    return (await this.call('idToken', { clientId, accountId, nonce: options.nonce })) as string;
+  }
+
+  /**
+   * `claims` and `header` parameters signed with the provider's current key, for tokens the provider's own
+   * endpoints would not issue (what a misconfigured or misbehaving provider might).
+   */
+  async sign(claims: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
+    return (await this.call('sign', { claims, header })) as string;
+  }
+
   /** The published key set (public keys only). */
   async publicKeys(): Promise<{ keys: Record<string, string>[] }> {
     return (await this.call('publicKeys')) as { keys: Record<string, string>[] };

@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { positiveInt } from '@oshift/config';
-import type { OidcOptions } from '@oshift/access';
+import { flag, positiveInt } from '@oshift/config';
+import { isSeparatePrefix, type OidcOptions, type VerificationLimits } from '@oshift/access';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -42,6 +43,10 @@ export const authEnvironment = {
   LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(300),
   LOGIN_FAILURES_PER_USER_ADDRESS: positiveInt(10),
   LOGIN_FAILURES_PER_ADDRESS: positiveInt(50),
+  // argon2 is CPU work: one core stays free for the event loop, which serves every already-verified caller.
+  LOGIN_VERIFY_CONCURRENCY: positiveInt(Math.max(1, Math.min(4, availableParallelism() - 1))),
+  LOGIN_VERIFY_QUEUE: z.coerce.number().int().min(0).default(8),
+  LOGIN_VERIFY_WAIT_MS: positiveInt(1000),
   OIDC_ISSUER: issuerUrl.optional(),
   OIDC_AUDIENCE: z.string().min(1).optional(),
   OIDC_ALGORITHMS: z
@@ -55,6 +60,13 @@ export const authEnvironment = {
   OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
   OIDC_GROUP_PREFIX: z.string().default('oshift:'),
   OIDC_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  // An empty prefix, or one a local username could hold, would let a token act as a local user.
+  OIDC_USERNAME_PREFIX: z
+    .string()
+    .default('sso:')
+    .refine(isSeparatePrefix, 'printable, holding a character no local username can (e.g. `sso:`)'),
+  OIDC_REQUIRE_AT_JWT: flag(true),
+  OIDC_MAX_TOKEN_AGE_SECONDS: z.coerce.number().int().min(0).default(86400),
   OIDC_JWKS_COOLDOWN_SECONDS: z.coerce.number().int().min(0).default(30),
   OIDC_TIMEOUT_MS: positiveInt(5000),
 };
@@ -65,6 +77,8 @@ export interface AuthSettings {
   /** Fastify's `trustProxy`: who may set the client address by `X-Forwarded-For`. */
   trustProxy: boolean | string[] | ((address: string, hop: number) => boolean);
   loginThrottle: { windowMs: number; maxPerUserAddress: number; maxPerAddress: number };
+  /** The bounded queue of password verifications. */
+  passwordVerification: VerificationLimits;
   /** SSO bearer tokens; absent when `OIDC_ISSUER` is unset. */
   oidc?: OidcOptions;
 }
@@ -86,6 +100,11 @@ export function authSettings(env: AuthEnvironment, ctx: z.RefinementCtx): AuthSe
       maxPerUserAddress: env.LOGIN_FAILURES_PER_USER_ADDRESS,
       maxPerAddress: env.LOGIN_FAILURES_PER_ADDRESS,
     },
+    passwordVerification: {
+      concurrency: env.LOGIN_VERIFY_CONCURRENCY,
+      maxWaiting: env.LOGIN_VERIFY_QUEUE,
+      maxWaitMs: env.LOGIN_VERIFY_WAIT_MS,
+    },
     oidc:
       env.OIDC_ISSUER && env.OIDC_AUDIENCE
         ? {
@@ -95,6 +114,9 @@ export function authSettings(env: AuthEnvironment, ctx: z.RefinementCtx): AuthSe
             groupsClaim: env.OIDC_GROUPS_CLAIM,
             groupPrefix: env.OIDC_GROUP_PREFIX,
             clockToleranceSeconds: env.OIDC_CLOCK_TOLERANCE_SECONDS,
+            usernamePrefix: env.OIDC_USERNAME_PREFIX,
+            requireAtJwt: env.OIDC_REQUIRE_AT_JWT,
+            maxTokenAgeSeconds: env.OIDC_MAX_TOKEN_AGE_SECONDS,
             jwksCooldownMs: env.OIDC_JWKS_COOLDOWN_SECONDS * 1000,
             jwksMaxAgeMs: 10 * 60 * 1000,
             timeoutMs: env.OIDC_TIMEOUT_MS,

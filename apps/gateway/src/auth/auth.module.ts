@@ -20,7 +20,10 @@ export class AuthModule {
   static forRoot(config: GatewayConfig, redis: RedisConnections): DynamicModule {
     return {
       module: AuthModule,
-      imports: [AccessModule.forRoot(config.access), PassportModule],
+      imports: [
+        AccessModule.forRoot({ ...config.access, passwordVerification: config.auth.passwordVerification }),
+        PassportModule,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_GUARD, useClass: AuthGuard },

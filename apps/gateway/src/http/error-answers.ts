@@ -1,4 +1,4 @@
-import { IdentityProviderUnavailableError, TooManyLoginFailuresError } from '@oshift/access';
+import { IdentityProviderUnavailableError, SignInBusyError, TooManyLoginFailuresError } from '@oshift/access';
 import {
   IdempotencyKeyReusedError,
   JobNotCancellableError,
@@ -10,6 +10,7 @@ import {
   RebootRefusedError,
 } from '@oshift/jobs';
 import { CloudUnavailableError, ClusterNotFoundError, NodeNotFoundError } from '@oshift/node-registry';
+import { StreamLimitError } from '../jobs/stream-limit.error';
 import {
   AccessDeniedError,
   InvalidRequestError,
@@ -76,6 +77,16 @@ const RULES: readonly Rule<Error>[] = [
   rule(TooManyLoginFailuresError, (error) => ({
     status: 429,
     body: { error: 'Too Many Requests' },
+    headers: { 'retry-after': String(error.retryAfterSeconds) },
+  })),
+  rule(StreamLimitError, (error) => ({
+    status: 429,
+    body: { error: error.message },
+    headers: { 'retry-after': String(error.retryAfterSeconds) },
+  })),
+  rule(SignInBusyError, (error) => ({
+    status: 503,
+    body: { error: error.message },
     headers: { 'retry-after': String(error.retryAfterSeconds) },
   })),
   rule(CloudUnavailableError, () => unavailable('OpenStack is unavailable, try again later')),

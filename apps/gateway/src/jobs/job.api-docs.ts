@@ -25,7 +25,8 @@ const EVENT_STREAM = [
   'when the client sends one, else after `since`), then each line as soon as it is committed — a comment',
   `(\`: heartbeat\`) every ${HEARTBEAT_MS / 1000} s, and finally \`event: end\` with`,
   '`data: {"state": "done" | "failed", "errors": "…"}`, after which the stream closes. A follower that',
-  'connects after the end gets the replay and `end` at once.',
+  'connects after the end gets the replay and `end` at once. A user holds a limited number of streams open',
+  'at once (20 by default): one more is a `429` with `Retry-After` until one of them closes.',
 ].join(' ');
 
 /** `GET job/{jobId}`: JSON (whole, or the lines after `since`) or the event stream. */

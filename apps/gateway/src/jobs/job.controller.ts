@@ -21,6 +21,7 @@ import {
   wantsEventStream,
 } from './job-query.dto';
 import { JobLinks } from './job-links';
+import { StreamSlots } from './stream-slots';
 
 @Controller('api/openshift/:clusterId')
 @ApiClusterRoutes('jobs')
@@ -30,6 +31,7 @@ export class JobController {
     private readonly hub: JobFeedHub,
     private readonly links: JobLinks,
     private readonly cancels: JobCancelService,
+    private readonly slots: StreamSlots,
   ) {}
 
   /**
@@ -44,12 +46,15 @@ export class JobController {
     @Param('clusterId') clusterId: string,
     @Param('jobId') jobId: string,
     @Query() query: unknown,
+    @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const { since } = parseJobQuery(query);
     if (wantsEventStream(request.headers.accept)) {
       const from = parseLastEventId(request.headers['last-event-id']) ?? since ?? 0;
+      // The place is given back when the answer is over, whatever it was: the stream's end, the client leaving, an error.
+      reply.raw.once('close', this.slots.take(principal.username));
       return this.stream(clusterId, jobId, from, request, reply);
     }
     if (!isJobId(jobId)) throw new JobNotFoundError();
