@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SignInBusyError } from '@oshift/access';
 import { JobLinks } from '../jobs/job-links';
 import { answerFor, type ErrorAnswer } from './error-answers';
 import { NOT_FOUND } from './request.errors';
@@ -32,7 +33,9 @@ export class JsonExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const { status, body, headers } = answerFor(exception, this.links) ?? this.describe(exception);
-    if (status >= 500) {
+    // A sign-in refused because verification is saturated is load shedding, not a failure: one line per
+    // refusal would cost the flood's own CPU again (the request log still records each answer).
+    if (status >= 500 && !(exception instanceof SignInBusyError)) {
       this.logger.error({
         msg: 'request failed',
         status,
