@@ -123,6 +123,22 @@ describe('admin CLI operations', () => {
     });
   });
 
+  it('cluster policy --nodes shows each node of the cluster with the role the policy gives it', async () => {
+    const shown = await admin(['cluster', 'policy', clusterId, '--nodes'], '', {
+      OSHIFT_SECRET_OPS: 'demo-app-cred-secret',
+    });
+    expect(shown).toMatchObject({ status: 0, stderr: '' });
+    const { nodes, roles } = JSON.parse(shown.stdout) as { nodes: Record<string, string>; roles: object };
+    expect(roles).toHaveProperty('master');
+    expect(nodes).toEqual(
+      Object.fromEntries(
+        ['haproxy-0', 'haproxy-1', 'infra-0', 'infra-1', 'master-0', 'master-1', 'master-2']
+          .concat(['worker-0', 'worker-1', 'worker-2'])
+          .map((name) => [`${name}.openstacklocal`, name.split('-')[0]]),
+      ),
+    );
+  });
+
   it('user remove deletes the user and their grants, and records it', async () => {
     const username = `gone-${suffix}`;
     expect((await admin(['user', 'add', username, '--grant', `${clusterId}:read`], 'a-long-password\n')).status).toBe(

@@ -38,10 +38,13 @@ export class SystemUnderTest {
       gatewayEnv?: Record<string, string>;
       /** Extra VMs of the cluster besides the demo nodes (e.g. `worker-17.openstacklocal`). */
       extraServers?: string[];
+      /** The cluster's VMs instead of the demo nodes (e.g. `installerNodes()`, the OpenShift 4 installer's names). */
+      servers?: string[];
     } = {},
   ): Promise<SystemUnderTest> {
     const services = testServices();
     const project = demoProject();
+    if (options.servers) project.servers = options.servers.map((name) => ({ name }));
     project.servers.push(...(options.extraServers ?? []).map((name) => ({ name })));
     const simulator = await OpenStackSimulator.start({ projects: [project], knobs: options.knobs });
     const dataSource = new DataSource(

@@ -33,6 +33,46 @@ describe('node roles', () => {
     ).toEqual(['haproxy', 'master', 'infra', 'worker', 'other', 'master']);
   });
 
+  it.each([
+    // OpenShift 3.x on OpenStack
+    ['master-0.openstacklocal', 'master'],
+    ['haproxy-1.openstacklocal', 'haproxy'],
+    ['infra-0.openstacklocal', 'infra'],
+    ['worker-17.openstacklocal', 'worker'],
+    ['worker-2', 'worker'],
+    // the OpenShift 4 installer
+    ['ocp-x7k2p-master-0', 'master'],
+    ['ocp-x7k2p-master-2', 'master'],
+    ['ocp-x7k2p-bootstrap', 'master'],
+    ['ocp-x7k2p-worker-0-bcdfg', 'worker'],
+    ['ocp-x7k2p-worker-nova-z4x7q', 'worker'],
+    ['ocp-x7k2p-infra-0-kq2vz', 'infra'],
+    ['prod-eu-west-1-4mq9s-master-1', 'master'],
+    // never mis-classified by a role word elsewhere in the name
+    ['ocp-x7k2p-worker-0-master', 'worker'],
+    ['ocp-x7k2p-worker-master-0-bcdfg', 'worker'],
+    ['master-lab-x7k2p-worker-0-bcdfg', 'worker'],
+    ['worker-lab-x7k2p-master-1', 'master'],
+    ['haproxy-lab-x7k2p-infra-0-bcdfg', 'infra'],
+    ['infra-lab-x7k2p-worker-1-bcdfg', 'worker'],
+    ['master-config-backup', 'other'],
+    ['workers-0', 'other'],
+    ['bastion', 'other'],
+    ['ocp-x7k2p-api-lb', 'other'],
+  ])('by default, %s has the role %s', (name, role) => {
+    expect(roleOf(name, DEFAULT_REBOOT_POLICY)).toBe(role);
+  });
+
+  it('take # as one or more digits in an operator’s pattern', () => {
+    const policy = parseRebootPolicy({ roles: { infra: { patterns: ['router-#'] } } });
+    expect(['router-0', 'router-12', 'router-a', 'router-'].map((name) => roleOf(name, policy))).toEqual([
+      'infra',
+      'infra',
+      'other',
+      'other',
+    ]);
+  });
+
   it('follow per-cluster patterns, which replace that role’s defaults only', () => {
     const policy = parseRebootPolicy({
       roles: { master: { patterns: ['ctrl-?', 'cp-*'] }, worker: { max_parallel: 3 } },

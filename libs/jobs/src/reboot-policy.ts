@@ -21,7 +21,10 @@ export type RollingRole = (typeof RollingRoles)[number];
 export const ROLLING_ORDER: readonly NodeRole[] = ['worker', 'other', 'infra', 'master', 'haproxy'];
 
 export interface RolePolicy {
-  /** Name patterns (`*` any run of characters, `?` one), matched case-insensitively against the node name. */
+  /**
+   * Name patterns, matched case-insensitively against the whole node name: `*` any run of characters, `?` one
+   * character, `#` one or more digits.
+   */
   patterns: string[];
   /** At most this many reboots of the role in flight at once in the cluster. */
   maxParallel: number;
@@ -33,13 +36,30 @@ export interface RebootPolicy {
   cooldownSeconds: number;
 }
 
-/** The rules every cluster has until an operator sets others: roles by name prefix, one reboot per role at once. */
+/**
+ * The OpenShift 4 installer's machine names: `<infra-id>-<role>-…`, where the infra id is the cluster's name and
+ * five random characters (`ocp-x7k2p`). Anchoring the role word right after those five characters keeps a
+ * cluster name that contains a role word (`master-lab-x7k2p-worker-0-bcdfg`) from deciding the role.
+ */
+const installer = (role: string, rest: string) => `*-?????-${role}${rest}`;
+
+/**
+ * The rules every cluster has until an operator sets others: roles from both naming styles, one reboot per role
+ * at once. OpenShift 3.x names (`master-0.openstacklocal`, `haproxy-1`) are the role, a dash and a number, with
+ * or without a domain; the installer's are `<infra-id>-master-<n>`, `<infra-id>-worker-<zone or n>-<suffix>`,
+ * `<infra-id>-infra-…`. The installer's bootstrap machine (`<infra-id>-bootstrap`) carries the temporary control
+ * plane while it exists, so it counts as a master: its reboot is guarded by etcd's quorum, never treated as
+ * `other`. A name of neither style is `other`.
+ */
 export const DEFAULT_REBOOT_POLICY: RebootPolicy = {
   roles: {
-    haproxy: { patterns: ['haproxy-*'], maxParallel: 1 },
-    master: { patterns: ['master-*'], maxParallel: 1 },
-    infra: { patterns: ['infra-*'], maxParallel: 1 },
-    worker: { patterns: ['worker-*'], maxParallel: 1 },
+    haproxy: { patterns: ['haproxy-#', 'haproxy-#.*'], maxParallel: 1 },
+    master: {
+      patterns: ['master-#', 'master-#.*', installer('master', '-#'), installer('bootstrap', '')],
+      maxParallel: 1,
+    },
+    infra: { patterns: ['infra-#', 'infra-#.*', installer('infra', '-*')], maxParallel: 1 },
+    worker: { patterns: ['worker-#', 'worker-#.*', installer('worker', '-*')], maxParallel: 1 },
     other: { patterns: [], maxParallel: 1 },
   },
   cooldownSeconds: 0,
@@ -49,7 +69,7 @@ const pattern = z
   .string()
   .min(1, 'a pattern may not be empty')
   .max(253)
-  .regex(/^[A-Za-z0-9._*?-]+$/, 'a pattern is a node name with * and ? wildcards');
+  .regex(/^[A-Za-z0-9._*?#-]+$/, 'a pattern is a node name with *, ? and # wildcards');
 const rolePolicy = z.strictObject({
   patterns: z.array(pattern).max(50).optional(),
   max_parallel: z.number().int().min(1).max(1000).optional(),
@@ -110,7 +130,8 @@ function matches(glob: string, name: string): boolean {
     const body = glob
       .replace(/[.+^${}()|[\]\\-]/g, '\\$&')
       .replace(/\*/g, '.*')
-      .replace(/\?/g, '.');
+      .replace(/\?/g, '.')
+      .replace(/#/g, '[0-9]+');
     regex = new RegExp(`^${body}$`, 'i');
     if (compiled.size > 10_000) compiled.clear();
     compiled.set(glob, regex);

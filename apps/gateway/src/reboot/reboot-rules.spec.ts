@@ -35,14 +35,17 @@ describe('RebootRules', () => {
     expect(await rulesWith().rules.forecast('c1', 'worker-0', NODES)).toEqual({
       would: 'start',
       reason: '0 of at most 1 worker reboot in flight',
+      role: 'worker',
     });
     expect(await rulesWith({}, ['worker-1']).rules.forecast('c1', 'worker-0', NODES)).toEqual({
       would: 'wait',
       reason: 'worker-1 is rebooting',
+      role: 'worker',
     });
     expect(await rulesWith({}, ['master-1']).rules.forecast('c1', 'master-0', NODES)).toEqual({
       would: 'wait',
       reason: 'master-1 is rebooting',
+      role: 'master',
     });
   });
 
@@ -50,6 +53,7 @@ describe('RebootRules', () => {
     expect(await rulesWith({ activeJobId: 'job-7' }).rules.forecast('c1', 'worker-0', NODES)).toEqual({
       would: 'refuse',
       reason: 'a reboot of worker-0 is already running (job job-7)',
+      role: 'worker',
     });
     const lastDoneAt = new Date(Date.now() - 100_000);
     const cooling = await rulesWith({ policy: COOLDOWN, lastDoneAt }).rules.forecast('c1', 'worker-0', NODES);
@@ -60,6 +64,7 @@ describe('RebootRules', () => {
     expect(await rulesWith().rules.forecast('c1', 'haproxy-0', NODES)).toEqual({
       would: 'refuse',
       reason: "haproxy-0 is the cluster's only HAProxy node: rebooting it takes the cluster offline",
+      role: 'haproxy',
     });
   });
 

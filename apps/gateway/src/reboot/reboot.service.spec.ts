@@ -2,7 +2,6 @@ import { Logger } from '@nestjs/common';
 import type { Principal } from '@oshift/access';
 import { AuditAction, AuditOutcome } from '@oshift/audit';
 import {
-  type Admission,
   IdempotencyKeyReusedError,
   QueueUnavailableError,
   RebootAlreadyRunningError,
@@ -15,7 +14,7 @@ import { CloudUnavailableError, type ClusterNode, NodeNotFoundError } from '@osh
 import type { AuditedDecision, AuditedRequest } from '../audit/request-audit';
 import { InvalidRequestError } from '../http/request.errors';
 import { JobIntake, type RebootStarted } from './job-intake';
-import { RebootService } from './reboot.service';
+import { type RebootForecast, RebootService } from './reboot.service';
 
 const CLUSTER = 'c1.example.test';
 const NODE: ClusterNode = { nodename: 'worker-0', status: 'ACTIVE', serverId: 'srv-0', taskState: null };
@@ -27,7 +26,7 @@ function setUp(
   overrides: {
     listNodes?: () => Promise<ClusterNode[]>;
     /** What the rules say: a forecast for dry runs, an error the screen of a real request throws. */
-    forecast?: Admission;
+    forecast?: RebootForecast;
     screen?: Error;
     running?: string;
     enqueue?: Error;
@@ -85,7 +84,8 @@ function setUp(
   const service = new RebootService(
     { listNodes: overrides.listNodes ?? (async () => [NODE]) },
     {
-      forecast: async () => overrides.forecast ?? { would: 'start', reason: '0 of at most 1 worker reboot in flight' },
+      forecast: async () =>
+        overrides.forecast ?? { would: 'start', reason: '0 of at most 1 worker reboot in flight', role: 'worker' },
       screen: async (_c, target) => {
         screened.push(target);
         if (overrides.screen) throw overrides.screen;
@@ -226,7 +226,7 @@ describe('RebootService', () => {
   });
 
   it('answers a dry run with the rules’ forecast, audits it as a dry run and starts nothing', async () => {
-    const forecast: Admission = { would: 'wait', reason: 'worker-1 is rebooting' };
+    const forecast: RebootForecast = { would: 'wait', reason: 'worker-1 is rebooting', role: 'worker' };
     for (const dryRun of [true, 'true'] as const) {
       const { service, audit, created, enqueued, screened } = setUp({ forecast });
       const body = { target: 'worker-0', type: 'HARD', dry_run: dryRun };
@@ -238,7 +238,7 @@ describe('RebootService', () => {
           clusterId: CLUSTER,
           target: 'worker-0',
           outcome: AuditOutcome.dryRun,
-          detail: { type: 'HARD', would: 'wait', reason: 'worker-1 is rebooting' },
+          detail: { type: 'HARD', would: 'wait', reason: 'worker-1 is rebooting', role: 'worker' },
         },
       ]);
     }

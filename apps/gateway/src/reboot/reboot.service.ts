@@ -2,17 +2,16 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@oshift/access';
 import { AuditAction, AuditOutcome } from '@oshift/audit';
-import { type Admission, type IdempotencyClaim, RebootCooldownError, RebootRefusedError } from '@oshift/jobs';
+import { type IdempotencyClaim, RebootCooldownError, RebootRefusedError } from '@oshift/jobs';
 import { NodeNotFoundError, NodeRegistry } from '@oshift/node-registry';
 import type { AuditedRequest } from '../audit/request-audit';
 import { type Asked, JobIntake, type RebootStarted } from './job-intake';
 import { parseIdempotencyKey, parseRebootRequest, type RebootRequestDto, rebootTargetOf } from './reboot-request.dto';
-import { RebootRules } from './reboot-rules';
+import { type RebootForecast, RebootRules } from './reboot-rules';
 
 export type { RebootStarted } from './job-intake';
-
-/** A dry run's answer: what the reboot would do now (`start`, `wait` or `refuse`) and why. Nothing started. */
-export type RebootForecast = Admission;
+/** A dry run's answer: what the reboot would do now (`start`, `wait` or `refuse`), why, and the node's role. */
+export type { RebootForecast } from './reboot-rules';
 
 /**
  * Decides reboot requests: checks the input, the node and the cluster's rules (cooldown, a reboot they never
