@@ -74,6 +74,8 @@ export function jobRow(overrides: Partial<JobEntity> = {}): JobEntity {
     kind: 'reboot',
     parentId: null,
     rollingRole: null,
+    rollingPlan: null,
+    rollingSkipped: null,
     admittedAt: null,
     waitingReason: null,
     cancelledBy: null,
