@@ -1,6 +1,8 @@
 import {
   cooldownLeftSeconds,
   decideAdmission,
+  decideInTurn,
+  turnHeads,
   DEFAULT_REBOOT_POLICY,
   InvalidRebootPolicyError,
   parseRebootPolicy,
@@ -153,5 +155,57 @@ describe('rolling plans and cooldowns', () => {
     expect(cooldownLeftSeconds(new Date(now - 600_000), policy, now)).toBe(0);
     expect(cooldownLeftSeconds(new Date(now), DEFAULT_REBOOT_POLICY, now)).toBe(0);
     expect(cooldownLeftSeconds(null, policy, now)).toBe(0);
+  });
+});
+
+describe('decideInTurn: request order within a role', () => {
+  const inTurn = (target: string, ahead: string[], inFlight: string[] = [], policy = DEFAULT_REBOOT_POLICY) =>
+    decideInTurn({ target, policy, inFlight, ahead, nodes: CLUSTER });
+  const threeWorkers = parseRebootPolicy({ roles: { worker: { max_parallel: 3 } } });
+
+  it('makes a newer reboot wait behind an older one of its role that the rules would start', () => {
+    expect(inTurn('worker-1', ['worker-0'])).toEqual({ would: 'wait', reason: 'worker-0 asked first' });
+    expect(inTurn('master-2', ['master-0', 'master-1'])).toEqual({ would: 'wait', reason: 'master-0 asked first' });
+  });
+
+  it('lets it start when the role has room for it after the older ones, or they are of another role', () => {
+    expect(inTurn('worker-1', ['worker-0'], [], threeWorkers)).toMatchObject({ would: 'start' });
+    expect(inTurn('worker-1', ['worker-0'], ['bastion'], threeWorkers)).toMatchObject({ would: 'start' });
+    expect(inTurn('worker-1', ['master-0', 'infra-0', 'bastion'])).toMatchObject({ would: 'start' });
+    const two = parseRebootPolicy({ roles: { worker: { max_parallel: 2 } } });
+    expect(
+      decideInTurn({ target: 'worker-1', policy: two, inFlight: ['worker-9'], ahead: ['worker-0'], nodes: CLUSTER }),
+    ).toEqual({ would: 'wait', reason: 'worker-0 asked first' });
+  });
+
+  it('is not held back by an older one that cannot start anyway', () => {
+    const nodes = CLUSTER.map((node) => (node.nodename === 'master-0' ? { ...node, status: 'SHUTOFF' } : node));
+    // master-1 asked first but waits for master-0; master-0's own reboot (the one that helps) goes first.
+    expect(
+      decideInTurn({ target: 'master-0', policy: DEFAULT_REBOOT_POLICY, inFlight: [], ahead: ['master-1'], nodes }),
+    ).toMatchObject({ would: 'start' });
+  });
+
+  it('keeps what the rules say when they already hold it back', () => {
+    expect(inTurn('worker-1', ['worker-0'], ['worker-2'])).toEqual({ would: 'wait', reason: 'worker-2 is rebooting' });
+  });
+
+  it('wakes, per role, the oldest waiting reboots the role has room for', () => {
+    const waiting = ['worker-0', 'master-0', 'worker-1', 'master-1', 'worker-2', 'bastion'].map((target, id) => ({
+      id,
+      target,
+    }));
+    expect(turnHeads(waiting, DEFAULT_REBOOT_POLICY).map((job) => job.target)).toEqual([
+      'worker-0',
+      'master-0',
+      'bastion',
+    ]);
+    expect(turnHeads(waiting, threeWorkers).map((job) => job.target)).toEqual([
+      'worker-0',
+      'master-0',
+      'worker-1',
+      'worker-2',
+      'bastion',
+    ]);
   });
 });

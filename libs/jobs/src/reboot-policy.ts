@@ -227,6 +227,49 @@ export function decideAdmission(facts: AdmissionFacts): Admission {
   };
 }
 
+/** {@link decideInTurn}'s facts: the admission's, and who asked before. */
+export interface TurnFacts extends AdmissionFacts {
+  /** The cluster's reboots asked before this one that have not started yet, oldest first (node names). */
+  ahead: readonly string[];
+}
+
+/**
+ * {@link decideAdmission} in request order, within the node's role: a reboot the rules would start now still waits
+ * when starting it would hold back one of its role that asked before. The older ones are taken in order, each
+ * counted as started if the rules would start it now (an older one that cannot start anyway, say a master
+ * waiting for a peer that is down, holds nobody back); this one starts only if it still may after them.
+ */
+export function decideInTurn(facts: TurnFacts): Admission {
+  const now = decideAdmission(facts);
+  if (now.would !== 'start') return now;
+  const { target, policy } = facts;
+  const role = roleOf(target, policy);
+  const started = [...facts.inFlight];
+  const first: string[] = [];
+  for (const name of facts.ahead) {
+    if (name === target || roleOf(name, policy) !== role) continue;
+    if (decideAdmission({ ...facts, target: name, inFlight: started }).would !== 'start') continue;
+    started.push(name);
+    first.push(name);
+  }
+  if (first.length === 0 || decideAdmission({ ...facts, inFlight: started }).would === 'start') return now;
+  return { would: 'wait', reason: `${listed(first)} asked first` };
+}
+
+/**
+ * Which waiting reboots to wake when a reboot of the cluster ends: per role, the oldest ones, as many as the
+ * role may have in flight (only they can start; the others would wait behind them). `waiting` is oldest first.
+ */
+export function turnHeads<T extends { target: string }>(waiting: readonly T[], policy: RebootPolicy): T[] {
+  const taken = new Map<NodeRole, number>();
+  return waiting.filter((job) => {
+    const role = roleOf(job.target, policy);
+    const count = taken.get(role) ?? 0;
+    taken.set(role, count + 1);
+    return count < policy.roles[role].maxParallel;
+  });
+}
+
 /** Seconds until a node may be rebooted again after its last `Done` at `lastDoneAt`; 0 when it may now. */
 export function cooldownLeftSeconds(lastDoneAt: Date | null, policy: RebootPolicy, now = Date.now()): number {
   if (!lastDoneAt || policy.cooldownSeconds <= 0) return 0;

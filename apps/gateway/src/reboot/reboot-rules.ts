@@ -5,6 +5,7 @@ import {
   cooldownLeftSeconds,
   cooldownReason,
   decideAdmission,
+  decideInTurn,
   type NodeRole,
   type NodeSeen,
   RebootCooldownError,
@@ -24,17 +25,21 @@ export type RebootForecast = Admission & { role: NodeRole };
 
 @Injectable()
 export class RebootRules {
-  constructor(@Inject(ClusterRules) private readonly rules: Pick<ClusterRules, 'nodeFacts' | 'inFlight'>) {}
+  constructor(
+    @Inject(ClusterRules) private readonly rules: Pick<ClusterRules, 'nodeFacts' | 'inFlight' | 'waitingTurn'>,
+  ) {}
 
   /**
    * What a reboot of `target` would do now: `refuse` when the node has an active job, is inside its cooldown,
-   * or the rules never allow it; else `wait` or `start` as the worker's admission would decide it. With the
+   * or the rules never allow it; else `wait` or `start` as the worker's admission would decide it, behind the
+   * reboots that asked before and wait their turn. With the
    * node's role, so an operator sees how the rules read its name before it matters.
    */
   async forecast(clusterId: string, target: string, nodes: readonly ClusterNode[]): Promise<RebootForecast> {
-    const [facts, inFlight] = await Promise.all([
+    const [facts, inFlight, ahead] = await Promise.all([
       this.rules.nodeFacts(clusterId, target),
       this.rules.inFlight(clusterId),
+      this.rules.waitingTurn(clusterId),
     ]);
     const role = roleOf(target, facts.policy);
     if (facts.activeJobId) {
@@ -42,7 +47,8 @@ export class RebootRules {
     }
     const left = cooldownLeftSeconds(facts.lastDoneAt, facts.policy);
     if (left > 0) return { would: 'refuse', reason: cooldownReason(target, left), role };
-    return { ...decideAdmission({ target, policy: facts.policy, inFlight, nodes: seen(nodes) }), role };
+    // A new request comes after every one that waits: the forecast waits its turn as the worker will make it.
+    return { ...decideInTurn({ target, policy: facts.policy, inFlight, ahead, nodes: seen(nodes) }), role };
   }
 
   /**
