@@ -43,10 +43,13 @@ export class SystemUnderTest {
        * service at the origin it was published at, as in production (else PUBLIC_URL is an https name).
        */
       publishedAtGateway?: boolean;
+      /** The cluster's VMs instead of the demo nodes (e.g. `installerNodes()`, the OpenShift 4 installer's names). */
+      servers?: string[];
     } = {},
   ): Promise<SystemUnderTest> {
     const services = testServices();
     const project = demoProject();
+    if (options.servers) project.servers = options.servers.map((name) => ({ name }));
     project.servers.push(...(options.extraServers ?? []).map((name) => ({ name })));
     const simulator = await OpenStackSimulator.start({ projects: [project], knobs: options.knobs });
     const dataSource = new DataSource(

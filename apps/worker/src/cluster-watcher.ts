@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
+  ClusterRules,
   enqueueReboot,
   type JobEntity,
   type JobLease,
@@ -61,13 +62,14 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(WatchedJobs)
-    private readonly jobs: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll' | 'waitingIn'>,
+    private readonly jobs: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll'>,
     @Inject(NodeRegistry) private readonly registry: WatchTargets,
     @Inject(RebootSender) private readonly sender: Pick<RebootSender, 'send'>,
     @Inject(JobLeases) private readonly records: Pick<JobLeases, 'markRebootSent' | 'markRebootUnsent'>,
     @Inject(WORKER_CONFIG) private readonly config: { worker: WatchSettings; redis: { prefix: string } },
     redis: RedisConnections,
     @InjectQueue(REBOOT_QUEUE) private readonly queue: WakeableQueue,
+    @Inject(ClusterRules) private readonly rules: Pick<ClusterRules, 'wakeable'>,
     @Optional() @Inject(JobAnnouncer) private readonly announcer: JobAnnouncements = SILENT,
   ) {
     // A watch outlives a few missed rounds, so a busy round does not hand the cluster to another worker.
@@ -237,18 +239,17 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * A reboot of the cluster ended: its waiting jobs look at the rules again now instead of at their next check.
-   * Best effort: a job not woken still checks by itself.
+   * A reboot of the cluster ended: the waiting jobs whose turn it is (per role, the oldest, as many as the role
+   * may have in flight) look at the rules again now instead of at their next check, woken in request order; the
+   * others would only wait behind them, so they are left to their own checks. Best effort: a job not woken still
+   * checks by itself.
    */
   private async wake(clusterId: string): Promise<void> {
     try {
-      const waiting = await this.jobs.waitingIn(clusterId);
-      await Promise.all(
-        waiting.map(async (id) => {
-          const queued = await this.queue.getJob(id);
-          await queued?.promote().catch(() => undefined);
-        }),
-      );
+      for (const id of await this.rules.wakeable(clusterId)) {
+        const queued = await this.queue.getJob(id);
+        await queued?.promote().catch(() => undefined);
+      }
     } catch (error) {
       this.logger.debug({ msg: 'waiting jobs not woken', clusterId, error: String(error) });
     }

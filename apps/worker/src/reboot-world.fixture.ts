@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import {
   ActiveJobStates,
+  type ClusterRules,
   DEFAULT_REBOOT_POLICY,
   type JobEntity,
   type JobLease,
@@ -74,6 +75,8 @@ export function jobRow(overrides: Partial<JobEntity> = {}): JobEntity {
     kind: 'reboot',
     parentId: null,
     rollingRole: null,
+    rollingPlan: null,
+    rollingSkipped: null,
     admittedAt: null,
     waitingReason: null,
     cancelledBy: null,
@@ -270,7 +273,7 @@ export function setUp(script: Script = {}) {
     admit: async (lease: JobLease, _clusterId, decide) => {
       const row = leased(lease.jobId, lease.owner);
       if (!row || row.job.admittedAt !== null || (row.job.leaseUntil?.getTime() ?? 0) <= Date.now()) return null;
-      const admission = decide(policy, inFlight());
+      const admission = decide(policy, inFlight(), []);
       record(`admit ${admission.would}`);
       const started = admission.would === 'start';
       const reason = started ? null : admission.reason;
@@ -281,11 +284,13 @@ export function setUp(script: Script = {}) {
   };
 
   const watchable = (job: JobEntity) => active(job) && job.rebootAttemptedAt !== null;
-  const watched: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll' | 'waitingIn'> = {
-    waitingIn: async (clusterId) =>
+  const rules: Pick<ClusterRules, 'wakeable'> = {
+    wakeable: async (clusterId) =>
       [...rows.values()]
         .filter(({ job }) => job.clusterId === clusterId && active(job) && !job.admittedAt && job.waitingReason)
         .map(({ job }) => job.id),
+  };
+  const watched: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll'> = {
     clusters: async () => [
       ...new Set([...rows.values()].filter((row) => watchable(row.job)).map((row) => row.job.clusterId)),
     ],
@@ -379,7 +384,7 @@ export function setUp(script: Script = {}) {
     add: async (_name: 'reboot', payload: { jobId: string }) => void calls.push(`enqueue ${payload.jobId}`),
     getJob: async (id: string) => ({ promote: async () => void calls.push(`wake ${id}`) }),
   };
-  const newWatcher = () => new ClusterWatcher(watched, registry, sender, jobs, config, redis, queue, undefined);
+  const newWatcher = () => new ClusterWatcher(watched, registry, sender, jobs, config, redis, queue, rules, undefined);
   const watcher = newWatcher();
 
   const payload = { jobId: 'job-1', clusterId: CLUSTER, requestId: 'req-1' };

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
   type Admission,
-  decideAdmission,
+  decideInTurn,
   JobAdmissions,
   type JobEntity,
   JobLeases,
@@ -152,8 +152,8 @@ export class RebootHandler {
       return this.fail(lease, `Deadline passed while waiting (${job.waitingReason}): no reboot was sent to ${target}`);
     }
     const nodes = await this.registry.listNodes(job.clusterId);
-    const decide = (policy: RebootPolicy, inFlight: string[]): Admission =>
-      decideAdmission({ target, policy, inFlight, nodes });
+    const decide = (policy: RebootPolicy, inFlight: string[], ahead: string[]): Admission =>
+      decideInTurn({ target, policy, inFlight, ahead, nodes });
     const result = held(await this.admissions.admit(lease, job.clusterId, decide));
     const { admission } = result;
     if (admission.would === 'start') {

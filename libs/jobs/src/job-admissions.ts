@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AUDIT_COLUMNS, AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
 import { queryRows } from '@oshift/persistence';
-import { inFlightSql } from './cluster-rules';
+import { inFlightSql, notStartedSql } from './cluster-rules';
 import type { JobLease } from './job-leases';
 import { activeStateSql } from './job-state';
 import { type Admission, parseRebootPolicy, type RebootPolicy } from './reboot-policy';
@@ -28,29 +28,35 @@ export class JobAdmissions {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Decides whether the job may start now with `decide` (given the cluster's policy and the nodes it has in
-   * flight) and records it. Null when the job is no longer this lease's to decide (lost, ended, cancelled, or
-   * already admitted).
+   * Decides whether the job may start now with `decide` (given the cluster's policy, the nodes it has in flight
+   * and, oldest first, the nodes whose reboots were asked before this one and have not started: a job waits its
+   * turn, see `decideInTurn`) and records it. Null when the job is no longer this lease's to decide (lost,
+   * ended, cancelled, or already admitted).
    */
   admit(
     lease: JobLease,
     clusterId: string,
-    decide: (policy: RebootPolicy, inFlight: string[]) => Admission,
+    decide: (policy: RebootPolicy, inFlight: string[], ahead: string[]) => Admission,
   ): Promise<AdmissionResult | null> {
     return this.dataSource.transaction(async (manager) => {
       await queryRows(manager, clusterLockSql, [clusterId]);
-      // Under the lock, in one read: the job (still this lease's to decide), the policy, the reboots in flight.
+      // Under the lock, in one read: the job (still this lease's to decide), the policy, the reboots in flight,
+      // and the reboots asked before it that have not started (in request order: created_at, then id).
       const [facts] = await queryRows<{
         target: string | null;
         waiting_reason: string | null;
         policy: unknown;
         in_flight: string[] | null;
+        ahead: string[] | null;
       }>(
         manager,
         `SELECT j.target, j.waiting_reason,
                 (SELECT reboot_policy FROM clusters WHERE id = $3) AS policy,
                 (SELECT array_agg(o.target) FROM jobs o
-                  WHERE o.cluster_id = $3 AND ${inFlightSql('o.')} AND o.id <> $1) AS in_flight
+                  WHERE o.cluster_id = $3 AND ${inFlightSql('o.')} AND o.id <> $1) AS in_flight,
+                (SELECT array_agg(o.target ORDER BY o.created_at, o.id) FROM jobs o
+                  WHERE o.cluster_id = $3 AND ${notStartedSql('o.')}
+                    AND (o.created_at, o.id) < (j.created_at, j.id)) AS ahead
            FROM (SELECT 1) one
            LEFT JOIN jobs j ON j.id = $1 AND j.cluster_id = $3 AND j.lease_owner = $2 AND j.lease_until > now()
                            AND j.admitted_at IS NULL AND ${activeStateSql('j.')}`,
@@ -58,7 +64,7 @@ export class JobAdmissions {
       );
       if (!facts?.target) return null;
       const inFlight = facts.in_flight ?? [];
-      const admission = decide(parseRebootPolicy(facts.policy), inFlight);
+      const admission = decide(parseRebootPolicy(facts.policy), inFlight, facts.ahead ?? []);
       const started = admission.would === 'start';
       const reason = started ? null : admission.reason;
       const newReason = !started && facts.waiting_reason !== reason;

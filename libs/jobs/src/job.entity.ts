@@ -59,6 +59,14 @@ export class JobEntity {
   @Column({ name: 'rolling_role', type: 'text', nullable: true })
   rollingRole!: string | null;
 
+  /** A rolling reboot's nodes, in order, fixed at its first step (null until then). */
+  @Column({ name: 'rolling_plan', type: 'text', array: true, nullable: true })
+  rollingPlan!: string[] | null;
+
+  /** The nodes of a rolling reboot's plan it skipped: no longer in the cluster at their turn. */
+  @Column({ name: 'rolling_skipped', type: 'text', array: true, nullable: true })
+  rollingSkipped!: string[] | null;
+
   /** When the cluster's rules let the reboot start: from then on it counts as in flight. */
   @Column({ name: 'admitted_at', type: 'timestamptz', nullable: true })
   admittedAt!: Date | null;
