@@ -3,6 +3,7 @@ import { JobLeases, type JobEntity, type JobLease } from '@oshift/jobs';
 import {
   describeRefusal,
   isFinalRefusal,
+  isInDoubt,
   type NovaClient,
   readRebootAnswer,
   type RebootType,
@@ -92,8 +93,9 @@ export class RebootSender {
       await this.end(lease, 'failed', `${earlier}${describeRefusal(job.target, type, answer)}`);
       return null;
     }
-    if (answer.kind !== 'noAnswer') {
-      // Nova did not act (5xx, 429) or the POST never left: no doubt, try again at the next poll.
+    if (!isInDoubt(answer)) {
+      // Nova itself said it did not act (its own 5xx fault, 429) or the POST never left: try again at the next
+      // poll. No answer, or a proxy's 5xx without Nova's fault body: Nova may have taken it, so it stays in doubt.
       held(await this.jobs.markRebootUnsent(lease, escalation ? 'SOFT' : before));
       [job.rebootAttemptedAt, job.rebootType] = [job.rebootSentAt, escalation ? 'SOFT' : before];
     }

@@ -10,7 +10,8 @@ import { CLUSTER, jobRow, MINUTE, node, NODE, sentRow, server, setUp } from './r
  * job row shared by the fakes of Postgres (see reboot-world.fixture.ts).
  */
 
-const unavailable = () => new OpenStackError('Service Unavailable', 503, 'computeFault', 'req-503');
+const unavailable = () =>
+  new OpenStackError('Service Unavailable', 503, 'serviceUnavailable', 'req-503', { novaFault: true });
 const conflict = (message: string) => new OpenStackError(message, 409, 'conflictingRequest', 'req-409');
 const noAnswer = () => new OpenStackError('nova.reboot timed out after 10000 ms', 0, 'timeout');
 const soon = (ms: number) => jobRow({ deadlineAt: new Date(Date.now() + ms) });
@@ -249,7 +250,7 @@ describe('RebootHandler and ClusterWatcher', () => {
     },
   );
 
-  it('sends again after Nova answered 5xx (it did not act), the doubt lifted', async () => {
+  it('sends again after Nova answered 5xx with its own fault body (it did not act), the doubt lifted', async () => {
     const { run, calls, ended, attempts } = setUp({ rebootErrors: [unavailable(), null] });
     expect(await run()).toEqual({ deliveries: 2, polls: 2 });
     expect(calls).toEqual([
@@ -269,6 +270,27 @@ describe('RebootHandler and ClusterWatcher', () => {
       'list',
     ]);
     expect(attempts).toEqual(['SOFT unavailable', 'SOFT accepted']);
+    expect(ended).toEqual([{ state: 'done', errors: '' }]);
+  });
+
+  it('never sends twice when a proxy answered 502 without Nova’s fault body after Nova took the reboot', async () => {
+    const { run, calls, attempts, lines, ended } = setUp({
+      rebootErrors: [new OpenStackError('HTTP 502', 502, 'computeFault')],
+    });
+    await run();
+    expect(calls).toEqual([
+      'setServer srv-0',
+      'admit start',
+      'get',
+      'attempted SOFT',
+      'reboot SOFT',
+      'release',
+      'list',
+      'sent SOFT',
+      'list',
+    ]);
+    expect(attempts).toEqual(['SOFT gatewayError']);
+    expect(lines).toEqual(['worker-0 REBOOT', 'worker-0 ACTIVE']);
     expect(ended).toEqual([{ state: 'done', errors: '' }]);
   });
 
