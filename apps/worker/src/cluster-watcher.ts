@@ -13,13 +13,13 @@ import {
   WatchedJobs,
 } from '@oshift/jobs';
 import { NodeRegistry } from '@oshift/node-registry';
-import { type NovaServer, rebootInProgress, rebootRecordedSince } from '@oshift/openstack-client';
+import { type NovaServer, rebootInProgress, rebootRecordedFor } from '@oshift/openstack-client';
 import { withLogContext } from '@oshift/observability';
 import { RedisConnections } from '@oshift/redis';
 import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
 import { permanentFailure, waitableProblem } from './reboot-failures';
 import { held, LeaseLost, RebootSender, type RebootNova, SILENT } from './reboot-sender';
-import { inDoubt, planRebootStep, progressOf, type RebootProgress, stepFacts, type StepSettings } from './reboot-step';
+import { inDoubt, planRebootStep, progressOf, stepFacts, type StepSettings } from './reboot-step';
 import { WatchLeases } from './watch-leases';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
@@ -168,7 +168,7 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     const lines = server ? [`${job.target} ${server.status}`] : [];
     try {
       const progress = progressOf(job);
-      const reachedNova = server && nova && inDoubt(progress) ? await gotThrough(nova, server, progress) : false;
+      const reachedNova = server && nova && inDoubt(progress) ? await gotThrough(nova, server, job) : false;
       const lastProblem = problem ?? job.lastProblem ?? undefined;
       const step = planRebootStep(stepFacts(job, server, reachedNova, lastProblem), this.config.worker);
       // Without this poll's listing nothing is known of the reboot: only the deadline may end it; never send blind.
@@ -259,8 +259,12 @@ function failed(errors: string): PollEntry['end'] {
   return { state: 'failed', errors };
 }
 
-/** Did a reboot sent at about `attemptedAt` reach Nova? Its task state, else its instance actions, tell. */
-async function gotThrough(nova: WatchedNova, server: NovaServer, progress: RebootProgress): Promise<boolean> {
-  if (rebootInProgress(server, progress.type)) return true;
-  return rebootRecordedSince(await nova.listInstanceActions(server.id), new Date(progress.attemptedAt ?? 0));
+/**
+ * Did the job's reboot POST in doubt reach Nova? Its task state, else its instance actions tell: the one with the
+ * POST's request id, or a reboot newer than the newest one before the POST (no clock compared with Nova's).
+ */
+async function gotThrough(nova: WatchedNova, server: NovaServer, job: JobEntity): Promise<boolean> {
+  if (rebootInProgress(server, job.rebootType)) return true;
+  const post = { requestId: job.rebootRequestId, before: job.rebootActionsBefore };
+  return rebootRecordedFor(await nova.listInstanceActions(server.id), post);
 }

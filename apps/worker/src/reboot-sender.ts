@@ -4,6 +4,7 @@ import {
   describeRefusal,
   isFinalRefusal,
   isInDoubt,
+  newestReboot,
   type NovaClient,
   readRebootAnswer,
   type RebootType,
@@ -28,7 +29,7 @@ export type RebootJobRecords = Pick<
 >;
 
 /** What sending a reboot asks of a cluster's Nova. */
-export type RebootNova = Pick<NovaClient, 'getServer' | 'reboot' | 'listInstanceActions'>;
+export type RebootNova = Pick<NovaClient, 'reboot' | 'listInstanceActions'>;
 
 /** Announcements nobody hears (unit tests of the decisions). */
 export const SILENT: JobAnnouncements = { line: () => undefined, ended: async () => undefined };
@@ -70,18 +71,20 @@ export class RebootSender {
     serverId: string,
     type: RebootType,
   ): Promise<string | null> {
-    const before = job.rebootType;
+    const previous = job.rebootType;
     const escalation = job.rebootSentAt !== null;
-    // A token and Nova's answer first: a POST that then fails failed at Nova, not at Keystone on the way.
-    await nova.getServer(serverId);
-    const at = held(await this.jobs.markRebootAttempted(lease, type));
-    [job.rebootAttemptedAt, job.rebootType] = [at, type];
+    // A token and Nova's answer first (a POST that then fails failed at Nova, not at Keystone on the way), and the
+    // newest reboot Nova had recorded before this POST: a newer one is this POST's, whatever anybody's clock says.
+    const before = newestReboot(await nova.listInstanceActions(serverId));
+    const at = held(await this.jobs.markRebootAttempted(lease, type, before));
+    [job.rebootAttemptedAt, job.rebootType, job.rebootActionsBefore, job.rebootRequestId] = [at, type, before, null];
     const answer = readRebootAnswer(
       await this.keepingLease(lease, () => nova.reboot(serverId, type).catch((error: unknown) => ({ error }))),
     );
     const message = 'message' in answer ? answer.message : undefined;
     const novaRequestId = 'requestId' in answer ? answer.requestId : undefined;
     await this.jobs.recordRebootAttempt(lease, { type, at, result: answer.kind, novaRequestId, message });
+    job.rebootRequestId = novaRequestId ?? null;
     this.logger.log({ msg: 'reboot sent', jobId: job.id, type, result: answer.kind, novaRequestId });
     if (answer.kind === 'accepted' || answer.kind === 'rebootRunning') {
       // A reboot already running (409 in a reboot task state) is followed to its end instead.
@@ -96,8 +99,8 @@ export class RebootSender {
     if (!isInDoubt(answer)) {
       // Nova itself said it did not act (its own 5xx fault, 429) or the POST never left: try again at the next
       // poll. No answer, or a proxy's 5xx without Nova's fault body: Nova may have taken it, so it stays in doubt.
-      held(await this.jobs.markRebootUnsent(lease, escalation ? 'SOFT' : before));
-      [job.rebootAttemptedAt, job.rebootType] = [job.rebootSentAt, escalation ? 'SOFT' : before];
+      held(await this.jobs.markRebootUnsent(lease, escalation ? 'SOFT' : previous));
+      [job.rebootAttemptedAt, job.rebootType] = [job.rebootSentAt, escalation ? 'SOFT' : previous];
     }
     return `the ${type} reboot POST got no usable answer (${answer.message})`;
   }

@@ -68,6 +68,8 @@ export function jobRow(overrides: Partial<JobEntity> = {}): JobEntity {
     rebootType: 'SOFT',
     rebootAttemptedAt: null,
     rebootSentAt: null,
+    rebootRequestId: null,
+    rebootActionsBefore: null,
     attempts: 0,
     leaseOwner: null,
     leaseUntil: null,
@@ -109,7 +111,8 @@ export interface Script {
    * first scripted one).
    */
   listings?: (NovaServer | NovaServer[] | Error)[];
-  actions?: NovaInstanceAction[];
+  /** What the server's instance actions answer (newest first), or the error they throw. */
+  actions?: NovaInstanceAction[] | Error;
   /** How successive reboot POSTs answer: an error, or null for 202 (the last repeats). */
   rebootErrors?: (Error | null)[];
   /** The cluster's nodes as the registry lists them (and finds the target in). */
@@ -227,12 +230,18 @@ export function setUp(script: Script = {}) {
       if (row) row.job.serverId = serverId;
       return row !== null;
     },
-    markRebootAttempted: async (lease, type) => {
+    markRebootAttempted: async (lease, type, actionsBefore) => {
       record(`attempted ${type}`, rows.get(lease.jobId));
       const row = leased(lease.jobId, lease.owner);
-      if (!row || (row.job.leaseUntil?.getTime() ?? 0) <= Date.now()) return null;
+      if (!row || (row.job.leaseUntil?.getTime() ?? 0) <= Date.now() || row.job.admittedAt === null) return null;
       const at = new Date();
-      Object.assign(row.job, { rebootAttemptedAt: at, rebootType: type, leaseUntil: later(lease.ttlMs) });
+      Object.assign(row.job, {
+        rebootAttemptedAt: at,
+        rebootType: type,
+        rebootActionsBefore: actionsBefore,
+        rebootRequestId: null,
+        leaseUntil: later(lease.ttlMs),
+      });
       return at;
     },
     markRebootUnsent: async (lease, type) => {
@@ -241,7 +250,11 @@ export function setUp(script: Script = {}) {
       if (row) Object.assign(row.job, { rebootAttemptedAt: row.job.rebootSentAt, rebootType: type });
       return row !== null;
     },
-    recordRebootAttempt: async (_lease, attempt) => void attempts.push(`${attempt.type} ${attempt.result}`),
+    recordRebootAttempt: async (lease, attempt) => {
+      attempts.push(`${attempt.type} ${attempt.result}`);
+      const row = leased(lease.jobId, lease.owner);
+      if (row && attempt.novaRequestId) row.job.rebootRequestId = attempt.novaRequestId;
+    },
     markRebootSent: async (lease, type) => {
       record(`sent ${type}`, rows.get(lease.jobId));
       const row = leased(lease.jobId, lease.owner);
@@ -329,19 +342,19 @@ export function setUp(script: Script = {}) {
       shown = listed(answer)!;
       return shown;
     },
-    getServer: async (id: string) => {
-      record('get');
-      const found = shown.find((each) => each.id === id);
-      if (!found) throw new OpenStackError('Instance could not be found', 404, 'itemNotFound', 'req-404');
-      return found;
-    },
     reboot: async (_id: string, type: RebootType) => {
       record(`reboot ${type}`);
       const error = rebootErrors();
       if (error) throw error;
       return { requestId: 'req-nova' };
     },
-    listInstanceActions: async () => (record('actions'), script.actions ?? []),
+    listInstanceActions: async (id: string) => {
+      record('actions');
+      if (!shown.some((each) => each.id === id))
+        throw new OpenStackError('Instance could not be found', 404, 'itemNotFound', 'req-404');
+      if (script.actions instanceof Error) throw script.actions;
+      return script.actions ?? [];
+    },
   };
 
   const nodes = script.nodes ?? [NODE, node('worker-1', 'srv-1')];
@@ -448,19 +461,7 @@ function watchRedis(): RedisConnections {
   };
   const commands = {
     defineCommand: () => undefined,
-    multi: () => {
-      const chain = {
-        zadd: (_key: string, _score: number, member: string) => (live.add(member), chain),
-        zremrangebyscore: () => chain,
-        zcard: () => chain,
-        exec: async () => [
-          [null, 1],
-          [null, 0],
-          [null, live.size],
-        ],
-      };
-      return chain;
-    },
+    watchAnnounce: async (_key: string, owner: string) => (live.add(owner), live.size),
     pipeline: () => {
       const results: [null, number][] = [];
       const chain = {

@@ -16,11 +16,11 @@ const conflict = (message: string) => new OpenStackError(message, 409, 'conflict
 const noAnswer = () => new OpenStackError('nova.reboot timed out after 10000 ms', 0, 'timeout');
 const soon = (ms: number) => jobRow({ deadlineAt: new Date(Date.now() + ms) });
 
-/** An instance action Nova recorded `agoMs` ago (its times are UTC without a zone). */
-const rebootAction = (agoMs: number): NovaInstanceAction => ({
+/** A reboot action Nova recorded `agoMs` ago by its own clock (its times are UTC without a zone). */
+const rebootAction = (agoMs: number, requestId = 'req-nova'): NovaInstanceAction => ({
   action: 'reboot',
   instanceUuid: NODE.serverId,
-  requestId: 'req-nova',
+  requestId,
   startTime: new Date(Date.now() - agoMs).toISOString().replace('Z', ''),
   userId: null,
   projectId: null,
@@ -31,7 +31,7 @@ const rebootAction = (agoMs: number): NovaInstanceAction => ({
 const SENT_BY_HANDLER = [
   'setServer srv-0',
   'admit start',
-  'get',
+  'actions',
   'attempted SOFT',
   'reboot SOFT',
   'sent SOFT',
@@ -69,7 +69,7 @@ describe('RebootHandler and ClusterWatcher', () => {
     it('in the handler: nothing sent, the lease not released', async () => {
       const { drive, calls, row, lines, ended } = setUp({ leaseTakenAt: 'attempted SOFT' });
       expect(await drive()).toBe(1);
-      expect(calls).toEqual(['setServer srv-0', 'admit start', 'get', 'attempted SOFT']);
+      expect(calls).toEqual(['setServer srv-0', 'admit start', 'actions', 'attempted SOFT']);
       expect(row.job.rebootAttemptedAt).toBeNull();
       expect([lines, ended]).toEqual([[], []]);
     });
@@ -142,9 +142,9 @@ describe('RebootHandler and ClusterWatcher', () => {
       expect(ended).toEqual([{ state: 'done', errors: '' }]);
     });
 
-    it('does not send again when Nova recorded the reboot action since the attempt', async () => {
+    it('does not send again when Nova recorded a reboot action since the attempt (it had none before)', async () => {
       const { run, calls, ended } = setUp({
-        job: inDoubt(),
+        job: { ...inDoubt(), rebootActionsBefore: '' },
         listings: [server('ACTIVE')],
         actions: [rebootAction(1000)],
       });
@@ -152,6 +152,33 @@ describe('RebootHandler and ClusterWatcher', () => {
       expect(calls).toEqual(['release', 'list', 'actions', 'sent SOFT', 'list']);
       expect(ended).toEqual([{ state: 'done', errors: '' }]);
     });
+
+    it.each([
+      [
+        'by the request id its answer carried',
+        { rebootRequestId: 'req-post' },
+        [rebootAction(10 * MINUTE, 'req-post')],
+      ],
+      [
+        'by a reboot newer than the newest one before it (no request id came back)',
+        { rebootActionsBefore: 'req-old' },
+        [rebootAction(10 * MINUTE, 'req-other'), rebootAction(60 * MINUTE, 'req-old')],
+      ],
+    ])(
+      'confirms it %s, whatever Nova’s clock says: never sent again',
+      async (_how, recorded: Partial<JobEntity>, actions: NovaInstanceAction[]) => {
+        // Nova's clock runs ten minutes behind: its actions look older than the attempt, a minute ago.
+        const { run, calls, attempts, ended } = setUp({
+          job: { ...inDoubt('SOFT', 60_000), ...recorded },
+          listings: [server('ACTIVE')],
+          actions,
+        });
+        await run();
+        expect(calls).toEqual(['release', 'list', 'actions', 'sent SOFT', 'list']);
+        expect(attempts).toEqual([]);
+        expect(ended).toEqual([{ state: 'done', errors: '' }]);
+      },
+    );
 
     it('sends nothing while Nova may still apply the POST, and fails at the deadline saying it may have happened', async () => {
       const { run, calls, ended } = setUp({
@@ -170,7 +197,7 @@ describe('RebootHandler and ClusterWatcher', () => {
 
     it('sends again once the window has passed with no sign of it (an older reboot does not count)', async () => {
       const soft = setUp({
-        job: inDoubt('SOFT', 60_000),
+        job: { ...inDoubt('SOFT', 60_000), rebootActionsBefore: 'req-nova' },
         listings: [server('ACTIVE'), server('REBOOT', 'rebooting'), server('ACTIVE')],
         actions: [rebootAction(120_000)],
       });
@@ -179,7 +206,7 @@ describe('RebootHandler and ClusterWatcher', () => {
         'release',
         'list',
         'actions',
-        'get',
+        'actions',
         'attempted SOFT',
         'reboot SOFT',
         'sent SOFT',
@@ -194,9 +221,9 @@ describe('RebootHandler and ClusterWatcher', () => {
       // The first POST reached Nova and the reboot is over (its action is recorded), but the poll's listing
       // fails once (a 503): nothing tells the watcher that no reboot happened, so nothing may be sent.
       const { run, calls, attempts, lines, ended } = setUp({
-        job: inDoubt('SOFT', 60_000),
+        job: { ...inDoubt('SOFT', 60_000), rebootActionsBefore: 'req-old' },
         listings: [unavailable(), server('ACTIVE')],
-        actions: [rebootAction(50_000)],
+        actions: [rebootAction(50_000), rebootAction(20 * MINUTE, 'req-old')],
       });
       await run();
       expect(calls).toEqual(['release', 'list', 'list', 'actions', 'sent SOFT', 'list']);
@@ -241,7 +268,7 @@ describe('RebootHandler and ClusterWatcher', () => {
     async (kind, refusal, reason) => {
       const { run, calls, ended, attempts } = setUp({ rebootErrors: [refusal] });
       expect(await run()).toEqual({ deliveries: 1, polls: 0 });
-      expect(calls).toEqual(['setServer srv-0', 'admit start', 'get', 'attempted SOFT', 'reboot SOFT']);
+      expect(calls).toEqual(['setServer srv-0', 'admit start', 'actions', 'attempted SOFT', 'reboot SOFT']);
       expect(attempts).toEqual([`SOFT ${kind}`]);
       expect(ended).toHaveLength(1);
       expect(ended[0].state).toBe('failed');
@@ -256,12 +283,12 @@ describe('RebootHandler and ClusterWatcher', () => {
     expect(calls).toEqual([
       'setServer srv-0',
       'admit start',
-      'get',
+      'actions',
       'attempted SOFT',
       'reboot SOFT',
       'unsent SOFT',
       'release',
-      'get',
+      'actions',
       'attempted SOFT',
       'reboot SOFT',
       'sent SOFT',
@@ -281,7 +308,7 @@ describe('RebootHandler and ClusterWatcher', () => {
     expect(calls).toEqual([
       'setServer srv-0',
       'admit start',
-      'get',
+      'actions',
       'attempted SOFT',
       'reboot SOFT',
       'release',
@@ -303,7 +330,7 @@ describe('RebootHandler and ClusterWatcher', () => {
     expect(calls).toEqual([
       'setServer srv-0',
       'admit start',
-      'get',
+      'actions',
       'attempted SOFT',
       'reboot SOFT',
       'release',
@@ -432,7 +459,16 @@ describe('RebootHandler and ClusterWatcher', () => {
         listings: [server('REBOOT', 'rebooting'), server('HARD_REBOOT', 'rebooting_hard'), server('ACTIVE')],
       });
       expect(await run()).toEqual({ deliveries: 1, polls: 3 });
-      expect(calls).toEqual(['release', 'list', 'get', 'attempted HARD', 'reboot HARD', 'sent HARD', 'list', 'list']);
+      expect(calls).toEqual([
+        'release',
+        'list',
+        'actions',
+        'attempted HARD',
+        'reboot HARD',
+        'sent HARD',
+        'list',
+        'list',
+      ]);
       expect(lines).toEqual([
         'worker-0 REBOOT',
         'Soft reboot did not finish in 1 s: escalating to HARD reboot',
@@ -453,7 +489,7 @@ describe('RebootHandler and ClusterWatcher', () => {
       expect(calls).toEqual([
         'release',
         'list',
-        'get',
+        'actions',
         'attempted HARD',
         'reboot HARD',
         'list',
@@ -523,7 +559,7 @@ describe('RebootHandler and ClusterWatcher', () => {
         'admit wait',
         'release',
         'admit start',
-        'get',
+        'actions',
         'attempted SOFT',
         'reboot SOFT',
         'sent SOFT',

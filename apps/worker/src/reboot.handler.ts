@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
   type Admission,
+  dbNow,
   decideAdmission,
   JobAdmissions,
   type JobEntity,
@@ -99,7 +100,8 @@ export class RebootHandler {
   private nextCheck(job: JobEntity): Date {
     const { pollIntervalMs, sendMarginMs } = this.config.worker;
     const check = Date.now() + WAITING_CHECK_POLLS * pollIntervalMs;
-    const last = job.deadlineAt ? job.deadlineAt.getTime() - sendMarginMs : check;
+    // The deadline is a Postgres time: by this process's clock it is `clockOffsetMs` earlier.
+    const last = job.deadlineAt ? job.deadlineAt.getTime() - (job.clockOffsetMs ?? 0) - sendMarginMs : check;
     return new Date(Math.max(Date.now() + pollIntervalMs, Math.min(check, last)));
   }
 
@@ -146,7 +148,7 @@ export class RebootHandler {
    */
   private async admit(job: JobEntity, lease: JobLease): Promise<'start' | 'waiting' | 'ended'> {
     const { deadlineAt, target } = job;
-    if (deadlineAt && Date.now() + this.config.worker.sendMarginMs >= deadlineAt.getTime()) {
+    if (deadlineAt && dbNow(job) + this.config.worker.sendMarginMs >= deadlineAt.getTime()) {
       // Waited for the rules: say so. Never asked them (the job sat in the queue): the send step says why.
       if (job.waitingReason === null) return 'start';
       return this.fail(lease, `Deadline passed while waiting (${job.waitingReason}): no reboot was sent to ${target}`);

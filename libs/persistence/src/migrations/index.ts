@@ -3,6 +3,7 @@ import { JobLeases1795816662000 } from './1795816662000-JobLeases';
 import { AuditRetention1796083300000 } from './1796083300000-AuditRetention';
 import { JobApi1796090000000 } from './1796090000000-JobApi';
 import { ClusterSafety1796090000100 } from './1796090000100-ClusterSafety';
+import { RebootConfirm1796090000310 } from './1796090000310-RebootConfirm';
 
 /** Every migration, oldest first, run from the TypeScript sources. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   AuditRetention1796083300000,
   JobApi1796090000000,
   ClusterSafety1796090000100,
+  RebootConfirm1796090000310,
 ];
