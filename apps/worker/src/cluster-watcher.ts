@@ -18,7 +18,7 @@ import { withLogContext } from '@oshift/observability';
 import { RedisConnections } from '@oshift/redis';
 import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
 import { permanentFailure, waitableProblem } from './reboot-failures';
-import { held, LeaseLost, RebootSender, type RebootNova, SILENT } from './reboot-sender';
+import { held, LeaseLost, RebootSender, type RebootNova, rulesFor, SILENT } from './reboot-sender';
 import { inDoubt, planRebootStep, progressOf, stepFacts, type StepSettings } from './reboot-step';
 import { WatchLeases } from './watch-leases';
 import type { WorkerConfig } from './worker.config';
@@ -36,7 +36,7 @@ const CLUSTERS_AT_ONCE = 8;
 export type WatchedNova = RebootNova & { listServers(): Promise<NovaServer[]> };
 
 /** Where the watcher finds a cluster's Nova, and tells the shared node list what it saw. */
-export interface WatchTargets extends Pick<NodeRegistry, 'noteListing'> {
+export interface WatchTargets extends Pick<NodeRegistry, 'noteListing' | 'listNodes'> {
   nova(clusterId: string): Promise<WatchedNova>;
 }
 
@@ -64,7 +64,7 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     private readonly jobs: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll' | 'waitingIn'>,
     @Inject(NodeRegistry) private readonly registry: WatchTargets,
     @Inject(RebootSender) private readonly sender: Pick<RebootSender, 'send'>,
-    @Inject(JobLeases) private readonly records: Pick<JobLeases, 'markRebootSent' | 'markRebootUnsent'>,
+    @Inject(JobLeases) private readonly records: Pick<JobLeases, 'markRebootSent' | 'markRebootUnsent' | 'release'>,
     @Inject(WORKER_CONFIG) private readonly config: { worker: WatchSettings; redis: { prefix: string } },
     redis: RedisConnections,
     @InjectQueue(REBOOT_QUEUE) private readonly queue: WakeableQueue,
@@ -194,15 +194,19 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
           }
           // The lines so far go first: the send may end the job (Nova refused for good).
           if (lines.length > 0) await this.write([{ jobId: job.id, lines: lines.splice(0) }]);
-          const outcome = await this.sender.send(job, lease, nova, job.serverId, step.type);
+          const rules = await rulesFor(this.registry, job);
+          const outcome = await this.sender.send(job, lease, nova, job.serverId, step.type, rules);
           if (outcome === null) return null;
           if (job.rebootAttemptedAt === null) {
-            // Nova did not act on a resent first reboot: the job is the queue's again, at once.
+            // Nova did not act on a resent first reboot, or the rules made it wait again: the queue's again, at once.
             await enqueueReboot(
               this.queue,
               { jobId: job.id, clusterId: job.clusterId, requestId: job.requestId },
               job.deadlineAt,
             );
+            // Let go of it now (not renewed with this poll): the handler takes it at once.
+            await this.records.release(lease);
+            return null;
           }
           break;
         }

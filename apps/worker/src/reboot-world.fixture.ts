@@ -13,7 +13,7 @@ import { type ClusterNode, ClusterNotFoundError } from '@oshift/node-registry';
 import { type NovaInstanceAction, type NovaServer, OpenStackError, type RebootType } from '@oshift/openstack-client';
 import type { RedisConnections } from '@oshift/redis';
 import { ClusterWatcher, type WatchedNova, type WatchTargets } from './cluster-watcher';
-import { RebootSender } from './reboot-sender';
+import { RebootSender, type SendAdmissions } from './reboot-sender';
 import {
   RebootHandler,
   type RebootAdmissions,
@@ -119,6 +119,8 @@ export interface Script {
   nodes?: ClusterNode[];
   /** The cluster's reboots in flight at successive admissions (the last repeats). */
   inFlight?: string[][];
+  /** …and at successive checks of the rules just before a first POST (the last repeats; default none). */
+  inFlightAtSend?: string[][];
   policy?: RebootPolicy;
   /** How the registry answers for the cluster's Nova (default: the scripted Nova). */
   nova?: () => Promise<WatchedNova>;
@@ -192,6 +194,22 @@ export function setUp(script: Script = {}) {
     return { jobId: row.job.id, n: row.lines.length + 1, time: new Date().toISOString(), text };
   };
 
+  /** `MARK_ATTEMPTED_SQL`: under a live lease, admitted jobs only. */
+  const markAttempted = (lease: JobLease, type: RebootType, actionsBefore: string): Date | null => {
+    record(`attempted ${type}`, rows.get(lease.jobId));
+    const row = leased(lease.jobId, lease.owner);
+    if (!row || (row.job.leaseUntil?.getTime() ?? 0) <= Date.now() || row.job.admittedAt === null) return null;
+    const at = new Date();
+    Object.assign(row.job, {
+      rebootAttemptedAt: at,
+      rebootType: type,
+      rebootActionsBefore: actionsBefore,
+      rebootRequestId: null,
+      leaseUntil: later(lease.ttlMs),
+    });
+    return at;
+  };
+
   const jobs: RebootJobRecords = {
     claim: async (lease) => {
       const row = rows.get(lease.jobId);
@@ -230,20 +248,7 @@ export function setUp(script: Script = {}) {
       if (row) row.job.serverId = serverId;
       return row !== null;
     },
-    markRebootAttempted: async (lease, type, actionsBefore) => {
-      record(`attempted ${type}`, rows.get(lease.jobId));
-      const row = leased(lease.jobId, lease.owner);
-      if (!row || (row.job.leaseUntil?.getTime() ?? 0) <= Date.now() || row.job.admittedAt === null) return null;
-      const at = new Date();
-      Object.assign(row.job, {
-        rebootAttemptedAt: at,
-        rebootType: type,
-        rebootActionsBefore: actionsBefore,
-        rebootRequestId: null,
-        leaseUntil: later(lease.ttlMs),
-      });
-      return at;
-    },
+    markRebootAttempted: async (lease, type, actionsBefore) => markAttempted(lease, type, actionsBefore),
     markRebootUnsent: async (lease, type) => {
       record(`unsent ${type}`, rows.get(lease.jobId));
       const row = leased(lease.jobId, lease.owner);
@@ -279,7 +284,22 @@ export function setUp(script: Script = {}) {
 
   const policy = script.policy ?? DEFAULT_REBOOT_POLICY;
   const inFlight = answers(script.inFlight ?? [[]]);
-  const admissions: RebootAdmissions = {
+  const inFlightAtSend = answers(script.inFlightAtSend ?? [[]]);
+  const admissions: RebootAdmissions & SendAdmissions = {
+    // A start is the mark of the attempt (`attempted <type>` in the calls); a wait or a refusal shows as `recheck …`.
+    recheckBeforeSend: async (lease, _clusterId, decide, send) => {
+      const row = leased(lease.jobId, lease.owner);
+      if (!row || row.job.admittedAt === null || (row.job.leaseUntil?.getTime() ?? 0) <= Date.now()) return null;
+      const admission = decide(policy, inFlightAtSend());
+      if (admission.would === 'start') {
+        const attemptedAt = markAttempted(lease, send.type, send.actionsBefore);
+        return attemptedAt ? { admission, attemptedAt } : null;
+      }
+      record(`recheck ${admission.would}`);
+      if (admission.would === 'wait')
+        Object.assign(row.job, { admittedAt: null, rebootAttemptedAt: null, waitingReason: null });
+      return { admission, attemptedAt: null };
+    },
     admit: async (lease: JobLease, _clusterId, decide) => {
       const row = leased(lease.jobId, lease.owner);
       if (!row || row.job.admittedAt !== null || (row.job.leaseUntil?.getTime() ?? 0) <= Date.now()) return null;
@@ -384,7 +404,7 @@ export function setUp(script: Script = {}) {
     sendMarginMs: 5,
   };
   const config = { worker: settings, redis: { prefix: 'spec' } };
-  const sender = new RebootSender(jobs);
+  const sender = new RebootSender(jobs, admissions);
   const handler = new RebootHandler(jobs, registry, admissions, sender, rollingNotUsed, config);
   const redis = watchRedis();
   /** The queue as the watcher uses it: a first reboot Nova did not act on goes back to it. */

@@ -571,6 +571,53 @@ describe('RebootHandler and ClusterWatcher', () => {
       expect(ended).toEqual([{ state: 'done', errors: '' }]);
     });
 
+    it('asks the rules again just before the first POST: a stale admission is withdrawn, nothing sent', async () => {
+      // Admitted; by the time of the POST another worker started worker-1: the job waits its turn again.
+      const { run, calls, lines, attempts, ended } = setUp({
+        inFlight: [[], ['worker-1'], []],
+        inFlightAtSend: [['worker-1'], []],
+      });
+      expect(await run()).toEqual({ deliveries: 3, polls: 2 });
+      expect(calls).toEqual([
+        'setServer srv-0',
+        'admit start',
+        'actions',
+        'recheck wait',
+        'release',
+        'admit wait',
+        'release',
+        'admit start',
+        'actions',
+        'attempted SOFT',
+        'reboot SOFT',
+        'sent SOFT',
+        'release',
+        'list',
+        'list',
+      ]);
+      expect(attempts).toEqual(['SOFT accepted']);
+      expect(lines).toEqual(['Waiting: worker-1 is rebooting', 'worker-0 REBOOT', 'worker-0 ACTIVE']);
+      expect(ended).toEqual([{ state: 'done', errors: '' }]);
+    });
+
+    it('asks the rules again before resending a first POST in doubt: a wait hands the job back to the queue', async () => {
+      const { run, calls, attempts, row } = setUp({
+        job: jobRow({
+          state: 'running',
+          serverId: NODE.serverId,
+          admittedAt: new Date(Date.now() - 60_100),
+          rebootAttemptedAt: new Date(Date.now() - 60_000),
+          rebootActionsBefore: '',
+        }),
+        listings: [server('ACTIVE')],
+        inFlightAtSend: [['worker-1']],
+      });
+      await run();
+      expect(calls).toEqual(['release', 'list', 'actions', 'actions', 'recheck wait', 'enqueue job-1', 'release']);
+      expect(attempts).toEqual([]);
+      expect([row.job.admittedAt, row.job.rebootAttemptedAt]).toEqual([null, null]);
+    });
+
     it('ends Fail when the deadline passes while it waits, with nothing sent', async () => {
       const { run, calls, lines, ended } = setUp({ job: soon(40), inFlight: [['worker-1']] });
       const { deliveries, polls } = await run();

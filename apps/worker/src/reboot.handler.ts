@@ -1,20 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import {
-  type Admission,
-  dbNow,
-  decideAdmission,
-  JobAdmissions,
-  type JobEntity,
-  JobLeases,
-  type JobLease,
-  type RebootJobPayload,
-  type RebootPolicy,
-} from '@oshift/jobs';
+import { dbNow, JobAdmissions, type JobEntity, JobLeases, type JobLease, type RebootJobPayload } from '@oshift/jobs';
 import { NodeRegistry } from '@oshift/node-registry';
 import { permanentFailure, waitableProblem } from './reboot-failures';
-import { RebootSender, held, LeaseLost, type RebootJobRecords, type RebootNova } from './reboot-sender';
+import { RebootSender, held, LeaseLost, type RebootJobRecords, type RebootNova, rulesFor } from './reboot-sender';
 import { planRebootStep, stepFacts, type StepSettings } from './reboot-step';
 import { RollingHandler } from './rolling.handler';
 import type { WorkerConfig } from './worker.config';
@@ -120,8 +110,11 @@ export class RebootHandler {
       const step = planRebootStep(stepFacts(job, null, false, job.lastProblem ?? undefined), this.config.worker);
       if (step.do === 'fail') return this.fail(lease, step.reason);
       if (step.do !== 'send') return 'later';
-      const problem = await this.sender.send(job, lease, nova, serverId, step.type);
+      const rules = await rulesFor(this.registry, job);
+      const problem = await this.sender.send(job, lease, nova, serverId, step.type, rules);
       if (problem === null) return 'ended';
+      // The rules, asked once more under the cluster's lock, make it wait again: nothing was sent.
+      if (typeof problem === 'object') return 'later';
       if (problem === '') await this.noteRebooting(job, serverId, step.type);
       else if (problem !== job.lastProblem) {
         held(await this.jobs.noteProblem(lease, problem));
@@ -153,10 +146,7 @@ export class RebootHandler {
       if (job.waitingReason === null) return 'start';
       return this.fail(lease, `Deadline passed while waiting (${job.waitingReason}): no reboot was sent to ${target}`);
     }
-    const nodes = await this.registry.listNodes(job.clusterId);
-    const decide = (policy: RebootPolicy, inFlight: string[]): Admission =>
-      decideAdmission({ target, policy, inFlight, nodes });
-    const result = held(await this.admissions.admit(lease, job.clusterId, decide));
+    const result = held(await this.admissions.admit(lease, job.clusterId, await rulesFor(this.registry, job)));
     const { admission } = result;
     if (admission.would === 'start') {
       job.admittedAt = new Date();

@@ -35,6 +35,21 @@ export interface RebootAttempt {
 const ACTIVE = activeStateSql();
 
 /**
+ * Marks a job's reboot attempted (see {@link JobLeases.markRebootAttempted}); also run by the last check of the
+ * cluster's rules before a first POST, under the cluster's lock. Parameters: {@link markAttemptedParameters}.
+ */
+export const MARK_ATTEMPTED_SQL = `
+  UPDATE jobs SET reboot_attempted_at = now(), reboot_type = $3, reboot_actions_before = $4,
+         reboot_request_id = NULL, lease_until = now() + make_interval(secs => $5)
+   WHERE id = $1 AND lease_owner = $2 AND ${ACTIVE} AND lease_until > now() AND admitted_at IS NOT NULL
+   RETURNING reboot_attempted_at`;
+
+/** The parameters of {@link MARK_ATTEMPTED_SQL}. */
+export function markAttemptedParameters(lease: JobLease, type: 'SOFT' | 'HARD', actionsBefore: string): unknown[] {
+  return [lease.jobId, lease.owner, type, actionsBefore, lease.ttlMs / 1000];
+}
+
+/**
  * The jobs as the worker sees them: a handler claims a job under a lease, records each step while it holds
  * the lease, and ends it; every leased write answers whether the lease still held. (The gateway's side is
  * {@link JobRequests}.)
@@ -112,11 +127,8 @@ export class JobLeases {
   async markRebootAttempted(lease: JobLease, type: 'SOFT' | 'HARD', actionsBefore: string): Promise<Date | null> {
     const rows = await queryRows<{ reboot_attempted_at: Date }>(
       this.dataSource,
-      `UPDATE jobs SET reboot_attempted_at = now(), reboot_type = $3, reboot_actions_before = $4,
-              reboot_request_id = NULL, lease_until = now() + make_interval(secs => $5)
-        WHERE id = $1 AND lease_owner = $2 AND ${ACTIVE} AND lease_until > now() AND admitted_at IS NOT NULL
-        RETURNING reboot_attempted_at`,
-      [lease.jobId, lease.owner, type, actionsBefore, lease.ttlMs / 1000],
+      MARK_ATTEMPTED_SQL,
+      markAttemptedParameters(lease, type, actionsBefore),
     );
     return rows[0] ? new Date(rows[0].reboot_attempted_at) : null;
   }
