@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
+  dbNow,
   enqueueReboot,
   type JobEntity,
   type JobLease,
@@ -17,7 +18,7 @@ import { type NovaServer, rebootInProgress, rebootRecordedFor } from '@oshift/op
 import { withLogContext } from '@oshift/observability';
 import { RedisConnections } from '@oshift/redis';
 import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
-import { permanentFailure, waitableProblem } from './reboot-failures';
+import { listingProblem, permanentFailure, sentSoFar, waitableProblem } from './reboot-failures';
 import { held, LeaseLost, RebootSender, type RebootNova, rulesFor, SILENT } from './reboot-sender';
 import { inDoubt, planRebootStep, progressOf, stepFacts, type StepSettings } from './reboot-step';
 import { WatchLeases } from './watch-leases';
@@ -28,6 +29,9 @@ import { WORKER_CONFIG } from './worker.tokens';
 export interface WakeableQueue extends RebootQueue {
   getJob(id: string): Promise<{ promote(): Promise<void> } | undefined>;
 }
+
+/** A watcher that fails to list a cluster this many polls in a row lets its watch go, and leaves it as many rounds. */
+export const GIVE_UP_AFTER_FAILED_LISTINGS = 5;
 
 /** Clusters polled at once by one worker. */
 const CLUSTERS_AT_ONCE = 8;
@@ -58,6 +62,10 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
   private timer?: NodeJS.Timeout;
   private round?: Promise<void>;
   private stopped = false;
+  /** Failed listings in a row, per cluster this worker watches. */
+  private readonly failedListings = new Map<string, number>();
+  /** Clusters this worker let go of after failed listings, and for how many more rounds it leaves them. */
+  private readonly resting = new Map<string, number>();
 
   constructor(
     @Inject(WatchedJobs)
@@ -100,7 +108,12 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
 
   /** One poll of every cluster this worker watches. */
   async watchRound(): Promise<void> {
-    const clusters = await this.jobs.clusters();
+    // Clusters this worker gave up on (it could not list them) are left to the others for a few rounds.
+    for (const [cluster, rounds] of this.resting) {
+      if (rounds <= 1) this.resting.delete(cluster);
+      else this.resting.set(cluster, rounds - 1);
+    }
+    const clusters = (await this.jobs.clusters()).filter((cluster) => !this.resting.has(cluster));
     const mine = clusters.length > 0 ? await this.leases.take(clusters) : [];
     // Watched elsewhere now (this worker was too slow to renew): its jobs go to the new watcher at once.
     await Promise.all(this.leases.takenOver().map((cluster) => this.jobs.letGo(cluster, this.owner)));
@@ -130,26 +143,54 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
       servers = new Map(listed.map((server) => [server.id, server]));
       void this.registry.noteListing(clusterId, listed).catch(() => undefined);
     } catch (error) {
-      const waitable = waitableProblem(error);
-      if (waitable === null) {
-        // The cluster was removed, or OpenStack refuses us for good: every reboot of it ends here.
+      const listing = listingProblem(error);
+      if (listing === null) {
+        // The cluster was removed: every reboot of it ends here.
         const entries = jobs.map((job) => ({ jobId: job.id, lines: [], end: failed(permanentFailure(job, error)) }));
         return this.write(entries, requests, clusterId);
       }
-      problem = waitable;
+      // Anything else (OpenStack away, a 403, an unreadable answer) is waited out: the reboots run on, and each
+      // job ends at the latest at its deadline, saying what stood in the way.
+      this.logger.warn({ msg: 'cluster listing failed', clusterId, error: String(error) });
+      problem = listing;
     }
     const entries: PollEntry[] = [];
     for (const job of jobs) {
       // Whatever is logged about a job carries its id and the request that created it.
       const entry = await withLogContext({ jobId: job.id, requestId: job.requestId }, () =>
         this.observe(job, nova, servers, problem),
-      ).catch((error: unknown) => {
-        if (error instanceof LeaseLost) return null;
-        throw error;
-      });
+      ).catch((error: unknown) => (error instanceof LeaseLost ? null : this.afterError(job, error)));
       if (entry) entries.push(entry);
     }
     await this.write(entries, requests, clusterId);
+    if (servers === null) await this.countFailedListing(clusterId);
+    else this.failedListings.delete(clusterId);
+  }
+
+  /**
+   * One job's unexpected trouble (a bug, Postgres refusing one write) never stalls the others of its cluster: it
+   * is logged, the job is kept (its lease renewed with the poll), and it ends at its deadline all the same.
+   */
+  private afterError(job: JobEntity, error: unknown): PollEntry {
+    this.logger.error({ msg: 'job poll failed', jobId: job.id, error: String(error) });
+    if (job.deadlineAt === null || dbNow(job) < job.deadlineAt.getTime()) return { jobId: job.id, lines: [] };
+    const reason = `Deadline passed: the worker could not follow the reboot of ${job.target} (${sentSoFar(job)}). Check the node's status.`;
+    return { jobId: job.id, lines: [], end: failed(reason) };
+  }
+
+  /**
+   * A watcher that cannot list a cluster several polls in a row lets its watch go (and its jobs' leases), and
+   * leaves the cluster to the other workers for as many rounds: another worker may reach Nova where this one cannot.
+   */
+  private async countFailedListing(clusterId: string): Promise<void> {
+    const failures = (this.failedListings.get(clusterId) ?? 0) + 1;
+    this.failedListings.set(clusterId, failures);
+    if (failures < GIVE_UP_AFTER_FAILED_LISTINGS) return;
+    this.failedListings.delete(clusterId);
+    this.resting.set(clusterId, GIVE_UP_AFTER_FAILED_LISTINGS);
+    this.logger.warn({ msg: 'cluster unreachable from this worker; letting its watch go', clusterId, failures });
+    await this.leases.letGo(clusterId);
+    await this.jobs.letGo(clusterId, this.owner);
   }
 
   /** Decides one job's step from the cluster's listing; sends an escalation or a resend when one is due. */

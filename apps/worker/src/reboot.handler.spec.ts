@@ -415,7 +415,7 @@ describe('RebootHandler and ClusterWatcher', () => {
     ]);
   });
 
-  it('fails the job when the cluster was removed or Nova forbids reading the server', async () => {
+  it('fails the job when the cluster was removed', async () => {
     const gone = setUp({
       nova: async () => {
         throw new ClusterNotFoundError(CLUSTER);
@@ -425,15 +425,78 @@ describe('RebootHandler and ClusterWatcher', () => {
     expect(gone.ended).toEqual([
       { state: 'failed', errors: 'The cluster is no longer registered: no reboot was sent' },
     ]);
+  });
 
-    const forbidden = setUp({
-      job: sentRow(),
-      listings: [new OpenStackError('Policy forbids', 403, 'forbidden', 'req-403')],
+  it('isolates one job’s unexpected error: the others of its cluster end, and it ends at its deadline', async () => {
+    const troubled = jobRow({
+      id: 'job-2',
+      target: 'worker-1',
+      state: 'running',
+      serverId: 'srv-1',
+      admittedAt: new Date(Date.now() - 60_100),
+      rebootAttemptedAt: new Date(Date.now() - 60_000),
+      deadlineAt: new Date(Date.now() + 40),
     });
-    await forbidden.run();
-    expect(forbidden.ended).toEqual([
-      { state: 'failed', errors: 'OpenStack error: Policy forbids (Nova request req-403); a reboot was sent' },
+    const both = [server('ACTIVE'), server('ACTIVE', null, undefined, node('worker-1', 'srv-1'))];
+    // Confirming job-2's reboot in doubt meets a bug (not an OpenStack error) every time.
+    const world = setUp({ job: sentRow(), others: [troubled], listings: [both], actions: new TypeError('boom') });
+    const polls = await world.watch();
+    expect(polls).toBeGreaterThan(1);
+    expect(world.ended).toEqual([{ state: 'done', errors: '' }]);
+    expect(world.writes[0].map((entry) => entry.jobId)).toEqual(['job-1', 'job-2']);
+    expect(world.rows.get('job-2')!.ended).toEqual([
+      {
+        state: 'failed',
+        errors:
+          "Deadline passed: the worker could not follow the reboot of worker-1 (a reboot may have been sent). Check the node's status.",
+      },
     ]);
+  });
+
+  it('lets the watch go after five failed listings in a row, so another worker takes the cluster', async () => {
+    const { watcher, newWatcher, calls, ended } = setUp({
+      job: sentRow(),
+      listings: [...Array.from({ length: 5 }, unavailable), server('ACTIVE')],
+    });
+    for (let round = 0; round < 5; round += 1) await watcher.watchRound();
+    expect(calls).toEqual(['list', 'list', 'list', 'list', 'list']);
+    // It leaves the cluster to the others for a few rounds: no sixth listing from it.
+    await watcher.watchRound();
+    expect(calls).toHaveLength(5);
+    await newWatcher().watchRound();
+    expect(calls).toEqual(['list', 'list', 'list', 'list', 'list', 'list']);
+    expect(ended).toEqual([{ state: 'done', errors: '' }]);
+  });
+
+  describe('a listing error that cannot be waited out (a 403, an unreadable 200) while reboots run', () => {
+    const forbidden = () => new OpenStackError('Policy forbids', 403, 'forbidden', 'req-403');
+    const unreadable = () => new OpenStackError('unexpected Nova answer: servers', 200, 'invalidResponse', 'req-200');
+
+    it('keeps every job of the cluster: they end Done once Nova lists them again', async () => {
+      const other = sentRow(0, { id: 'job-2', target: 'worker-1', serverId: 'srv-1' });
+      const both = [server('ACTIVE'), server('ACTIVE', null, undefined, node('worker-1', 'srv-1'))];
+      const world = setUp({ job: sentRow(), others: [other], listings: [forbidden(), unreadable(), both] });
+      expect(await world.watch()).toBe(3);
+      expect(world.lines).toEqual(['worker-0 ACTIVE']);
+      expect(world.ended).toEqual([{ state: 'done', errors: '' }]);
+      expect(world.rows.get('job-2')!.ended).toEqual([{ state: 'done', errors: '' }]);
+    });
+
+    it('ends each job at its deadline when it lasts, saying what stood in the way', async () => {
+      const { run, ended } = setUp({
+        job: sentRow(0, { deadlineAt: new Date(Date.now() + 40) }),
+        listings: [forbidden()],
+      });
+      const { polls } = await run();
+      expect(polls).toBeGreaterThan(1);
+      expect(ended).toEqual([
+        {
+          state: 'failed',
+          errors:
+            "Deadline passed: a SOFT reboot was sent to worker-0 but OpenStack stopped answering about it. Last problem: OpenStack error: Policy forbids (Nova request req-403). Check the node's status.",
+        },
+      ]);
+    });
   });
 
   it('fails the job when the cluster is removed while its reboot is watched, saying a reboot was sent', async () => {

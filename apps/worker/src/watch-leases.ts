@@ -101,6 +101,12 @@ export class WatchLeases {
     return [...this.held];
   }
 
+  /** Lets one cluster's watch go now (this worker cannot serve it): another worker may take it at its next round. */
+  async letGo(cluster: string): Promise<void> {
+    await (this.redis as unknown as WatchCommands).watchLetGo(this.key(cluster), this.owner);
+    this.held.delete(cluster);
+  }
+
   /** Lets every watch go (the worker is stopping): the other workers take them over at their next round. */
   async letGoAll(): Promise<void> {
     const commands = this.redis as unknown as WatchCommands;
