@@ -37,6 +37,14 @@ export class JobEntity {
   @Column({ name: 'reboot_sent_at', type: 'timestamptz', nullable: true })
   rebootSentAt!: Date | null;
 
+  /** The Nova request id the last reboot POST's answer carried (its instance action's `request_id`), if any. */
+  @Column({ name: 'reboot_request_id', type: 'text', nullable: true })
+  rebootRequestId!: string | null;
+
+  /** The newest reboot action Nova had recorded for the server before the last POST ('' none; null not known). */
+  @Column({ name: 'reboot_actions_before', type: 'text', nullable: true })
+  rebootActionsBefore!: string | null;
+
   @Column({ type: 'integer', default: 0 })
   attempts!: number;
 
@@ -98,4 +106,16 @@ export class JobEntity {
 
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt!: Date | null;
+
+  /**
+   * Not a column: how far Postgres' clock (`now()`, read with the row) is ahead of this process's clock. Job times
+   * are Postgres times, so they are compared with `Date.now() + clockOffsetMs` ({@link dbNow}), never with a
+   * worker's own clock. Unset (0) when the row was not read with `now()`.
+   */
+  clockOffsetMs?: number;
+}
+
+/** Postgres' time now, as seen from a row read with `now() AS db_now` (see {@link JobEntity.clockOffsetMs}). */
+export function dbNow(job: Pick<JobEntity, 'clockOffsetMs'>): number {
+  return Date.now() + (job.clockOffsetMs ?? 0);
 }

@@ -5,7 +5,7 @@ import { AuditAction } from '@oshift/audit';
 import { poolQuery, queryRows } from '@oshift/persistence';
 import { activeStateSql, JobEndLine } from './job-state';
 import type { JobEntity } from './job.entity';
-import { jobFromRow } from './job-row';
+import { jobFromRow, WITH_DB_NOW } from './job-row';
 import type { JobLine } from './job-view';
 import { LINE_VIEW } from './job-views.repository';
 
@@ -52,7 +52,7 @@ export class WatchedJobs {
       `UPDATE jobs SET lease_owner = $2, lease_until = now() + make_interval(secs => $3), state = 'running'
         WHERE cluster_id = $1 AND reboot_attempted_at IS NOT NULL AND ${ACTIVE}
           AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
-        RETURNING *`,
+        RETURNING *, ${WITH_DB_NOW}`,
       [clusterId, owner, ttlMs / 1000],
     );
     return rows.map((row) => jobFromRow(this.dataSource, row));
