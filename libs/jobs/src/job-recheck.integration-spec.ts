@@ -54,7 +54,7 @@ describe('JobAdmissions.recheckBeforeSend against Postgres', () => {
       type: 'SOFT',
       requestedBy: 'tester',
       requestId: null,
-      deadlineAt: new Date(Date.now() + 60000),
+      deadlineMs: 60000,
       audit: { actor: 'tester', source: null, action: AuditAction.nodeReboot, outcome: AuditOutcome.accepted },
     });
     const lease = { jobId: id, owner: `worker-${target}`, ttlMs: 60000 };

@@ -42,7 +42,7 @@ describe('JobRequests, JobLeases and JobViews against Postgres', () => {
       type: 'SOFT',
       requestedBy: 'tester',
       requestId: null,
-      deadlineAt: new Date(Date.now() + 60000),
+      deadlineMs: 60000,
       audit: { actor: 'tester', source: null, action: AuditAction.nodeReboot, outcome: AuditOutcome.accepted },
     });
     return id;

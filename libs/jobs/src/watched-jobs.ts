@@ -58,18 +58,6 @@ export class WatchedJobs {
     return rows.map((row) => jobFromRow(this.dataSource, row));
   }
 
-  /** The cluster's jobs that wait for its rules, oldest first (at most `limit`): who to wake when a reboot ends. */
-  async waitingIn(clusterId: string, limit = 100): Promise<string[]> {
-    const rows = await poolQuery<{ id: string }>(
-      this.dataSource,
-      `SELECT id FROM jobs
-        WHERE cluster_id = $1 AND admitted_at IS NULL AND waiting_reason IS NOT NULL AND ${ACTIVE}
-        ORDER BY created_at LIMIT $2`,
-      [clusterId, limit],
-    );
-    return rows.map((row) => row.id);
-  }
-
   /** Gives up the leases of the cluster's jobs this watcher holds (it no longer watches the cluster). */
   async letGo(clusterId: string, owner: string): Promise<void> {
     await queryRows(

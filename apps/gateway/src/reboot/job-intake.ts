@@ -180,7 +180,7 @@ export class JobIntake {
     const { request, principal, clusterId } = asked;
     const jobId = newJobId();
     const requestId = request.id;
-    const deadlineAt = new Date(Date.now() + (job.deadlineMs ?? this.config.jobs.deadlineMs));
+    const deadlineMs = job.deadlineMs ?? this.config.jobs.deadlineMs;
     try {
       const accepted = this.audit.recordOf(request, principal, {
         action: asked.action,
@@ -197,7 +197,7 @@ export class JobIntake {
         ...(job.kind && job.kind !== 'reboot' ? { kind: job.kind, rollingRole: job.rollingRole } : {}),
         requestedBy: principal.username,
         requestId,
-        deadlineAt,
+        deadlineMs,
         audit: accepted,
         idempotency: job.idempotency,
       });
@@ -210,7 +210,8 @@ export class JobIntake {
     }
 
     try {
-      await this.producer.enqueue({ jobId, clusterId, requestId }, deadlineAt);
+      // The queue's retries only need to outlast the deadline roughly; the deadline itself is Postgres' (above).
+      await this.producer.enqueue({ jobId, clusterId, requestId }, new Date(Date.now() + deadlineMs));
     } catch (error) {
       await this.answerUnqueued(asked, jobId, error);
     }
