@@ -5,6 +5,7 @@ import { atLeast } from './nova-microversion';
 import { snapshotUploadAt } from './nova-tasks';
 import { admit, novaFault, type NovaDeps } from './nova-admit';
 import type { SimToken } from './sim-identity';
+import type { ChaosRebootAnswer } from './sim-cloud';
 
 /**
  * `POST /compute/v2.1/servers/{id}/action` as Nova answers it for `reboot`, `lock`, `unlock`, `createImage`,
@@ -111,8 +112,41 @@ export function registerNovaActions(app: FastifyInstance, deps: NovaDeps): void 
     if (!instance) return novaFault(reply, 404, 'itemNotFound', `Instance ${serverId} could not be found.`);
     await faults.delay(cloud.knobsFor(serverId).actionDelayMs);
     const by = { requestId: String(reply.getHeader('x-openstack-request-id')), userId: token.userId };
+    const chaos = type ? cloud.takeChaosRebootAnswer(instance.id) : null;
+    if (chaos && type) return chaosRebootAnswer(deps, { instance, type, reply, by, now: cloud.clock() }, chaos);
     return handler(deps, { instance, token, value, request, reply, by, now: cloud.clock() });
   });
+}
+
+/** The answer the `chaosRebootAnswer*` knobs give a reboot, after Nova applied it when they say it acted. */
+function chaosRebootAnswer(
+  deps: NovaDeps,
+  call: { instance: NovaInstance; type: 'SOFT' | 'HARD'; reply: FastifyReply; by: ActionContext; now: number },
+  chaos: ChaosRebootAnswer,
+): FastifyReply {
+  const { instance, type, reply, by, now } = call;
+  if (chaos.acted) {
+    const decision = instance.requestReboot(type, now, deps.cloud.knobsFor(instance.id), by);
+    deps.cloud.counters.reboot(instance.id, type, decision.accepted ? 'accepted' : 'refused');
+  }
+  if (chaos.from === 'nova') {
+    return novaFault(
+      reply,
+      chaos.status,
+      'computeFault',
+      'Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.',
+    );
+  }
+  const reason =
+    { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' }[
+      chaos.status
+    ] ?? 'Error';
+  return reply
+    .code(chaos.status)
+    .header('content-type', 'text/html')
+    .send(
+      `<html><body><h1>${chaos.status} ${reason}</h1>\nThe server returned an invalid or incomplete response.\n</body></html>\n`,
+    );
 }
 
 function rebootType(value: unknown): 'SOFT' | 'HARD' | undefined {

@@ -6,6 +6,24 @@ import { DEFAULT_KNOBS, KnobsError, PER_SERVER_KNOBS } from './sim-knobs';
 import { roleOf, SimCounters, type SimProjectStats } from './sim-stats';
 import type { SimKnobs, SimProjectSpec, SimServerStats, SimStats } from './sim.types';
 
+/** The answer a reboot action gets instead of Nova's (the `chaosRebootAnswer*` knobs). */
+export interface ChaosRebootAnswer {
+  status: number;
+  acted: boolean;
+  from: 'nova' | 'proxy';
+}
+
+/** One server's accepted reboots and down intervals, as `GET /_sim/history` shows them. */
+export interface SimServerHistory {
+  id: string;
+  name: string;
+  projectId: string;
+  /** Reboot actions Nova accepted, oldest first, with the request id of the instance action it recorded. */
+  reboots: { at: number; requestId: string }[];
+  /** From a reboot's start until the server is next `ACTIVE` after a reboot; `end` null while it lasts. */
+  down: { start: number; end: number | null }[];
+}
+
 // The state of the whole simulated cloud, shared by its Keystone, Nova, Glance and admin routes.
 
 /** An image of the simulated Glance: the servers' base image, or a snapshot taken by `createImage`. */
@@ -129,6 +147,50 @@ export class SimCloud {
     if ((holder.failNextRequests ?? 0) <= 0) return false;
     holder.failNextRequests = (holder.failNextRequests ?? 0) - 1;
     return true;
+  }
+
+  /** Takes one from the server's `chaosRebootAnswerNext` count: the answer its reboot action gets instead of Nova's. */
+  takeChaosRebootAnswer(serverId: string): ChaosRebootAnswer | null {
+    const own = this.overrides.get(serverId);
+    const holder = own?.chaosRebootAnswerNext !== undefined ? own : this.knobs;
+    if ((holder.chaosRebootAnswerNext ?? 0) <= 0) return null;
+    holder.chaosRebootAnswerNext = (holder.chaosRebootAnswerNext ?? 0) - 1;
+    const knobs = this.knobsFor(serverId);
+    return {
+      status: knobs.chaosRebootAnswerStatus,
+      acted: knobs.chaosRebootAnswerActed,
+      from: knobs.chaosRebootAnswerFrom,
+    };
+  }
+
+  /**
+   * Every server's accepted reboot actions and down intervals, by the simulator's clock (ms since the epoch): a
+   * server is down from the start of a reboot until a reboot of it ends `ACTIVE` (one that ends `ERROR` or
+   * `SHUTOFF` keeps it down until a later one brings it back; `end` null: still down).
+   */
+  history(projectId?: string): SimServerHistory[] {
+    this.settleAll();
+    const out: SimServerHistory[] = [];
+    for (const instance of this.instances.values()) {
+      if (projectId !== undefined && instance.projectId !== projectId) continue;
+      const reboots = instance
+        .listActions()
+        .filter((action) => action.action === 'reboot')
+        .map((action) => ({ at: action.startTime, requestId: action.requestId }))
+        .reverse();
+      const down: SimServerHistory['down'] = [];
+      let open: { start: number } | null = null;
+      for (const episode of instance.rebootEpisodes) {
+        open ??= { start: episode.start };
+        if (episode.end !== null && instance.rebootEndings.get(episode) === 'ACTIVE') {
+          down.push({ start: open.start, end: episode.end });
+          open = null;
+        }
+      }
+      if (open) down.push({ start: open.start, end: null });
+      out.push({ id: instance.id, name: instance.name, projectId: instance.projectId, reboots, down });
+    }
+    return out;
   }
 
   /** Registers a snapshot image of `serverId` whose upload starts at `savingAt` and ends at `activeAt`. */

@@ -16,6 +16,10 @@ export const DEFAULT_KNOBS: Readonly<SimKnobs> = Object.freeze({
   powerActionDurationMs: 1000,
   snapshotDurationMs: 5000,
   actionDelayMs: 0,
+  chaosRebootAnswerNext: 0,
+  chaosRebootAnswerStatus: 502,
+  chaosRebootAnswerActed: true,
+  chaosRebootAnswerFrom: 'proxy',
 });
 
 const share = z.number().min(0).max(1);
@@ -36,6 +40,10 @@ export const knobsPatchSchema = z.strictObject({
   powerActionDurationMs: millis.optional(),
   snapshotDurationMs: millis.optional(),
   actionDelayMs: millis.optional(),
+  chaosRebootAnswerNext: z.number().int().min(0).optional(),
+  chaosRebootAnswerStatus: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).optional(),
+  chaosRebootAnswerActed: z.boolean().optional(),
+  chaosRebootAnswerFrom: z.enum(['nova', 'proxy']).optional(),
 });
 
 /** Knobs that make sense per server; the others (token TTL, page size) are global only. */
@@ -51,6 +59,10 @@ export const PER_SERVER_KNOBS = [
   'powerActionDurationMs',
   'snapshotDurationMs',
   'actionDelayMs',
+  'chaosRebootAnswerNext',
+  'chaosRebootAnswerStatus',
+  'chaosRebootAnswerActed',
+  'chaosRebootAnswerFrom',
 ] as const satisfies readonly (keyof SimKnobs)[];
 
 /** Checks a partial knob update; throws a one-line Error naming each bad field. */

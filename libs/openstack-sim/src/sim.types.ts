@@ -60,6 +60,17 @@ export interface SimKnobs {
    * at its end whether or not the client still waits (a POST applied after the client gave up). Default 0.
    */
   actionDelayMs: number;
+  /**
+   * The next N reboot actions to the server get the answer the `chaosRebootAnswer*` knobs describe instead of
+   * Nova's (counts down; the seeded chaos run's "5xx that did act", "5xx that did not" and "502 from a proxy").
+   */
+  chaosRebootAnswerNext: number;
+  /** Status of that answer, default 502. */
+  chaosRebootAnswerStatus: 500 | 502 | 503 | 504;
+  /** Whether Nova applied the reboot (when its rules allowed it) before that answer, default true. */
+  chaosRebootAnswerActed: boolean;
+  /** Who answers: Nova itself (`computeFault` body) or the proxy in front of it (an HTML page), default `proxy`. */
+  chaosRebootAnswerFrom: 'nova' | 'proxy';
 }
 
 /** How to start an {@link OpenStackSimulator}. */
