@@ -53,6 +53,7 @@ describe('OpenStackSimulator for the chaos run', () => {
     expect(record.reboots).toHaveLength(1);
     expect(record.reboots[0].at).toBeGreaterThanOrEqual(before);
     expect(record.down).toEqual([{ start: record.reboots[0].at, end: null }]);
+    expect(record.rebooting).toEqual([{ start: record.reboots[0].at, end: record.reboots[0].at + 200 }]);
 
     h.sim.setKnobs({ rebootEndsIn: 'ACTIVE' }, node);
     expect((await h.reboot(node, 'HARD')).status).toBe(202);
@@ -60,6 +61,7 @@ describe('OpenStackSimulator for the chaos run', () => {
     record = await history(node);
     expect(record.reboots).toHaveLength(2);
     expect(record.down).toEqual([{ start: record.reboots[0].at, end: record.reboots[1].at + 200 }]);
+    expect(record.rebooting).toHaveLength(2);
     expect((await history('infra-1.openstacklocal')).down).toEqual([]);
   });
 

@@ -22,6 +22,8 @@ export interface SimServerHistory {
   reboots: { at: number; requestId: string }[];
   /** From a reboot's start until the server is next `ACTIVE` after a reboot; `end` null while it lasts. */
   down: { start: number; end: number | null }[];
+  /** Each period in a reboot task state, whatever status it ended in; `end` null while it lasts. */
+  rebooting: { start: number; end: number | null }[];
 }
 
 // The state of the whole simulated cloud, shared by its Keystone, Nova, Glance and admin routes.
@@ -164,9 +166,9 @@ export class SimCloud {
   }
 
   /**
-   * Every server's accepted reboot actions and down intervals, by the simulator's clock (ms since the epoch): a
-   * server is down from the start of a reboot until a reboot of it ends `ACTIVE` (one that ends `ERROR` or
-   * `SHUTOFF` keeps it down until a later one brings it back; `end` null: still down).
+   * Every server's accepted reboot actions, reboot periods and down intervals, by the simulator's clock (ms since
+   * the epoch): a server is down from the start of a reboot until a reboot of it ends `ACTIVE` (one that ends
+   * `ERROR` or `SHUTOFF` keeps it down until a later one brings it back; `end` null: still down).
    */
   history(projectId?: string): SimServerHistory[] {
     this.settleAll();
@@ -188,7 +190,8 @@ export class SimCloud {
         }
       }
       if (open) down.push({ start: open.start, end: null });
-      out.push({ id: instance.id, name: instance.name, projectId: instance.projectId, reboots, down });
+      const rebooting = instance.rebootEpisodes.map((episode) => ({ start: episode.start, end: episode.end }));
+      out.push({ id: instance.id, name: instance.name, projectId: instance.projectId, reboots, down, rebooting });
     }
     return out;
   }

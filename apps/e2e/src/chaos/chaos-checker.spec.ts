@@ -3,11 +3,21 @@ import { expectedRole, scheduleFor } from './chaos-schedule';
 
 const T = Date.parse('2026-12-06T09:00:00.000Z');
 
-const server = (name: string, reboots: number[], down: [number, number | null][] = []): ServerRecord => ({
+const at = (intervals: [number, number | null][]) =>
+  intervals.map(([start, end]) => ({ start: T + start * 1000, end: end === null ? null : T + end * 1000 }));
+
+/** A server with its reboots and down intervals (its reboot periods the same unless given). */
+const server = (
+  name: string,
+  reboots: number[],
+  down: [number, number | null][] = [],
+  rebooting: [number, number | null][] = down,
+): ServerRecord => ({
   cluster: 'c',
   name,
   reboots: reboots.map((s) => T + s * 1000),
-  down: down.map(([start, end]) => ({ start: T + start * 1000, end: end === null ? null : T + end * 1000 })),
+  down: at(down),
+  rebooting: at(rebooting),
 });
 
 const job = (step: number, nodes: string[], from: number, to: number | null, extra: Partial<JobRecord> = {}) =>
@@ -72,6 +82,17 @@ describe('the chaos run invariants', () => {
     expect(checkInvariants(seen({ servers, jobs, maxParallel: { c: { worker: 3 } } }))).toEqual([]);
     const found = checkInvariants(seen({ servers, jobs, maxParallel: { c: { worker: 2 } } }));
     expect(found.map((v) => [v.rule, v.steps])).toEqual([['role-concurrency', [0, 1, 2]]]);
+  });
+
+  it('count an ERROR worker against max_parallel only while it reboots, an ERROR master until it is ACTIVE', () => {
+    const servers = [server('worker-0', [1], [[1, null]], [[1, 3]]), server('worker-1', [5], [[5, 7]])];
+    const jobs = [job(0, ['worker-0'], 0, 4, { final: 'Fail' }), job(1, ['worker-1'], 4, 8)];
+    expect(checkInvariants(seen({ servers, jobs }))).toEqual([]);
+    const masters = [server('master-0', [1], [[1, null]], [[1, 3]]), server('master-1', [5], [[5, 7]])];
+    const rules = checkInvariants(
+      seen({ servers: masters, jobs: [job(0, ['master-0'], 0, 4, { final: 'Fail' }), job(1, ['master-1'], 4, 8)] }),
+    );
+    expect(rules.map((v) => v.rule)).toEqual(['two-masters-down']);
   });
 
   it('find a node rebooted twice for one job, and a Done job whose node was never rebooted', () => {

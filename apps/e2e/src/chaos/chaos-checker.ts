@@ -14,6 +14,8 @@ export interface ServerRecord {
   reboots: number[];
   /** From a reboot's start until the server was next ACTIVE; `end` null: still down. */
   down: { start: number; end: number | null }[];
+  /** Each period in a reboot task state (whatever it ended in); `end` null: still rebooting. */
+  rebooting: { start: number; end: number | null }[];
 }
 
 /** A job the gateway accepted (202), as the harness saw it. */
@@ -105,6 +107,14 @@ export function checkInvariants(seen: Observations): Violation[] {
   ];
 }
 
+/**
+ * The intervals that count against a role's limit: masters and HAProxy nodes are down until they are ACTIVE again
+ * (an ERROR master breaks the quorum), the other roles count reboots in flight (`max_parallel` reboots at once).
+ */
+function outages(server: ServerRecord, role: NodeRole): ServerRecord['down'] {
+  return role === 'master' || role === 'haproxy' ? server.down : server.rebooting;
+}
+
 /** How many nodes of `role` may be down at once: one master, all but one HAProxy node, else `max_parallel`. */
 function limitOf(seen: Observations, cluster: string, role: NodeRole): number {
   if (role === 'master') return 1;
@@ -141,7 +151,7 @@ function concurrencyViolations(seen: Observations): Violation[] {
     for (const [role, servers] of byRole) {
       const limit = limitOf(seen, cluster, role);
       const edges = servers.flatMap((server) =>
-        server.down.flatMap((interval) => [
+        outages(server, role).flatMap((interval) => [
           { at: interval.start, name: server.name, delta: 1 },
           ...(interval.end === null ? [] : [{ at: interval.end, name: server.name, delta: -1 }]),
         ]),
@@ -293,7 +303,7 @@ function unsafeDryRuns(seen: Observations): Violation[] {
       (s) => s.cluster === dry.cluster && s.name !== dry.node && expectedRole(s.name) === role,
     );
     const downThroughout = others.filter((s) =>
-      s.down.some((d) => d.start <= dry.sentAt && (d.end ?? Number.POSITIVE_INFINITY) >= dry.answeredAt),
+      outages(s, role).some((d) => d.start <= dry.sentAt && (d.end ?? Number.POSITIVE_INFINITY) >= dry.answeredAt),
     );
     const limit = limitOf(seen, dry.cluster, role);
     if (downThroughout.length < limit) continue;

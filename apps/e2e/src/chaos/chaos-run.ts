@@ -258,6 +258,7 @@ export async function runSchedule(schedule: ChaosSchedule, options: RunOptions):
           name: server.name,
           reboots: server.reboots.map((reboot) => reboot.at),
           down: server.down,
+          rebooting: server.rebooting,
         })),
       ),
       jobs,
