@@ -32,7 +32,6 @@ export interface ChaosOutcome {
 export interface RunOptions {
   environment: ChaosEnvironment;
   workers: number;
-  databaseUrl?: string;
   log?: (line: string) => void;
 }
 

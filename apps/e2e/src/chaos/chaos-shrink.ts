@@ -1,19 +1,31 @@
 import type { Violation } from './chaos-checker';
-import type { ChaosSchedule, ChaosStep } from './chaos-schedule';
+import { chaosCluster, type ChaosSchedule, type ChaosStep, plannedNodes } from './chaos-schedule';
 
 /** Runs a schedule and answers what it violated. */
 export type ScheduleRunner = (schedule: ChaosSchedule) => Promise<Violation[]>;
 
-/** The steps a violation names, with what can have caused it: process faults and faults on its cluster. */
+/**
+ * The steps the violations name, with what can have caused them: worker kills, Redis flushes, and faults on the
+ * nodes those steps reboot.
+ */
 export function relevantSteps(schedule: ChaosSchedule, violations: Violation[]): ChaosStep[] {
   const named = new Set(violations.flatMap((violation) => violation.steps));
-  const clusters = new Set(violations.map((violation) => violation.cluster));
+  const nodes = new Set(
+    schedule.steps
+      .filter((step) => named.has(step.id))
+      .flatMap((step) => {
+        if (step.kind === 'reboot' || step.kind === 'dry-run') return [`${step.cluster}/${step.node}`];
+        if (step.kind === 'rolling')
+          return plannedNodes(chaosCluster(step.cluster), step.role).map((node) => `${step.cluster}/${node}`);
+        return [];
+      }),
+  );
   return schedule.steps.filter(
     (step) =>
       named.has(step.id) ||
       step.kind === 'kill-worker' ||
       step.kind === 'redis-flushall' ||
-      (step.kind === 'fault' && clusters.has(step.cluster)) ||
+      (step.kind === 'fault' && nodes.has(`${step.cluster}/${step.node}`)) ||
       (step.kind === 'cancel' && named.has(step.step)),
   );
 }

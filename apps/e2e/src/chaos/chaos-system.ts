@@ -52,15 +52,11 @@ export class ChaosSystem {
     private readonly environment: ChaosEnvironment,
     private readonly env: Record<string, string>,
     readonly baseUrl: string,
-    private readonly dropDatabase: (() => Promise<void>) | null,
+    private readonly dropDatabase: () => Promise<void>,
   ) {}
 
-  /** Boots everything; `databaseUrl` given: use that (migrated) database, else create one and drop it at stop. */
-  static async start(options: {
-    environment: ChaosEnvironment;
-    workers: number;
-    databaseUrl?: string;
-  }): Promise<ChaosSystem> {
+  /** Boots everything, in a database of its own (created and migrated here, dropped at stop). */
+  static async start(options: { environment: ChaosEnvironment; workers: number }): Promise<ChaosSystem> {
     const { environment } = options;
     const redisPort = await freePort();
     const redisServer = spawn(
@@ -71,17 +67,13 @@ export class ChaosSystem {
     const redisUrl = `redis://127.0.0.1:${redisPort}`;
     await waitForRedis(redisUrl);
 
-    let databaseUrl = options.databaseUrl;
-    let dropDatabase: (() => Promise<void>) | null = null;
-    if (!databaseUrl) {
-      const name = `oshift_chaos_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-      await adminQuery(environment.adminDatabaseUrl, `CREATE DATABASE ${name}`);
-      const url = new URL(environment.adminDatabaseUrl);
-      url.pathname = `/${name}`;
-      databaseUrl = url.toString();
-      await migrate({ url: databaseUrl });
-      dropDatabase = () => adminQuery(environment.adminDatabaseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    }
+    const name = `oshift_chaos_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+    await adminQuery(environment.adminDatabaseUrl, `CREATE DATABASE ${name}`);
+    const url = new URL(environment.adminDatabaseUrl);
+    url.pathname = `/${name}`;
+    const databaseUrl = url.toString();
+    await migrate({ url: databaseUrl });
+    const dropDatabase = () => adminQuery(environment.adminDatabaseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 
     const projects: SimProjectSpec[] = CHAOS_CLUSTERS.map((cluster) => ({
       id: cluster.projectId,
@@ -231,7 +223,7 @@ export class ChaosSystem {
     await this.simulator.close().catch(() => undefined);
     await this.dataSource.destroy().catch(() => undefined);
     this.redisServer.kill('SIGTERM');
-    await this.dropDatabase?.().catch(() => undefined);
+    await this.dropDatabase().catch(() => undefined);
   }
 }
 
