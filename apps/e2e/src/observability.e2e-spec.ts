@@ -80,7 +80,7 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
       route: '/api/openshift/:clusterId/reboot',
       status: 202,
       requestId,
-      clientRequestId,
+      client_request_id: clientRequestId,
     });
     expect(typeof line.durationMs).toBe('number');
     expect(typeof line.time).toBe('string');
@@ -88,7 +88,7 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
     await system.request('GET', '/no/such/route', { headers: { 'x-request-id': `${clientRequestId}-404` } });
     const unmatched = await waitForLines(
       () => logLines(system.gateway),
-      (lines) => lines.find((entry) => entry.clientRequestId === `${clientRequestId}-404` && entry.msg === 'request'),
+      (lines) => lines.find((entry) => entry.client_request_id === `${clientRequestId}-404` && entry.msg === 'request'),
       'request line of an unknown route',
     );
     expect(unmatched).toMatchObject({ route: 'unmatched', status: 404 });
