@@ -87,7 +87,9 @@ describe('the job event stream', () => {
     const whole = await follow(jobId);
     await whole.ended;
     const all = whole.lines;
-    expect(all.length).toBeGreaterThanOrEqual(4);
+    // At least a REBOOT line, the ACTIVE line and Done (a loaded machine may poll the 1.5 s reboot only once),
+    // so resuming after the second leaves at least one line.
+    expect(all.length).toBeGreaterThanOrEqual(3);
 
     const resumed = await follow(jobId, { 'last-event-id': '2' });
     await resumed.ended;
