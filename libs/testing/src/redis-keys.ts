@@ -1,20 +1,16 @@
-import { connectRedis } from '@oshift/redis';
+import { connectRedis, scanKeys, type RedisTargetInput } from '@oshift/redis';
 
 /**
  * Deletes every key starting with `prefix` (SCAN, never KEYS or FLUSH: the Redis server is shared) and
- * returns how many went.
+ * returns how many went. On a Cluster, the keys of each primary in turn.
  */
-export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<number> {
-  const redis = connectRedis(redisUrl, 'one-shot', { maxRetriesPerRequest: 1 });
+export async function deleteRedisKeys(target: RedisTargetInput, prefix: string): Promise<number> {
+  const redis = connectRedis(target, 'one-shot', { maxRetriesPerRequest: 1 });
   await redis.connect();
   try {
     let deleted = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) deleted += await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    // One by one: on a Cluster, keys of different slots cannot go in one DEL.
+    for (const key of await scanKeys(redis, `${prefix}*`)) deleted += await redis.del(key);
     return deleted;
   } finally {
     redis.disconnect();
