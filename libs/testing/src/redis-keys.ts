@@ -8,9 +8,12 @@ export async function deleteRedisKeys(target: RedisTargetInput, prefix: string):
   const redis = connectRedis(target, 'one-shot', { maxRetriesPerRequest: 1 });
   await redis.connect();
   try {
+    const keys = await scanKeys(redis, `${prefix}*`);
+    // On a Cluster one by one (keys of different slots cannot go in one DEL), else a thousand at a time.
+    const batch = redis.isCluster ? 1 : 1000;
     let deleted = 0;
-    // One by one: on a Cluster, keys of different slots cannot go in one DEL.
-    for (const key of await scanKeys(redis, `${prefix}*`)) deleted += await redis.del(key);
+    for (let start = 0; start < keys.length; start += batch)
+      deleted += await redis.del(...keys.slice(start, start + batch));
     return deleted;
   } finally {
     redis.disconnect();
