@@ -38,10 +38,30 @@ export async function rebootAll(system: SystemUnderTest, operator: TestUser, nod
   return [first, ...(await inParallel(nodes.slice(1), 4, (node) => startReboot(system, operator, node)))];
 }
 
-/**
- * Asks for a reboot of `target` every `everyMs` until one is accepted: every answer until then, and the job.
- * An answer that takes long or is not JSON is kept as it is, for the test to judge.
- */
+/** One reboot request for `target`, timed; a body that is not JSON is kept as text for the test to judge. */
+export async function askReboot(system: SystemUnderTest, operator: TestUser, target: string): Promise<Answer> {
+  const started = Date.now();
+  const response = await system.request('POST', `/api/openshift/${system.clusterId}/reboot`, {
+    user: operator,
+    form: { target },
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // kept as text: the test's assertions show it
+  }
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    retryAfter: response.headers.get('retry-after'),
+    body,
+    ms: Date.now() - started,
+  };
+}
+
+/** Asks for a reboot of `target` every `everyMs` until one is accepted: every answer until then, and the job. */
 export async function rebootUntilAccepted(
   system: SystemUnderTest,
   operator: TestUser,
@@ -51,29 +71,12 @@ export async function rebootUntilAccepted(
   const answers: Answer[] = [];
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const started = Date.now();
-    const response = await system.request('POST', `/api/openshift/${system.clusterId}/reboot`, {
-      user: operator,
-      form: { target },
-    });
-    const text = await response.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // kept as text: the test's assertions show it
-    }
-    const answer = {
-      status: response.status,
-      contentType: response.headers.get('content-type'),
-      retryAfter: response.headers.get('retry-after'),
-      body,
-      ms: Date.now() - started,
-    };
+    const answer = await askReboot(system, operator, target);
     answers.push(answer);
-    if (answer.status === 202) return { answers, jobId: (body as { job_id: string }).job_id, acceptedAt: Date.now() };
-    if (Date.now() > deadline)
-      throw new Error(`no reboot accepted in ${timeoutMs} ms: ${JSON.stringify(answers.at(-1))}`);
+    if (answer.status === 202) {
+      return { answers, jobId: (answer.body as { job_id: string }).job_id, acceptedAt: Date.now() };
+    }
+    if (Date.now() > deadline) throw new Error(`no reboot accepted in ${timeoutMs} ms: ${JSON.stringify(answer)}`);
     await sleep(everyMs);
   }
 }

@@ -27,6 +27,8 @@ function asServerUser(): { uid: number; gid: number } | undefined {
 
 /** One PostgreSQL server in its own data folder, on a loopback port. */
 class PostgresServer {
+  private settings: Record<string, string> = {};
+
   constructor(
     readonly name: string,
     readonly dataDir: string,
@@ -35,7 +37,8 @@ class PostgresServer {
   ) {}
 
   /** Starts it (`pg_ctl start`, waiting until it accepts connections), with extra `-c` settings. */
-  async start(settings: Record<string, string> = {}): Promise<void> {
+  async start(settings: Record<string, string> = this.settings): Promise<void> {
+    this.settings = settings;
     const options = [`-p ${this.port}`, `-k ${this.pair.dir}`, "-c listen_addresses='127.0.0.1'"];
     for (const [name, value] of Object.entries(settings)) options.push(`-c ${name}='${value}'`);
     await this.pair.pgCtl(
@@ -55,6 +58,12 @@ class PostgresServer {
   /** `pg_ctl stop`: `immediate` is a crash (no shutdown checkpoint), `fast` a clean stop. */
   async stop(mode: 'immediate' | 'fast' = 'fast'): Promise<void> {
     await this.pair.pgCtl('stop', '-D', this.dataDir, '-m', mode, '-w', '-t', '60').catch(() => undefined);
+  }
+
+  /** A clean restart with the same settings (an upgrade, a configuration change): not a failover. */
+  async restart(): Promise<void> {
+    await this.stop('fast');
+    await this.start();
   }
 
   /** Makes a standby the primary (`pg_ctl promote`), waiting until it accepts writes. */
