@@ -63,6 +63,28 @@ export class RedisProcess {
     });
   }
 
+  /**
+   * One Redis server with an append-only file (as a production Redis keeps its data across a restart), in a
+   * temporary folder of its own; not started yet.
+   */
+  static async persistent(name = 'redis'): Promise<RedisProcess> {
+    const dir = mkdtempSync(join(tmpdir(), 'oshift-redis-'));
+    const port = await freePort();
+    return new RedisProcess(name, port, REDIS_SERVER, serverArgs(port, ['--appendonly', 'yes', '--dir', dir]), dir);
+  }
+
+  /** Stops the server cleanly (SIGTERM: it writes what it holds) and starts it again on the same port. */
+  async restart(): Promise<void> {
+    await this.kill('SIGTERM');
+    await this.start();
+  }
+
+  /** Kills the process and removes its folder. */
+  async remove(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
   /** Kills the process (SIGKILL: a crash, nothing flushed) and waits for it to be gone. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;

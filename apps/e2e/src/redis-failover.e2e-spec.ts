@@ -1,4 +1,4 @@
-import { RedisSentinelSet } from '@oshift/testing';
+import { RedisProcess, RedisSentinelSet } from '@oshift/testing';
 import {
   firstLineAt,
   rebootAll,
@@ -19,6 +19,60 @@ const SENTINEL = { downAfterMs: 5000, failoverTimeoutMs: 10000 };
 const FAILOVER_BOUND_MS = 15000;
 /** Any one answer meanwhile (REDIS_PARTITION_BOUND_MS of dependency-failures: the producer's 3 s and slack). */
 const ANSWER_BOUND_MS = 7000;
+
+describe('one Redis restarted under 20 reboots in flight', () => {
+  const nodes = Array.from({ length: 20 }, (_, i) => `app-${String(i).padStart(2, '0')}.openstacklocal`);
+  const probe = 'probe-0.openstacklocal';
+  let redis: RedisProcess;
+  let system: SystemUnderTest;
+  let operator: TestUser;
+
+  beforeAll(async () => {
+    redis = await RedisProcess.persistent();
+    await redis.start();
+    system = await SystemUnderTest.start({
+      knobs: { rebootDurationMs: 10000 },
+      extraServers: [...nodes, probe],
+      workers: 2,
+      redisEnv: { REDIS_URL: `redis://127.0.0.1:${redis.port}` },
+      workerEnv: { POLL_INTERVAL_MS: '1000' },
+    });
+    operator = await system.user(['reboot']);
+    await system.setRebootPolicy({ roles: { other: { max_parallel: 1000 } } });
+  }, 120000);
+
+  afterAll(async () => {
+    await system?.stop();
+    await redis?.remove();
+  });
+
+  it('loses no job and reboots no server twice; reboots are accepted again as soon as it is back', async () => {
+    const jobIds = await rebootAll(system, operator, nodes);
+    await followJob(system, operator, jobIds[0], { until: (output) => output.includes('REBOOT') });
+    const stoppedAt = Date.now();
+    await redis.restart();
+    const probed = await rebootUntilAccepted(system, operator, probe);
+    for (const answer of probed.answers.slice(0, -1)) {
+      expect({ status: answer.status, body: answer.body }).toEqual({
+        status: 503,
+        body: { error: expect.any(String) },
+      });
+      expect(answer.retryAfter).toMatch(/^\d+$/);
+    }
+    const jobs = await Promise.all(
+      [...jobIds, probed.jobId].map((jobId) => followJob(system, operator, jobId, { timeoutMs: 120000 })),
+    );
+    expect(jobs.filter((job) => !job.output.endsWith('\nDone'))).toEqual([]);
+    expect([...nodes, probe].map((node) => system.simulator.rebootActions(node))).toEqual(
+      [...nodes, probe].map(() => 1),
+    );
+    reportMeasured('Redis restart (SIGTERM and start, append-only file, 20 reboots in flight)', {
+      acceptedAfterS: Number(((probed.acceptedAt - stoppedAt) / 1000).toFixed(1)),
+      jobsLost: 0,
+      duplicateReboots: 0,
+    });
+  }, 240000);
+});
 
 describe('Redis through Sentinel: the primary is SIGKILLed under 50 reboots in flight', () => {
   const nodes = Array.from({ length: 50 }, (_, i) => `app-${String(i).padStart(2, '0')}.openstacklocal`);
