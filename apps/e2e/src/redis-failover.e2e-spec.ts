@@ -1,4 +1,4 @@
-import { RedisProcess, RedisSentinelSet } from '@oshift/testing';
+import { AppProcess, RedisProcess, RedisSentinelSet, testServices } from '@oshift/testing';
 import {
   firstLineAt,
   rebootAll,
@@ -147,6 +147,28 @@ describe('Redis through Sentinel: the primary is SIGKILLed under 50 reboots in f
     expect(follower.lines.map((line) => line.id)).toEqual(follower.lines.map((_, index) => index + 1));
     expect(follower.lines.map((line) => line.text).join('\n')).toBe(jobs[0].output);
     expect(JSON.parse(follower.end as string)).toEqual({ state: 'done', errors: '' });
+
+    // The admin CLI reaches the new primary through the Sentinels too, and the gateway's subscription moved there:
+    // a password changed with the CLI is refused by the gateway at once, not after its credential cache's TTL.
+    const viewer = await system.user(['read']);
+    const nodestatus = () =>
+      system.request('GET', `/api/openshift/${system.clusterId}/nodestatus`, { user: viewer }).then((r) => r.status);
+    expect(await nodestatus()).toBe(200);
+    const cli = await AppProcess.run('apps/admin/src/main.ts', ['user', 'passwd', viewer.username], {
+      env: {
+        DATABASE_URL: testServices().databaseUrl,
+        ADMIN_ACTOR: 'e2e:sentinel',
+        REDIS_SENTINELS: redis.addresses,
+        REDIS_SENTINEL_NAME: redis.name,
+        REDIS_PREFIX: system.redisPrefix,
+      },
+      input: 'new-password-after-failover\n',
+    });
+    expect({ status: cli.status, stderr: cli.stderr }).toEqual({ status: 0, stderr: '' });
+    const refusedBy = Date.now() + 1000;
+    let status = await nodestatus();
+    while (status !== 401 && Date.now() < refusedBy) status = await nodestatus();
+    expect(status).toBe(401);
 
     reportMeasured('Redis Sentinel failover (SIGKILL of the primary, 50 reboots in flight)', {
       ...figures,
