@@ -56,19 +56,3 @@ export function parseRedisAddresses(list: string): RedisAddress[] {
 export function deploymentPrefix(prefix: string, target: RedisTarget): string {
   return target.kind === 'cluster' ? `{${prefix}}` : prefix;
 }
-
-/** Where a target points, for logs and errors: addresses and names, never a password. */
-export function describeRedisTarget(target: RedisTarget): string {
-  const list = (addresses: RedisAddress[]) =>
-    addresses.map(({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`)).join(',');
-  switch (target.kind) {
-    case 'standalone': {
-      const url = new URL(target.url);
-      return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-    }
-    case 'sentinel':
-      return `sentinel ${target.name} at ${list(target.sentinels)}`;
-    case 'cluster':
-      return `cluster at ${list(target.nodes)}`;
-  }
-}
