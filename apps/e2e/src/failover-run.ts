@@ -1,5 +1,5 @@
 import { EventStreamClient } from '@oshift/testing';
-import { startReboot } from './job-polling';
+import { followJob, startReboot, type JobView } from './job-polling';
 import { basic } from './request-from';
 import type { SystemUnderTest, TestUser } from './system-under-test';
 
@@ -36,6 +36,15 @@ export async function inParallel<T, R>(items: T[], limit: number, work: (item: T
 export async function rebootAll(system: SystemUnderTest, operator: TestUser, nodes: string[]): Promise<string[]> {
   const first = await startReboot(system, operator, nodes[0]);
   return [first, ...(await inParallel(nodes.slice(1), 4, (node) => startReboot(system, operator, node)))];
+}
+
+/**
+ * Follows every job to its end, four at a time: a gateway that had to drop its credential cache (it does when its
+ * Redis subscription comes back, having perhaps missed an access change) verifies passwords again, and its
+ * bounded verification queue sheds a burst of them with `503`.
+ */
+export function followAll(system: SystemUnderTest, user: TestUser, jobIds: string[]): Promise<JobView[]> {
+  return inParallel(jobIds, 4, (jobId) => followJob(system, user, jobId, { timeoutMs: 150000 }));
 }
 
 /** One reboot request for `target`, timed; a body that is not JSON is kept as text for the test to judge. */

@@ -2,6 +2,7 @@ import { PostgresPair, TcpProxy, uniqueName } from '@oshift/testing';
 import {
   askReboot,
   firstLineAt,
+  followAll,
   rebootAll,
   rebootUntilAccepted,
   reportMeasured,
@@ -67,7 +68,7 @@ describe('Postgres behind a stable address: restarted, then failed over, under r
 
   /** Every job ends Done, and Nova saw exactly one reboot of each server. */
   async function expectAllDoneOnce(jobIds: string[], servers: string[]): Promise<string[]> {
-    const jobs = await Promise.all(jobIds.map((jobId) => followJob(system, operator, jobId, { timeoutMs: 150000 })));
+    const jobs = await followAll(system, operator, jobIds);
     expect(jobs.filter((job) => !job.output.endsWith('\nDone'))).toEqual([]);
     expect(servers.map((server) => system.simulator.rebootActions(server))).toEqual(servers.map(() => 1));
     return jobs.map((job) => job.output);

@@ -1,6 +1,7 @@
 import { AppProcess, RedisProcess, RedisSentinelSet, testServices } from '@oshift/testing';
 import {
   firstLineAt,
+  followAll,
   rebootAll,
   rebootUntilAccepted,
   reportMeasured,
@@ -59,9 +60,7 @@ describe('one Redis restarted under 20 reboots in flight', () => {
       });
       expect(answer.retryAfter).toMatch(/^\d+$/);
     }
-    const jobs = await Promise.all(
-      [...jobIds, probed.jobId].map((jobId) => followJob(system, operator, jobId, { timeoutMs: 120000 })),
-    );
+    const jobs = await followAll(system, operator, [...jobIds, probed.jobId]);
     expect(jobs.filter((job) => !job.output.endsWith('\nDone'))).toEqual([]);
     expect([...nodes, probe].map((node) => system.simulator.rebootActions(node))).toEqual(
       [...nodes, probe].map(() => 1),
@@ -134,9 +133,7 @@ describe('Redis through Sentinel: the primary is SIGKILLed under 50 reboots in f
     expect(await redis.primaryPort()).not.toBe(oldPrimary.port);
 
     // Every job ends Done, and Nova saw one reboot of each server.
-    const jobs = await Promise.all(
-      [...jobIds, probed.jobId].map((jobId) => followJob(system, operator, jobId, { timeoutMs: 120000 })),
-    );
+    const jobs = await followAll(system, operator, [...jobIds, probed.jobId]);
     expect(jobs.filter((job) => !job.output.endsWith('\nDone'))).toEqual([]);
     const reboots = [...nodes, probe].map((node) => system.simulator.rebootActions(node));
     const duplicates = reboots.filter((count) => count > 1).length;
