@@ -123,6 +123,22 @@ describe('admin CLI operations', () => {
     });
   });
 
+  it('cluster policy --nodes shows each node of the cluster with the role the policy gives it', async () => {
+    const shown = await admin(['cluster', 'policy', clusterId, '--nodes'], '', {
+      OSHIFT_SECRET_OPS: 'demo-app-cred-secret',
+    });
+    expect(shown).toMatchObject({ status: 0, stderr: '' });
+    const { nodes, roles } = JSON.parse(shown.stdout) as { nodes: Record<string, string>; roles: object };
+    expect(roles).toHaveProperty('master');
+    expect(nodes).toEqual(
+      Object.fromEntries(
+        ['haproxy-0', 'haproxy-1', 'infra-0', 'infra-1', 'master-0', 'master-1', 'master-2']
+          .concat(['worker-0', 'worker-1', 'worker-2'])
+          .map((name) => [`${name}.openstacklocal`, name.split('-')[0]]),
+      ),
+    );
+  });
+
   it('user remove deletes the user and their grants, and records it', async () => {
     const username = `gone-${suffix}`;
     expect((await admin(['user', 'add', username, '--grant', `${clusterId}:read`], 'a-long-password\n')).status).toBe(
@@ -186,5 +202,31 @@ describe('admin CLI operations', () => {
     // Outside prune, audit events stay append-only.
     await expect(db.query(`DELETE FROM audit_events WHERE actor = $1`, [actor])).rejects.toThrow(/append-only/);
     expect(await admin(['prune', '--older-than', 'forever'])).toMatchObject({ status: 2 });
+  });
+
+  it('prune keeps the ended steps of a rolling reboot still running, and prunes them with it once it has ended', async () => {
+    const old = `now() - interval '100 days'`;
+    const [rolling, step] = ['rolling', 'step'].map((name) => `${name}-${suffix}`);
+    await db.query(
+      `INSERT INTO jobs (id, cluster_id, target, state, requested_by, created_at, kind, rolling_role) VALUES
+         ($1, $2, 'rolling:worker', 'running', 'e2e', ${old}, 'rolling', 'worker')`,
+      [rolling, clusterId],
+    );
+    await db.query(
+      `INSERT INTO jobs (id, cluster_id, target, state, requested_by, created_at, finished_at, parent_id) VALUES
+         ($1, $2, 'worker-0.openstacklocal', 'done', 'e2e', ${old}, ${old}, $3)`,
+      [step, clusterId, rolling],
+    );
+    const left = async () =>
+      (await db.query(`SELECT id FROM jobs WHERE id = ANY($1) ORDER BY id`, [[rolling, step]])).rows.map(
+        (row) => row.id,
+      );
+    expect(await admin(['prune', '--older-than', '90d'])).toMatchObject({ status: 0 });
+    // The step is the rolling reboot's record that worker-0 was rebooted: without it, it would be rebooted again.
+    expect(await left()).toEqual([rolling, step]);
+
+    await db.query(`UPDATE jobs SET state = 'done', finished_at = ${old} WHERE id = $1`, [rolling]);
+    expect(await admin(['prune', '--older-than', '90d'])).toMatchObject({ status: 0 });
+    expect(await left()).toEqual([]);
   });
 });

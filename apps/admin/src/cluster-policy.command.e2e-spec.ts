@@ -30,10 +30,10 @@ function admin(args: string[]) {
 /** The policy in its stored form with every default written out, with the given changes. */
 function policy(changes: { roles?: Record<string, object>; cooldown_seconds?: number } = {}) {
   const roles: Record<string, { patterns: string[]; max_parallel: number }> = {
-    haproxy: { patterns: ['haproxy-*'], max_parallel: 1 },
-    master: { patterns: ['master-*'], max_parallel: 1 },
-    infra: { patterns: ['infra-*'], max_parallel: 1 },
-    worker: { patterns: ['worker-*'], max_parallel: 1 },
+    haproxy: { patterns: ['haproxy-#', 'haproxy-#.*'], max_parallel: 1 },
+    master: { patterns: ['master-#', 'master-#.*', '*-?????-master-#', '*-?????-bootstrap'], max_parallel: 1 },
+    infra: { patterns: ['infra-#', 'infra-#.*', '*-?????-infra-*'], max_parallel: 1 },
+    worker: { patterns: ['worker-#', 'worker-#.*', '*-?????-worker-*'], max_parallel: 1 },
     other: { patterns: [], max_parallel: 1 },
   };
   for (const [role, change] of Object.entries(changes.roles ?? {})) roles[role] = { ...roles[role]!, ...change };

@@ -21,7 +21,7 @@ const FLOOD_PACE_MS = 3000;
  * The promises under test, stated for a loaded 2-core machine (and measured at the client, so they include
  * whatever the machine adds). A caller whose credentials the gateway verified before is answered within 1.5 s
  * (p99; it never waits for argon2). A sign-in the gateway has to verify is answered within 3 s (p90), signed in
- * or told to come back (503, Retry-After): on the gateway it waits at most LOGIN_VERIFY_WAIT_MS (1 s) for its
+ * or told to come back (429, Retry-After): on the gateway it waits at most LOGIN_VERIFY_WAIT_MS (1 s) for its
  * turn, then one verification. Half the flood's refusals come within 1 s, 95 % within 3 s. Without the bounded
  * queue every sign-in waited behind the whole flood: newcomers 3.4 to 7 s, half the flood 4.5 s.
  */
@@ -101,7 +101,7 @@ describe('adversarial: floods of event streams and of logins', () => {
     }
   }, 60_000);
 
-  it('answers the flood fast with 503 and Retry-After, and never slows a good user past the stated bounds', async () => {
+  it('answers the flood fast with 429 and Retry-After, and never slows a good user past the stated bounds', async () => {
     const good = await system.user(['read']);
     const newcomers: TestUser[] = [];
     for (let i = 0; i < 10; i += 1) newcomers.push(await system.user(['read']));
@@ -140,8 +140,8 @@ describe('adversarial: floods of event streams and of logins', () => {
     ]);
 
     // The flood: refused, never let in, and its refusals fast and with Retry-After.
-    expect(new Set(flood.map((answer) => answer.status))).toEqual(new Set([401, 503]));
-    const busy = flood.filter((answer) => answer.status === 503);
+    expect(new Set(flood.map((answer) => answer.status))).toEqual(new Set([401, 429]));
+    const busy = flood.filter((answer) => answer.status === 429);
     expect(busy.length).toBeGreaterThan(flood.length / 2);
     expect(busy.every((answer) => answer.retryAfter === '1')).toBe(true);
     expect(JSON.parse(busy[0].body)).toEqual({ error: 'Too many sign-ins at once, try again shortly' });
@@ -168,7 +168,7 @@ describe('adversarial: floods of event streams and of logins', () => {
       ),
     ).toBeLessThan(CACHED_P99_MS);
 
-    // Good users signing in for the first time get an answer in time: in, or a 503 saying when to come back.
+    // Good users signing in for the first time get an answer in time: in, or a 429 saying when to come back.
     expect(uncached.filter((answer) => answer.status !== 200 && answer.retryAfter !== '1')).toEqual([]);
     expect(
       percentile(

@@ -53,7 +53,7 @@ describe('oshift on the job API', () => {
     const json = await oshift(['reboot', 'worker-2.openstacklocal', '--dry-run', '-o', 'json'], asOperator);
     expect([json.code, JSON.parse(json.stdout)]).toEqual([
       0,
-      { would: 'start', reason: '0 of at most 1 worker reboot in flight' },
+      { would: 'start', reason: '0 of at most 1 worker reboot in flight', role: 'worker' },
     ]);
     const readOnly = await oshift(['reboot', 'worker-2.openstacklocal', '--dry-run'], settingsFor(system, viewer));
     expect(readOnly).toEqual({ code: 4, stdout: '', stderr: 'Node Not found\n' });

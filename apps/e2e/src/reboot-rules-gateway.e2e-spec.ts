@@ -82,14 +82,14 @@ describe('the cluster’s reboot rules at the gateway', () => {
     const target = 'worker-0.openstacklocal';
     expect(await post({ target, dry_run: 'true' })).toMatchObject({
       status: 200,
-      body: { would: 'start', reason: '0 of at most 1 worker reboot in flight' },
+      body: { would: 'start', reason: '0 of at most 1 worker reboot in flight', role: 'worker' },
     });
     const json = await post({ target, type: 'HARD', dry_run: true });
     expect(json).toMatchObject({
       status: 200,
-      body: { would: 'start', reason: '0 of at most 1 worker reboot in flight' },
+      body: { would: 'start', reason: '0 of at most 1 worker reboot in flight', role: 'worker' },
     });
-    expect(Object.keys(json.body)).toEqual(['would', 'reason']);
+    expect(Object.keys(json.body)).toEqual(['would', 'reason', 'role']);
     expect(json.headers.get('location')).toBeNull();
 
     expect(await jobsOf(target)).toBe(0);
@@ -98,12 +98,12 @@ describe('the cluster’s reboot rules at the gateway', () => {
       {
         actor: operator.username,
         outcome: 'dry-run',
-        detail: { type: 'SOFT', would: 'start', reason: '0 of at most 1 worker reboot in flight' },
+        detail: { type: 'SOFT', would: 'start', reason: '0 of at most 1 worker reboot in flight', role: 'worker' },
       },
       {
         actor: operator.username,
         outcome: 'dry-run',
-        detail: { type: 'HARD', would: 'start', reason: '0 of at most 1 worker reboot in flight' },
+        detail: { type: 'HARD', would: 'start', reason: '0 of at most 1 worker reboot in flight', role: 'worker' },
       },
     ]);
     // dry_run=false is a real reboot.
@@ -139,10 +139,12 @@ describe('the cluster’s reboot rules at the gateway', () => {
       expect((await post({ target: 'master-0.openstacklocal', dry_run: 'true' })).body).toEqual({
         would: 'wait',
         reason: 'master-1.openstacklocal is rebooting',
+        role: 'master',
       });
       expect((await post({ target: 'master-1.openstacklocal', dry_run: 'true' })).body).toEqual({
         would: 'refuse',
         reason: `a reboot of master-1.openstacklocal is already running (job ${busy})`,
+        role: 'master',
       });
       // The gateway never decides wait or start on a real request: the worker does, under the cluster's lock.
       const accepted = await post({ target: 'master-0.openstacklocal' });
@@ -197,10 +199,14 @@ describe('the cluster’s reboot rules at the gateway', () => {
       headers: expect.anything(),
       body: { error: "The cluster's reboot rules refuse this reboot", reason },
     });
-    expect((await post({ target, dry_run: 'true' })).body).toEqual({ would: 'refuse', reason });
+    expect((await post({ target, dry_run: 'true' })).body).toEqual({ would: 'refuse', reason, role: 'haproxy' });
     expect(await auditOf(target)).toEqual([
       { actor: operator.username, outcome: 'refused', detail: { reason: 'cluster rules', rule: reason } },
-      { actor: operator.username, outcome: 'dry-run', detail: { type: 'SOFT', would: 'refuse', reason } },
+      {
+        actor: operator.username,
+        outcome: 'dry-run',
+        detail: { type: 'SOFT', would: 'refuse', reason, role: 'haproxy' },
+      },
     ]);
     expect(await jobsOf(target)).toBe(0);
     expect(system.simulator.rebootActions(target)).toBe(0);

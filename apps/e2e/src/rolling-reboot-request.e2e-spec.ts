@@ -128,7 +128,12 @@ describe('rolling reboot requests', () => {
     expect(system.simulator.rebootActions('worker-0.openstacklocal')).toBe(0);
   });
 
-  it('answers a dry run with the plan in order and its first node’s forecast, starting nothing', async () => {
+  it('answers a dry run with the plan in order, its first node’s forecast and every node’s role, starting nothing', async () => {
+    const roles = Object.fromEntries(
+      ['haproxy-0', 'haproxy-1', 'master-0', 'master-1', 'master-2', 'infra-0', 'infra-1']
+        .concat(['worker-0', 'worker-1', 'worker-2'])
+        .map((name) => [`${name}.openstacklocal`, name.split('-')[0]]),
+    );
     const forecast = await rolling({ dry_run: 'true' });
     expect(forecast.status).toBe(200);
     expect(forecast.body).toEqual({
@@ -146,17 +151,20 @@ describe('rolling reboot requests', () => {
         'haproxy-0.openstacklocal',
         'haproxy-1.openstacklocal',
       ],
+      roles,
     });
     expect((await rolling({ role: 'master', dry_run: true })).body).toEqual({
       would: 'start',
       reason: 'every other master is ACTIVE',
       nodes: ['master-0.openstacklocal', 'master-1.openstacklocal', 'master-2.openstacklocal'],
+      roles,
     });
     const running = await rolling({ role: 'infra' });
     expect((await rolling({ role: 'infra', dry_run: 'true' })).body).toEqual({
       would: 'refuse',
       reason: `a rolling reboot of infra is already running (job ${running.body.job_id as string})`,
       nodes: ['infra-0.openstacklocal', 'infra-1.openstacklocal'],
+      roles,
     });
     const dryRuns = await audit('dry-run');
     expect(dryRuns.map((record: { target: string }) => record.target)).toEqual([

@@ -49,10 +49,13 @@ export class SystemUnderTest {
        */
       redisEnv?: Record<string, string>;
       databaseUrl?: string;
+      /** The cluster's VMs instead of the demo nodes (e.g. `installerNodes()`, the OpenShift 4 installer's names). */
+      servers?: string[];
     } = {},
   ): Promise<SystemUnderTest> {
     const services = testServices();
     const project = demoProject();
+    if (options.servers) project.servers = options.servers.map((name) => ({ name }));
     project.servers.push(...(options.extraServers ?? []).map((name) => ({ name })));
     const simulator = await OpenStackSimulator.start({ projects: [project], knobs: options.knobs });
     const dataSource = new DataSource(

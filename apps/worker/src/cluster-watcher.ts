@@ -3,6 +3,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
+  ClusterRules,
+  dbNow,
   enqueueReboot,
   type JobEntity,
   type JobLease,
@@ -13,13 +15,13 @@ import {
   WatchedJobs,
 } from '@oshift/jobs';
 import { NodeRegistry } from '@oshift/node-registry';
-import { type NovaServer, rebootInProgress, rebootRecordedSince } from '@oshift/openstack-client';
+import { type NovaServer, rebootInProgress, rebootRecordedFor } from '@oshift/openstack-client';
 import { withLogContext } from '@oshift/observability';
 import { RedisConnections } from '@oshift/redis';
 import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
-import { permanentFailure, waitableProblem } from './reboot-failures';
-import { held, LeaseLost, RebootSender, type RebootNova, SILENT } from './reboot-sender';
-import { inDoubt, planRebootStep, progressOf, type RebootProgress, stepFacts, type StepSettings } from './reboot-step';
+import { listingProblem, permanentFailure, sentSoFar, waitableProblem } from './reboot-failures';
+import { held, LeaseLost, RebootSender, type RebootNova, rulesFor, SILENT } from './reboot-sender';
+import { inDoubt, planRebootStep, progressOf, stepFacts, type StepSettings } from './reboot-step';
 import { WatchLeases } from './watch-leases';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
@@ -29,6 +31,9 @@ export interface WakeableQueue extends RebootQueue {
   getJob(id: string): Promise<{ promote(): Promise<void> } | undefined>;
 }
 
+/** A watcher that fails to list a cluster this many polls in a row lets its watch go, and leaves it as many rounds. */
+export const GIVE_UP_AFTER_FAILED_LISTINGS = 5;
+
 /** Clusters polled at once by one worker. */
 const CLUSTERS_AT_ONCE = 8;
 
@@ -36,7 +41,7 @@ const CLUSTERS_AT_ONCE = 8;
 export type WatchedNova = RebootNova & { listServers(): Promise<NovaServer[]> };
 
 /** Where the watcher finds a cluster's Nova, and tells the shared node list what it saw. */
-export interface WatchTargets extends Pick<NodeRegistry, 'noteListing'> {
+export interface WatchTargets extends Pick<NodeRegistry, 'noteListing' | 'listNodes'> {
   nova(clusterId: string): Promise<WatchedNova>;
 }
 
@@ -58,16 +63,21 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
   private timer?: NodeJS.Timeout;
   private round?: Promise<void>;
   private stopped = false;
+  /** Failed listings in a row, per cluster this worker watches. */
+  private readonly failedListings = new Map<string, number>();
+  /** Clusters this worker let go of after failed listings, and for how many more rounds it leaves them. */
+  private readonly resting = new Map<string, number>();
 
   constructor(
     @Inject(WatchedJobs)
-    private readonly jobs: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll' | 'waitingIn'>,
+    private readonly jobs: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll'>,
     @Inject(NodeRegistry) private readonly registry: WatchTargets,
     @Inject(RebootSender) private readonly sender: Pick<RebootSender, 'send'>,
-    @Inject(JobLeases) private readonly records: Pick<JobLeases, 'markRebootSent' | 'markRebootUnsent'>,
+    @Inject(JobLeases) private readonly records: Pick<JobLeases, 'markRebootSent' | 'markRebootUnsent' | 'release'>,
     @Inject(WORKER_CONFIG) private readonly config: { worker: WatchSettings; redis: { prefix: string } },
     redis: RedisConnections,
     @InjectQueue(REBOOT_QUEUE) private readonly queue: WakeableQueue,
+    @Inject(ClusterRules) private readonly rules: Pick<ClusterRules, 'wakeable'>,
     @Optional() @Inject(JobAnnouncer) private readonly announcer: JobAnnouncements = SILENT,
   ) {
     // A watch outlives a few missed rounds, so a busy round does not hand the cluster to another worker.
@@ -100,7 +110,12 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
 
   /** One poll of every cluster this worker watches. */
   async watchRound(): Promise<void> {
-    const clusters = await this.jobs.clusters();
+    // Clusters this worker gave up on (it could not list them) are left to the others for a few rounds.
+    for (const [cluster, rounds] of this.resting) {
+      if (rounds <= 1) this.resting.delete(cluster);
+      else this.resting.set(cluster, rounds - 1);
+    }
+    const clusters = (await this.jobs.clusters()).filter((cluster) => !this.resting.has(cluster));
     const mine = clusters.length > 0 ? await this.leases.take(clusters) : [];
     // Watched elsewhere now (this worker was too slow to renew): its jobs go to the new watcher at once.
     await Promise.all(this.leases.takenOver().map((cluster) => this.jobs.letGo(cluster, this.owner)));
@@ -130,26 +145,54 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
       servers = new Map(listed.map((server) => [server.id, server]));
       void this.registry.noteListing(clusterId, listed).catch(() => undefined);
     } catch (error) {
-      const waitable = waitableProblem(error);
-      if (waitable === null) {
-        // The cluster was removed, or OpenStack refuses us for good: every reboot of it ends here.
+      const listing = listingProblem(error);
+      if (listing === null) {
+        // The cluster was removed: every reboot of it ends here.
         const entries = jobs.map((job) => ({ jobId: job.id, lines: [], end: failed(permanentFailure(job, error)) }));
         return this.write(entries, requests, clusterId);
       }
-      problem = waitable;
+      // Anything else (OpenStack away, a 403, an unreadable answer) is waited out: the reboots run on, and each
+      // job ends at the latest at its deadline, saying what stood in the way.
+      this.logger.warn({ msg: 'cluster listing failed', clusterId, error: String(error) });
+      problem = listing;
     }
     const entries: PollEntry[] = [];
     for (const job of jobs) {
       // Whatever is logged about a job carries its id and the request that created it.
       const entry = await withLogContext({ jobId: job.id, requestId: job.requestId }, () =>
         this.observe(job, nova, servers, problem),
-      ).catch((error: unknown) => {
-        if (error instanceof LeaseLost) return null;
-        throw error;
-      });
+      ).catch((error: unknown) => (error instanceof LeaseLost ? null : this.afterError(job, error)));
       if (entry) entries.push(entry);
     }
     await this.write(entries, requests, clusterId);
+    if (servers === null) await this.countFailedListing(clusterId);
+    else this.failedListings.delete(clusterId);
+  }
+
+  /**
+   * One job's unexpected trouble (a bug, Postgres refusing one write) never stalls the others of its cluster: it
+   * is logged, the job is kept (its lease renewed with the poll), and it ends at its deadline all the same.
+   */
+  private afterError(job: JobEntity, error: unknown): PollEntry {
+    this.logger.error({ msg: 'job poll failed', jobId: job.id, error: String(error) });
+    if (job.deadlineAt === null || dbNow(job) < job.deadlineAt.getTime()) return { jobId: job.id, lines: [] };
+    const reason = `Deadline passed: the worker could not follow the reboot of ${job.target} (${sentSoFar(job)}). Check the node's status.`;
+    return { jobId: job.id, lines: [], end: failed(reason) };
+  }
+
+  /**
+   * A watcher that cannot list a cluster several polls in a row lets its watch go (and its jobs' leases), and
+   * leaves the cluster to the other workers for as many rounds: another worker may reach Nova where this one cannot.
+   */
+  private async countFailedListing(clusterId: string): Promise<void> {
+    const failures = (this.failedListings.get(clusterId) ?? 0) + 1;
+    this.failedListings.set(clusterId, failures);
+    if (failures < GIVE_UP_AFTER_FAILED_LISTINGS) return;
+    this.failedListings.delete(clusterId);
+    this.resting.set(clusterId, GIVE_UP_AFTER_FAILED_LISTINGS);
+    this.logger.warn({ msg: 'cluster unreachable from this worker; letting its watch go', clusterId, failures });
+    await this.leases.letGo(clusterId);
+    await this.jobs.letGo(clusterId, this.owner);
   }
 
   /** Decides one job's step from the cluster's listing; sends an escalation or a resend when one is due. */
@@ -168,7 +211,7 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     const lines = server ? [`${job.target} ${server.status}`] : [];
     try {
       const progress = progressOf(job);
-      const reachedNova = server && nova && inDoubt(progress) ? await gotThrough(nova, server, progress) : false;
+      const reachedNova = server && nova && inDoubt(progress) ? await gotThrough(nova, server, job) : false;
       const lastProblem = problem ?? job.lastProblem ?? undefined;
       const step = planRebootStep(stepFacts(job, server, reachedNova, lastProblem), this.config.worker);
       // Without this poll's listing nothing is known of the reboot: only the deadline may end it; never send blind.
@@ -194,15 +237,19 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
           }
           // The lines so far go first: the send may end the job (Nova refused for good).
           if (lines.length > 0) await this.write([{ jobId: job.id, lines: lines.splice(0) }]);
-          const outcome = await this.sender.send(job, lease, nova, job.serverId, step.type);
+          const rules = await rulesFor(this.registry, job);
+          const outcome = await this.sender.send(job, lease, nova, job.serverId, step.type, rules);
           if (outcome === null) return null;
           if (job.rebootAttemptedAt === null) {
-            // Nova did not act on a resent first reboot: the job is the queue's again, at once.
+            // Nova did not act on a resent first reboot, or the rules made it wait again: the queue's again, at once.
             await enqueueReboot(
               this.queue,
               { jobId: job.id, clusterId: job.clusterId, requestId: job.requestId },
               job.deadlineAt,
             );
+            // Let go of it now (not renewed with this poll): the handler takes it at once.
+            await this.records.release(lease);
+            return null;
           }
           break;
         }
@@ -237,18 +284,17 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * A reboot of the cluster ended: its waiting jobs look at the rules again now instead of at their next check.
-   * Best effort: a job not woken still checks by itself.
+   * A reboot of the cluster ended: the waiting jobs whose turn it is (per role, the oldest, as many as the role
+   * may have in flight) look at the rules again now instead of at their next check, woken in request order; the
+   * others would only wait behind them, so they are left to their own checks. Best effort: a job not woken still
+   * checks by itself.
    */
   private async wake(clusterId: string): Promise<void> {
     try {
-      const waiting = await this.jobs.waitingIn(clusterId);
-      await Promise.all(
-        waiting.map(async (id) => {
-          const queued = await this.queue.getJob(id);
-          await queued?.promote().catch(() => undefined);
-        }),
-      );
+      for (const id of await this.rules.wakeable(clusterId)) {
+        const queued = await this.queue.getJob(id);
+        await queued?.promote().catch(() => undefined);
+      }
     } catch (error) {
       this.logger.debug({ msg: 'waiting jobs not woken', clusterId, error: String(error) });
     }
@@ -259,8 +305,12 @@ function failed(errors: string): PollEntry['end'] {
   return { state: 'failed', errors };
 }
 
-/** Did a reboot sent at about `attemptedAt` reach Nova? Its task state, else its instance actions, tell. */
-async function gotThrough(nova: WatchedNova, server: NovaServer, progress: RebootProgress): Promise<boolean> {
-  if (rebootInProgress(server, progress.type)) return true;
-  return rebootRecordedSince(await nova.listInstanceActions(server.id), new Date(progress.attemptedAt ?? 0));
+/**
+ * Did the job's reboot POST in doubt reach Nova? Its task state, else its instance actions tell: the one with the
+ * POST's request id, or a reboot newer than the newest one before the POST (no clock compared with Nova's).
+ */
+async function gotThrough(nova: WatchedNova, server: NovaServer, job: JobEntity): Promise<boolean> {
+  if (rebootInProgress(server, job.rebootType)) return true;
+  const post = { requestId: job.rebootRequestId, before: job.rebootActionsBefore };
+  return rebootRecordedFor(await nova.listInstanceActions(server.id), post);
 }

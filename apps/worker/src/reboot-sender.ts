@@ -1,12 +1,23 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { JobLeases, type JobEntity, type JobLease } from '@oshift/jobs';
+import {
+  type Admission,
+  decideAdmission,
+  JobAdmissions,
+  JobLeases,
+  type JobEntity,
+  type JobLease,
+  type RebootPolicy,
+} from '@oshift/jobs';
 import {
   describeRefusal,
   isFinalRefusal,
+  isInDoubt,
+  newestReboot,
   type NovaClient,
   readRebootAnswer,
   type RebootType,
 } from '@oshift/openstack-client';
+import { NodeRegistry } from '@oshift/node-registry';
 import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
 
 /** What sending a reboot writes to a job's row; every leased write answers whether the lease still held. */
@@ -27,7 +38,22 @@ export type RebootJobRecords = Pick<
 >;
 
 /** What sending a reboot asks of a cluster's Nova. */
-export type RebootNova = Pick<NovaClient, 'getServer' | 'reboot' | 'listInstanceActions'>;
+export type RebootNova = Pick<NovaClient, 'reboot' | 'listInstanceActions'>;
+
+/** What sending asks of the cluster's rules before a first POST. */
+export type SendAdmissions = Pick<JobAdmissions, 'recheckBeforeSend'>;
+
+/** The cluster's rules for a job's node, given the policy and the reboots in flight (from the cluster's nodes). */
+export type SendRules = (policy: RebootPolicy, inFlight: string[]) => Admission;
+
+/** The cluster's rules for the job's node, on the cluster's nodes as the shared node list has them now. */
+export async function rulesFor(
+  registry: Pick<NodeRegistry, 'listNodes'>,
+  job: Pick<JobEntity, 'clusterId' | 'target'>,
+): Promise<SendRules> {
+  const nodes = await registry.listNodes(job.clusterId);
+  return (policy, inFlight) => decideAdmission({ target: job.target, policy, inFlight, nodes });
+}
 
 /** Announcements nobody hears (unit tests of the decisions). */
 export const SILENT: JobAnnouncements = { line: () => undefined, ended: async () => undefined };
@@ -54,13 +80,17 @@ export class RebootSender {
 
   constructor(
     @Inject(JobLeases) private readonly jobs: RebootJobRecords,
+    @Inject(JobAdmissions) private readonly admissions: SendAdmissions,
     /** Who hears of each committed line and of the end (followers, webhooks); nobody in unit tests. */
     @Optional() @Inject(JobAnnouncer) private readonly announcer: JobAnnouncements = SILENT,
   ) {}
 
   /**
-   * Returns '' when Nova took it (or a reboot already runs), a problem to retry later with, or null when the job
-   * ended (Nova refused for good).
+   * Returns '' when Nova took it (or a reboot already runs), a problem to retry later with, `{ withdrawn }` when
+   * the cluster's rules, asked once more before a first POST, made the job wait again (nothing sent), or null
+   * when the job ended (Nova or the rules refused for good). A first POST (and every resend of it) is sent only
+   * when `rules` still let it start, checked under the cluster's lock ({@link JobAdmissions.recheckBeforeSend});
+   * an escalation goes to a node already down for this very job, and is not checked again.
    */
   async send(
     job: JobEntity,
@@ -68,19 +98,26 @@ export class RebootSender {
     nova: RebootNova,
     serverId: string,
     type: RebootType,
-  ): Promise<string | null> {
-    const before = job.rebootType;
+    rules: SendRules,
+  ): Promise<string | null | { withdrawn: string }> {
+    const previous = job.rebootType;
     const escalation = job.rebootSentAt !== null;
-    // A token and Nova's answer first: a POST that then fails failed at Nova, not at Keystone on the way.
-    await nova.getServer(serverId);
-    const at = held(await this.jobs.markRebootAttempted(lease, type));
-    [job.rebootAttemptedAt, job.rebootType] = [at, type];
+    // A token and Nova's answer first (a POST that then fails failed at Nova, not at Keystone on the way), and the
+    // newest reboot Nova had recorded before this POST: a newer one is this POST's, whatever anybody's clock says.
+    const before = newestReboot(await nova.listInstanceActions(serverId));
+    const gate = escalation
+      ? held(await this.jobs.markRebootAttempted(lease, type, before))
+      : await this.recheck(job, lease, rules, type, before);
+    if (!(gate instanceof Date)) return gate;
+    const at = gate;
+    [job.rebootAttemptedAt, job.rebootType, job.rebootActionsBefore, job.rebootRequestId] = [at, type, before, null];
     const answer = readRebootAnswer(
       await this.keepingLease(lease, () => nova.reboot(serverId, type).catch((error: unknown) => ({ error }))),
     );
     const message = 'message' in answer ? answer.message : undefined;
     const novaRequestId = 'requestId' in answer ? answer.requestId : undefined;
     await this.jobs.recordRebootAttempt(lease, { type, at, result: answer.kind, novaRequestId, message });
+    job.rebootRequestId = novaRequestId ?? null;
     this.logger.log({ msg: 'reboot sent', jobId: job.id, type, result: answer.kind, novaRequestId });
     if (answer.kind === 'accepted' || answer.kind === 'rebootRunning') {
       // A reboot already running (409 in a reboot task state) is followed to its end instead.
@@ -92,12 +129,33 @@ export class RebootSender {
       await this.end(lease, 'failed', `${earlier}${describeRefusal(job.target, type, answer)}`);
       return null;
     }
-    if (answer.kind !== 'noAnswer') {
-      // Nova did not act (5xx, 429) or the POST never left: no doubt, try again at the next poll.
-      held(await this.jobs.markRebootUnsent(lease, escalation ? 'SOFT' : before));
-      [job.rebootAttemptedAt, job.rebootType] = [job.rebootSentAt, escalation ? 'SOFT' : before];
+    if (!isInDoubt(answer)) {
+      // Nova itself said it did not act (its own 5xx fault, 429) or the POST never left: try again at the next
+      // poll. No answer, or a proxy's 5xx without Nova's fault body: Nova may have taken it, so it stays in doubt.
+      held(await this.jobs.markRebootUnsent(lease, escalation ? 'SOFT' : previous));
+      [job.rebootAttemptedAt, job.rebootType] = [job.rebootSentAt, escalation ? 'SOFT' : previous];
     }
     return `the ${type} reboot POST got no usable answer (${answer.message})`;
+  }
+
+  /** The rules once more before a first POST: the time it is attempted at, or why it is not sent. */
+  private async recheck(
+    job: JobEntity,
+    lease: JobLease,
+    rules: SendRules,
+    type: RebootType,
+    actionsBefore: string,
+  ): Promise<Date | null | { withdrawn: string }> {
+    const checked = held(await this.admissions.recheckBeforeSend(lease, job.clusterId, rules, { type, actionsBefore }));
+    const { admission, attemptedAt } = checked;
+    if (attemptedAt) return attemptedAt;
+    if (admission.would === 'refuse') {
+      await this.end(lease, 'failed', `${admission.reason}: no reboot was sent`);
+      return null;
+    }
+    this.logger.log({ msg: 'admission withdrawn before the reboot POST', jobId: job.id, reason: admission.reason });
+    [job.admittedAt, job.rebootAttemptedAt, job.waitingReason] = [null, null, null];
+    return { withdrawn: admission.reason };
   }
 
   /** Appends one line to the job under its lease and announces it. */

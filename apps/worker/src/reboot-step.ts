@@ -1,3 +1,4 @@
+import { dbNow } from '@oshift/jobs';
 import { isRebooted, type NovaServer, rebootCannotEnd, type RebootType } from '@oshift/openstack-client';
 
 /**
@@ -138,6 +139,7 @@ export function inDoubt(progress: RebootProgress): boolean {
 /** The facts of a job for {@link planRebootStep}. */
 export function stepFacts(
   job: {
+    clockOffsetMs?: number;
     target: string;
     deadlineAt: Date | null;
     rebootType: RebootType;
@@ -148,6 +150,7 @@ export function stepFacts(
   reachedNova: boolean,
   lastProblem?: string,
 ): StepFacts {
-  const base = { now: Date.now(), deadlineAt: job.deadlineAt?.getTime() ?? null, node: job.target };
+  // Job times are Postgres times: compared with Postgres' clock as read with the row, not this worker's.
+  const base = { now: dbNow(job), deadlineAt: job.deadlineAt?.getTime() ?? null, node: job.target };
   return { ...base, progress: progressOf(job), server, reachedNova, lastProblem };
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import {
   ActiveJobStates,
+  type ClusterRules,
   DEFAULT_REBOOT_POLICY,
   type JobEntity,
   type JobLease,
@@ -13,7 +14,7 @@ import { type ClusterNode, ClusterNotFoundError } from '@oshift/node-registry';
 import { type NovaInstanceAction, type NovaServer, OpenStackError, type RebootType } from '@oshift/openstack-client';
 import type { RedisConnections } from '@oshift/redis';
 import { ClusterWatcher, type WatchedNova, type WatchTargets } from './cluster-watcher';
-import { RebootSender } from './reboot-sender';
+import { RebootSender, type SendAdmissions } from './reboot-sender';
 import {
   RebootHandler,
   type RebootAdmissions,
@@ -68,12 +69,16 @@ export function jobRow(overrides: Partial<JobEntity> = {}): JobEntity {
     rebootType: 'SOFT',
     rebootAttemptedAt: null,
     rebootSentAt: null,
+    rebootRequestId: null,
+    rebootActionsBefore: null,
     attempts: 0,
     leaseOwner: null,
     leaseUntil: null,
     kind: 'reboot',
     parentId: null,
     rollingRole: null,
+    rollingPlan: null,
+    rollingSkipped: null,
     admittedAt: null,
     waitingReason: null,
     cancelledBy: null,
@@ -109,13 +114,16 @@ export interface Script {
    * first scripted one).
    */
   listings?: (NovaServer | NovaServer[] | Error)[];
-  actions?: NovaInstanceAction[];
+  /** What the server's instance actions answer (newest first), or the error they throw. */
+  actions?: NovaInstanceAction[] | Error;
   /** How successive reboot POSTs answer: an error, or null for 202 (the last repeats). */
   rebootErrors?: (Error | null)[];
   /** The cluster's nodes as the registry lists them (and finds the target in). */
   nodes?: ClusterNode[];
   /** The cluster's reboots in flight at successive admissions (the last repeats). */
   inFlight?: string[][];
+  /** …and at successive checks of the rules just before a first POST (the last repeats; default none). */
+  inFlightAtSend?: string[][];
   policy?: RebootPolicy;
   /** How the registry answers for the cluster's Nova (default: the scripted Nova). */
   nova?: () => Promise<WatchedNova>;
@@ -189,6 +197,22 @@ export function setUp(script: Script = {}) {
     return { jobId: row.job.id, n: row.lines.length + 1, time: new Date().toISOString(), text };
   };
 
+  /** `MARK_ATTEMPTED_SQL`: under a live lease, admitted jobs only. */
+  const markAttempted = (lease: JobLease, type: RebootType, actionsBefore: string): Date | null => {
+    record(`attempted ${type}`, rows.get(lease.jobId));
+    const row = leased(lease.jobId, lease.owner);
+    if (!row || (row.job.leaseUntil?.getTime() ?? 0) <= Date.now() || row.job.admittedAt === null) return null;
+    const at = new Date();
+    Object.assign(row.job, {
+      rebootAttemptedAt: at,
+      rebootType: type,
+      rebootActionsBefore: actionsBefore,
+      rebootRequestId: null,
+      leaseUntil: later(lease.ttlMs),
+    });
+    return at;
+  };
+
   const jobs: RebootJobRecords = {
     claim: async (lease) => {
       const row = rows.get(lease.jobId);
@@ -227,21 +251,18 @@ export function setUp(script: Script = {}) {
       if (row) row.job.serverId = serverId;
       return row !== null;
     },
-    markRebootAttempted: async (lease, type) => {
-      record(`attempted ${type}`, rows.get(lease.jobId));
-      const row = leased(lease.jobId, lease.owner);
-      if (!row || (row.job.leaseUntil?.getTime() ?? 0) <= Date.now()) return null;
-      const at = new Date();
-      Object.assign(row.job, { rebootAttemptedAt: at, rebootType: type, leaseUntil: later(lease.ttlMs) });
-      return at;
-    },
+    markRebootAttempted: async (lease, type, actionsBefore) => markAttempted(lease, type, actionsBefore),
     markRebootUnsent: async (lease, type) => {
       record(`unsent ${type}`, rows.get(lease.jobId));
       const row = leased(lease.jobId, lease.owner);
       if (row) Object.assign(row.job, { rebootAttemptedAt: row.job.rebootSentAt, rebootType: type });
       return row !== null;
     },
-    recordRebootAttempt: async (_lease, attempt) => void attempts.push(`${attempt.type} ${attempt.result}`),
+    recordRebootAttempt: async (lease, attempt) => {
+      attempts.push(`${attempt.type} ${attempt.result}`);
+      const row = leased(lease.jobId, lease.owner);
+      if (row && attempt.novaRequestId) row.job.rebootRequestId = attempt.novaRequestId;
+    },
     markRebootSent: async (lease, type) => {
       record(`sent ${type}`, rows.get(lease.jobId));
       const row = leased(lease.jobId, lease.owner);
@@ -266,11 +287,26 @@ export function setUp(script: Script = {}) {
 
   const policy = script.policy ?? DEFAULT_REBOOT_POLICY;
   const inFlight = answers(script.inFlight ?? [[]]);
-  const admissions: RebootAdmissions = {
+  const inFlightAtSend = answers(script.inFlightAtSend ?? [[]]);
+  const admissions: RebootAdmissions & SendAdmissions = {
+    // A start is the mark of the attempt (`attempted <type>` in the calls); a wait or a refusal shows as `recheck …`.
+    recheckBeforeSend: async (lease, _clusterId, decide, send) => {
+      const row = leased(lease.jobId, lease.owner);
+      if (!row || row.job.admittedAt === null || (row.job.leaseUntil?.getTime() ?? 0) <= Date.now()) return null;
+      const admission = decide(policy, inFlightAtSend());
+      if (admission.would === 'start') {
+        const attemptedAt = markAttempted(lease, send.type, send.actionsBefore);
+        return attemptedAt ? { admission, attemptedAt } : null;
+      }
+      record(`recheck ${admission.would}`);
+      if (admission.would === 'wait')
+        Object.assign(row.job, { admittedAt: null, rebootAttemptedAt: null, waitingReason: null });
+      return { admission, attemptedAt: null };
+    },
     admit: async (lease: JobLease, _clusterId, decide) => {
       const row = leased(lease.jobId, lease.owner);
       if (!row || row.job.admittedAt !== null || (row.job.leaseUntil?.getTime() ?? 0) <= Date.now()) return null;
-      const admission = decide(policy, inFlight());
+      const admission = decide(policy, inFlight(), []);
       record(`admit ${admission.would}`);
       const started = admission.would === 'start';
       const reason = started ? null : admission.reason;
@@ -281,11 +317,13 @@ export function setUp(script: Script = {}) {
   };
 
   const watchable = (job: JobEntity) => active(job) && job.rebootAttemptedAt !== null;
-  const watched: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll' | 'waitingIn'> = {
-    waitingIn: async (clusterId) =>
+  const rules: Pick<ClusterRules, 'wakeable'> = {
+    wakeable: async (clusterId) =>
       [...rows.values()]
         .filter(({ job }) => job.clusterId === clusterId && active(job) && !job.admittedAt && job.waitingReason)
         .map(({ job }) => job.id),
+  };
+  const watched: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll'> = {
     clusters: async () => [
       ...new Set([...rows.values()].filter((row) => watchable(row.job)).map((row) => row.job.clusterId)),
     ],
@@ -329,19 +367,19 @@ export function setUp(script: Script = {}) {
       shown = listed(answer)!;
       return shown;
     },
-    getServer: async (id: string) => {
-      record('get');
-      const found = shown.find((each) => each.id === id);
-      if (!found) throw new OpenStackError('Instance could not be found', 404, 'itemNotFound', 'req-404');
-      return found;
-    },
     reboot: async (_id: string, type: RebootType) => {
       record(`reboot ${type}`);
       const error = rebootErrors();
       if (error) throw error;
       return { requestId: 'req-nova' };
     },
-    listInstanceActions: async () => (record('actions'), script.actions ?? []),
+    listInstanceActions: async (id: string) => {
+      record('actions');
+      if (!shown.some((each) => each.id === id))
+        throw new OpenStackError('Instance could not be found', 404, 'itemNotFound', 'req-404');
+      if (script.actions instanceof Error) throw script.actions;
+      return script.actions ?? [];
+    },
   };
 
   const nodes = script.nodes ?? [NODE, node('worker-1', 'srv-1')];
@@ -371,7 +409,7 @@ export function setUp(script: Script = {}) {
     sendMarginMs: 5,
   };
   const config = { worker: settings, redis: { prefix: 'spec' } };
-  const sender = new RebootSender(jobs);
+  const sender = new RebootSender(jobs, admissions);
   const handler = new RebootHandler(jobs, registry, admissions, sender, rollingNotUsed, config);
   const redis = watchRedis();
   /** The queue as the watcher uses it: a first reboot Nova did not act on goes back to it. */
@@ -379,7 +417,7 @@ export function setUp(script: Script = {}) {
     add: async (_name: 'reboot', payload: { jobId: string }) => void calls.push(`enqueue ${payload.jobId}`),
     getJob: async (id: string) => ({ promote: async () => void calls.push(`wake ${id}`) }),
   };
-  const newWatcher = () => new ClusterWatcher(watched, registry, sender, jobs, config, redis, queue, undefined);
+  const newWatcher = () => new ClusterWatcher(watched, registry, sender, jobs, config, redis, queue, rules, undefined);
   const watcher = newWatcher();
 
   const payload = { jobId: 'job-1', clusterId: CLUSTER, requestId: 'req-1' };
@@ -448,19 +486,7 @@ function watchRedis(): RedisConnections {
   };
   const commands = {
     defineCommand: () => undefined,
-    multi: () => {
-      const chain = {
-        zadd: (_key: string, _score: number, member: string) => (live.add(member), chain),
-        zremrangebyscore: () => chain,
-        zcard: () => chain,
-        exec: async () => [
-          [null, 1],
-          [null, 0],
-          [null, live.size],
-        ],
-      };
-      return chain;
-    },
+    watchAnnounce: async (_key: string, owner: string) => (live.add(owner), live.size),
     pipeline: () => {
       const results: [null, number][] = [];
       const chain = {

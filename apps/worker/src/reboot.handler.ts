@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
   type Admission,
-  decideAdmission,
+  dbNow,
+  decideInTurn,
   JobAdmissions,
   type JobEntity,
   JobLeases,
@@ -13,7 +14,7 @@ import {
 } from '@oshift/jobs';
 import { NodeRegistry } from '@oshift/node-registry';
 import { permanentFailure, waitableProblem } from './reboot-failures';
-import { RebootSender, held, LeaseLost, type RebootJobRecords, type RebootNova } from './reboot-sender';
+import { RebootSender, held, LeaseLost, type RebootJobRecords, type RebootNova, rulesFor } from './reboot-sender';
 import { planRebootStep, stepFacts, type StepSettings } from './reboot-step';
 import { RollingHandler } from './rolling.handler';
 import type { WorkerConfig } from './worker.config';
@@ -99,7 +100,8 @@ export class RebootHandler {
   private nextCheck(job: JobEntity): Date {
     const { pollIntervalMs, sendMarginMs } = this.config.worker;
     const check = Date.now() + WAITING_CHECK_POLLS * pollIntervalMs;
-    const last = job.deadlineAt ? job.deadlineAt.getTime() - sendMarginMs : check;
+    // The deadline is a Postgres time: by this process's clock it is `clockOffsetMs` earlier.
+    const last = job.deadlineAt ? job.deadlineAt.getTime() - (job.clockOffsetMs ?? 0) - sendMarginMs : check;
     return new Date(Math.max(Date.now() + pollIntervalMs, Math.min(check, last)));
   }
 
@@ -118,8 +120,11 @@ export class RebootHandler {
       const step = planRebootStep(stepFacts(job, null, false, job.lastProblem ?? undefined), this.config.worker);
       if (step.do === 'fail') return this.fail(lease, step.reason);
       if (step.do !== 'send') return 'later';
-      const problem = await this.sender.send(job, lease, nova, serverId, step.type);
+      const rules = await rulesFor(this.registry, job);
+      const problem = await this.sender.send(job, lease, nova, serverId, step.type, rules);
       if (problem === null) return 'ended';
+      // The rules, asked once more under the cluster's lock, make it wait again: nothing was sent.
+      if (typeof problem === 'object') return 'later';
       if (problem === '') await this.noteRebooting(job, serverId, step.type);
       else if (problem !== job.lastProblem) {
         held(await this.jobs.noteProblem(lease, problem));
@@ -146,14 +151,14 @@ export class RebootHandler {
    */
   private async admit(job: JobEntity, lease: JobLease): Promise<'start' | 'waiting' | 'ended'> {
     const { deadlineAt, target } = job;
-    if (deadlineAt && Date.now() + this.config.worker.sendMarginMs >= deadlineAt.getTime()) {
+    if (deadlineAt && dbNow(job) + this.config.worker.sendMarginMs >= deadlineAt.getTime()) {
       // Waited for the rules: say so. Never asked them (the job sat in the queue): the send step says why.
       if (job.waitingReason === null) return 'start';
       return this.fail(lease, `Deadline passed while waiting (${job.waitingReason}): no reboot was sent to ${target}`);
     }
     const nodes = await this.registry.listNodes(job.clusterId);
-    const decide = (policy: RebootPolicy, inFlight: string[]): Admission =>
-      decideAdmission({ target, policy, inFlight, nodes });
+    const decide = (policy: RebootPolicy, inFlight: string[], ahead: string[]): Admission =>
+      decideInTurn({ target, policy, inFlight, ahead, nodes });
     const result = held(await this.admissions.admit(lease, job.clusterId, decide));
     const { admission } = result;
     if (admission.would === 'start') {

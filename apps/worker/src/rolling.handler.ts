@@ -26,16 +26,22 @@ export type RollingOutcome = 'later' | 'ended';
 /**
  * Drives a rolling reboot, one short step per queue delivery: it starts one node's reboot at a time (an ordinary
  * reboot job, admitted under the cluster's rules like any other, so single reboots and rolling ones respect each
- * other), copies that reboot's lines into its own output, and goes on to the next node once it is `Done`. It ends
- * `Done` after the last node, or `Fail` at the first node that fails (the rest left alone and named), or when
- * cancelled (after a reboot already sent has run to its end).
+ * other), copies that reboot's lines into its own output, and goes on to the next node once it is `Done`.
+ *
+ * Its plan (the nodes, in order) is fixed at its first step and kept in its row: a node that is no longer in the
+ * cluster at its turn is skipped with `Skipped: <node> is no longer in the cluster`, and the job then cannot end
+ * `Done`. It ends `Done` after the last node when every node of the plan was rebooted; `Fail` at the first node
+ * that fails (the rest left alone and named), at its own deadline (the nodes not rebooted named), after the last
+ * node when it skipped some (named), or when cancelled (after a reboot already sent has run to its end). Each
+ * step gets what is left of the rolling reboot's deadline, at most one reboot's.
  */
 @Injectable()
 export class RollingHandler {
   private readonly logger = new Logger(RollingHandler.name);
 
   constructor(
-    @Inject(RollingJobs) private readonly steps: Pick<RollingJobs, 'steps' | 'startStep' | 'mirror'>,
+    @Inject(RollingJobs)
+    private readonly steps: Pick<RollingJobs, 'steps' | 'startStep' | 'mirror' | 'fixPlan' | 'skip'>,
     @Inject(JobCancels) private readonly cancels: Pick<JobCancels, 'cancel'>,
     @Inject(RebootSender) private readonly sender: Pick<RebootSender, 'append' | 'end'>,
     @Inject(NodeRegistry) private readonly registry: Pick<NodeRegistry, 'listNodes'>,
@@ -56,30 +62,60 @@ export class RollingHandler {
       return 'later';
     }
 
-    const policy = await this.rules.policy(job.clusterId);
     const nodes = await this.registry.listNodes(job.clusterId);
-    const plan = rollingPlan(
-      (job.rollingRole ?? 'all') as RollingRole,
-      nodes.map((node) => node.nodename),
-      policy,
-    );
+    const plan = job.rollingPlan ?? (await this.fixPlan(job, lease, nodes));
+    if (plan.length === 0) {
+      return this.end(lease, 'failed', `The cluster has no ${job.rollingRole ?? 'all'} node: nothing was rebooted`);
+    }
     const rebooted = new Set(steps.filter((step) => step.state === 'done').map((step) => step.target));
-    const left = plan.filter((node) => !rebooted.has(node));
+    const skipped = [...(job.rollingSkipped ?? [])];
+    const left = plan.filter((node) => !rebooted.has(node) && !skipped.includes(node));
+    const notRebooted = (rest: readonly string[]) => notRebootedOf(rest, skipped);
 
     if (job.cancelledBy) {
       if (left.length > 0) await this.sender.append(lease, `Cancelled: not rebooted: ${left.join(', ')}`);
       return this.end(lease, 'failed', `Cancelled by ${job.cancelledBy}`);
     }
     if (current?.state === 'failed') {
-      const rest = left.filter((node) => node !== current.target);
-      const untouched = rest.length > 0 ? `; not rebooted: ${rest.join(', ')}` : '';
-      return this.end(lease, 'failed', `${current.target}: ${current.errors}${untouched}`);
+      const rest = notRebooted(left.filter((node) => node !== current.target));
+      return this.end(lease, 'failed', `${current.target}: ${current.errors}${rest ? `; ${rest}` : ''}`);
     }
-    const [next] = left;
-    if (next === undefined) return this.end(lease, 'done');
+    if (job.deadlineAt && Date.now() >= job.deadlineAt.getTime()) {
+      return this.end(lease, 'failed', `Deadline passed: ${notRebooted(left)}`);
+    }
+    const present = new Set(nodes.map((node) => node.nodename));
+    for (const next of left) {
+      if (!present.has(next)) {
+        // Gone from the cluster since the plan was fixed: say so, and never claim it was rebooted.
+        const line = await this.steps.skip(lease, next);
+        if (line) this.announcer.line(job.id, line);
+        skipped.push(next);
+        continue;
+      }
+      return this.start(job, lease, next);
+    }
+    if (skipped.length > 0) return this.end(lease, 'failed', notRebooted([]));
+    return this.end(lease, 'done');
+  }
 
-    const deadlineAt = new Date(Date.now() + this.config.worker.stepDeadlineMs);
+  /** The plan, fixed at the first step from the cluster's nodes and rules; the job ends when it has no node. */
+  private async fixPlan(job: JobEntity, lease: JobLease, nodes: readonly { nodename: string }[]): Promise<string[]> {
+    const role = (job.rollingRole ?? 'all') as RollingRole;
+    const policy = await this.rules.policy(job.clusterId);
+    const planned = rollingPlan(
+      role,
+      nodes.map((node) => node.nodename),
+      policy,
+    );
+    return held(await this.steps.fixPlan(lease, planned));
+  }
+
+  /** Starts the reboot of `next` as a step, with what is left of the rolling reboot's deadline. */
+  private async start(job: JobEntity, lease: JobLease, next: string): Promise<RollingOutcome> {
+    const stepEnd = Date.now() + this.config.worker.stepDeadlineMs;
+    const deadlineAt = new Date(job.deadlineAt ? Math.min(stepEnd, job.deadlineAt.getTime()) : stepEnd);
     const started = held(await this.steps.startStep(lease, job, { id: newJobId(), target: next, deadlineAt }));
+    if ('cancelled' in started) return 'later'; // the next delivery ends it as cancelled
     if ('busy' in started) {
       // Someone else reboots that node now: this one follows once that reboot has ended.
       this.logger.log({
@@ -114,4 +150,12 @@ export class RollingHandler {
     await this.sender.end(lease, state, errors);
     return 'ended';
   }
+}
+
+/** `not rebooted: a, b` for the nodes left, and the skipped ones named as such; '' when there are none. */
+function notRebootedOf(rest: readonly string[], skipped: readonly string[]): string {
+  const parts = [];
+  if (rest.length > 0) parts.push(`not rebooted: ${rest.join(', ')}`);
+  if (skipped.length > 0) parts.push(`not rebooted: ${skipped.join(', ')} (no longer in the cluster)`);
+  return parts.join('; ');
 }

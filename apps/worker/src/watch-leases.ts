@@ -24,7 +24,21 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+/**
+ * Announces a live watcher and counts the live ones, by Redis' clock (`TIME`): one clock for every worker, so a
+ * worker whose own clock runs ahead is not counted alive after it died. KEYS: the live watchers (a sorted set
+ * scored by last announcement). ARGV: owner, ttl ms. Returns how many announced within the ttl.
+ */
+const ANNOUNCE = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, now - tonumber(ARGV[2]))
+return redis.call('ZCARD', KEYS[1])
+`;
+
 interface WatchCommands {
+  watchAnnounce(key: string, owner: string, ttlMs: number): Promise<number>;
   watchTake(key: string, owner: string, ttlMs: number, allowNew: '0' | '1'): Promise<number>;
   watchLetGo(key: string, owner: string): Promise<number>;
 }
@@ -47,19 +61,13 @@ export class WatchLeases {
   ) {
     redis.defineCommand('watchTake', { numberOfKeys: 1, lua: TAKE });
     redis.defineCommand('watchLetGo', { numberOfKeys: 1, lua: LET_GO });
+    redis.defineCommand('watchAnnounce', { numberOfKeys: 1, lua: ANNOUNCE });
   }
 
   /** Of the clusters that need watching, the ones this worker watches this round (renewed or newly taken). */
   async take(clusters: readonly string[]): Promise<string[]> {
     const commands = this.redis as unknown as Redis & WatchCommands;
-    const live = `${this.prefix}:watchers`;
-    const now = Date.now();
-    const [, , [, count]] = (await this.redis
-      .multi()
-      .zadd(live, now, this.owner)
-      .zremrangebyscore(live, 0, now - this.ttlMs)
-      .zcard(live)
-      .exec()) as [unknown, unknown, [Error | null, number]];
+    const count = await commands.watchAnnounce(`${this.prefix}:watchers`, this.owner, this.ttlMs);
     const share = Math.ceil(clusters.length / Math.max(1, count));
 
     const renewals = this.redis.pipeline() as ChainableCommander & {
@@ -91,6 +99,12 @@ export class WatchLeases {
   /** The clusters this worker held after its last round. */
   holding(): string[] {
     return [...this.held];
+  }
+
+  /** Lets one cluster's watch go now (this worker cannot serve it): another worker may take it at its next round. */
+  async letGo(cluster: string): Promise<void> {
+    await (this.redis as unknown as WatchCommands).watchLetGo(this.key(cluster), this.owner);
+    this.held.delete(cluster);
   }
 
   /** Lets every watch go (the worker is stopping): the other workers take them over at their next round. */

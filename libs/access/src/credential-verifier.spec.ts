@@ -112,4 +112,18 @@ describe('CredentialVerifier', () => {
     // One verified, one waited its turn, the other two were refused at once.
     expect((await Promise.all(flood)).sort()).toEqual(['busy', 'busy', 'wrong password', 'wrong password']);
   });
+  it('verifies the same credentials sent at once only once, holding one place in the queue', async () => {
+    const verify = jest.spyOn(hasher, 'verify');
+    const verifier = new CredentialVerifier(repositoryWith(users), hasher, {
+      ...options,
+      passwordVerification: { concurrency: 1, maxWaiting: 1, maxWaitMs: 5000 },
+    });
+    // Fifty requests of one script with a password not yet cached: all signed in, none refused as busy.
+    const burst = await Promise.all(Array.from({ length: 50 }, () => verifier.check('alice', 'alice password')));
+    expect(burst.map((result) => (result.ok ? result.principal.username : result.failure))).toEqual(
+      Array(50).fill('alice'),
+    );
+    expect(verify).toHaveBeenCalledTimes(1);
+    verify.mockRestore();
+  });
 });

@@ -17,6 +17,8 @@ export type CredentialCheck = { ok: true; principal: Principal } | { ok: false; 
 export class CredentialVerifier {
   private readonly cache: CredentialCache;
   private readonly queue: VerificationQueue;
+  /** Verifications under way, by credential key: the same credentials sent at once are verified once. */
+  private readonly verifying = new Map<string, Promise<CredentialCheck>>();
   /** Bumped by every invalidation: a check that began before one must not cache what it read. */
   private epoch = 0;
 
@@ -45,12 +47,20 @@ export class CredentialVerifier {
    * argon2 verification (of a dummy hash when the user does not exist), so they take about the same time.
    * Credentials verified within the cache's TTL answer at once; the others take their turn in the bounded
    * verification queue, and throw {@link SignInBusyError} when it is full or their turn does not come in time.
+   * Requests that carry the same credentials while they are being verified share that one verification, so a
+   * script sending fifty requests at once with a password not yet cached takes one place in the queue, not fifty.
    */
   async check(username: string, password: string): Promise<CredentialCheck> {
     const key = this.cache.key(username, password);
     const cached = this.cache.get(key);
     if (cached) return { ok: true, principal: cached };
-    return this.queue.run(() => this.checkUncached(key, username, password));
+    const underway = this.verifying.get(key);
+    if (underway) return underway;
+    const verification = this.queue
+      .run(() => this.checkUncached(key, username, password))
+      .finally(() => this.verifying.delete(key));
+    this.verifying.set(key, verification);
+    return verification;
   }
 
   private async checkUncached(key: string, username: string, password: string): Promise<CredentialCheck> {

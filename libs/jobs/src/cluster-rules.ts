@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { poolQuery } from '@oshift/persistence';
 import { activeStateSql } from './job-state';
-import { parseRebootPolicy, type RebootPolicy } from './reboot-policy';
+import { parseRebootPolicy, type RebootPolicy, turnHeads } from './reboot-policy';
 
 /** {@link ClusterRules.nodeFacts}: what one node's reboot request is checked against. */
 export interface NodeRebootFacts {
@@ -17,6 +17,15 @@ export interface NodeRebootFacts {
 /** SQL condition "a reboot of the cluster in flight": admitted by the rules and not ended (`alias.` prefixes). */
 export function inFlightSql(alias = ''): string {
   return `${alias}kind = 'reboot' AND ${alias}admitted_at IS NOT NULL AND ${activeStateSql(alias)}`;
+}
+
+/**
+ * SQL condition "a reboot of the cluster asked and not started yet": not admitted, not ended, its deadline not
+ * passed (a job past it is about to end, and holds nobody back). Rolling reboots' steps are reboots like any other.
+ */
+export function notStartedSql(alias = ''): string {
+  return `${alias}kind = 'reboot' AND ${alias}admitted_at IS NULL AND ${activeStateSql(alias)}
+          AND (${alias}deadline_at IS NULL OR ${alias}deadline_at > now())`;
 }
 
 /**
@@ -46,6 +55,31 @@ export class ClusterRules {
       [clusterId],
     );
     return rows.map((row) => row.target);
+  }
+
+  /** The nodes of the cluster whose reboot was asked and has not started yet, in request order. */
+  async waitingTurn(clusterId: string): Promise<string[]> {
+    const rows = await poolQuery<{ target: string }>(
+      this.dataSource,
+      `SELECT target FROM jobs WHERE cluster_id = $1 AND ${notStartedSql()} ORDER BY created_at, id`,
+      [clusterId],
+    );
+    return rows.map((row) => row.target);
+  }
+
+  /**
+   * The waiting reboots of the cluster to wake when one of its reboots ended, in request order: per role the
+   * oldest, as many as the role may have in flight (see `turnHeads`). Job ids.
+   */
+  async wakeable(clusterId: string): Promise<string[]> {
+    const rows = await poolQuery<{ id: string; target: string; policy: unknown }>(
+      this.dataSource,
+      `SELECT id, target, (SELECT reboot_policy FROM clusters WHERE id = $1) AS policy FROM jobs
+        WHERE cluster_id = $1 AND ${notStartedSql()} AND waiting_reason IS NOT NULL ORDER BY created_at, id`,
+      [clusterId],
+    );
+    if (rows.length === 0) return [];
+    return turnHeads(rows, parseRebootPolicy(rows[0]!.policy ?? null)).map((row) => row.id);
   }
 
   /**

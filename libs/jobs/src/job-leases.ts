@@ -5,7 +5,7 @@ import { AUDIT_COLUMNS, AuditAction, AuditLog, AuditOutcome } from '@oshift/audi
 import { queryRows } from '@oshift/persistence';
 import { activeStateSql, JobEndLine, type JobState } from './job-state';
 import { JobEntity } from './job.entity';
-import { jobFromRow } from './job-row';
+import { jobFromRow, WITH_DB_NOW } from './job-row';
 import type { JobLine } from './job-view';
 import { LINE_VIEW } from './job-views.repository';
 
@@ -35,6 +35,21 @@ export interface RebootAttempt {
 const ACTIVE = activeStateSql();
 
 /**
+ * Marks a job's reboot attempted (see {@link JobLeases.markRebootAttempted}); also run by the last check of the
+ * cluster's rules before a first POST, under the cluster's lock. Parameters: {@link markAttemptedParameters}.
+ */
+export const MARK_ATTEMPTED_SQL = `
+  UPDATE jobs SET reboot_attempted_at = now(), reboot_type = $3, reboot_actions_before = $4,
+         reboot_request_id = NULL, lease_until = now() + make_interval(secs => $5)
+   WHERE id = $1 AND lease_owner = $2 AND ${ACTIVE} AND lease_until > now() AND admitted_at IS NOT NULL
+   RETURNING reboot_attempted_at`;
+
+/** The parameters of {@link MARK_ATTEMPTED_SQL}. */
+export function markAttemptedParameters(lease: JobLease, type: 'SOFT' | 'HARD', actionsBefore: string): unknown[] {
+  return [lease.jobId, lease.owner, type, actionsBefore, lease.ttlMs / 1000];
+}
+
+/**
  * The jobs as the worker sees them: a handler claims a job under a lease, records each step while it holds
  * the lease, and ends it; every leased write answers whether the lease still held. (The gateway's side is
  * {@link JobRequests}.)
@@ -58,7 +73,7 @@ export class JobLeases {
               lease_owner = $2, lease_until = now() + make_interval(secs => $3)
         WHERE id = $1 AND ${ACTIVE}
           AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
-        RETURNING *`,
+        RETURNING *, ${WITH_DB_NOW}`,
       [lease.jobId, lease.owner, lease.ttlMs / 1000],
     );
     return rows[0] ? jobFromRow(this.dataSource, rows[0]) : null;
@@ -104,19 +119,18 @@ export class JobLeases {
   }
 
   /**
-   * Records that the reboot action is about to be sent (a resumed job then knows it may have been) and
-   * renews the lease, only while the lease is still valid: a handler whose lease lapsed (another may take the
-   * job at any moment) never sends. Null when it did not hold.
+   * Records that the reboot action is about to be sent (a resumed job then knows it may have been), at Postgres'
+   * time, with the newest reboot action Nova had recorded before it (`actionsBefore`, see
+   * {@link JobEntity.rebootActionsBefore}), and renews the lease; only while the lease is still valid (a handler
+   * whose lease lapsed never sends) and the job is admitted by its cluster's rules. Null when it did not hold.
    */
-  async markRebootAttempted(lease: JobLease, type: 'SOFT' | 'HARD'): Promise<Date | null> {
-    const at = new Date();
-    const rows = await queryRows(
+  async markRebootAttempted(lease: JobLease, type: 'SOFT' | 'HARD', actionsBefore: string): Promise<Date | null> {
+    const rows = await queryRows<{ reboot_attempted_at: Date }>(
       this.dataSource,
-      `UPDATE jobs SET reboot_attempted_at = $3, reboot_type = $4, lease_until = now() + make_interval(secs => $5)
-        WHERE id = $1 AND lease_owner = $2 AND ${ACTIVE} AND lease_until > now() RETURNING id`,
-      [lease.jobId, lease.owner, at, type, lease.ttlMs / 1000],
+      MARK_ATTEMPTED_SQL,
+      markAttemptedParameters(lease, type, actionsBefore),
     );
-    return rows.length > 0 ? at : null;
+    return rows[0] ? new Date(rows[0].reboot_attempted_at) : null;
   }
 
   /**
@@ -133,7 +147,10 @@ export class JobLeases {
     return rows.length > 0;
   }
 
-  /** Records one reboot POST and Nova's answer in the audit trail, so a second send would show. */
+  /**
+   * Records one reboot POST and Nova's answer in the audit trail, so a second send would show, and the request id
+   * the answer carried on the job (what confirms a POST in doubt among Nova's instance actions).
+   */
   async recordRebootAttempt(lease: JobLease, attempt: RebootAttempt): Promise<void> {
     const values = AuditLog.values({
       actor: 'worker',
@@ -144,16 +161,24 @@ export class JobLeases {
     // The record names the job's cluster and node, read in the same statement.
     await queryRows(
       this.dataSource,
-      `INSERT INTO audit_events (${AUDIT_COLUMNS})
+      `WITH noted AS (
+         UPDATE jobs SET reboot_request_id = $7::text
+          WHERE id = $1 AND lease_owner = $8 AND ${ACTIVE} AND $7::text IS NOT NULL)
+       INSERT INTO audit_events (${AUDIT_COLUMNS})
        SELECT $2, $3, $4, cluster_id, target, $5, $6::jsonb FROM jobs WHERE id = $1`,
-      [lease.jobId, values[0], values[1], values[2], values[5], values[6]],
+      [lease.jobId, values[0], values[1], values[2], values[5], values[6], attempt.novaRequestId ?? null, lease.owner],
     );
   }
 
-  /** Records that Nova accepted the reboot action. */
+  /** Records that Nova accepted the reboot action, at Postgres' time. */
   async markRebootSent(lease: JobLease, type: 'SOFT' | 'HARD'): Promise<Date | null> {
-    const at = new Date();
-    return (await this.updateLeased(lease, { reboot_sent_at: at, reboot_type: type })) ? at : null;
+    const rows = await queryRows<{ reboot_sent_at: Date }>(
+      this.dataSource,
+      `UPDATE jobs SET reboot_sent_at = now(), reboot_type = $3
+        WHERE id = $1 AND lease_owner = $2 AND ${ACTIVE} RETURNING reboot_sent_at`,
+      [lease.jobId, lease.owner, type],
+    );
+    return rows[0] ? new Date(rows[0].reboot_sent_at) : null;
   }
 
   /**

@@ -33,7 +33,7 @@ describe('JobRequests against Postgres', () => {
     type: 'HARD',
     requestedBy: 'alice',
     requestId: 'req-1',
-    deadlineAt: new Date(Date.now() + 60000),
+    deadlineMs: 60000,
     audit: {
       actor: 'alice',
       source: '127.0.0.1',

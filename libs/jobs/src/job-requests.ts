@@ -23,7 +23,8 @@ export interface RebootIntake {
   rollingRole?: RollingRole;
   requestedBy: string;
   requestId: string | null;
-  deadlineAt: Date;
+  /** How long the job may take from now, by Postgres' clock (`deadline_at` is `now()` plus this). */
+  deadlineMs: number;
   /** The request's `accepted` audit record; the job's cluster, node, id, type and key are added to it. */
   audit: Omit<AuditRecord, 'clusterId' | 'target'>;
   idempotency?: IdempotencyClaim;
@@ -82,7 +83,7 @@ export class JobRequests {
       job.type,
       job.requestedBy,
       job.requestId,
-      job.deadlineAt,
+      job.deadlineMs,
       job.kind ?? 'reboot',
       job.rollingRole ?? null,
       ...audit,
@@ -103,7 +104,7 @@ export class JobRequests {
          job AS (
            INSERT INTO jobs (id, cluster_id, target, state, reboot_type, requested_by, request_id, deadline_at,
                              kind, rolling_role)
-           SELECT $1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9 ${claim ? 'WHERE EXISTS (SELECT 1 FROM key)' : ''}
+           SELECT $1, $2, $3, 'queued', $4, $5, $6, date_trunc('milliseconds', now() + $7::int * interval '1 millisecond'), $8, $9 ${claim ? 'WHERE EXISTS (SELECT 1 FROM key)' : ''}
            RETURNING id),
          audit AS (
            INSERT INTO audit_events (${AUDIT_COLUMNS})

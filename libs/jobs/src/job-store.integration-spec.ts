@@ -42,7 +42,7 @@ describe('JobRequests, JobLeases and JobViews against Postgres', () => {
       type: 'SOFT',
       requestedBy: 'tester',
       requestId: null,
-      deadlineAt: new Date(Date.now() + 60000),
+      deadlineMs: 60000,
       audit: { actor: 'tester', source: null, action: AuditAction.nodeReboot, outcome: AuditOutcome.accepted },
     });
     return id;
@@ -71,7 +71,7 @@ describe('JobRequests, JobLeases and JobViews against Postgres', () => {
     expect((await jobs.claim(lease(id, 'worker-b')))?.attempts).toBe(3);
     // worker-a lost it: its writes are refused and change nothing.
     expect(await jobs.appendLine(lease(id, 'worker-a'), 'x REBOOT')).toBeNull();
-    expect(await jobs.markRebootAttempted(lease(id, 'worker-a'), 'SOFT')).toBeNull();
+    expect(await jobs.markRebootAttempted(lease(id, 'worker-a'), 'SOFT', '')).toBeNull();
     expect(await jobs.setServer(lease(id, 'worker-a'), 'srv')).toBe(false);
     expect(await jobs.finish(lease(id, 'worker-a'), 'done')).toBeNull();
     expect(await detailOutput(clusterId, id)).toEqual({ output: '', errors: '' });
@@ -105,12 +105,15 @@ describe('JobRequests, JobLeases and JobViews against Postgres', () => {
     await jobs.claim(short);
     await new Promise((resolve) => setTimeout(resolve, 20));
     // The lease lapsed: no reboot may be attempted, even though nobody took the job yet.
-    expect(await jobs.markRebootAttempted(short, 'SOFT')).toBeNull();
+    expect(await jobs.markRebootAttempted(short, 'SOFT', '')).toBeNull();
     expect(await jobs.renew(short)).toBe(true);
     const held = lease(id, 'worker-a');
     expect(await jobs.renew(held)).toBe(true);
     expect((await jobs.heldUntil(id))!.getTime()).toBeGreaterThan(Date.now() + 50_000);
-    expect(await jobs.markRebootAttempted(held, 'HARD')).toBeInstanceOf(Date);
+    // Not admitted by its cluster's rules: never marked attempted.
+    expect(await jobs.markRebootAttempted(held, 'HARD', '')).toBeNull();
+    await dataSource.query(`UPDATE jobs SET admitted_at = now() WHERE id = $1`, [id]);
+    expect(await jobs.markRebootAttempted(held, 'HARD', '')).toBeInstanceOf(Date);
     expect(await jobs.markRebootUnsent(held, 'SOFT')).toBe(true);
     const row = await jobs.find(id);
     expect([row?.rebootAttemptedAt, row?.rebootType]).toEqual([null, 'SOFT']);
@@ -125,6 +128,30 @@ describe('JobRequests, JobLeases and JobViews against Postgres', () => {
       [id],
     );
     expect(audit).toMatchObject({ outcome: 'failed', detail: { result: 'locked', type: 'SOFT' } });
+  });
+
+  it('records a reboot attempt at Postgres’ time, with what confirms it later: the actions before, the request id', async () => {
+    const id = await queuedJob();
+    const held = lease(id, 'worker-a');
+    const claimed = await jobs.claim(held);
+    const [{ now }] = await dataSource.query(`SELECT now() AS now`);
+    // The row says how far Postgres' clock is from this process's (the same machine here: within a second).
+    expect(Math.abs(claimed!.clockOffsetMs!)).toBeLessThan(1000);
+    await dataSource.query(`UPDATE jobs SET admitted_at = now() WHERE id = $1`, [id]);
+    const at = await jobs.markRebootAttempted(held, 'SOFT', 'req-before');
+    await jobs.recordRebootAttempt(held, { type: 'SOFT', at: at!, result: 'gatewayError', novaRequestId: 'req-post' });
+    const sent = await jobs.markRebootSent(held, 'SOFT');
+    const [row] = await dataSource.query(
+      `SELECT reboot_attempted_at, reboot_sent_at, reboot_actions_before, reboot_request_id FROM jobs WHERE id = $1`,
+      [id],
+    );
+    expect(row).toEqual({
+      reboot_attempted_at: at,
+      reboot_sent_at: sent,
+      reboot_actions_before: 'req-before',
+      reboot_request_id: 'req-post',
+    });
+    expect(at!.getTime()).toBeGreaterThanOrEqual(new Date(now).getTime());
   });
 
   it('pages through orphans oldest deadline first', async () => {

@@ -37,6 +37,14 @@ export class JobEntity {
   @Column({ name: 'reboot_sent_at', type: 'timestamptz', nullable: true })
   rebootSentAt!: Date | null;
 
+  /** The Nova request id the last reboot POST's answer carried (its instance action's `request_id`), if any. */
+  @Column({ name: 'reboot_request_id', type: 'text', nullable: true })
+  rebootRequestId!: string | null;
+
+  /** The newest reboot action Nova had recorded for the server before the last POST ('' none; null not known). */
+  @Column({ name: 'reboot_actions_before', type: 'text', nullable: true })
+  rebootActionsBefore!: string | null;
+
   @Column({ type: 'integer', default: 0 })
   attempts!: number;
 
@@ -58,6 +66,14 @@ export class JobEntity {
   /** A rolling reboot's role (`worker`, …, or `all`). */
   @Column({ name: 'rolling_role', type: 'text', nullable: true })
   rollingRole!: string | null;
+
+  /** A rolling reboot's nodes, in order, fixed at its first step (null until then). */
+  @Column({ name: 'rolling_plan', type: 'text', array: true, nullable: true })
+  rollingPlan!: string[] | null;
+
+  /** The nodes of a rolling reboot's plan it skipped: no longer in the cluster at their turn. */
+  @Column({ name: 'rolling_skipped', type: 'text', array: true, nullable: true })
+  rollingSkipped!: string[] | null;
 
   /** When the cluster's rules let the reboot start: from then on it counts as in flight. */
   @Column({ name: 'admitted_at', type: 'timestamptz', nullable: true })
@@ -90,4 +106,16 @@ export class JobEntity {
 
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt!: Date | null;
+
+  /**
+   * Not a column: how far Postgres' clock (`now()`, read with the row) is ahead of this process's clock. Job times
+   * are Postgres times, so they are compared with `Date.now() + clockOffsetMs` ({@link dbNow}), never with a
+   * worker's own clock. Unset (0) when the row was not read with `now()`.
+   */
+  clockOffsetMs?: number;
+}
+
+/** Postgres' time now, as seen from a row read with `now() AS db_now` (see {@link JobEntity.clockOffsetMs}). */
+export function dbNow(job: Pick<JobEntity, 'clockOffsetMs'>): number {
+  return Date.now() + (job.clockOffsetMs ?? 0);
 }

@@ -1,6 +1,8 @@
 import {
   cooldownLeftSeconds,
   decideAdmission,
+  decideInTurn,
+  turnHeads,
   DEFAULT_REBOOT_POLICY,
   InvalidRebootPolicyError,
   parseRebootPolicy,
@@ -31,6 +33,46 @@ describe('node roles', () => {
         roleOf(name, DEFAULT_REBOOT_POLICY),
       ),
     ).toEqual(['haproxy', 'master', 'infra', 'worker', 'other', 'master']);
+  });
+
+  it.each([
+    // OpenShift 3.x on OpenStack
+    ['master-0.openstacklocal', 'master'],
+    ['haproxy-1.openstacklocal', 'haproxy'],
+    ['infra-0.openstacklocal', 'infra'],
+    ['worker-17.openstacklocal', 'worker'],
+    ['worker-2', 'worker'],
+    // the OpenShift 4 installer
+    ['ocp-x7k2p-master-0', 'master'],
+    ['ocp-x7k2p-master-2', 'master'],
+    ['ocp-x7k2p-bootstrap', 'master'],
+    ['ocp-x7k2p-worker-0-bcdfg', 'worker'],
+    ['ocp-x7k2p-worker-nova-z4x7q', 'worker'],
+    ['ocp-x7k2p-infra-0-kq2vz', 'infra'],
+    ['prod-eu-west-1-4mq9s-master-1', 'master'],
+    // never mis-classified by a role word elsewhere in the name
+    ['ocp-x7k2p-worker-0-master', 'worker'],
+    ['ocp-x7k2p-worker-master-0-bcdfg', 'worker'],
+    ['master-lab-x7k2p-worker-0-bcdfg', 'worker'],
+    ['worker-lab-x7k2p-master-1', 'master'],
+    ['haproxy-lab-x7k2p-infra-0-bcdfg', 'infra'],
+    ['infra-lab-x7k2p-worker-1-bcdfg', 'worker'],
+    ['master-config-backup', 'other'],
+    ['workers-0', 'other'],
+    ['bastion', 'other'],
+    ['ocp-x7k2p-api-lb', 'other'],
+  ])('by default, %s has the role %s', (name, role) => {
+    expect(roleOf(name, DEFAULT_REBOOT_POLICY)).toBe(role);
+  });
+
+  it('take # as one or more digits in an operator’s pattern', () => {
+    const policy = parseRebootPolicy({ roles: { infra: { patterns: ['router-#'] } } });
+    expect(['router-0', 'router-12', 'router-a', 'router-'].map((name) => roleOf(name, policy))).toEqual([
+      'infra',
+      'infra',
+      'other',
+      'other',
+    ]);
   });
 
   it('follow per-cluster patterns, which replace that role’s defaults only', () => {
@@ -113,5 +155,57 @@ describe('rolling plans and cooldowns', () => {
     expect(cooldownLeftSeconds(new Date(now - 600_000), policy, now)).toBe(0);
     expect(cooldownLeftSeconds(new Date(now), DEFAULT_REBOOT_POLICY, now)).toBe(0);
     expect(cooldownLeftSeconds(null, policy, now)).toBe(0);
+  });
+});
+
+describe('decideInTurn: request order within a role', () => {
+  const inTurn = (target: string, ahead: string[], inFlight: string[] = [], policy = DEFAULT_REBOOT_POLICY) =>
+    decideInTurn({ target, policy, inFlight, ahead, nodes: CLUSTER });
+  const threeWorkers = parseRebootPolicy({ roles: { worker: { max_parallel: 3 } } });
+
+  it('makes a newer reboot wait behind an older one of its role that the rules would start', () => {
+    expect(inTurn('worker-1', ['worker-0'])).toEqual({ would: 'wait', reason: 'worker-0 asked first' });
+    expect(inTurn('master-2', ['master-0', 'master-1'])).toEqual({ would: 'wait', reason: 'master-0 asked first' });
+  });
+
+  it('lets it start when the role has room for it after the older ones, or they are of another role', () => {
+    expect(inTurn('worker-1', ['worker-0'], [], threeWorkers)).toMatchObject({ would: 'start' });
+    expect(inTurn('worker-1', ['worker-0'], ['bastion'], threeWorkers)).toMatchObject({ would: 'start' });
+    expect(inTurn('worker-1', ['master-0', 'infra-0', 'bastion'])).toMatchObject({ would: 'start' });
+    const two = parseRebootPolicy({ roles: { worker: { max_parallel: 2 } } });
+    expect(
+      decideInTurn({ target: 'worker-1', policy: two, inFlight: ['worker-9'], ahead: ['worker-0'], nodes: CLUSTER }),
+    ).toEqual({ would: 'wait', reason: 'worker-0 asked first' });
+  });
+
+  it('is not held back by an older one that cannot start anyway', () => {
+    const nodes = CLUSTER.map((node) => (node.nodename === 'master-0' ? { ...node, status: 'SHUTOFF' } : node));
+    // master-1 asked first but waits for master-0; master-0's own reboot (the one that helps) goes first.
+    expect(
+      decideInTurn({ target: 'master-0', policy: DEFAULT_REBOOT_POLICY, inFlight: [], ahead: ['master-1'], nodes }),
+    ).toMatchObject({ would: 'start' });
+  });
+
+  it('keeps what the rules say when they already hold it back', () => {
+    expect(inTurn('worker-1', ['worker-0'], ['worker-2'])).toEqual({ would: 'wait', reason: 'worker-2 is rebooting' });
+  });
+
+  it('wakes, per role, the oldest waiting reboots the role has room for', () => {
+    const waiting = ['worker-0', 'master-0', 'worker-1', 'master-1', 'worker-2', 'bastion'].map((target, id) => ({
+      id,
+      target,
+    }));
+    expect(turnHeads(waiting, DEFAULT_REBOOT_POLICY).map((job) => job.target)).toEqual([
+      'worker-0',
+      'master-0',
+      'bastion',
+    ]);
+    expect(turnHeads(waiting, threeWorkers).map((job) => job.target)).toEqual([
+      'worker-0',
+      'master-0',
+      'worker-1',
+      'worker-2',
+      'bastion',
+    ]);
   });
 });

@@ -21,7 +21,10 @@ export type RollingRole = (typeof RollingRoles)[number];
 export const ROLLING_ORDER: readonly NodeRole[] = ['worker', 'other', 'infra', 'master', 'haproxy'];
 
 export interface RolePolicy {
-  /** Name patterns (`*` any run of characters, `?` one), matched case-insensitively against the node name. */
+  /**
+   * Name patterns, matched case-insensitively against the whole node name: `*` any run of characters, `?` one
+   * character, `#` one or more digits.
+   */
   patterns: string[];
   /** At most this many reboots of the role in flight at once in the cluster. */
   maxParallel: number;
@@ -33,13 +36,30 @@ export interface RebootPolicy {
   cooldownSeconds: number;
 }
 
-/** The rules every cluster has until an operator sets others: roles by name prefix, one reboot per role at once. */
+/**
+ * The OpenShift 4 installer's machine names: `<infra-id>-<role>-…`, where the infra id is the cluster's name and
+ * five random characters (`ocp-x7k2p`). Anchoring the role word right after those five characters keeps a
+ * cluster name that contains a role word (`master-lab-x7k2p-worker-0-bcdfg`) from deciding the role.
+ */
+const installer = (role: string, rest: string) => `*-?????-${role}${rest}`;
+
+/**
+ * The rules every cluster has until an operator sets others: roles from both naming styles, one reboot per role
+ * at once. OpenShift 3.x names (`master-0.openstacklocal`, `haproxy-1`) are the role, a dash and a number, with
+ * or without a domain; the installer's are `<infra-id>-master-<n>`, `<infra-id>-worker-<zone or n>-<suffix>`,
+ * `<infra-id>-infra-…`. The installer's bootstrap machine (`<infra-id>-bootstrap`) carries the temporary control
+ * plane while it exists, so it counts as a master: its reboot is guarded by etcd's quorum, never treated as
+ * `other`. A name of neither style is `other`.
+ */
 export const DEFAULT_REBOOT_POLICY: RebootPolicy = {
   roles: {
-    haproxy: { patterns: ['haproxy-*'], maxParallel: 1 },
-    master: { patterns: ['master-*'], maxParallel: 1 },
-    infra: { patterns: ['infra-*'], maxParallel: 1 },
-    worker: { patterns: ['worker-*'], maxParallel: 1 },
+    haproxy: { patterns: ['haproxy-#', 'haproxy-#.*'], maxParallel: 1 },
+    master: {
+      patterns: ['master-#', 'master-#.*', installer('master', '-#'), installer('bootstrap', '')],
+      maxParallel: 1,
+    },
+    infra: { patterns: ['infra-#', 'infra-#.*', installer('infra', '-*')], maxParallel: 1 },
+    worker: { patterns: ['worker-#', 'worker-#.*', installer('worker', '-*')], maxParallel: 1 },
     other: { patterns: [], maxParallel: 1 },
   },
   cooldownSeconds: 0,
@@ -49,7 +69,7 @@ const pattern = z
   .string()
   .min(1, 'a pattern may not be empty')
   .max(253)
-  .regex(/^[A-Za-z0-9._*?-]+$/, 'a pattern is a node name with * and ? wildcards');
+  .regex(/^[A-Za-z0-9._*?#-]+$/, 'a pattern is a node name with *, ? and # wildcards');
 const rolePolicy = z.strictObject({
   patterns: z.array(pattern).max(50).optional(),
   max_parallel: z.number().int().min(1).max(1000).optional(),
@@ -110,7 +130,8 @@ function matches(glob: string, name: string): boolean {
     const body = glob
       .replace(/[.+^${}()|[\]\\-]/g, '\\$&')
       .replace(/\*/g, '.*')
-      .replace(/\?/g, '.');
+      .replace(/\?/g, '.')
+      .replace(/#/g, '[0-9]+');
     regex = new RegExp(`^${body}$`, 'i');
     if (compiled.size > 10_000) compiled.clear();
     compiled.set(glob, regex);
@@ -204,6 +225,49 @@ export function decideAdmission(facts: AdmissionFacts): Admission {
     would: 'start',
     reason: `${sameRole.length} of at most ${maxParallel} ${role} reboot${maxParallel === 1 ? '' : 's'} in flight`,
   };
+}
+
+/** {@link decideInTurn}'s facts: the admission's, and who asked before. */
+export interface TurnFacts extends AdmissionFacts {
+  /** The cluster's reboots asked before this one that have not started yet, oldest first (node names). */
+  ahead: readonly string[];
+}
+
+/**
+ * {@link decideAdmission} in request order, within the node's role: a reboot the rules would start now still waits
+ * when starting it would hold back one of its role that asked before. The older ones are taken in order, each
+ * counted as started if the rules would start it now (an older one that cannot start anyway, say a master
+ * waiting for a peer that is down, holds nobody back); this one starts only if it still may after them.
+ */
+export function decideInTurn(facts: TurnFacts): Admission {
+  const now = decideAdmission(facts);
+  if (now.would !== 'start') return now;
+  const { target, policy } = facts;
+  const role = roleOf(target, policy);
+  const started = [...facts.inFlight];
+  const first: string[] = [];
+  for (const name of facts.ahead) {
+    if (name === target || roleOf(name, policy) !== role) continue;
+    if (decideAdmission({ ...facts, target: name, inFlight: started }).would !== 'start') continue;
+    started.push(name);
+    first.push(name);
+  }
+  if (first.length === 0 || decideAdmission({ ...facts, inFlight: started }).would === 'start') return now;
+  return { would: 'wait', reason: `${listed(first)} asked first` };
+}
+
+/**
+ * Which waiting reboots to wake when a reboot of the cluster ends: per role, the oldest ones, as many as the
+ * role may have in flight (only they can start; the others would wait behind them). `waiting` is oldest first.
+ */
+export function turnHeads<T extends { target: string }>(waiting: readonly T[], policy: RebootPolicy): T[] {
+  const taken = new Map<NodeRole, number>();
+  return waiting.filter((job) => {
+    const role = roleOf(job.target, policy);
+    const count = taken.get(role) ?? 0;
+    taken.set(role, count + 1);
+    return count < policy.roles[role].maxParallel;
+  });
 }
 
 /** Seconds until a node may be rebooted again after its last `Done` at `lastDoneAt`; 0 when it may now. */

@@ -42,23 +42,61 @@ export class RollingJobs {
   }
 
   /**
+   * Fixes the rolling reboot's plan (its nodes, in order) at its first step, while its lease holds; a plan fixed
+   * before stays. Answers the plan in force, or null when the lease was lost.
+   */
+  async fixPlan(lease: JobLease, plan: readonly string[]): Promise<string[] | null> {
+    const [row] = await queryRows<{ rolling_plan: string[] }>(
+      this.dataSource,
+      `UPDATE jobs SET rolling_plan = COALESCE(rolling_plan, $3::text[])
+        WHERE id = $1 AND lease_owner = $2 AND ${activeStateSql()} RETURNING rolling_plan`,
+      [lease.jobId, lease.owner, plan],
+    );
+    return row?.rolling_plan ?? null;
+  }
+
+  /**
+   * Skips a node of the plan that is no longer in the cluster: notes it (`rolling_skipped`) and says so in the
+   * output (`Skipped: <node> is no longer in the cluster`), in one statement, while the lease holds. Answers the
+   * line written; null when the lease was lost or the node was skipped already.
+   */
+  async skip(lease: JobLease, node: string): Promise<JobLine | null> {
+    const [line] = await queryRows<JobLine>(
+      this.dataSource,
+      `WITH parent AS (
+         UPDATE jobs SET rolling_skipped = array_append(COALESCE(rolling_skipped, '{}'), $3::text)
+          WHERE id = $1 AND lease_owner = $2 AND ${activeStateSql()}
+            AND NOT ($3::text = ANY (COALESCE(rolling_skipped, '{}')))
+          RETURNING id)
+       INSERT INTO job_lines (job_id, seq, line)
+       SELECT parent.id, COALESCE((SELECT MAX(seq) FROM job_lines WHERE job_id = $1), 0) + 1, $4 FROM parent
+       RETURNING ${LINE_VIEW}`,
+      [lease.jobId, lease.owner, node, `Skipped: ${node} is no longer in the cluster`],
+    );
+    return line ?? null;
+  }
+
+  /**
    * Records the next step (a reboot job of `target`, requested by whoever asked for the rolling reboot) with its
-   * `accepted` audit record, while the rolling job's lease holds. Answers its id, `{ busy }` with the job that
-   * already reboots that node, or null when the lease was lost.
+   * `accepted` audit record, while the rolling job's lease holds and nobody has cancelled it: the check and the
+   * insert hold the rolling job's row, so a cancel either committed first (`{ cancelled }`, nothing started) or
+   * comes after and sees the step. Answers its id, `{ busy }` with the job that already reboots that node,
+   * `{ cancelled }` with who called the rolling reboot off, or null when the lease was lost.
    */
   async startStep(
     lease: JobLease,
     parent: Pick<JobEntity, 'id' | 'clusterId' | 'requestedBy' | 'requestId' | 'rebootType'>,
     step: { id: string; target: string; deadlineAt: Date },
-  ): Promise<{ id: string } | { busy: string } | null> {
+  ): Promise<{ id: string } | { busy: string } | { cancelled: string } | null> {
     try {
       return await this.dataSource.transaction(async (manager) => {
-        const held = await queryRows(
+        const [held] = await queryRows<{ cancelled_by: string | null }>(
           manager,
-          `SELECT id FROM jobs WHERE id = $1 AND lease_owner = $2 AND ${activeStateSql()} FOR UPDATE`,
+          `SELECT cancelled_by FROM jobs WHERE id = $1 AND lease_owner = $2 AND ${activeStateSql()} FOR UPDATE`,
           [lease.jobId, lease.owner],
         );
-        if (held.length === 0) return null;
+        if (!held) return null;
+        if (held.cancelled_by !== null) return { cancelled: held.cancelled_by };
         await queryRows(
           manager,
           `INSERT INTO jobs (id, cluster_id, target, state, reboot_type, requested_by, request_id, deadline_at, parent_id)

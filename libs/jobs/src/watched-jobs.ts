@@ -5,7 +5,7 @@ import { AuditAction } from '@oshift/audit';
 import { poolQuery, queryRows } from '@oshift/persistence';
 import { activeStateSql, JobEndLine } from './job-state';
 import type { JobEntity } from './job.entity';
-import { jobFromRow } from './job-row';
+import { jobFromRow, WITH_DB_NOW } from './job-row';
 import type { JobLine } from './job-view';
 import { LINE_VIEW } from './job-views.repository';
 
@@ -52,22 +52,10 @@ export class WatchedJobs {
       `UPDATE jobs SET lease_owner = $2, lease_until = now() + make_interval(secs => $3), state = 'running'
         WHERE cluster_id = $1 AND reboot_attempted_at IS NOT NULL AND ${ACTIVE}
           AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
-        RETURNING *`,
+        RETURNING *, ${WITH_DB_NOW}`,
       [clusterId, owner, ttlMs / 1000],
     );
     return rows.map((row) => jobFromRow(this.dataSource, row));
-  }
-
-  /** The cluster's jobs that wait for its rules, oldest first (at most `limit`): who to wake when a reboot ends. */
-  async waitingIn(clusterId: string, limit = 100): Promise<string[]> {
-    const rows = await poolQuery<{ id: string }>(
-      this.dataSource,
-      `SELECT id FROM jobs
-        WHERE cluster_id = $1 AND admitted_at IS NULL AND waiting_reason IS NOT NULL AND ${ACTIVE}
-        ORDER BY created_at LIMIT $2`,
-      [clusterId, limit],
-    );
-    return rows.map((row) => row.id);
   }
 
   /** Gives up the leases of the cluster's jobs this watcher holds (it no longer watches the cluster). */

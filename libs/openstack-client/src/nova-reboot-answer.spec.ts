@@ -1,4 +1,4 @@
-import { describeRefusal, isFinalRefusal, readRebootAnswer, type RebootRefusal } from './nova-reboot-answer';
+import { describeRefusal, isFinalRefusal, isInDoubt, readRebootAnswer, type RebootRefusal } from './nova-reboot-answer';
 import { OpenStackError } from './openstack.errors';
 
 const nova409 = (message: string) => new OpenStackError(message, 409, 'conflictingRequest', 'req-409');
@@ -26,11 +26,21 @@ describe('readRebootAnswer', () => {
     expect(refused(nova409('Something else'))).toMatchObject({ kind: 'refused', status: 409 });
   });
 
-  it('reads 404/403 as refused, 5xx/429 as unavailable (Nova did not act)', () => {
+  it('reads 404/403 as refused, Nova’s own 5xx and 429 as unavailable (Nova did not act)', () => {
+    const nova = { novaFault: true };
     expect(refused(new OpenStackError('gone', 404, 'itemNotFound'))).toMatchObject({ kind: 'refused', status: 404 });
     expect(refused(new OpenStackError('no', 403, 'forbidden'))).toMatchObject({ kind: 'refused', status: 403 });
-    expect(refused(new OpenStackError('boom', 500, 'computeFault'))).toMatchObject({ kind: 'unavailable' });
+    expect(refused(new OpenStackError('boom', 500, 'computeFault', 'r', nova))).toMatchObject({ kind: 'unavailable' });
+    const down = new OpenStackError('down', 503, 'serviceUnavailable', 'r', nova);
+    expect(refused(down)).toMatchObject({ kind: 'unavailable', status: 503 });
     expect(refused(new OpenStackError('slow down', 429, 'overLimit'))).toMatchObject({ kind: 'unavailable' });
+  });
+
+  it.each([502, 503, 504, 500])('reads a %d without Nova’s fault body as in doubt: a proxy answered', (status) => {
+    const answer = refused(new OpenStackError(`HTTP ${status}`, status, 'computeFault'));
+    expect(answer).toEqual({ kind: 'gatewayError', status, message: `HTTP ${status}`, requestId: undefined });
+    expect(isInDoubt(answer)).toBe(true);
+    expect(isFinalRefusal(answer)).toBe(false);
   });
 
   it('reads no answer as in doubt, unless the connection never opened', () => {

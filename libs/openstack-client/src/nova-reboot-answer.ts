@@ -19,8 +19,13 @@ export type RebootAnswer =
   | { kind: 'wrongState'; vmState: string; message: string; requestId?: string }
   /** Any other answer that says no for good (404 gone, 403, 400, another 409): nothing was rebooted. */
   | { kind: 'refused'; status: number; message: string; requestId?: string }
-  /** Nova (or what stands before it) answered 5xx or 429 before acting: nothing was rebooted, try again later. */
+  /** Nova itself answered 5xx (its fault body says so) or 429: it did not act, try again later. */
   | { kind: 'unavailable'; status: number; message: string; requestId?: string }
+  /**
+   * A 5xx without Nova's fault body (a load balancer's 502/503/504 page, an empty body): what stands before
+   * nova-api answered, and nova-api may have taken the reboot meanwhile. Check before sending again.
+   */
+  | { kind: 'gatewayError'; status: number; message: string; requestId?: string }
   /** The POST never left (no connection, no token) or was refused before Nova saw it (401): try again later. */
   | { kind: 'notSent'; message: string }
   /** No answer (timeout, connection dropped): Nova may still apply it. Check before sending again. */
@@ -41,6 +46,7 @@ export function readRebootAnswer(outcome: { requestId?: string } | { error: unkn
   }
   // Our token refused (keystonemiddleware answers before Nova acts), or no token to send: nothing happened.
   if (status === 401) return { kind: 'notSent', message };
+  if (status >= 500 && !error.novaFault) return { kind: 'gatewayError', status, message, requestId };
   if (status >= 500 || status === 429) return { kind: 'unavailable', status, message, requestId };
   if (status === 409) {
     if (LOCKED.test(message)) return { kind: 'locked', message, requestId };
@@ -51,6 +57,13 @@ export function readRebootAnswer(outcome: { requestId?: string } | { error: unkn
     if (vm) return { kind: 'wrongState', vmState: vm, message, requestId };
   }
   return { kind: 'refused', status, message, requestId };
+}
+
+/** Answers after which Nova may have taken the reboot without our knowing: confirm it, never send it blind. */
+export function isInDoubt(
+  answer: RebootAnswer,
+): answer is Extract<RebootAnswer, { kind: 'noAnswer' | 'gatewayError' }> {
+  return answer.kind === 'noAnswer' || answer.kind === 'gatewayError';
 }
 
 /** Answers after which Nova rebooted nothing and never will for this request. */

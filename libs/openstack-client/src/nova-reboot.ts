@@ -19,9 +19,6 @@ const FAILED_STATUSES = new Set([
   'SHELVED_OFFLOADED',
 ]);
 
-/** Nova's clock and ours may differ a little when matching its instance actions to our attempt. */
-const CLOCK_SKEW_MS = 2000;
-
 /** Back from the reboot: ACTIVE with no task left (Nova sets the task before it answers 202). */
 export function isRebooted(server: NovaServer): boolean {
   return server.status === 'ACTIVE' && !server.taskState;
@@ -38,16 +35,26 @@ export function rebootInProgress(server: NovaServer, type: RebootType): boolean 
   return task.startsWith('reboot') && (type === 'SOFT' || task.endsWith('_hard'));
 }
 
-/** Nova recorded a reboot action started at `attemptedAt` or later (give or take clock skew). */
-export function rebootRecordedSince(actions: readonly NovaInstanceAction[], attemptedAt: Date): boolean {
-  const since = attemptedAt.getTime() - CLOCK_SKEW_MS;
-  return actions.some((action) => action.action === 'reboot' && novaTime(action.startTime) >= since);
+/**
+ * Nova recorded a reboot action for our POST, matched without any clock: the action whose `request_id` is the
+ * request id our POST's answer carried (Nova's `x-openstack-request-id`), or any reboot action newer than `before`,
+ * the newest one Nova had recorded before the POST (Nova lists them newest first; '' when there was none, null
+ * when not known: then only the request id tells).
+ */
+export function rebootRecordedFor(
+  actions: readonly NovaInstanceAction[],
+  post: { requestId: string | null; before: string | null },
+): boolean {
+  const reboots = actions.filter((action) => action.action === 'reboot');
+  if (post.requestId && reboots.some((action) => action.requestId === post.requestId)) return true;
+  if (post.before === null) return false;
+  if (post.before === '') return reboots.length > 0;
+  return reboots.findIndex((action) => action.requestId === post.before) > 0;
 }
 
-/** Nova writes UTC times without a zone (`2018-04-25T01:26:29.000000`). */
-export function novaTime(value: string): number {
-  const time = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
-  return Number.isNaN(time) ? 0 : time;
+/** The request id of the newest reboot action Nova recorded for a server ('' when none): see {@link rebootRecordedFor}. */
+export function newestReboot(actions: readonly NovaInstanceAction[]): string {
+  return actions.find((action) => action.action === 'reboot')?.requestId ?? '';
 }
 
 /** OpenStack failures worth waiting out: no answer, timeouts, 5xx, throttling. */

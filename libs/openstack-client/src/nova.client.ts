@@ -116,7 +116,7 @@ export class NovaClient {
     const ctx = { operation, status: res.status, code, requestId: res.requestId };
     if (res.status >= 500) this.options.logger?.warn('nova answered with an error', ctx);
     else this.options.logger?.debug?.('nova answered with an error', ctx);
-    return new OpenStackError(parsed.message, res.status, code, res.requestId);
+    return new OpenStackError(parsed.message, res.status, code, res.requestId, { novaFault: parsed.novaFault });
   }
 
   private parse<T>(res: TransportResponse, parser: (body: unknown) => T): T {

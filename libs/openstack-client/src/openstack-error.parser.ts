@@ -22,6 +22,8 @@ export function faultNameForStatus(status: number): string {
 export interface ParsedErrorBody {
   code: string;
   message: string;
+  /** The body is Nova's own fault (`{"<faultName>": {"code": …, "message": …}}`): Nova answered, not a proxy. */
+  novaFault: boolean;
 }
 
 const MAX_MESSAGE = 300;
@@ -40,15 +42,17 @@ export function parseErrorBody(status: number, body: unknown): ParsedErrorBody {
       const [name] = keys;
       const inner = body[name];
       if (isRecord(inner) && typeof inner['message'] === 'string') {
-        return { code: name === 'error' ? fallback : name, message: clip(inner['message']) };
+        const novaFault = name !== 'error';
+        return { code: novaFault ? name : fallback, message: clip(inner['message']), novaFault };
       }
     }
-    if (typeof body['message'] === 'string') return { code: fallback, message: clip(body['message']) };
+    if (typeof body['message'] === 'string')
+      return { code: fallback, message: clip(body['message']), novaFault: false };
   }
   if (typeof body === 'string' && body.trim() !== '' && !body.trimStart().startsWith('<')) {
-    return { code: fallback, message: clip(body.trim()) };
+    return { code: fallback, message: clip(body.trim()), novaFault: false };
   }
-  return { code: fallback, message: `HTTP ${status}` };
+  return { code: fallback, message: `HTTP ${status}`, novaFault: false };
 }
 
 function clip(text: string): string {

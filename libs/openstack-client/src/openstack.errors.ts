@@ -13,8 +13,15 @@ export class OpenStackError extends Error {
     readonly code: string,
     /** `x-openstack-request-id` / `x-compute-request-id` of the answer, when there was one. */
     readonly requestId?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; novaFault?: boolean },
   ) {
     super(message, options);
+    this.novaFault = options?.novaFault ?? false;
   }
+
+  /**
+   * The answer's body was Nova's own fault (`{"computeFault": {…}}`, `{"conflictingRequest": {…}}`, …): Nova itself
+   * answered. False for anything else (a proxy's HTML page, an empty body, Keystone's `{"error": …}`).
+   */
+  readonly novaFault: boolean;
 }

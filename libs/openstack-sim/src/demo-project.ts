@@ -57,3 +57,19 @@ export function fleetProjects(count: number, workers = 3): SimProjectSpec[] {
     };
   });
 }
+
+/**
+ * The nodes of a cluster the OpenShift 4 installer built (infra id `ocp-x7k2p`): three masters
+ * `ocp-x7k2p-master-<n>`, three workers and two infra nodes `<infra-id>-<role>-<n>-<random suffix>`, for tests
+ * of the installer's naming style (use them as a project's `servers`).
+ */
+export function installerNodes(infraId = 'ocp-x7k2p'): string[] {
+  return [
+    ...[0, 1, 2].map((n) => `${infraId}-master-${n}`),
+    `${infraId}-worker-0-bcdfg`,
+    `${infraId}-worker-1-hjklm`,
+    `${infraId}-worker-2-npqrs`,
+    `${infraId}-infra-0-tvwxz`,
+    `${infraId}-infra-1-k2m4q`,
+  ];
+}

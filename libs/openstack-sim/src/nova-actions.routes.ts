@@ -5,6 +5,7 @@ import { atLeast } from './nova-microversion';
 import { snapshotUploadAt } from './nova-tasks';
 import { admit, novaFault, type NovaDeps } from './nova-admit';
 import type { SimToken } from './sim-identity';
+import type { SimActionFault } from './sim.types';
 
 /**
  * `POST /compute/v2.1/servers/{id}/action` as Nova answers it for `reboot`, `lock`, `unlock`, `createImage`,
@@ -111,8 +112,42 @@ export function registerNovaActions(app: FastifyInstance, deps: NovaDeps): void 
     if (!instance) return novaFault(reply, 404, 'itemNotFound', `Instance ${serverId} could not be found.`);
     await faults.delay(cloud.knobsFor(serverId).actionDelayMs);
     const by = { requestId: String(reply.getHeader('x-openstack-request-id')), userId: token.userId };
+    const fault = cloud.consumeActionFault(instance.id);
+    // A fault after acting: Nova applies the action, and its answer is lost on the way back.
+    if (fault?.acted) handler(deps, { instance, token, value, request, reply: lostAnswer(), by, now: cloud.clock() });
+    if (fault) return actionFault(reply, fault);
     return handler(deps, { instance, token, value, request, reply, by, now: cloud.clock() });
   });
+}
+
+/**
+ * Answers one of the `nextActionFaults`: Nova's own fault body (with its request id), or a proxy's HTML page or
+ * empty body (without Nova's request id headers, as a load balancer that got no answer from nova-api sends).
+ */
+function actionFault(reply: FastifyReply, fault: SimActionFault): FastifyReply {
+  if (fault.body === 'nova') {
+    const name = fault.status === 503 ? 'serviceUnavailable' : 'computeFault';
+    return novaFault(
+      reply,
+      fault.status,
+      name,
+      'Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/',
+    );
+  }
+  reply.removeHeader('x-openstack-request-id');
+  reply.removeHeader('x-compute-request-id');
+  if (fault.body === 'empty') return reply.code(fault.status).send();
+  const title = PROXY_TITLES[fault.status] ?? 'Server Error';
+  const page = `<html><head><title>${fault.status} ${title}</title></head><body><h1>${fault.status} ${title}</h1></body></html>`;
+  return reply.code(fault.status).type('text/html').send(page);
+}
+
+const PROXY_TITLES: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
+/** A reply that takes an action's answer and sends nothing (the action is applied, its answer lost). */
+function lostAnswer(): FastifyReply {
+  const lost = { code: () => lost, header: () => lost, type: () => lost, send: () => lost };
+  return lost as unknown as FastifyReply;
 }
 
 function rebootType(value: unknown): 'SOFT' | 'HARD' | undefined {

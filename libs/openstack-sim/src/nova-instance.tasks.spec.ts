@@ -165,4 +165,17 @@ describe('reboot concurrency per role', () => {
       ),
     ).toEqual(['haproxy', 'master', 'infra', 'worker', 'other', 'other', 'other']);
   });
+
+  it('takes the role from the OpenShift 4 installer’s names too', () => {
+    expect(
+      [
+        'ocp-x7k2p-master-0',
+        'ocp-x7k2p-bootstrap',
+        'ocp-x7k2p-worker-0-bcdfg',
+        'ocp-x7k2p-infra-1-k2m4q',
+        'master-lab-x7k2p-worker-0-bcdfg',
+        'ocp-x7k2p-api',
+      ].map(roleOf),
+    ).toEqual(['master', 'master', 'worker', 'infra', 'worker', 'other']);
+  });
 });

@@ -129,6 +129,44 @@ describe('OpenStackSimulator over HTTP: reboots, faults, admin API', () => {
       expect(h.sim.listCalls()).toBe(3);
     });
 
+    it('answers nextActionFaults in order: a proxy 502 after Nova took it, a Nova 503 before, a proxy page before', async () => {
+      const node = 'worker-0.openstacklocal';
+      h.sim.setKnobs(
+        {
+          rebootDurationMs: 100,
+          nextActionFaults: [
+            { status: 502, acted: true, body: 'empty' },
+            { status: 503, acted: false, body: 'nova' },
+            { status: 504, acted: false, body: 'html' },
+          ],
+        },
+        node,
+      );
+      const proxied = await reboot(node, 'SOFT');
+      expect([proxied.status, await proxied.text()]).toEqual([502, '']);
+      expect(proxied.headers.get('x-openstack-request-id')).toBeNull();
+      expect((await server(node)).status).toBe('REBOOT');
+      await sleep(150);
+      const refused = await reboot(node, 'SOFT');
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('x-openstack-request-id')).toMatch(/^req-/);
+      expect(Object.keys((await refused.json()) as Json)).toEqual(['serviceUnavailable']);
+      const page = await reboot(node, 'SOFT');
+      expect([page.status, page.headers.get('content-type')]).toEqual([504, 'text/html']);
+      expect(await page.text()).toContain('504 Gateway Timeout');
+      expect((await reboot(node, 'SOFT')).status).toBe(202);
+      // Four POSTs received; Nova acted on the first (behind the proxy's 502) and the last.
+      expect(h.sim.reboots(node).received).toEqual({ SOFT: 4, HARD: 0 });
+      expect(h.sim.reboots(node).accepted).toEqual({ SOFT: 2, HARD: 0 });
+      expect(h.sim.knobs(node).nextActionFaults).toEqual([]);
+      const bad = await fetch(`${h.sim.url}/_sim/knobs`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ nextActionFaults: [{ status: 404, acted: false, body: 'nova' }] }),
+      });
+      expect(bad.status).toBe(400);
+    });
+
     it('drops connections without an answer and delays answers by latencyMs', async () => {
       h.sim.setKnobs({ dropRate: 1 }, 'worker-0.openstacklocal');
       await expect(nova(`/servers/${h.sim.serverId('worker-0.openstacklocal')}`)).rejects.toThrow();

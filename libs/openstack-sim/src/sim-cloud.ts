@@ -4,7 +4,7 @@ import { stableUuid } from './sim-format';
 import { SimIdentity } from './sim-identity';
 import { DEFAULT_KNOBS, KnobsError, PER_SERVER_KNOBS } from './sim-knobs';
 import { roleOf, SimCounters, type SimProjectStats } from './sim-stats';
-import type { SimKnobs, SimProjectSpec, SimServerStats, SimStats } from './sim.types';
+import type { SimActionFault, SimKnobs, SimProjectSpec, SimServerStats, SimStats } from './sim.types';
 
 // The state of the whole simulated cloud, shared by its Keystone, Nova, Glance and admin routes.
 
@@ -129,6 +129,15 @@ export class SimCloud {
     if ((holder.failNextRequests ?? 0) <= 0) return false;
     holder.failNextRequests = (holder.failNextRequests ?? 0) - 1;
     return true;
+  }
+
+  /** Takes the next of the `nextActionFaults` that apply to `serverId` (its own, else the global ones). */
+  consumeActionFault(serverId: string): SimActionFault | undefined {
+    const own = this.overrides.get(serverId);
+    const holder = own?.nextActionFaults !== undefined ? own : this.knobs;
+    const [next, ...rest] = holder.nextActionFaults ?? [];
+    holder.nextActionFaults = rest;
+    return next;
   }
 
   /** Registers a snapshot image of `serverId` whose upload starts at `savingAt` and ends at `activeAt`. */

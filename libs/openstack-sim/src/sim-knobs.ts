@@ -16,6 +16,7 @@ export const DEFAULT_KNOBS: Readonly<SimKnobs> = Object.freeze({
   powerActionDurationMs: 1000,
   snapshotDurationMs: 5000,
   actionDelayMs: 0,
+  nextActionFaults: [],
 });
 
 const share = z.number().min(0).max(1);
@@ -36,6 +37,16 @@ export const knobsPatchSchema = z.strictObject({
   powerActionDurationMs: millis.optional(),
   snapshotDurationMs: millis.optional(),
   actionDelayMs: millis.optional(),
+  nextActionFaults: z
+    .array(
+      z.strictObject({
+        status: z.number().int().min(500).max(599),
+        acted: z.boolean(),
+        body: z.enum(['nova', 'html', 'empty']),
+      }),
+    )
+    .max(100)
+    .optional(),
 });
 
 /** Knobs that make sense per server; the others (token TTL, page size) are global only. */
@@ -51,6 +62,7 @@ export const PER_SERVER_KNOBS = [
   'powerActionDurationMs',
   'snapshotDurationMs',
   'actionDelayMs',
+  'nextActionFaults',
 ] as const satisfies readonly (keyof SimKnobs)[];
 
 /** Checks a partial knob update; throws a one-line Error naming each bad field. */

@@ -5,16 +5,22 @@ import type { NovaInstance } from './nova-instance.model';
  * OpenShift node role (from the node name) that issue-level tests assert ("never two masters at once").
  */
 
-/** OpenShift node roles, from the node name prefix; anything else is `other`. */
+/** OpenShift node roles, from the node name; anything else is `other`. */
 export const NODE_ROLES = ['haproxy', 'master', 'infra', 'worker', 'other'] as const;
 export type NodeRole = (typeof NODE_ROLES)[number];
 
-/** The role of a node from its name: `master-1.openstacklocal` → `master`. */
+/**
+ * The role of a node from its name, in both naming styles: OpenShift 3.x (`master-1.openstacklocal` → `master`)
+ * and the OpenShift 4 installer (`ocp-x7k2p-master-1`, `ocp-x7k2p-worker-0-bcdfg`; its bootstrap machine carries
+ * the control plane, so it counts as a master).
+ */
 export function roleOf(name: string): NodeRole {
-  const prefix = /^([a-z]+)-/.exec(name)?.[1];
-  return (NODE_ROLES as readonly string[]).includes(prefix ?? '') && prefix !== 'other'
-    ? (prefix as NodeRole)
-    : 'other';
+  const found =
+    /^(haproxy|master|infra|worker)-\d+(\.|$)/i.exec(name)?.[1] ??
+    /-[a-z0-9]{5}-(master|infra|worker|bootstrap)(-|$)/i.exec(name)?.[1];
+  if (!found) return 'other';
+  const role = found.toLowerCase();
+  return role === 'bootstrap' ? 'master' : (role as NodeRole);
 }
 
 /** Reboot actions a server received, by type, and what Nova made of them. */

@@ -60,6 +60,24 @@ export interface SimKnobs {
    * at its end whether or not the client still waits (a POST applied after the client gave up). Default 0.
    */
   actionDelayMs: number;
+  /**
+   * The next server actions (`POST /servers/{id}/action`) answer these faults, one each, in order (counts down):
+   * what a proxy in front of nova-api, or nova-api itself, answers when things go wrong. Default none.
+   */
+  nextActionFaults: SimActionFault[];
+}
+
+/** One fault of {@link SimKnobs.nextActionFaults}. */
+export interface SimActionFault {
+  /** The HTTP status answered (500-599). */
+  status: number;
+  /** Nova applied the action before the fault was answered (a proxy's 502 after nova-api took it), or not. */
+  acted: boolean;
+  /**
+   * `nova`: Nova's own fault body and request id (nova-api answered); `html` or `empty`: a proxy's page, with no
+   * Nova request id.
+   */
+  body: 'nova' | 'html' | 'empty';
 }
 
 /** How to start an {@link OpenStackSimulator}. */

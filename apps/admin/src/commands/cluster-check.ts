@@ -10,6 +10,21 @@ const CHECK_TIMEOUT_MS = 10000;
  * environment for `env:` references), authenticates to Keystone and lists the servers with Nova.
  */
 export async function checkCluster(context: AdminContext, id: string): Promise<void> {
+  const { cluster, servers } = await listClusterServers(context, id);
+  const byStatus = new Map<string, number>();
+  for (const server of servers) byStatus.set(server.status, (byStatus.get(server.status) ?? 0) + 1);
+  const statuses = [...byStatus].sort(([a], [b]) => a.localeCompare(b)).map(([status, count]) => `${count} ${status}`);
+  context.print(
+    `cluster ${id}: authenticated at ${cluster.authUrl}; Nova lists ${servers.length} server(s)` +
+      (statuses.length > 0 ? `: ${statuses.join(', ')}` : ''),
+  );
+}
+
+/**
+ * The cluster's servers as Nova lists them now, reached as the gateway and workers would reach them; a
+ * {@link CommandError} saying what failed (unknown cluster, unreadable secret, Keystone or Nova).
+ */
+export async function listClusterServers(context: AdminContext, id: string) {
   const cluster = (await (await context.clusterAdmin()).list()).find((entry) => entry.id === id);
   if (!cluster) throw new CommandError(`unknown cluster ${id}`);
   const secrets = new ClusterSecrets(context.config.secrets);
@@ -19,19 +34,11 @@ export async function checkCluster(context: AdminContext, id: string): Promise<v
     throw new CommandError(`cluster ${id}: cannot read its secret (${reason(error)})`);
   }
   const clients = new OpenStackClients({ secrets, openstack: { timeoutMs: CHECK_TIMEOUT_MS, retries: 0 } });
-  let servers;
   try {
-    servers = await clients.forCluster(cluster).listServers();
+    return { cluster, servers: await clients.forCluster(cluster).listServers() };
   } catch (error) {
     throw new CommandError(`cluster ${id}: ${reason(error)} (Keystone ${cluster.authUrl})`);
   }
-  const byStatus = new Map<string, number>();
-  for (const server of servers) byStatus.set(server.status, (byStatus.get(server.status) ?? 0) + 1);
-  const statuses = [...byStatus].sort(([a], [b]) => a.localeCompare(b)).map(([status, count]) => `${count} ${status}`);
-  context.print(
-    `cluster ${id}: authenticated at ${cluster.authUrl}; Nova lists ${servers.length} server(s)` +
-      (statuses.length > 0 ? `: ${statuses.join(', ')}` : ''),
-  );
 }
 
 function reason(error: unknown): string {

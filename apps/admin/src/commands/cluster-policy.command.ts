@@ -1,9 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { InvalidRebootPolicyError, NodeRoles, type NodeRole, storedRebootPolicy } from '@oshift/jobs';
+import {
+  InvalidRebootPolicyError,
+  NodeRoles,
+  type NodeRole,
+  type RebootPolicy,
+  roleOf,
+  storedRebootPolicy,
+} from '@oshift/jobs';
+import type { AdminContext } from '../admin.context';
 import { CommandError } from '../command.error';
 import { UsageError } from '../usage.error';
 import { type ActionRunner, commandPath } from './admin-command';
+import { listClusterServers } from './cluster-check';
 
 /** The policy flags, as commander parses them. */
 interface PolicyOptions {
@@ -13,6 +22,7 @@ interface PolicyOptions {
   maxParallel?: string[];
   pattern?: string[];
   cooldown?: string;
+  nodes?: boolean;
 }
 
 const ROLES = NodeRoles.join('|');
@@ -41,15 +51,19 @@ export function addClusterPolicyCommand(cluster: Command, run: ActionRunner): vo
       collect,
     )
     .option('--cooldown <seconds>', 'refuse a reboot of a node this long after its last Done (0: off)')
+    .option('--nodes', 'also show each node of the cluster with the role the policy gives it (asks OpenStack)')
     .addHelpText(
       'after',
       `
 Roles: ${NodeRoles.join(', ')}. A node takes the first role (in that order) one of whose patterns matches its
-name; defaults: haproxy-*, master-*, infra-*, worker-*, anything else other; max_parallel 1 for every role;
-cooldown 0. Masters and HAProxy nodes also keep quorum whatever max_parallel says.
+name (* any run of characters, ? one, # one or more digits). The defaults know both OpenShift 3.x names
+(master-0.openstacklocal) and the OpenShift 4 installer's (ocp-x7k2p-master-0, ocp-x7k2p-worker-0-bcdfg);
+anything else is other; max_parallel 1 for every role; cooldown 0. Masters and HAProxy nodes also keep quorum
+whatever max_parallel says. --nodes shows how the policy reads each node's name before it matters.
 
 Examples:
   admin cluster policy prod.example.com
+  admin cluster policy prod.example.com --nodes
   admin cluster policy prod.example.com --max-parallel worker=3 --cooldown 600
   admin cluster policy prod.example.com --pattern infra=infra-* --pattern infra=router-*
   admin cluster policy prod.example.com --file policy.json
@@ -65,12 +79,12 @@ Examples:
       if (options.reset) {
         if (flags || options.set !== undefined || options.file !== undefined)
           throw new UsageError('--reset goes alone', path);
-        return context.printJson(storedRebootPolicy(await admin.reset(id, actor)));
+        return show(context, id, await admin.reset(id, actor), options);
       }
       if (options.set !== undefined && options.file !== undefined)
         throw new UsageError('give --set or --file, not both', path);
       if (!flags && options.set === undefined && options.file === undefined) {
-        return context.printJson(storedRebootPolicy(await admin.show(id)));
+        return show(context, id, await admin.show(id), options);
       }
       const given = options.set ?? (options.file === undefined ? undefined : await readPolicyFile(options.file));
       const base = given === undefined ? storedRebootPolicy(await admin.show(id)) : parseJson(given);
@@ -79,9 +93,22 @@ Examples:
         if (error instanceof InvalidRebootPolicyError) throw new CommandError(`invalid policy: ${error.message}`);
         throw error;
       });
-      context.printJson(storedRebootPolicy(stored));
+      await show(context, id, stored, options);
     }),
   );
+}
+
+/** Prints the policy in force, with `--nodes` each node of the cluster and the role the policy gives it. */
+async function show(context: AdminContext, id: string, policy: RebootPolicy, options: PolicyOptions): Promise<void> {
+  if (!options.nodes) return context.printJson(storedRebootPolicy(policy));
+  const { servers } = await listClusterServers(context, id);
+  const nodes = Object.fromEntries(
+    servers
+      .map((server) => server.name)
+      .sort((a, b) => a.localeCompare(b))
+      .map((name) => [name, roleOf(name, policy)]),
+  );
+  context.printJson({ ...storedRebootPolicy(policy), nodes });
 }
 
 async function readPolicyFile(path: string): Promise<string> {

@@ -36,7 +36,12 @@ export const pruneCommand: CommandRegistration = (program, run) => {
     );
 };
 
-const ENDED_JOBS = `FROM jobs WHERE state IN ('done', 'failed') AND coalesce(finished_at, created_at) < $1`;
+/**
+ * Ended jobs older than `$1`, but never a step of a rolling reboot still running: the rolling reboot reads its
+ * ended steps to know which nodes it has rebooted, and would reboot a pruned one again.
+ */
+const ENDED_JOBS = `FROM jobs WHERE state IN ('done', 'failed') AND coalesce(finished_at, created_at) < $1
+   AND NOT EXISTS (SELECT 1 FROM jobs rolling WHERE rolling.id = jobs.parent_id AND rolling.state IN ('queued', 'running'))`;
 
 async function count(dataSource: DataSource | EntityManager, before: Date): Promise<Counts> {
   const [row] = await dataSource.query(

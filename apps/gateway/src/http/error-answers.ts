@@ -84,8 +84,9 @@ const RULES: readonly Rule<Error>[] = [
     body: { error: error.message },
     headers: { 'retry-after': String(error.retryAfterSeconds) },
   })),
+  // 429, not 503: the service is up and sheds sign-ins; 503 says a dependency is down (DESIGN.md).
   rule(SignInBusyError, (error) => ({
-    status: 503,
+    status: 429,
     body: { error: error.message },
     headers: { 'retry-after': String(error.retryAfterSeconds) },
   })),

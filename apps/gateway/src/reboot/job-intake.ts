@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '@oshift/access';
 import { type AuditAction, AuditOutcome } from '@oshift/audit';
@@ -7,17 +8,22 @@ import {
   type JobKind,
   JobRequests,
   newJobId,
+  NoNodeOfRoleError,
   QueueUnavailableError,
   RebootAlreadyRunningError,
+  RebootCooldownError,
   type RebootKind,
+  RebootRefusedError,
   type RollingRole,
 } from '@oshift/jobs';
+import { type ClusterNode, NodeNotFoundError, type NodeRegistry } from '@oshift/node-registry';
 import { type AuditedRequest, RequestAudit } from '../audit/request-audit';
 import type { GatewayConfig } from '../gateway.config';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { InvalidRequestError } from '../http/request.errors';
 import { JobLinks } from '../jobs/job-links';
 import { RebootProducer } from './reboot.producer';
+import { parseIdempotencyKey } from './reboot-request.dto';
 
 /** The answer to an accepted reboot (or rolling reboot), exactly as the API reference shows it. */
 export interface RebootStarted {
@@ -47,6 +53,50 @@ export interface JobToStart {
   idempotency?: IdempotencyClaim;
 }
 
+/** What a request body parser answers: the request, or why it is not one. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/**
+ * One kind of job-starting request (a reboot, a rolling reboot): everything in which it differs from the other,
+ * named. The rest, the order of the checks and their audit records, is {@link JobIntake.request}'s, the one path.
+ */
+export interface IntakeRoute<T extends { type: RebootKind; dry_run: boolean }, F extends object> {
+  /** The audit action of its every decision. */
+  action: AuditAction;
+  /** Its name in the `Idempotency-Key`'s digest of what is asked (`reboot`, `rolling-reboot`). */
+  name: string;
+  /** Its body, parsed. */
+  parse(body: unknown): Parsed<T>;
+  /** What the raw body names, for the audit record of a request refused before it could be parsed. */
+  rawTarget(body: unknown): string | null;
+  /** The job's target (the node, or `rolling:<role>`). */
+  target(value: T): string;
+  /** What it asks for besides the cluster and the type, in the key's digest (the node, or the role). */
+  subject(value: T): string;
+  /** What its dry run and accepted records say besides the type (a rolling reboot's role). */
+  detail(value: T): Record<string, unknown>;
+  /** A dry run's answer: what it would do now. May throw a refusal (unknown node, no node of the role). */
+  forecast(clusterId: string, value: T, nodes: readonly ClusterNode[]): Promise<F>;
+  /**
+   * A real request's checks before its job is recorded: throws the refusal (unknown node, cooldown, rules that
+   * never allow it, no node of the role), else answers what the job records besides its target and type.
+   */
+  screen(
+    clusterId: string,
+    value: T,
+    nodes: readonly ClusterNode[],
+  ): Promise<Pick<JobToStart, 'kind' | 'rollingRole' | 'deadlineMs'>>;
+}
+
+/** The audit detail of a refusal the checks throw, or null for any other error (it is not a refusal). */
+function refusalOf(error: unknown): Record<string, unknown> | null {
+  if (error instanceof NodeNotFoundError) return { reason: 'unknown node' };
+  if (error instanceof RebootCooldownError) return { reason: 'cooldown', retryAfterSeconds: error.retryAfterSeconds };
+  if (error instanceof RebootRefusedError) return { reason: 'cluster rules', rule: error.reason };
+  if (error instanceof NoNodeOfRoleError) return { reason: 'no node of the role', role: error.role };
+  return null;
+}
+
 /**
  * The part every job-starting request shares: replaying an `Idempotency-Key`, recording the job with its
  * `accepted` audit record in one statement, handing it to the workers, and auditing each way this can go wrong.
@@ -63,6 +113,50 @@ export class JobIntake {
     @Inject(JobLinks) private readonly links: Pick<JobLinks, 'statusUrl'>,
     @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'jobs'>,
   ) {}
+
+  /**
+   * The one path of a job-starting request, whatever its route: the input (body and `Idempotency-Key`), a
+   * replay of the key's first answer, the cluster's nodes, then a dry run's forecast or the real request's
+   * checks and its job. Each way it ends is audited under the route's action: `refused` (with why), `failed`,
+   * `dry-run` (with the forecast) or `accepted` (with the job, in one statement).
+   */
+  async request<T extends { type: RebootKind; dry_run: boolean }, F extends object>(
+    route: IntakeRoute<T, F>,
+    nodesOf: (clusterId: string) => Promise<ClusterNode[]>,
+    ask: { clusterId: string; body: unknown; principal: Principal; request: AuditedRequest; idempotencyKey?: unknown },
+  ): Promise<RebootStarted | F> {
+    const { clusterId, body, principal, request } = ask;
+    const { action } = route;
+    const raw: Asked = { action, request, principal, clusterId, target: route.rawTarget(body) };
+    const header = ask.idempotencyKey as string | string[] | undefined;
+    const checked = await this.checked(raw, route.parse(body), parseIdempotencyKey(header));
+    const { value } = checked;
+    const target = route.target(value);
+    const asked: Asked = { action, request, principal, clusterId, target };
+
+    const claim = checked.key ? idempotencyClaim(route, principal, checked.key, clusterId, value) : undefined;
+    if (claim) {
+      const earlier = await this.replay(asked, claim);
+      if (earlier) return earlier;
+    }
+
+    const nodes = await nodesOf(clusterId).catch(async (error: unknown) => {
+      await this.record(asked, AuditOutcome.failed, { reason: 'node lookup failed' });
+      throw error;
+    });
+    const refused = async (error: unknown): Promise<never> => {
+      const refusal = refusalOf(error);
+      if (refusal) await this.record(asked, AuditOutcome.refused, refusal);
+      throw error;
+    };
+    if (value.dry_run) {
+      const forecast = await route.forecast(clusterId, value, nodes).catch(refused);
+      await this.record(asked, AuditOutcome.dryRun, { type: value.type, ...route.detail(value), ...forecast });
+      return forecast;
+    }
+    const job = await route.screen(clusterId, value, nodes).catch(refused);
+    return this.start(asked, { target, type: value.type, ...job, idempotency: claim });
+  }
 
   /**
    * The first answer again when the key already started a job (within its lifetime), else null. Throws
@@ -86,7 +180,7 @@ export class JobIntake {
     const { request, principal, clusterId } = asked;
     const jobId = newJobId();
     const requestId = request.id;
-    const deadlineAt = new Date(Date.now() + (job.deadlineMs ?? this.config.jobs.deadlineMs));
+    const deadlineMs = job.deadlineMs ?? this.config.jobs.deadlineMs;
     try {
       const accepted = this.audit.recordOf(request, principal, {
         action: asked.action,
@@ -103,7 +197,7 @@ export class JobIntake {
         ...(job.kind && job.kind !== 'reboot' ? { kind: job.kind, rollingRole: job.rollingRole } : {}),
         requestedBy: principal.username,
         requestId,
-        deadlineAt,
+        deadlineMs,
         audit: accepted,
         idempotency: job.idempotency,
       });
@@ -116,7 +210,8 @@ export class JobIntake {
     }
 
     try {
-      await this.producer.enqueue({ jobId, clusterId, requestId }, deadlineAt);
+      // The queue's retries only need to outlast the deadline roughly; the deadline itself is Postgres' (above).
+      await this.producer.enqueue({ jobId, clusterId, requestId }, new Date(Date.now() + deadlineMs));
     } catch (error) {
       await this.answerUnqueued(asked, jobId, error);
     }
@@ -132,7 +227,6 @@ export class JobIntake {
     return this.started(clusterId, jobId);
   }
 
-  /** Records the request's decision (refused, failed, dry-run, …) on its own, never failing the answer. */
   /**
    * Checks what both a body parser and the `Idempotency-Key` header made of the request: an invalid one is
    * audited as refused and thrown as {@link InvalidRequestError}; else the parsed body and the key (if any).
@@ -148,6 +242,7 @@ export class JobIntake {
     throw new InvalidRequestError(error);
   }
 
+  /** Records the request's decision (refused, failed, dry-run, …) on its own, never failing the answer. */
   record(asked: Asked, outcome: AuditOutcome, detail: Record<string, unknown>): Promise<void> {
     const { action, request, principal, clusterId, target } = asked;
     return this.audit.request(request, principal, { action, clusterId, target, outcome, detail });
@@ -178,5 +273,51 @@ export class JobIntake {
     await this.record(asked, AuditOutcome.failed, { reason: 'job queue unavailable', jobId });
     this.logger.error({ msg: 'enqueue failed, job discarded', jobId, requestId, error: String(error) });
     throw new QueueUnavailableError(jobId, { cause: error });
+  }
+}
+
+/**
+ * The key of this user with a digest of what the request asks for: another request under it is a 422. A dry
+ * run's digest differs from the real request's (`dry_run` is part of what is asked).
+ */
+function idempotencyClaim<T extends { type: RebootKind; dry_run: boolean }>(
+  route: IntakeRoute<T, object>,
+  principal: Principal,
+  key: string,
+  clusterId: string,
+  value: T,
+): IdempotencyClaim {
+  const asked = [route.name, clusterId, route.subject(value), value.type, ...(value.dry_run ? ['dry_run'] : [])];
+  const requestHash = createHash('sha256').update(JSON.stringify(asked)).digest('base64url');
+  return { username: principal.username, key, requestHash };
+}
+
+/**
+ * A service that decides one route's requests ({@link IntakeRoute}) through the one path, {@link JobIntake.request},
+ * with the cluster's nodes from the registry. `RebootService` and `RollingRebootService` name only their route.
+ */
+export abstract class RoutedIntake<T extends { type: RebootKind; dry_run: boolean }, F extends object> {
+  protected abstract readonly route: IntakeRoute<T, F>;
+
+  constructor(
+    private readonly registry: Pick<NodeRegistry, 'listNodes'>,
+    private readonly intake: Pick<JobIntake, 'request'>,
+  ) {}
+
+  /** Starts the job `body` asks for, or throws why not; with `dry_run` answers what it would do, starting nothing. */
+  request(
+    clusterId: string,
+    body: unknown,
+    principal: Principal,
+    request: AuditedRequest,
+    idempotencyHeader?: string | string[],
+  ): Promise<RebootStarted | F> {
+    return this.intake.request(this.route, (cluster) => this.registry.listNodes(cluster), {
+      clusterId,
+      body,
+      principal,
+      request,
+      idempotencyKey: idempotencyHeader,
+    });
   }
 }

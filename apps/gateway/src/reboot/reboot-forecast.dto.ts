@@ -1,4 +1,5 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { type NodeRole, NodeRoles } from '@oshift/jobs';
 import type { RebootForecast } from './reboot.service';
 
 /** OpenAPI shape of {@link RebootForecast}: a dry run's answer. */
@@ -15,4 +16,13 @@ export class RebootForecastDto {
 
   @ApiProperty({ description: 'Why, in a sentence', example: 'master-1.openstacklocal is rebooting' })
   reason!: string;
+
+  @ApiProperty({
+    enum: NodeRoles,
+    description:
+      'The role the cluster’s rules give the node from its name (`other`: none of the role patterns matched, ' +
+      'so no quorum rule protects it)',
+    example: 'master',
+  })
+  role!: NodeRole;
 }

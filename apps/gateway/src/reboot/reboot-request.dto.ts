@@ -35,12 +35,18 @@ export function rebootRequestOpenApiSchema(): Record<string, unknown> {
   return z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' }) as Record<string, unknown>;
 }
 
-/** The body of `POST reboot`, form-encoded (`target=…`) or JSON; null with a reason when it is not one. */
-export function parseRebootRequest(
+/**
+ * A job-starting request's body (form-encoded or JSON) read by its schema, with the errors both routes share
+ * worded once: an unknown field, a `type` or `dry_run` that is not one. `notAnObject` is the answer to a body
+ * that is not a form or an object; `otherwise` words any other mistake (the route's own fields).
+ */
+export function parseRequestBody<S extends z.ZodType>(
+  schema: S,
   body: unknown,
-): { ok: true; value: RebootRequestDto } | { ok: false; error: string } {
+  errors: { notAnObject: string; otherwise: (issue: { path: PropertyKey[]; message: string } | undefined) => string },
+): { ok: true; value: z.output<S> } | { ok: false; error: string } {
   if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
-    return { ok: false, error: 'target is required' };
+    return { ok: false, error: errors.notAnObject };
   }
   const result = schema.safeParse(body ?? {});
   if (result.success) return { ok: true, value: result.data };
@@ -48,7 +54,17 @@ export function parseRebootRequest(
   if (issue?.code === 'unrecognized_keys') return { ok: false, error: issue.message };
   if (issue?.path[0] === 'type') return { ok: false, error: 'type must be SOFT or HARD' };
   if (issue?.path[0] === 'dry_run') return { ok: false, error: 'dry_run must be true or false' };
-  return { ok: false, error: issue?.path[0] === 'target' ? issue.message : 'target is required' };
+  return { ok: false, error: errors.otherwise(issue) };
+}
+
+/** The body of `POST reboot`, form-encoded (`target=…`) or JSON; null with a reason when it is not one. */
+export function parseRebootRequest(
+  body: unknown,
+): { ok: true; value: RebootRequestDto } | { ok: false; error: string } {
+  return parseRequestBody(schema, body, {
+    notAnObject: 'target is required',
+    otherwise: (issue) => (issue?.path[0] === 'target' ? issue.message : 'target is required'),
+  });
 }
 
 /** The node a reboot request names, for the audit trail: the raw `target` when it is a short printable string. */

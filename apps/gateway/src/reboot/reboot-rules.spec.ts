@@ -17,8 +17,8 @@ const node = (nodename: string, status = 'ACTIVE'): ClusterNode => ({
 const NODES = ['haproxy-0', 'master-0', 'master-1', 'master-2', 'worker-0', 'worker-1'].map((name) => node(name));
 const COOLDOWN: RebootPolicy = { ...DEFAULT_REBOOT_POLICY, cooldownSeconds: 300 };
 
-/** The rules over fixed facts: the node's facts and the cluster's reboots in flight. */
-function rulesWith(facts: Partial<NodeRebootFacts> = {}, inFlight: string[] = []) {
+/** The rules over fixed facts: the node's facts, the cluster's reboots in flight and those waiting their turn. */
+function rulesWith(facts: Partial<NodeRebootFacts> = {}, inFlight: string[] = [], ahead: string[] = []) {
   const asked: string[] = [];
   const rules = new RebootRules({
     nodeFacts: async (_cluster, target) => {
@@ -26,6 +26,7 @@ function rulesWith(facts: Partial<NodeRebootFacts> = {}, inFlight: string[] = []
       return { policy: DEFAULT_REBOOT_POLICY, lastDoneAt: null, activeJobId: null, ...facts };
     },
     inFlight: async () => inFlight,
+    waitingTurn: async () => ahead,
   });
   return { rules, asked };
 }
@@ -35,14 +36,30 @@ describe('RebootRules', () => {
     expect(await rulesWith().rules.forecast('c1', 'worker-0', NODES)).toEqual({
       would: 'start',
       reason: '0 of at most 1 worker reboot in flight',
+      role: 'worker',
     });
     expect(await rulesWith({}, ['worker-1']).rules.forecast('c1', 'worker-0', NODES)).toEqual({
       would: 'wait',
       reason: 'worker-1 is rebooting',
+      role: 'worker',
     });
     expect(await rulesWith({}, ['master-1']).rules.forecast('c1', 'master-0', NODES)).toEqual({
       would: 'wait',
       reason: 'master-1 is rebooting',
+      role: 'master',
+    });
+  });
+
+  it('forecasts wait behind a reboot of the same role that asked first, but not behind one of another role', async () => {
+    expect(await rulesWith({}, [], ['worker-1']).rules.forecast('c1', 'worker-0', NODES)).toEqual({
+      would: 'wait',
+      reason: 'worker-1 asked first',
+      role: 'worker',
+    });
+    expect(await rulesWith({}, [], ['master-1']).rules.forecast('c1', 'worker-0', NODES)).toEqual({
+      would: 'start',
+      reason: '0 of at most 1 worker reboot in flight',
+      role: 'worker',
     });
   });
 
@@ -50,6 +67,7 @@ describe('RebootRules', () => {
     expect(await rulesWith({ activeJobId: 'job-7' }).rules.forecast('c1', 'worker-0', NODES)).toEqual({
       would: 'refuse',
       reason: 'a reboot of worker-0 is already running (job job-7)',
+      role: 'worker',
     });
     const lastDoneAt = new Date(Date.now() - 100_000);
     const cooling = await rulesWith({ policy: COOLDOWN, lastDoneAt }).rules.forecast('c1', 'worker-0', NODES);
@@ -60,6 +78,7 @@ describe('RebootRules', () => {
     expect(await rulesWith().rules.forecast('c1', 'haproxy-0', NODES)).toEqual({
       would: 'refuse',
       reason: "haproxy-0 is the cluster's only HAProxy node: rebooting it takes the cluster offline",
+      role: 'haproxy',
     });
   });
 

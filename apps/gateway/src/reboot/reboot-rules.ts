@@ -5,9 +5,12 @@ import {
   cooldownLeftSeconds,
   cooldownReason,
   decideAdmission,
+  decideInTurn,
+  type NodeRole,
   type NodeSeen,
   RebootCooldownError,
   RebootRefusedError,
+  roleOf,
 } from '@oshift/jobs';
 import type { ClusterNode } from '@oshift/node-registry';
 
@@ -17,25 +20,35 @@ import type { ClusterNode } from '@oshift/node-registry';
  * start now (cooldown, a reboot the rules never allow); whether an accepted reboot starts or waits is the
  * worker's decision, under the cluster's lock. A dry run forecasts that decision with the same function.
  */
+/** A dry run's forecast: what the reboot would do now, why, and the role the cluster's rules give the node. */
+export type RebootForecast = Admission & { role: NodeRole };
+
 @Injectable()
 export class RebootRules {
-  constructor(@Inject(ClusterRules) private readonly rules: Pick<ClusterRules, 'nodeFacts' | 'inFlight'>) {}
+  constructor(
+    @Inject(ClusterRules) private readonly rules: Pick<ClusterRules, 'nodeFacts' | 'inFlight' | 'waitingTurn'>,
+  ) {}
 
   /**
    * What a reboot of `target` would do now: `refuse` when the node has an active job, is inside its cooldown,
-   * or the rules never allow it; else `wait` or `start` as the worker's admission would decide it.
+   * or the rules never allow it; else `wait` or `start` as the worker's admission would decide it, behind the
+   * reboots that asked before and wait their turn. With the
+   * node's role, so an operator sees how the rules read its name before it matters.
    */
-  async forecast(clusterId: string, target: string, nodes: readonly ClusterNode[]): Promise<Admission> {
-    const [facts, inFlight] = await Promise.all([
+  async forecast(clusterId: string, target: string, nodes: readonly ClusterNode[]): Promise<RebootForecast> {
+    const [facts, inFlight, ahead] = await Promise.all([
       this.rules.nodeFacts(clusterId, target),
       this.rules.inFlight(clusterId),
+      this.rules.waitingTurn(clusterId),
     ]);
+    const role = roleOf(target, facts.policy);
     if (facts.activeJobId) {
-      return { would: 'refuse', reason: `a reboot of ${target} is already running (job ${facts.activeJobId})` };
+      return { would: 'refuse', reason: `a reboot of ${target} is already running (job ${facts.activeJobId})`, role };
     }
     const left = cooldownLeftSeconds(facts.lastDoneAt, facts.policy);
-    if (left > 0) return { would: 'refuse', reason: cooldownReason(target, left) };
-    return decideAdmission({ target, policy: facts.policy, inFlight, nodes: seen(nodes) });
+    if (left > 0) return { would: 'refuse', reason: cooldownReason(target, left), role };
+    // A new request comes after every one that waits: the forecast waits its turn as the worker will make it.
+    return { ...decideInTurn({ target, policy: facts.policy, inFlight, ahead, nodes: seen(nodes) }), role };
   }
 
   /**

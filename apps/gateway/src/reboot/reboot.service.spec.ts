@@ -2,8 +2,8 @@ import { Logger } from '@nestjs/common';
 import type { Principal } from '@oshift/access';
 import { AuditAction, AuditOutcome } from '@oshift/audit';
 import {
-  type Admission,
   IdempotencyKeyReusedError,
+  NoNodeOfRoleError,
   QueueUnavailableError,
   RebootAlreadyRunningError,
   RebootCooldownError,
@@ -15,7 +15,8 @@ import { CloudUnavailableError, type ClusterNode, NodeNotFoundError } from '@osh
 import type { AuditedDecision, AuditedRequest } from '../audit/request-audit';
 import { InvalidRequestError } from '../http/request.errors';
 import { JobIntake, type RebootStarted } from './job-intake';
-import { RebootService } from './reboot.service';
+import { type RebootForecast, RebootService } from './reboot.service';
+import { RollingRebootService } from './rolling-reboot.service';
 
 const CLUSTER = 'c1.example.test';
 const NODE: ClusterNode = { nodename: 'worker-0', status: 'ACTIVE', serverId: 'srv-0', taskState: null };
@@ -27,7 +28,7 @@ function setUp(
   overrides: {
     listNodes?: () => Promise<ClusterNode[]>;
     /** What the rules say: a forecast for dry runs, an error the screen of a real request throws. */
-    forecast?: Admission;
+    forecast?: RebootForecast;
     screen?: Error;
     running?: string;
     enqueue?: Error;
@@ -85,7 +86,8 @@ function setUp(
   const service = new RebootService(
     { listNodes: overrides.listNodes ?? (async () => [NODE]) },
     {
-      forecast: async () => overrides.forecast ?? { would: 'start', reason: '0 of at most 1 worker reboot in flight' },
+      forecast: async () =>
+        overrides.forecast ?? { would: 'start', reason: '0 of at most 1 worker reboot in flight', role: 'worker' },
       screen: async (_c, target) => {
         screened.push(target);
         if (overrides.screen) throw overrides.screen;
@@ -93,7 +95,21 @@ function setUp(
     },
     intake,
   );
-  return { service, audit, created, discarded, enqueued, deadlines, screened };
+  /** A rolling reboot on the same intake: its plan is the cluster's workers, or the refusal given. */
+  const rolling = (plan: string[] | Error = ['worker-0', 'worker-1']) =>
+    new RollingRebootService(
+      { listNodes: overrides.listNodes ?? (async () => [NODE]) },
+      {
+        plan: async () => {
+          if (plan instanceof Error) throw plan;
+          return plan;
+        },
+        forecast: async () => ({ would: 'start', reason: 'ok', nodes: plan as string[], roles: {} }),
+      },
+      intake,
+      { jobs: { deadlineMs: 600_000 } },
+    );
+  return { service, rolling, audit, created, discarded, enqueued, deadlines, screened };
 }
 
 const decisions = (audit: { decision: AuditedDecision }[]) =>
@@ -104,7 +120,6 @@ describe('RebootService', () => {
 
   it('records the job with its accepted audit record in one statement, enqueues it and answers started', async () => {
     const { service, audit, created, enqueued, deadlines } = setUp();
-    const before = Date.now();
     const started = (await service.request(CLUSTER, { target: 'worker-0' }, principal, request)) as RebootStarted;
 
     expect(started).toEqual({
@@ -114,7 +129,7 @@ describe('RebootService', () => {
     });
     expect(created[0]).toMatchObject({ clusterId: CLUSTER, target: 'worker-0', type: 'SOFT', requestedBy: 'operator' });
     expect(created[0]?.audit).toMatchObject({ actor: 'operator', outcome: AuditOutcome.accepted });
-    expect(created[0]?.deadlineAt.getTime()).toBeGreaterThanOrEqual(before + 600_000);
+    expect(created[0]?.deadlineMs).toBe(600_000);
     expect(enqueued).toEqual([{ jobId: started.job_id, clusterId: CLUSTER, requestId: 'req-1' }]);
     expect(deadlines[0].getTime() - Date.now()).toBeGreaterThan(590_000);
     expect(audit).toEqual([
@@ -226,7 +241,7 @@ describe('RebootService', () => {
   });
 
   it('answers a dry run with the rules’ forecast, audits it as a dry run and starts nothing', async () => {
-    const forecast: Admission = { would: 'wait', reason: 'worker-1 is rebooting' };
+    const forecast: RebootForecast = { would: 'wait', reason: 'worker-1 is rebooting', role: 'worker' };
     for (const dryRun of [true, 'true'] as const) {
       const { service, audit, created, enqueued, screened } = setUp({ forecast });
       const body = { target: 'worker-0', type: 'HARD', dry_run: dryRun };
@@ -238,7 +253,7 @@ describe('RebootService', () => {
           clusterId: CLUSTER,
           target: 'worker-0',
           outcome: AuditOutcome.dryRun,
-          detail: { type: 'HARD', would: 'wait', reason: 'worker-1 is rebooting' },
+          detail: { type: 'HARD', would: 'wait', reason: 'worker-1 is rebooting', role: 'worker' },
         },
       ]);
     }
@@ -279,5 +294,75 @@ describe('RebootService', () => {
       ]);
       expect([created, enqueued]).toEqual([[], []]);
     }
+  });
+});
+
+describe('RollingRebootService, on the one intake path a reboot takes', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it('records a rolling job with one reboot’s deadline per node of its plan, its accepted record naming the role', async () => {
+    const { rolling, audit, created, deadlines } = setUp();
+    const before = Date.now();
+    const started = (await rolling().request(CLUSTER, { role: 'worker' }, principal, request)) as RebootStarted;
+    expect(started.job_id).toBe(created[0]?.id);
+    expect(created[0]).toMatchObject({
+      target: 'rolling:worker',
+      kind: 'rolling',
+      rollingRole: 'worker',
+      type: 'SOFT',
+    });
+    expect(deadlines[0]!.getTime() - before).toBeGreaterThanOrEqual(2 * 600_000);
+    expect(deadlines[0]!.getTime() - before).toBeLessThan(2 * 600_000 + 5000);
+    expect(audit.map(({ decision }) => decision)).toEqual([
+      expect.objectContaining({
+        action: AuditAction.rollingReboot,
+        target: 'rolling:worker',
+        outcome: AuditOutcome.accepted,
+        detail: { role: 'worker' },
+      }),
+    ]);
+  });
+
+  it('audits a failed node lookup, a refusal and a dry run as a reboot’s are, under its own action', async () => {
+    const down = new CloudUnavailableError('OpenStack did not answer within 5000 ms');
+    const lookup = setUp({ listNodes: () => Promise.reject(down) });
+    await expect(lookup.rolling().request(CLUSTER, {}, principal, request)).rejects.toBe(down);
+    expect(decisions(lookup.audit)).toEqual([
+      [AuditAction.rollingReboot, 'rolling:all', AuditOutcome.failed, 'node lookup failed'],
+    ]);
+
+    const none = setUp();
+    await expect(
+      none.rolling(new NoNodeOfRoleError('infra')).request(CLUSTER, { role: 'infra' }, principal, request),
+    ).rejects.toBeInstanceOf(NoNodeOfRoleError);
+    expect(none.audit.map(({ decision }) => decision.detail)).toEqual([
+      { reason: 'no node of the role', role: 'infra' },
+    ]);
+    expect(none.created).toEqual([]);
+
+    const dry = setUp();
+    expect(await dry.rolling().request(CLUSTER, { role: 'worker', dry_run: 'true' }, principal, request)).toEqual({
+      would: 'start',
+      reason: 'ok',
+      nodes: ['worker-0', 'worker-1'],
+      roles: {},
+    });
+    expect(dry.audit.map(({ decision }) => [decision.outcome, decision.detail])).toEqual([
+      [
+        AuditOutcome.dryRun,
+        { type: 'SOFT', role: 'worker', would: 'start', reason: 'ok', nodes: ['worker-0', 'worker-1'], roles: {} },
+      ],
+    ]);
+  });
+
+  it('replays an Idempotency-Key as a reboot does, and a key used for a reboot is another request here (422)', async () => {
+    const { service, rolling, created } = setUp();
+    const first = (await rolling().request(CLUSTER, { role: 'worker' }, principal, request, 'key-1')) as RebootStarted;
+    const again = (await rolling().request(CLUSTER, { role: 'worker' }, principal, request, 'key-1')) as RebootStarted;
+    expect(again.job_id).toBe(first.job_id);
+    expect(created).toHaveLength(1);
+    await expect(service.request(CLUSTER, { target: 'worker-0' }, principal, request, 'key-1')).rejects.toBeInstanceOf(
+      IdempotencyKeyReusedError,
+    );
   });
 });

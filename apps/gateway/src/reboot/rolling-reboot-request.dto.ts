@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RollingRoles } from '@oshift/jobs';
-import { dryRunField, rebootTypeField, unknownFieldError } from './reboot-request.dto';
+import { dryRunField, parseRequestBody, rebootTypeField, unknownFieldError } from './reboot-request.dto';
 
 const ROLE_ERROR = `role must be one of ${RollingRoles.join(', ')}`;
 
@@ -28,16 +28,10 @@ export function rollingRebootRequestOpenApiSchema(): Record<string, unknown> {
 export function parseRollingRebootRequest(
   body: unknown,
 ): { ok: true; value: RollingRebootRequestDto } | { ok: false; error: string } {
-  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
-    return { ok: false, error: 'the body must be a form or a JSON object' };
-  }
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return { ok: true, value: result.data };
-  const issue = result.error.issues[0];
-  if (issue?.code === 'unrecognized_keys') return { ok: false, error: issue.message };
-  if (issue?.path[0] === 'type') return { ok: false, error: 'type must be SOFT or HARD' };
-  if (issue?.path[0] === 'dry_run') return { ok: false, error: 'dry_run must be true or false' };
-  return { ok: false, error: ROLE_ERROR };
+  return parseRequestBody(schema, body, {
+    notAnObject: 'the body must be a form or a JSON object',
+    otherwise: () => ROLE_ERROR,
+  });
 }
 
 /** The job target of a rolling reboot of `role`: `rolling:<role>` (node names never contain `:`). */

@@ -1,11 +1,6 @@
-import {
-  type Admission,
-  DEFAULT_REBOOT_POLICY,
-  type NodeRebootFacts,
-  NoNodeOfRoleError,
-  RebootRefusedError,
-} from '@oshift/jobs';
+import { DEFAULT_REBOOT_POLICY, type NodeRebootFacts, NoNodeOfRoleError, RebootRefusedError } from '@oshift/jobs';
 import type { ClusterNode } from '@oshift/node-registry';
+import type { RebootForecast } from './reboot-rules';
 import { RollingRules } from './rolling-rules';
 
 const node = (nodename: string): ClusterNode => ({
@@ -27,7 +22,10 @@ const NODES = [
 ].map(node);
 
 /** The rolling rules over fixed facts; the single-node forecast answers `first` and remembers its node. */
-function rulesWith(facts: Partial<NodeRebootFacts> = {}, first: Admission = { would: 'start', reason: 'ok' }) {
+function rulesWith(
+  facts: Partial<NodeRebootFacts> = {},
+  first: RebootForecast = { would: 'start', reason: 'ok', role: 'worker' },
+) {
   const asked: string[] = [];
   const forecasted: string[] = [];
   const rules = new RollingRules(
@@ -85,9 +83,16 @@ describe('RollingRules', () => {
   });
 
   it('forecasts the first node’s fate with the plan, or refuse when the role’s rolling reboot already runs', async () => {
-    const wait: Admission = { would: 'wait', reason: 'worker-9 is rebooting' };
+    const wait: RebootForecast = { would: 'wait', reason: 'worker-9 is rebooting', role: 'worker' };
     const { rules, forecasted } = rulesWith({}, wait);
-    expect(await rules.forecast('c1', 'worker', NODES)).toEqual({ ...wait, nodes: ['worker-0', 'worker-1'] });
+    const roles = Object.fromEntries(NODES.map((n) => [n.nodename, n.nodename.split('-')[0]]));
+    roles.bastion = 'other';
+    expect(await rules.forecast('c1', 'worker', NODES)).toEqual({
+      would: 'wait',
+      reason: 'worker-9 is rebooting',
+      nodes: ['worker-0', 'worker-1'],
+      roles,
+    });
     expect(forecasted).toEqual(['worker-0']);
 
     const running = rulesWith({ activeJobId: 'job-3' });
@@ -95,6 +100,7 @@ describe('RollingRules', () => {
       would: 'refuse',
       reason: 'a rolling reboot of infra is already running (job job-3)',
       nodes: ['infra-0'],
+      roles,
     });
     expect(running.forecasted).toEqual([]);
 
@@ -103,6 +109,7 @@ describe('RollingRules', () => {
       would: 'refuse',
       reason: "haproxy-0 is the cluster's only HAProxy node: rebooting it takes the cluster offline",
       nodes: ['haproxy-0'],
+      roles: { 'haproxy-0': 'haproxy', 'worker-0': 'worker' },
     });
     await expect(oneHaproxy.rules.forecast('c1', 'master', [node('worker-0')])).rejects.toBeInstanceOf(
       NoNodeOfRoleError,

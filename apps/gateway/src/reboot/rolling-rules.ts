@@ -4,8 +4,10 @@ import {
   ClusterRules,
   decideAdmission,
   NoNodeOfRoleError,
+  type NodeRole,
   type RebootPolicy,
   RebootRefusedError,
+  roleOf,
   rollingPlan,
   type RollingRole,
 } from '@oshift/jobs';
@@ -13,8 +15,11 @@ import type { ClusterNode } from '@oshift/node-registry';
 import { RebootRules, seen } from './reboot-rules';
 import { rollingTarget } from './rolling-reboot-request.dto';
 
-/** A rolling reboot's dry run: what its first node would do now, and every node it takes, in order. */
-export type RollingForecast = Admission & { nodes: string[] };
+/**
+ * A rolling reboot's dry run: what its first node would do now, every node it takes, in order, and the role the
+ * cluster's rules give each node of the cluster (so a node whose name the rules misread shows before it matters).
+ */
+export type RollingForecast = Admission & { nodes: string[]; roles: Record<string, NodeRole> };
 
 /**
  * What the cluster's rules say of a rolling reboot request: the nodes it takes, in order (by role: worker, other,
@@ -48,13 +53,15 @@ export class RollingRules {
   async forecast(clusterId: string, role: RollingRole, nodes: readonly ClusterNode[]): Promise<RollingForecast> {
     const { policy, activeJobId } = await this.rules.nodeFacts(clusterId, rollingTarget(role));
     const plan = planOf(role, nodes, policy);
+    const roles = Object.fromEntries(nodes.map((node) => [node.nodename, roleOf(node.nodename, policy)]));
     if (activeJobId) {
       const reason = `a rolling reboot of ${role} is already running (job ${activeJobId})`;
-      return { would: 'refuse', reason, nodes: plan };
+      return { would: 'refuse', reason, nodes: plan, roles };
     }
     const refusal = neverAllowed(plan, nodes, policy);
-    if (refusal) return { would: 'refuse', reason: refusal, nodes: plan };
-    return { ...(await this.single.forecast(clusterId, plan[0]!, nodes)), nodes: plan };
+    if (refusal) return { would: 'refuse', reason: refusal, nodes: plan, roles };
+    const { would, reason } = await this.single.forecast(clusterId, plan[0]!, nodes);
+    return { would, reason, nodes: plan, roles };
   }
 }
 

@@ -3,6 +3,9 @@ import { JobLeases1795816662000 } from './1795816662000-JobLeases';
 import { AuditRetention1796083300000 } from './1796083300000-AuditRetention';
 import { JobApi1796090000000 } from './1796090000000-JobApi';
 import { ClusterSafety1796090000100 } from './1796090000100-ClusterSafety';
+import { RebootConfirm1796090000310 } from './1796090000310-RebootConfirm';
+import { RollingPlan1796090019050 } from './1796090019050-RollingPlan';
+import { HotQueryIndexes1796090019080 } from './1796090019080-HotQueryIndexes';
 
 /** Every migration, oldest first, run from the TypeScript sources. */
 export const migrations = [
@@ -11,4 +14,7 @@ export const migrations = [
   AuditRetention1796083300000,
   JobApi1796090000000,
   ClusterSafety1796090000100,
+  RebootConfirm1796090000310,
+  RollingPlan1796090019050,
+  HotQueryIndexes1796090019080,
 ];

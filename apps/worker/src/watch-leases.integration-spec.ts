@@ -1,0 +1,42 @@
+import type Redis from 'ioredis';
+import { connectRedis } from '@oshift/redis';
+import { testServices, uniqueName } from '@oshift/testing';
+import { WatchLeases } from './watch-leases';
+
+/** A process's `commands` connection, once it is ready. */
+async function commands(): Promise<Redis> {
+  const redis = connectRedis(testServices().redisUrl, 'commands');
+  await new Promise((ready) => redis.once('ready', ready));
+  return redis;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('WatchLeases against Redis', () => {
+  const connections: Redis[] = [];
+  afterAll(() => Promise.all(connections.map((redis) => redis.quit())));
+
+  async function watcher(prefix: string, owner: string, ttlMs: number): Promise<WatchLeases> {
+    const redis = await commands();
+    connections.push(redis);
+    return new WatchLeases(redis, prefix, owner, ttlMs);
+  }
+
+  it('counts live workers by Redis’ clock: a dead worker whose clock ran ahead leaves no cluster unwatched', async () => {
+    const prefix = `${testServices().redisPrefix}-${uniqueName('watch')}`;
+    const clusters = ['a.example.test', 'b.example.test'];
+    const ahead = await watcher(prefix, 'worker-ahead', 300);
+    const other = await watcher(prefix, 'worker-other', 300);
+    // Worker A's clock runs ten minutes ahead: it announces itself and takes its share, then dies.
+    const realNow = Date.now;
+    Date.now = () => realNow() + 10 * 60_000;
+    try {
+      expect(await ahead.take(clusters)).toHaveLength(2);
+    } finally {
+      Date.now = realNow;
+    }
+    await sleep(400);
+    // Its watches lapsed; the other worker, alone alive by Redis' clock, takes every cluster.
+    expect((await other.take(clusters)).sort()).toEqual(clusters);
+  });
+});
