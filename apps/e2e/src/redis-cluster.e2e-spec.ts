@@ -75,8 +75,12 @@ describe('on a Redis Cluster of three primaries', () => {
     });
 
     it('keeps every key of the deployment in one slot, so on one primary', async () => {
-      const perNode = await cluster.keysPerNode();
+      // The processes' keys are under the hash tag `{REDIS_PREFIX}`.
+      const perNode = await cluster.keysPerNode(`{${system.redisPrefix}}:`);
       expect(perNode.filter((count) => count > 0)).toHaveLength(1);
+      expect(perNode.reduce((sum, count) => sum + count, 0)).toBeGreaterThan(3);
+      // …and none outside it.
+      expect(await cluster.keysPerNode(system.redisPrefix)).toEqual([0, 0, 0]);
     });
   });
 });

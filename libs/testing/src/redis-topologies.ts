@@ -230,9 +230,14 @@ export class RedisClusterSet {
     return this.nodes.map((node) => `127.0.0.1:${node.port}`).join(',');
   }
 
-  /** How many keys each primary holds (DBSIZE), in node order. */
-  keysPerNode(): Promise<number[]> {
-    return Promise.all(this.nodes.map(async (node) => Number(await redisCli(node.port, 'DBSIZE'))));
+  /** How many keys starting with `prefix` each primary holds (SCAN), in node order. */
+  keysPerNode(prefix: string): Promise<number[]> {
+    return Promise.all(
+      this.nodes.map(async (node) => {
+        const keys = await redisCli(node.port, '--scan', '--pattern', `${prefix}*`);
+        return keys === '' ? 0 : keys.split('\n').length;
+      }),
+    );
   }
 
   async stop(): Promise<void> {
