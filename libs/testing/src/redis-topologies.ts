@@ -191,17 +191,20 @@ export class RedisSentinelSet {
   }
 }
 
-/** A Redis Cluster of three primaries (no replicas), made with `redis-cli --cluster create`. */
+/**
+ * A Redis Cluster of three primaries, each with `replicas` replicas (none by default), made with
+ * `redis-cli --cluster create`.
+ */
 export class RedisClusterSet {
   private constructor(
     readonly nodes: RedisProcess[],
     private readonly dir: string,
   ) {}
 
-  static async start(): Promise<RedisClusterSet> {
+  static async start(replicas = 0): Promise<RedisClusterSet> {
     const dir = mkdtempSync(join(tmpdir(), 'oshift-cluster-'));
     const nodes: RedisProcess[] = [];
-    for (let index = 0; index < 3; index += 1) {
+    for (let index = 0; index < 3 * (1 + replicas); index += 1) {
       const port = await freePortPair();
       const args = serverArgs(port, [
         '--cluster-enabled',
@@ -215,7 +218,7 @@ export class RedisClusterSet {
     }
     await Promise.all(nodes.map((node) => node.start()));
     const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
-    await run(REDIS_CLI, ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], {
+    await run(REDIS_CLI, ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], {
       timeout: 30000,
     });
     await until('cluster state ok on every node', async () => {
@@ -230,7 +233,16 @@ export class RedisClusterSet {
     return this.nodes.map((node) => `127.0.0.1:${node.port}`).join(',');
   }
 
-  /** How many keys starting with `prefix` each primary holds (SCAN), in node order. */
+  /** The node that serves `key` now: the one that does not redirect it elsewhere (`MOVED`). */
+  async primaryOf(key: string): Promise<RedisProcess> {
+    for (const node of this.nodes) {
+      const answer = await redisCli(node.port, 'EXISTS', key);
+      if (/^\d+$/.test(answer)) return node;
+    }
+    throw new Error(`no node serves ${key}`);
+  }
+
+  /** How many keys starting with `prefix` each node holds (SCAN), in node order. */
   keysPerNode(prefix: string): Promise<number[]> {
     return Promise.all(
       this.nodes.map(async (node) => {
