@@ -137,7 +137,7 @@ export class SystemUnderTest {
     return ready[1];
   }
 
-  /** The Redis key prefix of this system's queue and caches (private to it). */
+  /** The Redis key prefix of this system's queue and caches (private to it; on a Cluster, keys start `{prefix}`). */
   get redisPrefix(): string {
     return this.env.REDIS_PREFIX;
   }
