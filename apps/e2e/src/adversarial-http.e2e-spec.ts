@@ -295,7 +295,7 @@ describe('adversarial: the HTTP boundary', () => {
       }
     }
 
-    it('are always the server’s own; the client’s X-Request-ID is kept as clientRequestId', async () => {
+    it('are always the server’s own; the client’s X-Request-ID is kept as client_request_id', async () => {
       const mine = 'shared-request-id';
       const answers = [
         await call('POST', `${base}/reboot`, {
@@ -316,12 +316,12 @@ describe('adversarial: the HTTP boundary', () => {
       for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/);
 
       const records = (await audit()).filter((event) => ids.includes(String(event.detail.requestId)));
-      expect(records.map((event) => [event.target, event.outcome, event.detail.clientRequestId]).sort()).toEqual([
+      expect(records.map((event) => [event.target, event.outcome, event.detail.client_request_id]).sort()).toEqual([
         ['infra-0.openstacklocal', 'dry-run', mine],
         ['infra-1.openstacklocal', 'dry-run', mine],
       ]);
       const lines = await requestLines(ids);
-      expect(lines.map((line) => line.clientRequestId)).toEqual([mine, mine]);
+      expect(lines.map((line) => line.client_request_id)).toEqual([mine, mine]);
     });
 
     it('keeps no client id that is not a valid one', async () => {
@@ -333,7 +333,7 @@ describe('adversarial: the HTTP boundary', () => {
       expect(id).toMatch(/^[0-9a-f-]{36}$/);
       const [line] = await requestLines([id]);
       expect(line).toMatchObject({ status: 200, requestId: id });
-      expect(line).not.toHaveProperty('clientRequestId');
+      expect(line).not.toHaveProperty('client_request_id');
     });
   });
 });

@@ -26,13 +26,13 @@ describe('readRebootAnswer', () => {
     expect(refused(nova409('Something else'))).toMatchObject({ kind: 'refused', status: 409 });
   });
 
-  it('reads 404/403 as refused, Nova’s own 5xx and 429 as unavailable (Nova did not act)', () => {
+  it('reads 404/403 as refused, every 5xx as in doubt (Nova’s own too), 429 as unavailable', () => {
     const nova = { novaFault: true };
     expect(refused(new OpenStackError('gone', 404, 'itemNotFound'))).toMatchObject({ kind: 'refused', status: 404 });
     expect(refused(new OpenStackError('no', 403, 'forbidden'))).toMatchObject({ kind: 'refused', status: 403 });
-    expect(refused(new OpenStackError('boom', 500, 'computeFault', 'r', nova))).toMatchObject({ kind: 'unavailable' });
+    expect(refused(new OpenStackError('boom', 500, 'computeFault', 'r', nova))).toMatchObject({ kind: 'gatewayError' });
     const down = new OpenStackError('down', 503, 'serviceUnavailable', 'r', nova);
-    expect(refused(down)).toMatchObject({ kind: 'unavailable', status: 503 });
+    expect(refused(down)).toMatchObject({ kind: 'gatewayError', status: 503 });
     expect(refused(new OpenStackError('slow down', 429, 'overLimit'))).toMatchObject({ kind: 'unavailable' });
   });
 

@@ -19,11 +19,14 @@ export type RebootAnswer =
   | { kind: 'wrongState'; vmState: string; message: string; requestId?: string }
   /** Any other answer that says no for good (404 gone, 403, 400, another 409): nothing was rebooted. */
   | { kind: 'refused'; status: number; message: string; requestId?: string }
-  /** Nova itself answered 5xx (its fault body says so) or 429: it did not act, try again later. */
+  /** 429: a rate limit refused the request before Nova acted; try again later. */
   | { kind: 'unavailable'; status: number; message: string; requestId?: string }
   /**
-   * A 5xx without Nova's fault body (a load balancer's 502/503/504 page, an empty body): what stands before
-   * nova-api answered, and nova-api may have taken the reboot meanwhile. Check before sending again.
+   * Any 5xx. Without Nova's fault body (a load balancer's 502/503/504 page, an empty body) it is what stands before
+   * nova-api that answered, and nova-api may have taken the reboot meanwhile; with it, Nova's own "Unexpected API
+   * Error" does not say it refused either (nova-api records the action and sets the task state before it casts
+   * the reboot, so a fault after those steps answers 5xx for a reboot under way). Check before sending again: the
+   * instance action with the answer's request id says whether it got through.
    */
   | { kind: 'gatewayError'; status: number; message: string; requestId?: string }
   /** The POST never left (no connection, no token) or was refused before Nova saw it (401): try again later. */
@@ -46,8 +49,8 @@ export function readRebootAnswer(outcome: { requestId?: string } | { error: unkn
   }
   // Our token refused (keystonemiddleware answers before Nova acts), or no token to send: nothing happened.
   if (status === 401) return { kind: 'notSent', message };
-  if (status >= 500 && !error.novaFault) return { kind: 'gatewayError', status, message, requestId };
-  if (status >= 500 || status === 429) return { kind: 'unavailable', status, message, requestId };
+  if (status >= 500) return { kind: 'gatewayError', status, message, requestId };
+  if (status === 429) return { kind: 'unavailable', status, message, requestId };
   if (status === 409) {
     if (LOCKED.test(message)) return { kind: 'locked', message, requestId };
     const task = TASK_STATE.exec(message)?.[1];

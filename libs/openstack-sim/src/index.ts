@@ -6,3 +6,4 @@ export * from './nova-instance.model';
 export * from './demo-project';
 export * from './openstack-simulator';
 export * from './sim-stats';
+export type { SimServerHistory } from './sim-cloud';

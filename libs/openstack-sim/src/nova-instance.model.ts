@@ -85,6 +85,8 @@ export class NovaInstance {
   private readonly actions: InstanceActionRecord[] = [];
   /** Reboot periods, oldest first. */
   readonly rebootEpisodes: RebootEpisode[] = [];
+  /** The status each ended reboot period left the server in. */
+  readonly rebootEndings = new Map<RebootEpisode, SimKnobs['rebootEndsIn']>();
 
   constructor(
     readonly id: string,
@@ -254,7 +256,10 @@ export class NovaInstance {
     this.run = undefined;
     this.updatedAt = at;
     const episode = this.rebootEpisodes[this.rebootEpisodes.length - 1];
-    if (episode && episode.end === null) episode.end = at;
+    if (episode && episode.end === null) {
+      episode.end = at;
+      this.rebootEndings.set(episode, outcome);
+    }
     if (outcome !== 'ERROR') return this.setPower(outcome === 'ACTIVE' ? 'active' : 'stopped');
     this.vmState = 'error';
     this.powerState = POWER_STATE.NOSTATE;

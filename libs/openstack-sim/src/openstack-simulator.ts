@@ -7,7 +7,7 @@ import { registerGlanceRoutes } from './glance.routes';
 import { registerNovaVersions } from './nova-microversion';
 import { novaFault, registerNovaRoutes } from './nova.routes';
 import { registerAdminRoutes } from './sim-admin.routes';
-import { SimCloud, withDefaultKnobs } from './sim-cloud';
+import { SimCloud, type SimServerHistory, withDefaultKnobs } from './sim-cloud';
 import { parseKnobsPatch } from './sim-knobs';
 import type { NovaInstance } from './nova-instance.model';
 import type { TaskState } from './nova-states';
@@ -157,6 +157,11 @@ export class OpenStackSimulator {
     const stats = this.cloud.stats().projects[projectId];
     if (!stats) throw new Error(`unknown project ${projectId}`);
     return stats;
+  }
+
+  /** Every server's accepted reboots and down intervals, as `GET /_sim/history` shows them. */
+  history(projectId?: string): SimServerHistory[] {
+    return this.cloud.history(projectId);
   }
 
   /** Locks servers as an admin would (their owner cannot unlock them), or unlocks them. */

@@ -15,6 +15,8 @@ import { KnobsError, parseKnobsPatch } from './sim-knobs';
  * - `PUT /_sim/servers/{server}/lock` `{"locked": bool, "reason"?: string}`: an admin's lock (the owner cannot lift it);
  * - `PUT /_sim/servers/{server}/task` `{"taskState": "migrating" | … | null, "forMs"?: number | null}`:
  *   holds a Nova task state (for `forMs`, or until cleared with null);
+ * - `GET /_sim/history[?project=…]`: every server's accepted reboot actions, reboot periods and down intervals (from
+ *   a reboot's start until it is next `ACTIVE`), ms since the epoch: what the seeded chaos run checks against;
  * - `POST /_sim/tokens/expire`: revokes every token.
  */
 export function registerAdminRoutes(app: FastifyInstance, cloud: SimCloud): void {
@@ -42,6 +44,10 @@ export function registerAdminRoutes(app: FastifyInstance, cloud: SimCloud): void
   });
 
   app.get('/_sim/stats', async (_request, reply) => reply.send(cloud.stats()));
+
+  app.get<{ Querystring: { project?: string } }>('/_sim/history', async (request, reply) =>
+    reply.send({ servers: cloud.history(request.query.project) }),
+  );
 
   app.get<OneServer>('/_sim/servers/:server', async (request, reply) =>
     withOne(cloud, request.params.server, request.query.project, reply, (instance) =>

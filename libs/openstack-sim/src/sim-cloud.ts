@@ -6,6 +6,19 @@ import { DEFAULT_KNOBS, KnobsError, PER_SERVER_KNOBS } from './sim-knobs';
 import { roleOf, SimCounters, type SimProjectStats } from './sim-stats';
 import type { SimActionFault, SimKnobs, SimProjectSpec, SimServerStats, SimStats } from './sim.types';
 
+/** One server's accepted reboots and down intervals, as `GET /_sim/history` shows them. */
+export interface SimServerHistory {
+  id: string;
+  name: string;
+  projectId: string;
+  /** Reboot actions Nova accepted, oldest first, with the request id of the instance action it recorded. */
+  reboots: { at: number; requestId: string }[];
+  /** From a reboot's start until the server is next `ACTIVE` after a reboot; `end` null while it lasts. */
+  down: { start: number; end: number | null }[];
+  /** Each period in a reboot task state, whatever status it ended in; `end` null while it lasts. */
+  rebooting: { start: number; end: number | null }[];
+}
+
 // The state of the whole simulated cloud, shared by its Keystone, Nova, Glance and admin routes.
 
 /** An image of the simulated Glance: the servers' base image, or a snapshot taken by `createImage`. */
@@ -138,6 +151,37 @@ export class SimCloud {
     const [next, ...rest] = holder.nextActionFaults ?? [];
     holder.nextActionFaults = rest;
     return next;
+  }
+
+  /**
+   * Every server's accepted reboot actions, reboot periods and down intervals, by the simulator's clock (ms since
+   * the epoch): a server is down from the start of a reboot until a reboot of it ends `ACTIVE` (one that ends
+   * `ERROR` or `SHUTOFF` keeps it down until a later one brings it back; `end` null: still down).
+   */
+  history(projectId?: string): SimServerHistory[] {
+    this.settleAll();
+    const out: SimServerHistory[] = [];
+    for (const instance of this.instances.values()) {
+      if (projectId !== undefined && instance.projectId !== projectId) continue;
+      const reboots = instance
+        .listActions()
+        .filter((action) => action.action === 'reboot')
+        .map((action) => ({ at: action.startTime, requestId: action.requestId }))
+        .reverse();
+      const down: SimServerHistory['down'] = [];
+      let open: { start: number } | null = null;
+      for (const episode of instance.rebootEpisodes) {
+        open ??= { start: episode.start };
+        if (episode.end !== null && instance.rebootEndings.get(episode) === 'ACTIVE') {
+          down.push({ start: open.start, end: episode.end });
+          open = null;
+        }
+      }
+      if (open) down.push({ start: open.start, end: null });
+      const rebooting = instance.rebootEpisodes.map((episode) => ({ start: episode.start, end: episode.end }));
+      out.push({ id: instance.id, name: instance.name, projectId: instance.projectId, reboots, down, rebooting });
+    }
+    return out;
   }
 
   /** Registers a snapshot image of `serverId` whose upload starts at `savingAt` and ends at `activeAt`. */

@@ -14,7 +14,7 @@ export interface AuditedRequest {
   /** The server's id of the request. */
   id: string;
   ip: string;
-  /** Its headers: a valid `X-Request-ID` the client sent is kept as `clientRequestId`. */
+  /** Its headers: a valid `X-Request-ID` the client sent is kept as `client_request_id`. */
   headers?: Record<string, string | string[] | undefined>;
 }
 
@@ -137,9 +137,11 @@ export class RequestAudit {
 }
 
 /** The server's id of the request, and the client's own beside it when it sent one. */
-function requestIds(request: AuditedRequest): { requestId: string; clientRequestId?: string } {
+function requestIds(request: AuditedRequest): { requestId: string; client_request_id?: string } {
   const clientRequestId = clientRequestIdOf(request);
-  return clientRequestId === undefined ? { requestId: request.id } : { requestId: request.id, clientRequestId };
+  return clientRequestId === undefined
+    ? { requestId: request.id }
+    : { requestId: request.id, client_request_id: clientRequestId };
 }
 
 function printable(text: string): string {

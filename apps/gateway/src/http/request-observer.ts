@@ -39,7 +39,7 @@ export function observeRequests(fastify: FastifyInstance, logger: Logger, metric
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 10) / 10,
       requestId: request.id,
-      clientRequestId: clientRequestIdOf(request),
+      client_request_id: clientRequestIdOf(request),
     };
     if (PROBE_ROUTES.has(route)) logger.debug(line, 'request');
     else logger.info(line, 'request');

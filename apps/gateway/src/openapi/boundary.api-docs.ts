@@ -13,7 +13,7 @@ const ERROR_BODY = { 'application/json': { schema: { $ref: '#/components/schemas
 /** What the whole API answers the same way, as one global hook decides it: said once here, for every operation. */
 export const BOUNDARY_DESCRIPTION =
   'Every answer carries `X-Request-ID` (the server’s id of the request; a client’s own valid `X-Request-ID` is ' +
-  'recorded beside it as `clientRequestId`), `X-Content-Type-Options: nosniff` and `Cache-Control: no-store`, and ' +
+  'recorded beside it as `client_request_id`), `X-Content-Type-Options: nosniff` and `Cache-Control: no-store`, and ' +
   '`Strict-Transport-Security` when the service is published over https.';
 
 const CROSS_SITE: ResponseObject = {
