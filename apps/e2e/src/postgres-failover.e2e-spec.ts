@@ -1,3 +1,4 @@
+import { migrate } from '@oshift/persistence';
 import { PostgresPair, TcpProxy, uniqueName } from '@oshift/testing';
 import {
   askReboot,
@@ -47,6 +48,7 @@ describe('Postgres behind a stable address: restarted, then failed over, under r
   beforeAll(async () => {
     const database = uniqueName('oshift').replace('-', '_');
     pair = await PostgresPair.start(database);
+    await migrate({ url: pair.primary.url(database) });
     proxy = await TcpProxy.start({ host: '127.0.0.1', port: pair.primary.port });
     system = await SystemUnderTest.start({
       knobs: { rebootDurationMs: 10000 },

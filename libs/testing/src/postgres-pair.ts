@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { migrate } from '@oshift/persistence';
 import { freePort } from './free-port';
 
 const run = promisify(execFile);
@@ -96,7 +95,7 @@ export class PostgresPair {
     this.standby = new PostgresServer('standby', join(dir, 'standby'), ports[1], this);
   }
 
-  /** Starts both and creates `database` on the primary with the service's migrations applied. */
+  /** Starts both and creates `database` on the primary (empty: the caller applies the migrations). */
   static async start(database: string): Promise<PostgresPair> {
     const dir = mkdtempSync(join(tmpdir(), 'oshift-pg-'));
     const user = asServerUser();
@@ -136,7 +135,6 @@ export class PostgresPair {
     } finally {
       await admin.end();
     }
-    await migrate({ url: pair.primary.url(database) });
     return pair;
   }
 

@@ -218,9 +218,13 @@ export class RedisClusterSet {
     }
     await Promise.all(nodes.map((node) => node.start()));
     const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
-    await run(REDIS_CLI, ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], {
-      timeout: 30000,
-    });
+    await run(
+      REDIS_CLI,
+      ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'],
+      {
+        timeout: 30000,
+      },
+    );
     await until('cluster state ok on every node', async () => {
       const states = await Promise.all(nodes.map((node) => redisCli(node.port, 'CLUSTER', 'INFO')));
       return states.every((state) => state.includes('cluster_state:ok'));
