@@ -26,7 +26,7 @@ export class AccessChangeAnnouncer implements AccessChangeNotifier {
       return;
     }
     // One attempt, no reconnection: a CLI run must end, whatever Redis does.
-    this.redis ??= connectRedis(this.config.url, 'one-shot', { connectTimeout: PUBLISH_TIMEOUT_MS });
+    this.redis ??= connectRedis(this.config.target, 'one-shot', { connectTimeout: PUBLISH_TIMEOUT_MS });
     const warn = (error: unknown) => {
       const reason = (error instanceof Error ? error.message : String(error)).replace(/\/\/[^/@\s]*@/g, '//***@');
       this.stderr.write(`warning: could not tell the gateways (${reason.split('\n')[0]}); ${FALLBACK}\n`);

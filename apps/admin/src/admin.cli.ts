@@ -35,6 +35,9 @@ Environment:
   DATABASE_URL        postgres:// URL of the service database (required)
   REDIS_URL           Redis of the deployment: access changes reach the gateways at once (else within
                       their CREDENTIAL_CACHE_TTL_SECONDS)
+  REDIS_SENTINELS, REDIS_SENTINEL_NAME, REDIS_SENTINEL_PASSWORD, REDIS_PASSWORD, REDIS_CLUSTER_NODES
+                      the same Redis through Sentinel or a Cluster, instead of REDIS_URL (as on the
+                      gateways and workers)
   REDIS_PREFIX        key prefix of the deployment (default oshift)
   CLUSTER_SECRET_KEY  32 bytes, base64: seals secrets given with --secret-stdin and webhook signing
                       secrets (each bound to its row), opens them for check, webhook test and

@@ -6,22 +6,16 @@ import {
   flag,
   parseConfig,
   postgresUrl,
-  redisUrl,
-  redisPrefix,
   withSecretVariables,
 } from '@oshift/config';
+import { redisEnvironment, redisSettings } from '@oshift/redis';
 import { webhookAllowCidrs } from '@oshift/webhooks';
 
 const schema = z
   .object({
     DATABASE_URL: postgresUrl,
     ...clusterSecretEnvironment,
-    REDIS_URL: z
-      .string()
-      .optional()
-      .transform((value) => (value ? value : undefined))
-      .pipe(redisUrl.optional()),
-    REDIS_PREFIX: redisPrefix('oshift'),
+    ...redisEnvironment,
     WEBHOOK_ALLOW_LOOPBACK: flag(false),
     WEBHOOK_ALLOW_CIDRS: webhookAllowCidrs,
     ADMIN_ACTOR: z
@@ -29,14 +23,14 @@ const schema = z
       .trim()
       .regex(/^[\x20-\x7e]{1,200}$/, 'must be 1 to 200 printable characters'),
   })
-  .transform((env) => ({
+  .transform((env, ctx) => ({
     database: { url: env.DATABASE_URL },
     /** Where cluster secrets may come from, as on the gateways and workers (`cluster check`). */
     secrets: clusterSecretGroup(env),
     /** Who the audit trail says made each change. */
     actor: env.ADMIN_ACTOR,
     /** Where to tell the gateways that a user's access changed; unset, they notice within their cache TTL. */
-    redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : undefined,
+    redis: redisSettings(env, ctx),
     /** Webhooks to loopback addresses (http:// included) may be added: demos and tests only. */
     webhookAllowLoopback: env.WEBHOOK_ALLOW_LOOPBACK,
     /** Internal ranges where webhooks may be added (https:// only); never loopback, link-local or metadata. */

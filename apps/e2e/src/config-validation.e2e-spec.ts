@@ -102,6 +102,26 @@ describe('every process refuses a malformed setting at start: one line, non-zero
     expectRefused(outcome, 'WORKER_HTTP_PORT');
   });
 
+  it.each([
+    ['gateway', 'PORT', 'REDIS_SENTINELS'],
+    ['worker', 'WORKER_HTTP_PORT', 'REDIS_CLUSTER_NODES'],
+  ])('%s: REDIS_URL and %s at once (two ways to reach Redis)', async (app, portVariable, second) => {
+    const port = await freePort();
+    const outcome = await run(
+      `apps/${app}/src/main.ts`,
+      {
+        [portVariable]: String(port),
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: 'redis://:s3cret-redis@127.0.0.1:6379',
+        [second]: '127.0.0.1:26379,127.0.0.1:26380',
+      },
+      port,
+    );
+    expectRefused(outcome, second);
+    expect(outcome.stderr).toContain(`set only one of REDIS_URL and ${second}`);
+    expect(outcome.stderr).not.toContain('s3cret-redis');
+  });
+
   it('worker: DATABASE_URL missing', async () => {
     const port = await freePort();
     const outcome = await run('apps/worker/src/main.ts', { WORKER_HTTP_PORT: String(port) }, port);

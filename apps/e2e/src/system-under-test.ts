@@ -43,6 +43,12 @@ export class SystemUnderTest {
        * service at the origin it was published at, as in production (else PUBLIC_URL is an https name).
        */
       publishedAtGateway?: boolean;
+      /**
+       * How the processes reach Redis, in place of the shared server's REDIS_URL (e.g. `REDIS_SENTINELS`), and
+       * where they and the test reach Postgres, in place of this run's database (e.g. through a proxy).
+       */
+      redisEnv?: Record<string, string>;
+      databaseUrl?: string;
       /** The cluster's VMs instead of the demo nodes (e.g. `installerNodes()`, the OpenShift 4 installer's names). */
       servers?: string[];
     } = {},
@@ -53,7 +59,7 @@ export class SystemUnderTest {
     project.servers.push(...(options.extraServers ?? []).map((name) => ({ name })));
     const simulator = await OpenStackSimulator.start({ projects: [project], knobs: options.knobs });
     const dataSource = new DataSource(
-      dataSourceOptions({ url: services.databaseUrl, poolSize: 2 }, [
+      dataSourceOptions({ url: options.databaseUrl ?? services.databaseUrl, poolSize: 2 }, [
         ...accessEntities,
         ...auditEntities,
         ...jobEntities,
@@ -79,9 +85,9 @@ export class SystemUnderTest {
 
     const port = await freePort();
     const env = {
-      DATABASE_URL: services.databaseUrl,
+      DATABASE_URL: options.databaseUrl ?? services.databaseUrl,
       DATABASE_POOL_SIZE: '3',
-      REDIS_URL: services.redisUrl,
+      ...(options.redisEnv ?? { REDIS_URL: services.redisUrl }),
       REDIS_PREFIX: `${services.redisPrefix}-${uniqueName('sut')}`,
       OSHIFT_SECRET_E2E_OPENSTACK: project.users[0].password,
       LOG_LEVEL: 'info',
@@ -131,7 +137,7 @@ export class SystemUnderTest {
     return ready[1];
   }
 
-  /** The Redis key prefix of this system's queue and caches (private to it). */
+  /** The Redis key prefix of this system's queue and caches (private to it; on a Cluster, keys start `{prefix}`). */
   get redisPrefix(): string {
     return this.env.REDIS_PREFIX;
   }

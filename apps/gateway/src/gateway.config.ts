@@ -10,10 +10,9 @@ import {
   port,
   positiveInt,
   postgresUrl,
-  redisUrl,
-  redisPrefix,
   withSecretVariables,
 } from '@oshift/config';
+import { redisEnvironment, redisSettings } from '@oshift/redis';
 import { authEnvironment, authSettings } from './auth/auth.config';
 
 const schema = z
@@ -23,8 +22,7 @@ const schema = z
     PUBLIC_URL: httpUrl.optional(),
     DATABASE_URL: postgresUrl,
     DATABASE_POOL_SIZE: positiveInt(10),
-    REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
-    REDIS_PREFIX: redisPrefix('oshift'),
+    ...redisEnvironment,
     BODY_LIMIT_BYTES: positiveInt(16 * 1024),
     JOB_DEADLINE_SECONDS: positiveInt(600),
     STREAM_MAX_PER_USER: positiveInt(20),
@@ -65,7 +63,7 @@ const schema = z
     },
     // Customer calls run only short statements: one that takes 5 s (or a connection gone silent, 6 s) is a 503.
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, statementTimeoutMs: 5000 },
-    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
+    redis: redisSettings(env, ctx, 'redis://127.0.0.1:6379'),
     jobs: { deadlineMs: env.JOB_DEADLINE_SECONDS * 1000 },
     /** Event streams (`Accept: text/event-stream`) one user, and everyone, may hold open on this gateway. */
     streams: { maxPerUser: env.STREAM_MAX_PER_USER, maxPerProcess: env.STREAM_MAX_PER_PROCESS },

@@ -47,7 +47,7 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     const metrics = new MetricsRegistry();
     // Besides BullMQ's: one connection for commands (login throttle, node-status cache), one for pub/sub.
-    const redis = new RedisConnections(config.redis.url);
+    const redis = new RedisConnections(config.redis.target);
     return {
       module: GatewayModule,
       imports: [
@@ -68,7 +68,7 @@ export class GatewayModule {
           },
           lookupTimeoutMs: config.nodeStatus.timeoutMs,
         }),
-        ...rebootQueueModules(config.redis, 'producer'),
+        ...rebootQueueModules(redis, config.redis.prefix, 'producer'),
       ],
       controllers: [
         NodeStatusController,

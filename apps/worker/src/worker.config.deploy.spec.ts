@@ -15,6 +15,9 @@ describe('the worker as the deployment files configure it', () => {
   it('docker-compose.yml: every variable is known and valid (the demo cluster secret aside)', () => {
     const env = composeEnvironment('worker');
     expect(unknownVariables(env, WORKER_VARIABLES)).toEqual(['OSHIFT_SECRET_DEMO_OPENSTACK']);
-    expect(loadWorkerConfig(env).redis).toEqual({ url: 'redis://redis:6379', prefix: 'oshift' });
+    expect(loadWorkerConfig(env).redis).toEqual({
+      target: { kind: 'standalone', url: 'redis://redis:6379' },
+      prefix: 'oshift',
+    });
   });
 });

@@ -9,18 +9,16 @@ import {
   port,
   positiveInt,
   postgresUrl,
-  redisUrl,
-  redisPrefix,
   withSecretVariables,
 } from '@oshift/config';
+import { redisEnvironment, redisSettings } from '@oshift/redis';
 import { webhookAllowCidrs } from '@oshift/webhooks';
 
 const schema = z
   .object({
     DATABASE_URL: postgresUrl,
     DATABASE_POOL_SIZE: positiveInt(5),
-    REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
-    REDIS_PREFIX: redisPrefix('oshift'),
+    ...redisEnvironment,
     WORKER_CONCURRENCY: positiveInt(16),
     POLL_INTERVAL_MS: positiveInt(1000),
     RECONCILE_INTERVAL_MS: positiveInt(30000),
@@ -40,9 +38,9 @@ const schema = z
     WEBHOOK_ALLOW_LOOPBACK: flag(false),
     WEBHOOK_ALLOW_CIDRS: webhookAllowCidrs,
   })
-  .transform((env) => ({
+  .transform((env, ctx) => ({
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
-    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
+    redis: redisSettings(env, ctx, 'redis://127.0.0.1:6379'),
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
       pollIntervalMs: env.POLL_INTERVAL_MS,

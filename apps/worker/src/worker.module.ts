@@ -47,7 +47,7 @@ export class WorkerModule {
   static forRoot(config: WorkerConfig): DynamicModule {
     const metrics = new MetricsRegistry();
     // Besides BullMQ's, one connection: commands for the call ceiling, the node-status cache and job events.
-    const redis = new RedisConnections(config.redis.url);
+    const redis = new RedisConnections(config.redis.target);
     const limiter = new ClusterCallLimiter(
       redis.commands,
       config.redis.prefix,
@@ -62,7 +62,7 @@ export class WorkerModule {
           limiter,
           statusCache: { redis: redis.commands, prefix: config.redis.prefix, ttlMs: config.nodeStatus.cacheMs },
         }),
-        ...rebootQueueModules(config.redis, 'consumer'),
+        ...rebootQueueModules(redis, config.redis.prefix, 'consumer'),
         BullModule.registerQueue({ name: WEBHOOK_QUEUE, defaultJobOptions: WEBHOOK_JOB_OPTIONS }),
       ],
       providers: [

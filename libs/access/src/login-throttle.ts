@@ -3,6 +3,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { withinTimeout } from '@oshift/observability';
+import { scanKeys } from '@oshift/redis';
 
 export interface LoginThrottleOptions {
   /** Redis key prefix of the deployment (`REDIS_PREFIX`): every gateway of it shares the counters. */
@@ -88,22 +89,11 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
   private async startFeed(feed: Redis): Promise<void> {
     try {
       await feed.subscribe(this.channel);
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.redis.scan(
-          cursor,
-          'MATCH',
-          `${this.options.redisPrefix}:login-failures:*`,
-          'COUNT',
-          1000,
-        );
-        for (const key of keys) {
-          const ttl = await this.redis.pttl(key);
-          if (ttl > 0 && !key.endsWith(':refused')) this.failing.set(key, Date.now() + ttl);
-          else if (ttl === -1) this.failing.set(key, Number.MAX_SAFE_INTEGER);
-        }
-        cursor = next;
-      } while (cursor !== '0');
+      for (const key of await scanKeys(this.redis, `${this.options.redisPrefix}:login-failures:*`)) {
+        const ttl = await this.redis.pttl(key);
+        if (ttl > 0 && !key.endsWith(':refused')) this.failing.set(key, Date.now() + ttl);
+        else if (ttl === -1) this.failing.set(key, Number.MAX_SAFE_INTEGER);
+      }
       this.feedLive = true;
     } catch {
       this.feedLive = false;

@@ -1,18 +1,19 @@
 import { BullModule } from '@nestjs/bullmq';
 import type { DynamicModule } from '@nestjs/common';
-import { queueConnection } from '@oshift/redis';
+import type { RedisConnections } from '@oshift/redis';
 import { REBOOT_JOB_OPTIONS, REBOOT_QUEUE } from './reboot-queue';
 
 /**
  * BullMQ and the reboot queue for a process that enqueues (`producer`: the gateway) or consumes (`consumer`:
- * the worker) reboot jobs, on the deployment's Redis and key prefix.
+ * the worker) reboot jobs, on the process's Redis (its `RedisConnections`) and the deployment's key prefix.
  */
 export function rebootQueueModules(
-  redis: { url: string; prefix: string },
+  redis: RedisConnections,
+  prefix: string,
   role: 'producer' | 'consumer',
 ): DynamicModule[] {
   return [
-    BullModule.forRoot({ connection: queueConnection(redis.url, role), prefix: redis.prefix }),
+    BullModule.forRoot({ connection: redis.queue(role), prefix }),
     BullModule.registerQueue({ name: REBOOT_QUEUE, defaultJobOptions: REBOOT_JOB_OPTIONS }),
   ];
 }

@@ -1,16 +1,25 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
+import type { ConnectionOptions } from 'bullmq';
 import type Redis from 'ioredis';
-import { connectRedis } from './redis-profiles';
+import { connectRedis, queueConnection } from './redis-profiles';
+import { redisTarget, type RedisTarget, type RedisTargetInput } from './redis-target';
 
 /**
  * The long-lived Redis connections of one process besides BullMQ's: at most one `commands` connection
  * (shared by every cache, counter and limiter) and one `subscriber` connection (shared by every channel
- * it listens to), each opened on first use and closed when the process shuts down.
+ * it listens to), each opened on first use and closed when the process shuts down. BullMQ's connection
+ * options come from here too ({@link queue}), so every connection of a process goes to the same Redis
+ * (a URL, Sentinel's primary, or a Cluster).
  */
 export class RedisConnections implements OnApplicationShutdown {
   private readonly opened = new Map<'commands' | 'subscriber', Redis>();
+  /** A cluster client handed to BullMQ, which does not close a client it was given. */
+  private readonly handedToQueue: { disconnect(): void }[] = [];
+  readonly target: RedisTarget;
 
-  constructor(private readonly url: string) {}
+  constructor(target: RedisTargetInput) {
+    this.target = redisTarget(target);
+  }
 
   /** The process's connection for commands an answer waits for (see `RedisProfile`). */
   get commands(): Redis {
@@ -27,15 +36,23 @@ export class RedisConnections implements OnApplicationShutdown {
     return this.opened.size;
   }
 
+  /** BullMQ's connection for a process that enqueues (`producer`) or consumes (`consumer`), see `queueConnection`. */
+  queue(role: 'producer' | 'consumer'): ConnectionOptions {
+    const connection = queueConnection(this.target, role);
+    if (this.target.kind === 'cluster') this.handedToQueue.push(connection as unknown as Redis);
+    return connection;
+  }
+
   onApplicationShutdown(): void {
     for (const redis of this.opened.values()) redis.disconnect();
     this.opened.clear();
+    for (const client of this.handedToQueue.splice(0)) client.disconnect();
   }
 
   private open(profile: 'commands' | 'subscriber'): Redis {
     let redis = this.opened.get(profile);
     if (!redis) {
-      redis = connectRedis(this.url, profile);
+      redis = connectRedis(this.target, profile);
       this.opened.set(profile, redis);
     }
     return redis;

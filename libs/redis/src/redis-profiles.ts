@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'bullmq';
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { redisTarget, type RedisTarget, type RedisTargetInput } from './redis-target';
 
 /**
  * What a connection is for, which decides how it behaves while Redis is away:
@@ -14,6 +15,12 @@ export type RedisProfile = 'commands' | 'subscriber' | 'one-shot';
 /** Reconnect soon after Redis comes back: ioredis' backoff, capped at 2 s. */
 const reconnectSoon = (attempt: number) => Math.min(attempt * 200, 2000);
 
+/**
+ * A primary demoted to a replica (a Sentinel failover its clients did not see as a dropped connection) answers
+ * writes with READONLY: reconnect, which asks the Sentinels for the primary again, and resend the command.
+ */
+const reconnectWhenDemoted = (error: Error) => (error.message.startsWith('READONLY') ? 2 : false);
+
 const PROFILES: Record<RedisProfile, RedisOptions> = {
   commands: {
     enableOfflineQueue: false,
@@ -27,11 +34,59 @@ const PROFILES: Record<RedisProfile, RedisOptions> = {
 };
 
 /**
- * The one place a Redis connection is made. Connection errors are left to the callers' own handling of
- * failed commands (and to the `error` listeners they add), never thrown as unhandled events.
+ * ioredis' options for a target: the URL as it is, or the Sentinels (ioredis asks them for the primary, and
+ * again after every lost connection; `failoverDetector` also moves a connection that is still open when the
+ * Sentinels announce a new primary).
  */
-export function connectRedis(url: string, profile: RedisProfile, options: RedisOptions = {}): Redis {
-  const redis = new Redis(url, { ...PROFILES[profile], ...options });
+function targetOptions(target: Exclude<RedisTarget, { kind: 'cluster' }>, options: RedisOptions): RedisOptions {
+  if (target.kind === 'standalone') return options;
+  return {
+    sentinels: target.sentinels,
+    name: target.name,
+    sentinelPassword: target.sentinelPassword,
+    password: target.password,
+    failoverDetector: true,
+    // Sentinels that do not answer are skipped soon, and asked again at the connection's own pace.
+    sentinelCommandTimeout: 1000,
+    sentinelRetryStrategy: options.retryStrategy ?? reconnectSoon,
+    reconnectOnError: reconnectWhenDemoted,
+    ...options,
+  };
+}
+
+/**
+ * ioredis' cluster client with a profile's behaviour: the node connections get the profile's per-command
+ * settings, the cluster client its offline queue and reconnection.
+ */
+function connectCluster(target: Extract<RedisTarget, { kind: 'cluster' }>, options: RedisOptions): Cluster {
+  const { enableOfflineQueue, retryStrategy, lazyConnect, ...nodeOptions } = options;
+  const clusterOptions: ClusterOptions = {
+    enableOfflineQueue,
+    lazyConnect,
+    clusterRetryStrategy: retryStrategy ?? reconnectSoon,
+    // A node that is gone is noticed within the command timeout; slots are asked again at once.
+    slotsRefreshTimeout: 2000,
+    redisOptions: { ...nodeOptions, password: target.password },
+  };
+  return new Redis.Cluster(target.nodes, clusterOptions);
+}
+
+/**
+ * The one place a Redis connection is made, to a URL, through Sentinel or to a Cluster. A Cluster client has the
+ * same commands as a single connection (ioredis routes each by its keys), so callers hold both as `Redis`; the
+ * few that must act per node (SCAN) look at `isCluster` (see {@link scanKeys}). Connection errors are left to
+ * the callers' own handling of failed commands (and to the `error` listeners they add), never thrown as
+ * unhandled events.
+ */
+export function connectRedis(input: RedisTargetInput, profile: RedisProfile, options: RedisOptions = {}): Redis {
+  const target = redisTarget(input);
+  const merged = { ...PROFILES[profile], ...options };
+  const redis =
+    target.kind === 'cluster'
+      ? (connectCluster(target, merged) as unknown as Redis)
+      : target.kind === 'standalone'
+        ? new Redis(target.url, merged)
+        : new Redis(targetOptions(target, merged));
   redis.on('error', () => undefined);
   return redis;
 }
@@ -41,11 +96,38 @@ export function connectRedis(url: string, profile: RedisProfile, options: RedisO
  * - `producer` (the gateway): fails fast when Redis is away, so the caller gets a 503 instead of a hang,
  *   and notices soon that it is back (BullMQ's own reconnect backoff grows to 20 s, ours stops at 2 s);
  * - `consumer` (the worker): waits out Redis outages instead of failing commands (BullMQ requires null).
+ *
+ * Through Sentinel these are ioredis options with the Sentinels (BullMQ opens each connection with them). For a
+ * Cluster, BullMQ takes a cluster client (it duplicates it for its blocking connections); the process closes
+ * it when it stops (`RedisConnections` owns it).
  */
-export function queueConnection(url: string, role: 'producer' | 'consumer'): ConnectionOptions {
+export function queueConnection(input: RedisTargetInput, role: 'producer' | 'consumer'): ConnectionOptions {
+  const target = redisTarget(input);
   const options: RedisOptions =
     role === 'producer'
       ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: reconnectSoon }
       : { maxRetriesPerRequest: null };
-  return { url, ...options } as ConnectionOptions;
+  if (target.kind === 'standalone') return { url: target.url, ...options } as ConnectionOptions;
+  if (target.kind === 'sentinel') return targetOptions(target, options) as ConnectionOptions;
+  const cluster = connectCluster(target, role === 'consumer' ? { ...options, retryStrategy: reconnectSoon } : options);
+  cluster.on('error', () => undefined);
+  return cluster as unknown as ConnectionOptions;
+}
+
+/**
+ * Every key matching `pattern`, with SCAN (never KEYS): on a Cluster, on each primary in turn (a key lives on
+ * one of them).
+ */
+export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const nodes = redis.isCluster ? (redis as unknown as Cluster).nodes('master') : [redis];
+  const found: string[] = [];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      found.push(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  return found;
 }

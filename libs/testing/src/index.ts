@@ -11,3 +11,5 @@ export * from './deploy-manifests';
 export * from './event-stream.client';
 export * from './browser';
 export * from './legacy-sealed-secret';
+export * from './redis-topologies';
+export * from './postgres-pair';

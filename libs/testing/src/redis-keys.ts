@@ -1,20 +1,19 @@
-import { connectRedis } from '@oshift/redis';
+import { connectRedis, scanKeys, type RedisTargetInput } from '@oshift/redis';
 
 /**
  * Deletes every key starting with `prefix` (SCAN, never KEYS or FLUSH: the Redis server is shared) and
- * returns how many went.
+ * returns how many went. On a Cluster, the keys of each primary in turn.
  */
-export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<number> {
-  const redis = connectRedis(redisUrl, 'one-shot', { maxRetriesPerRequest: 1 });
+export async function deleteRedisKeys(target: RedisTargetInput, prefix: string): Promise<number> {
+  const redis = connectRedis(target, 'one-shot', { maxRetriesPerRequest: 1 });
   await redis.connect();
   try {
+    const keys = await scanKeys(redis, `${prefix}*`);
+    // On a Cluster one by one (keys of different slots cannot go in one DEL), else a thousand at a time.
+    const batch = redis.isCluster ? 1 : 1000;
     let deleted = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) deleted += await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    for (let start = 0; start < keys.length; start += batch)
+      deleted += await redis.del(...keys.slice(start, start + batch));
     return deleted;
   } finally {
     redis.disconnect();

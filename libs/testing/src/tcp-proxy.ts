@@ -15,7 +15,7 @@ export class TcpProxy {
 
   private constructor(
     private readonly server: Server,
-    private readonly target: { host: string; port: number },
+    private target: { host: string; port: number },
   ) {
     server.on('connection', (client) => this.accept(client));
   }
@@ -83,6 +83,16 @@ export class TcpProxy {
     this.outage = null;
     // Connections held by a blackhole never saw their bytes arrive: they end now, as after a partition heals.
     for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+  }
+
+  /**
+   * The stable address moves to another server (a failover behind a Kubernetes service or a floating IP): new
+   * connections go to `target`; those open now are reset, as the old server's are when it goes.
+   */
+  retarget(target: { host: string; port: number }): void {
+    this.target = target;
+    for (const socket of this.sockets) socket.resetAndDestroy();
     this.sockets.clear();
   }
 

@@ -58,7 +58,7 @@ const until = async (check: () => boolean) => {
 describe('JobFeedHub against Redis', () => {
   const { redisUrl, redisPrefix } = testServices();
   const prefix = `${redisPrefix}-${uniqueName('hub')}`;
-  const config = { redis: { url: redisUrl, prefix } } as Pick<GatewayConfig, 'redis'>;
+  const config = { redis: { target: { kind: 'standalone', url: redisUrl }, prefix } } as Pick<GatewayConfig, 'redis'>;
   let redis: Redis;
   let publisher: JobEventPublisher;
   let connections: RedisConnections;

@@ -1,0 +1,153 @@
+import { EventStreamClient } from '@oshift/testing';
+import { followJob, startReboot, type JobView } from './job-polling';
+import { basic } from './request-from';
+import type { SystemUnderTest, TestUser } from './system-under-test';
+
+/** One answer of the gateway while a dependency fails over. */
+export interface Answer {
+  status: number;
+  contentType: string | null;
+  retryAfter: string | null;
+  body: unknown;
+  ms: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs `work` over `items`, `limit` at a time. */
+export async function inParallel<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index]);
+      }
+    }),
+  );
+  return results;
+}
+
+/**
+ * A reboot of every node, each answered 202: the job ids, in node order. The first alone (the gateway then has
+ * the operator's password verified and cached), the others four at a time.
+ */
+export async function rebootAll(system: SystemUnderTest, operator: TestUser, nodes: string[]): Promise<string[]> {
+  const first = await startReboot(system, operator, nodes[0]);
+  return [first, ...(await inParallel(nodes.slice(1), 4, (node) => startReboot(system, operator, node)))];
+}
+
+/**
+ * Follows every job to its end, four at a time: a gateway that had to drop its credential cache (it does when its
+ * Redis subscription comes back, having perhaps missed an access change) verifies passwords again, and its
+ * bounded verification queue sheds a burst of them with `503`.
+ */
+export function followAll(system: SystemUnderTest, user: TestUser, jobIds: string[]): Promise<JobView[]> {
+  return inParallel(jobIds, 4, (jobId) => followJob(system, user, jobId, { timeoutMs: 150000 }));
+}
+
+/** One reboot request for `target`, timed; a body that is not JSON is kept as text for the test to judge. */
+export async function askReboot(system: SystemUnderTest, operator: TestUser, target: string): Promise<Answer> {
+  const started = Date.now();
+  const response = await system.request('POST', `/api/openshift/${system.clusterId}/reboot`, {
+    user: operator,
+    form: { target },
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // kept as text: the test's assertions show it
+  }
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    retryAfter: response.headers.get('retry-after'),
+    body,
+    ms: Date.now() - started,
+  };
+}
+
+/** Asks for a reboot of `target` every `everyMs` until one is accepted: every answer until then, and the job. */
+export async function rebootUntilAccepted(
+  system: SystemUnderTest,
+  operator: TestUser,
+  target: string,
+  { everyMs = 250, timeoutMs = 60000 } = {},
+): Promise<{ answers: Answer[]; jobId: string; acceptedAt: number }> {
+  const answers: Answer[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await askReboot(system, operator, target);
+    answers.push(answer);
+    if (answer.status === 202) {
+      return { answers, jobId: (answer.body as { job_id: string }).job_id, acceptedAt: Date.now() };
+    }
+    if (Date.now() > deadline) throw new Error(`no reboot accepted in ${timeoutMs} ms: ${JSON.stringify(answer)}`);
+    await sleep(everyMs);
+  }
+}
+
+/** When the job's first line appears (polling the JSON view every 100 ms; answers other than 200 are waited out). */
+export async function firstLineAt(system: SystemUnderTest, user: TestUser, jobId: string, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await system.request('GET', `/api/openshift/${system.clusterId}/job/${jobId}`, { user });
+    if (response.status === 200 && ((await response.json()) as { output: string }).output !== '') return Date.now();
+    if (Date.now() > deadline) throw new Error(`job ${jobId} wrote no line in ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+/**
+ * Follows a job's event stream as a browser's EventSource does: when the stream ends without its `end` event
+ * (the gateway told it to go, or the connection dropped), it opens it again with `Last-Event-ID`, and goes on
+ * from the line after. Every line it saw, and how many times it had to come back.
+ */
+export class ResumingFollower {
+  readonly lines: { id: number; text: string }[] = [];
+  reconnects = 0;
+  end?: string;
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly url: string,
+    private readonly user: TestUser,
+    timeoutMs = 180000,
+  ) {
+    this.done = this.follow(Date.now() + timeoutMs);
+  }
+
+  private async follow(deadline: number): Promise<void> {
+    while (this.end === undefined) {
+      if (Date.now() > deadline) throw new Error(`stream did not end; saw ${this.lines.length} lines`);
+      const last = this.lines.at(-1)?.id;
+      const headers: Record<string, string> = { authorization: basic(this.user.username, this.user.password) };
+      if (last !== undefined) headers['last-event-id'] = String(last);
+      let client: EventStreamClient | undefined;
+      try {
+        client = await EventStreamClient.open(this.url, headers);
+      } catch {
+        // the gateway did not answer: as EventSource, try again shortly
+      }
+      if (client?.status === 200) {
+        client.onEvent = (event) => {
+          if (event.event === 'line') this.lines.push({ id: Number(event.id), text: event.data });
+          if (event.event === 'end') this.end = event.data;
+        };
+        await client.ended;
+      }
+      if (this.end === undefined) {
+        this.reconnects += 1;
+        await sleep(1000);
+      }
+    }
+  }
+}
+
+/** Prints a measured figure where the test run's output shows it (the README and operators' guide quote them). */
+export function reportMeasured(name: string, figures: Record<string, unknown>): void {
+  process.stderr.write(`[measured] ${name}: ${JSON.stringify(figures)}\n`);
+}
