@@ -109,13 +109,10 @@ export function buildProgram(io: CliIo): Command {
     .command('jobs')
     .description("the cluster's jobs, newest first")
     .addOption(
-      new Option('--state <state>', 'only jobs in this state (waiting: held back by the cluster’s rules)').choices([
-        'queued',
-        'waiting',
-        'running',
-        'done',
-        'failed',
-      ]),
+      new Option(
+        '--state <state>',
+        'only jobs in this state (scheduled: to start later; waiting: held back by the cluster’s rules)',
+      ).choices(['queued', 'scheduled', 'waiting', 'running', 'done', 'failed']),
     )
     .option('--target <node>', 'only jobs of this node')
     .option('--limit <n>', 'at most this many (the API allows 100)')

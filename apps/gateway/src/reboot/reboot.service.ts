@@ -33,9 +33,9 @@ export class RebootService extends RoutedIntake<RebootRequestDto, RebootForecast
       target: (value) => value.target,
       subject: (value) => value.target,
       detail: () => ({}),
-      forecast: async (clusterId, { target }, nodes) => {
+      forecast: async (clusterId, { target }, nodes, schedule) => {
         known(clusterId, target, nodes);
-        return rules.forecast(clusterId, target, nodes);
+        return rules.forecast(clusterId, target, nodes, schedule);
       },
       screen: async (clusterId, { target }, nodes) => {
         known(clusterId, target, nodes);
