@@ -148,6 +148,22 @@ export function windowStatus(windows: readonly MaintenanceWindow[], at: number):
   return { open: false, nextOpen: next ? next.opens : null };
 }
 
+/**
+ * The next `count` openings of the windows from `at` on (the one open at `at` first), overlapping or touching
+ * openings of different windows joined into one; within the next two weeks.
+ */
+export function upcomingOpenings(windows: readonly MaintenanceWindow[], at: number, count: number): WindowOpening[] {
+  const horizon = at + LOOKAHEAD_DAYS * DAY_MS;
+  const sorted = windows.flatMap((window) => windowOpenings(window, at, horizon)).sort((a, b) => a.opens - b.opens);
+  const joined: WindowOpening[] = [];
+  for (const opening of sorted) {
+    const last = joined.at(-1);
+    if (last && opening.opens <= last.closes) last.closes = Math.max(last.closes, opening.closes);
+    else joined.push({ ...opening });
+  }
+  return joined.slice(0, count);
+}
+
 /** An instant as the window messages write it: RFC 3339 UTC to the minute (`2026-12-08T01:00Z`). */
 export function windowTime(ms: number): string {
   const iso = new Date(ms).toISOString();

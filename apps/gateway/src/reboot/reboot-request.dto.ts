@@ -20,6 +20,11 @@ export const dryRunField = z
 const overrideWindowField = z
   .union([z.boolean(), z.enum(['true', 'false'])], { error: 'override_window must be true or false' })
   .default(false)
+  .meta({
+    description:
+      '`true`: start even outside the cluster’s maintenance windows; needs `reason` (audited, shown in the job). ' +
+      'The operator may switch this off per cluster (409)',
+  })
   .transform((value) => value === true || value === 'true');
 
 /** How far ahead a reboot may be scheduled, and how far in the past `not_before` may lie (clocks differ a little). */
@@ -36,6 +41,13 @@ const NOT_BEFORE_FORMAT = 'not_before must be an RFC 3339 time, like 2026-12-08T
  */
 const notBeforeField = z
   .string({ error: NOT_BEFORE_FORMAT })
+  .meta({
+    format: 'date-time',
+    description:
+      'Start no earlier than this (RFC 3339 with its offset; at most 30 days ahead, at most a minute past). The ' +
+      'job is `scheduled` until then, holding nothing, and its deadline counts from then',
+    example: '2026-12-08T02:00:00Z',
+  })
   .transform((text, context) => {
     const match = RFC3339.exec(text);
     const [year, month, day] = (match ?? []).slice(1, 4).map(Number) as [number, number, number];
@@ -69,6 +81,7 @@ export const scheduleFields = {
     .trim()
     .min(1, 'reason may not be empty')
     .max(500, 'reason is at most 500 characters')
+    .meta({ description: 'Why the maintenance windows are overridden: required with override_window=true' })
     .optional(),
 };
 
