@@ -123,5 +123,9 @@ describe('JobRequests against Postgres', () => {
     expect(await leases.claim({ jobId: job.id, owner: 'w1', ttlMs: 30000 })).toBeNull();
     const until = (await leases.heldUntil(job.id))!.getTime();
     expect(Math.abs(until - job.notBefore.getTime())).toBeLessThan(1000);
+    expect(await intake.wasScheduled(job.id)).toBe(true);
+    const now = request(uniqueName('node'));
+    await intake.accept(now);
+    expect(await intake.wasScheduled(now.id)).toBe(false);
   });
 });

@@ -136,6 +136,19 @@ export class JobRequests {
   }
 
   /**
+   * Whether the job was scheduled when it was accepted (its `not_before` after its creation), so a replay of its
+   * `Idempotency-Key` answers as the first answer did (`scheduled`, not `started`).
+   */
+  async wasScheduled(jobId: string): Promise<boolean> {
+    const rows = await poolQuery<{ scheduled: boolean }>(
+      this.dataSource,
+      `SELECT COALESCE(not_before > created_at, false) AS scheduled FROM jobs WHERE id = $1`,
+      [jobId],
+    );
+    return rows[0]?.scheduled ?? false;
+  }
+
+  /**
    * Removes a job no worker has taken yet (its enqueue failed); its key goes with it. False when a worker
    * already took it.
    */

@@ -136,7 +136,8 @@ export class JobIntake {
   private readonly logger = new Logger(JobIntake.name);
 
   constructor(
-    @Inject(JobRequests) private readonly jobs: Pick<JobRequests, 'replay' | 'accept' | 'discardQueued'>,
+    @Inject(JobRequests)
+    private readonly jobs: Pick<JobRequests, 'replay' | 'accept' | 'discardQueued' | 'wasScheduled'>,
     @Inject(RebootProducer) private readonly producer: Pick<RebootProducer, 'enqueue'>,
     @Inject(RequestAudit) private readonly audit: Pick<RequestAudit, 'request' | 'recordOf'>,
     @Inject(JobLinks) private readonly links: Pick<JobLinks, 'statusUrl'>,
@@ -232,7 +233,7 @@ export class JobIntake {
       }
       throw error;
     });
-    return earlier ? this.replayed(asked.clusterId, earlier, asked.request.id) : null;
+    return earlier ? await this.replayed(asked.clusterId, earlier, asked.request.id) : null;
   }
 
   /**
@@ -245,6 +246,8 @@ export class JobIntake {
     const requestId = request.id;
     const deadlineMs = job.deadlineMs ?? this.config.jobs.deadlineMs;
     const notBefore = job.notBefore ?? null;
+    // Scheduled when its time is still ahead as it is recorded (a replay of its key answers the same way).
+    const scheduled = notBefore !== null && notBefore.getTime() > Date.now();
     try {
       const accepted = this.audit.recordOf(request, principal, {
         action: asked.action,
@@ -298,8 +301,7 @@ export class JobIntake {
       ...(notBefore ? { notBefore: notBefore.toISOString() } : {}),
       ...(job.windowOverride ? { windowOverride: true } : {}),
     });
-    const scheduled = notBefore !== null && notBefore.getTime() > Date.now();
-    return { ...this.started(clusterId, jobId), ...(scheduled ? { state: 'scheduled' as const } : {}) };
+    return this.started(clusterId, jobId, scheduled);
   }
 
   /**
@@ -323,13 +325,14 @@ export class JobIntake {
     return this.audit.request(request, principal, { action, clusterId, target, outcome, detail });
   }
 
-  private started(clusterId: string, jobId: string): RebootStarted {
-    return { state: 'started', job_id: jobId, status_url: this.links.statusUrl(clusterId, jobId) };
+  private started(clusterId: string, jobId: string, scheduled = false): RebootStarted {
+    const state = scheduled ? 'scheduled' : 'started';
+    return { state, job_id: jobId, status_url: this.links.statusUrl(clusterId, jobId) };
   }
 
-  private replayed(clusterId: string, jobId: string, requestId: string): RebootStarted {
+  private async replayed(clusterId: string, jobId: string, requestId: string): Promise<RebootStarted> {
     this.logger.log({ msg: 'reboot request replayed for its idempotency key', jobId, clusterId, requestId });
-    return this.started(clusterId, jobId);
+    return this.started(clusterId, jobId, await this.jobs.wasScheduled(jobId));
   }
 
   /**

@@ -67,6 +67,7 @@ function setUp(
         }
         return { created: true };
       },
+      wasScheduled: async (jobId) => Boolean(created.find((job) => job.id === jobId)?.notBefore),
       discardQueued: async (jobId) => {
         if (overrides.discard instanceof Error) throw overrides.discard;
         discarded.push(jobId);
@@ -173,6 +174,15 @@ describe('RebootService', () => {
     expect(created[0]).toMatchObject({ notBefore, windowOverride: null, deadlineMs: 600_000 });
     expect(deadlines[0]?.getTime()).toBe(notBefore.getTime() + 600_000);
     expect(audit[0]?.decision.detail).toEqual({ notBefore: notBefore.toISOString() });
+    // Its Idempotency-Key replays the same answer; the same key with another time is another request (422).
+    const keyed = { target: 'worker-0', not_before: notBefore.toISOString() };
+    const first = await service.request(CLUSTER, keyed, principal, request, 'k-9');
+    expect(await service.request(CLUSTER, keyed, principal, request, 'k-9')).toEqual(first);
+    expect(first).toMatchObject({ state: 'scheduled' });
+    const later = { ...keyed, not_before: new Date(notBefore.getTime() + 60_000).toISOString() };
+    await expect(service.request(CLUSTER, later, principal, request, 'k-9')).rejects.toBeInstanceOf(
+      IdempotencyKeyReusedError,
+    );
   });
 
   it.each([
