@@ -82,13 +82,15 @@ export class RebootRules {
   }
 
   /**
-   * Throws {@link RebootCooldownError} when the node is inside its cooldown, or {@link RebootRefusedError} when
+   * Throws {@link RebootCooldownError} when the node is inside its cooldown (at `notBefore`, when scheduled), or {@link RebootRefusedError} when
    * the rules can never let its reboot start; whether it would start or wait now is left to the worker.
    */
-  async screen(clusterId: string, target: string, nodes: readonly ClusterNode[]): Promise<void> {
+  async screen(clusterId: string, target: string, nodes: readonly ClusterNode[], notBefore?: Date): Promise<void> {
     const facts = await this.rules.nodeFacts(clusterId, target);
-    // A node with an active job is answered by that job (409 with its id), not by its cooldown.
-    const left = facts.activeJobId ? 0 : cooldownLeftSeconds(facts.lastDoneAt, facts.policy);
+    // A node with an active job is answered by that job (409 with its id), not by its cooldown. A scheduled
+    // reboot's cooldown is the one at its time.
+    const at = Math.max(Date.now(), notBefore?.getTime() ?? 0);
+    const left = facts.activeJobId ? 0 : cooldownLeftSeconds(facts.lastDoneAt, facts.policy, at);
     if (left > 0) throw new RebootCooldownError(target, left);
     // A refusal depends on the cluster's nodes alone (which roles have peers), never on what is in flight.
     // The windows are screened by the intake, for both kinds of job: here only the rules of the nodes.

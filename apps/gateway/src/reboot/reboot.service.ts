@@ -37,9 +37,9 @@ export class RebootService extends RoutedIntake<RebootRequestDto, RebootForecast
         known(clusterId, target, nodes);
         return rules.forecast(clusterId, target, nodes, schedule);
       },
-      screen: async (clusterId, { target }, nodes) => {
+      screen: async (clusterId, { target, not_before }, nodes) => {
         known(clusterId, target, nodes);
-        await rules.screen(clusterId, target, nodes);
+        await rules.screen(clusterId, target, nodes, not_before);
         return {};
       },
     };
