@@ -28,7 +28,14 @@ function admin(args: string[]) {
 }
 
 /** The policy in its stored form with every default written out, with the given changes. */
-function policy(changes: { roles?: Record<string, object>; cooldown_seconds?: number } = {}) {
+function policy(
+  changes: {
+    roles?: Record<string, object>;
+    cooldown_seconds?: number;
+    windows?: string[];
+    allow_window_override?: boolean;
+  } = {},
+) {
   const roles: Record<string, { patterns: string[]; max_parallel: number }> = {
     haproxy: { patterns: ['haproxy-#', 'haproxy-#.*'], max_parallel: 1 },
     master: { patterns: ['master-#', 'master-#.*', '*-?????-master-#', '*-?????-bootstrap'], max_parallel: 1 },
@@ -37,7 +44,12 @@ function policy(changes: { roles?: Record<string, object>; cooldown_seconds?: nu
     other: { patterns: [], max_parallel: 1 },
   };
   for (const [role, change] of Object.entries(changes.roles ?? {})) roles[role] = { ...roles[role]!, ...change };
-  return { roles, cooldown_seconds: changes.cooldown_seconds ?? 0 };
+  return {
+    roles,
+    cooldown_seconds: changes.cooldown_seconds ?? 0,
+    windows: changes.windows ?? [],
+    allow_window_override: changes.allow_window_override ?? true,
+  };
 }
 
 describe('admin CLI: cluster policy', () => {
@@ -127,6 +139,35 @@ describe('admin CLI: cluster policy', () => {
     ]);
   });
 
+  it('sets maintenance windows (repeatable), switches the override off and on, and clears the windows', async () => {
+    const windows = ['Mon-Fri 01:00-05:00 Europe/London', 'Sat 22:00-02:00 America/New_York'];
+    const set = await admin([
+      'cluster',
+      'policy',
+      clusterId,
+      '--window',
+      'Mon-Fri   01:00-05:00 Europe/London',
+      '--window',
+      windows[1]!,
+      '--no-window-override',
+    ]);
+    expect([set.status, set.stderr]).toEqual([0, '']);
+    const withWindows = policy({ windows, allow_window_override: false });
+    expect(JSON.parse(set.stdout)).toEqual(withWindows);
+    expect(await stored()).toEqual(withWindows);
+
+    const allowed = await admin(['cluster', 'policy', clusterId, '--allow-window-override']);
+    expect(JSON.parse(allowed.stdout)).toEqual(policy({ windows }));
+    const cleared = await admin(['cluster', 'policy', clusterId, '--clear-windows']);
+    expect(JSON.parse(cleared.stdout)).toEqual(policy());
+    expect((await audit()).slice(-3).map((record) => record.detail)).toEqual([
+      { policy: withWindows },
+      { policy: policy({ windows }) },
+      { policy: policy() },
+    ]);
+    await admin(['cluster', 'policy', clusterId, '--reset']);
+  });
+
   it('refuses an invalid policy (exit 1), a malformed flag (exit 2) and an unknown cluster, changing nothing', async () => {
     const before = (await audit()).length;
     for (const [args, status, message] of [
@@ -149,6 +190,18 @@ describe('admin CLI: cluster policy', () => {
       [['--cooldown', '1.5'], 2, /^usage error: --cooldown takes whole seconds/],
       [['--reset', '--cooldown', '5'], 2, /^usage error: --reset goes alone/],
       [['--set', '{}', '--file', 'x.json'], 2, /^usage error: give --set or --file, not both/],
+      [
+        ['--window', 'Mon-Fri 01:00-05:00 Europe/Atlantis'],
+        1,
+        /^error: invalid policy: windows\.0: "Mon-Fri 01:00-05:00 Europe\/Atlantis" is not a window like .*: Europe\/Atlantis is not an IANA time zone\n$/,
+      ],
+      [['--window', 'weekdays 1-5'], 1, /^error: invalid policy: windows\.0: "weekdays 1-5" is not a window like /],
+      [['--window', 'daily 01:00-02:00 UTC', '--clear-windows'], 2, /^usage error: give --window or --clear-windows/],
+      [
+        ['--no-window-override', '--allow-window-override'],
+        2,
+        /^usage error: give --allow-window-override or --no-window-override, not both/,
+      ],
     ] as const) {
       const run = await admin(['cluster', 'policy', clusterId, ...args]);
       expect({ args, status: run.status, stdout: run.stdout }).toEqual({ args, status, stdout: '' });

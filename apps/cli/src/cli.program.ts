@@ -4,6 +4,7 @@ import { cancelCommand } from './commands/cancel.command';
 import { jobCommand, type JobFlags } from './commands/job.command';
 import { jobsCommand, type JobsFlags } from './commands/jobs.command';
 import { nodesCommand } from './commands/nodes.command';
+import { policyCommand } from './commands/policy.command';
 import { rebootCommand, type RebootFlags } from './commands/reboot.command';
 import { ROLLING_ROLES, rollingRebootCommand, type RollingRebootFlags } from './commands/rolling-reboot.command';
 import { whoamiCommand } from './commands/whoami.command';
@@ -25,7 +26,8 @@ const EXAMPLES = `Examples:
   oshift reboot master-0.openstacklocal --dry-run
   oshift rolling-reboot --role worker --follow
   oshift cancel <job id>
-  oshift jobs --state waiting`;
+  oshift jobs --state waiting
+  oshift policy`;
 
 /** The `oshift` command tree; each action gets a {@link CommandContext} built from the global flags. */
 export function buildProgram(io: CliIo): Command {
@@ -55,6 +57,11 @@ export function buildProgram(io: CliIo): Command {
     .command('nodes')
     .description("list the cluster's nodes and their status (NAME, STATUS)")
     .action((_flags, command: Command) => nodesCommand(context(command)));
+
+  program
+    .command('policy')
+    .description("the cluster's reboot rules: maintenance windows and their next openings (UTC), limits, cooldown")
+    .action((_flags, command: Command) => policyCommand(context(command)));
 
   program
     .command('reboot')
@@ -109,13 +116,10 @@ export function buildProgram(io: CliIo): Command {
     .command('jobs')
     .description("the cluster's jobs, newest first")
     .addOption(
-      new Option('--state <state>', 'only jobs in this state (waiting: held back by the cluster’s rules)').choices([
-        'queued',
-        'waiting',
-        'running',
-        'done',
-        'failed',
-      ]),
+      new Option(
+        '--state <state>',
+        'only jobs in this state (scheduled: to start later; waiting: held back by the cluster’s rules)',
+      ).choices(['queued', 'scheduled', 'waiting', 'running', 'done', 'failed']),
     )
     .option('--target <node>', 'only jobs of this node')
     .option('--limit <n>', 'at most this many (the API allows 100)')

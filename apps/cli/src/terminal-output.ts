@@ -13,6 +13,7 @@ const STATUS_COLOURS: Record<string, Colour> = {
   running: 'yellow',
   waiting: 'yellow',
   queued: 'dim',
+  scheduled: 'dim',
   ERROR: 'red',
   SHUTOFF: 'red',
   Fail: 'red',

@@ -167,7 +167,7 @@ describe('the job resource', () => {
     for (const [query, error] of [
       ['limit=101', 'limit must be between 1 and 100'],
       ['limit=0', 'limit must be between 1 and 100'],
-      ['state=finished', 'state must be one of queued, waiting, running, done, failed'],
+      ['state=finished', 'state must be one of queued, scheduled, waiting, running, done, failed'],
       ['before=not-a-cursor', 'before must be the next cursor of an earlier page'],
       ['sort=asc', 'unknown parameter sort'],
     ]) {

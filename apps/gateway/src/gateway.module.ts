@@ -30,6 +30,7 @@ import { StreamSlots } from './jobs/stream-slots';
 import { MeController } from './me/me.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { NodeStatusController } from './nodes/node-status.controller';
+import { ClusterPolicyController } from './policy/cluster-policy.controller';
 import { JobIntake } from './reboot/job-intake';
 import { RebootController } from './reboot/reboot.controller';
 import { RebootProducer } from './reboot/reboot.producer';
@@ -74,6 +75,7 @@ export class GatewayModule {
         NodeStatusController,
         RebootController,
         RollingRebootController,
+        ClusterPolicyController,
         JobController,
         MeController,
         HealthController,

@@ -6,7 +6,7 @@ type QueueState = 'waiting' | 'failed';
 
 /** A queue holding some job ids in a state, recording what the reconciler adds and retries. */
 function setUp(orphans: OrphanedJob[], queued: Record<string, QueueState>) {
-  const added: { payload: RebootJobPayload; jobId: string }[] = [];
+  const added: { payload: RebootJobPayload; jobId: string; delay?: number }[] = [];
   const retried: string[] = [];
   const asked: number[] = [];
   const queue: ReconciledQueue = {
@@ -15,7 +15,8 @@ function setUp(orphans: OrphanedJob[], queued: Record<string, QueueState>) {
         isFailed: async () => queued[id] === 'failed',
         retry: async () => void retried.push(id),
       },
-    add: async (_name, payload, options) => void added.push({ payload, jobId: options.jobId }),
+    add: async (_name, payload, options) =>
+      void added.push({ payload, jobId: options.jobId, ...(options.delay ? { delay: options.delay } : {}) }),
   };
   const reconciler = new JobReconciler({ findActiveOlderThan: async (ageMs) => (asked.push(ageMs), orphans) }, queue, {
     worker: { reconcileIntervalMs: 30_000 },
@@ -41,6 +42,15 @@ describe('JobReconciler', () => {
       { payload: { jobId: 'lost', clusterId: 'c1', requestId: 'req-lost' }, jobId: 'lost' },
       { payload: { jobId: 'anonymous', clusterId: 'c1', requestId: null }, jobId: 'anonymous' },
     ]);
+  });
+
+  it('hands a lost scheduled job back delayed until its not_before, so it holds no slot before then', async () => {
+    const notBefore = new Date(Date.now() + 3_600_000);
+    const { reconciler, added } = setUp([{ ...orphan('later'), notBefore }], {});
+    expect(await reconciler.reconcile()).toBe(1);
+    expect(added).toHaveLength(1);
+    expect(added[0]?.delay).toBeGreaterThan(3_590_000);
+    expect(added[0]?.delay).toBeLessThanOrEqual(3_600_000);
   });
 
   it('retries a job whose queue message gave up, and leaves one still in the queue alone', async () => {

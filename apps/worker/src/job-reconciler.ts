@@ -72,7 +72,8 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
     const queued = await this.queue.getJob(job.id);
     if (!queued) {
       const payload = { jobId: job.id, clusterId: job.clusterId, requestId: job.requestId };
-      await enqueueReboot(this.queue, payload, job.deadlineAt);
+      // A scheduled job lost from the queue goes back delayed until its time: it holds no slot before then.
+      await enqueueReboot(this.queue, payload, job.deadlineAt, job.notBefore);
       return true;
     }
     if (await queued.isFailed()) {

@@ -52,7 +52,8 @@ export async function rulesFor(
   job: Pick<JobEntity, 'clusterId' | 'target'>,
 ): Promise<SendRules> {
   const nodes = await registry.listNodes(job.clusterId);
-  return (policy, inFlight) => decideAdmission({ target: job.target, policy, inFlight, nodes });
+  // The maintenance windows are decided at admission: a reboot let in inside one is not withdrawn for them here.
+  return (policy, inFlight) => decideAdmission({ target: job.target, policy, inFlight, nodes, windowOverride: true });
 }
 
 /** Announcements nobody hears (unit tests of the decisions). */

@@ -1,8 +1,14 @@
 import { Logger } from '@nestjs/common';
-import type { JobEntity } from '@oshift/jobs';
+import { type JobEntity, parseRebootPolicy, windowTime } from '@oshift/jobs';
 import { CloudUnavailableError, ClusterNotFoundError } from '@oshift/node-registry';
 import { type NovaInstanceAction, OpenStackError, type RebootType } from '@oshift/openstack-client';
 import { CLUSTER, jobRow, MINUTE, node, NODE, sentRow, server, setUp } from './reboot-world.fixture';
+
+/** A policy with one daily window of an hour, opening at `opensAt` (UTC, to the minute). */
+const windowOpeningAt = (opensAt: number) => {
+  const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+  return parseRebootPolicy({ windows: [`daily ${hhmm(opensAt)}-${hhmm(opensAt + 3_600_000)} UTC`] });
+};
 
 /**
  * A reboot job from its queue message to its end, through the new pair: the handler (claim, admission, the first
@@ -627,6 +633,45 @@ describe('RebootHandler and ClusterWatcher', () => {
         'list',
       ]);
       expect(lines).toEqual(['Waiting: worker-1 is rebooting', 'worker-0 REBOOT', 'worker-0 ACTIVE']);
+      expect(ended).toEqual([{ state: 'done', errors: '' }]);
+    });
+
+    it('outside the maintenance window, comes back when the next one opens, not after a poll', async () => {
+      const opensAt = Math.ceil((Date.now() + 5 * 60_000) / 60_000) * 60_000;
+      const policy = windowOpeningAt(opensAt);
+      const { step, lines, calls, ended } = setUp({ policy });
+      expect(await step()).toEqual({ retryAt: new Date(opensAt) });
+      expect(lines).toEqual([`Waiting: outside the maintenance window; next opens ${windowTime(opensAt)}`]);
+      expect(calls).toEqual(['setServer srv-0', 'admit wait', 'release']);
+      expect(ended).toEqual([]);
+    });
+
+    it('ends Fail, nothing sent, when the next maintenance window opens only after its deadline', async () => {
+      const opensAt = Math.ceil((Date.now() + 3 * 3_600_000) / 60_000) * 60_000;
+      const policy = windowOpeningAt(opensAt);
+      const { run, attempts, ended } = setUp({ policy });
+      await run();
+      expect(attempts).toEqual([]);
+      expect(ended).toEqual([
+        {
+          state: 'failed',
+          errors: expect.stringMatching(
+            new RegExp(
+              `^outside the maintenance window; the next opens ${windowTime(opensAt)}, after the job's deadline \\(.*\\): no reboot was sent$`,
+            ),
+          ),
+        },
+      ]);
+    });
+
+    it('starts at once outside the window when the customer overrode it', async () => {
+      const opensAt = Math.ceil((Date.now() + 3 * 3_600_000) / 60_000) * 60_000;
+      const policy = windowOpeningAt(opensAt);
+      const { run, ended } = setUp({
+        policy,
+        job: jobRow({ windowOverrideBy: 'alice', windowOverrideReason: 'INC-1' }),
+      });
+      await run();
       expect(ended).toEqual([{ state: 'done', errors: '' }]);
     });
 

@@ -11,6 +11,7 @@ import {
   type JobLease,
   type RebootJobPayload,
   type RebootPolicy,
+  windowStatus,
 } from '@oshift/jobs';
 import { NodeRegistry } from '@oshift/node-registry';
 import { permanentFailure, waitableProblem } from './reboot-failures';
@@ -38,6 +39,9 @@ export type RebootTimings = Pick<WorkerConfig['worker'], 'leaseMs' | 'pollInterv
 
 /** How a run ended: look at the job again at `retryAt` (it waits, or another handler holds it), or nothing more. */
 export type RunOutcome = { retryAt: Date } | null;
+
+/** A job that waits: for the cluster's rules (`waiting`), or for a maintenance window to open (at `windowOpens`). */
+type Waiting = 'waiting' | { windowOpens: number };
 
 /** A job that waits for the cluster's rules checks them again by itself after this many poll intervals. */
 const WAITING_CHECK_POLLS = 5;
@@ -72,6 +76,7 @@ export class RebootHandler {
     const job = await this.jobs.claim(lease);
     if (!job) {
       // Ended or never committed: nothing to do. In another handler's hands: look again when its lease ends.
+      // Scheduled for later (a message that came early): look again at its time.
       const until = await this.jobs.heldUntil(payload.jobId);
       return until ? { retryAt: new Date(until.getTime() + AFTER_LEASE_MS) } : null;
     }
@@ -80,6 +85,7 @@ export class RebootHandler {
       const outcome = job.kind === 'rolling' ? await this.rolling.step(job, lease) : await this.step(job, lease);
       // Between steps, and once the watcher's, the job is nobody's: whoever comes next takes it at once.
       if (outcome !== 'ended') await this.jobs.release(lease);
+      if (typeof outcome === 'object') return { retryAt: this.nextCheck(job, outcome.windowOpens) };
       if (outcome === 'waiting') return { retryAt: this.nextCheck(job) };
       return outcome === 'later' ? { retryAt: new Date(Date.now() + this.config.worker.pollIntervalMs) } : null;
     } catch (error) {
@@ -95,18 +101,25 @@ export class RebootHandler {
 
   /**
    * When a job that waits for the rules looks at them again by itself: every few poll intervals (a reboot of its
-   * cluster that ends wakes it at once, see the watcher), and in time to end it at its deadline.
+   * cluster that ends wakes it at once, see the watcher), or when the maintenance window it waits for opens
+   * (`windowOpens`, by Postgres' clock); and in time to end it at its deadline.
    */
-  private nextCheck(job: JobEntity): Date {
+  private nextCheck(job: JobEntity, windowOpens?: number): Date {
     const { pollIntervalMs, sendMarginMs } = this.config.worker;
-    const check = Date.now() + WAITING_CHECK_POLLS * pollIntervalMs;
+    const check =
+      windowOpens === undefined
+        ? Date.now() + WAITING_CHECK_POLLS * pollIntervalMs
+        : windowOpens - (job.clockOffsetMs ?? 0);
     // The deadline is a Postgres time: by this process's clock it is `clockOffsetMs` earlier.
     const last = job.deadlineAt ? job.deadlineAt.getTime() - (job.clockOffsetMs ?? 0) - sendMarginMs : check;
     return new Date(Math.max(Date.now() + pollIntervalMs, Math.min(check, last)));
   }
 
-  /** One step of a single reboot: `later` (look again after a poll), `waiting` (for the rules), `watched` (sent) or `ended`. */
-  private async step(job: JobEntity, lease: JobLease): Promise<'later' | 'waiting' | 'watched' | 'ended'> {
+  /**
+   * One step of a single reboot: `later` (look again after a poll), `waiting` (for the rules), `{ windowOpens }`
+   * (waiting for a maintenance window), `watched` (sent) or `ended`.
+   */
+  private async step(job: JobEntity, lease: JobLease): Promise<'later' | Waiting | 'watched' | 'ended'> {
     // A reboot was attempted: the cluster's watcher follows it (and resends, when that is due).
     if (job.rebootAttemptedAt !== null) return 'watched';
     try {
@@ -149,7 +162,7 @@ export class RebootHandler {
    * Asks the cluster's rules whether the reboot may start now. A wait is told once in the job's output
    * (`Waiting: …`); a wait that reaches the deadline ends the job, with nothing sent.
    */
-  private async admit(job: JobEntity, lease: JobLease): Promise<'start' | 'waiting' | 'ended'> {
+  private async admit(job: JobEntity, lease: JobLease): Promise<'start' | Waiting | 'ended'> {
     const { deadlineAt, target } = job;
     if (deadlineAt && dbNow(job) + this.config.worker.sendMarginMs >= deadlineAt.getTime()) {
       // Waited for the rules: say so. Never asked them (the job sat in the queue): the send step says why.
@@ -157,8 +170,13 @@ export class RebootHandler {
       return this.fail(lease, `Deadline passed while waiting (${job.waitingReason}): no reboot was sent to ${target}`);
     }
     const nodes = await this.registry.listNodes(job.clusterId);
-    const decide = (policy: RebootPolicy, inFlight: string[], ahead: string[]): Admission =>
-      decideInTurn({ target, policy, inFlight, ahead, nodes });
+    const now = dbNow(job);
+    let windows: RebootPolicy['windows'] = [];
+    const decide = (policy: RebootPolicy, inFlight: string[], ahead: string[]): Admission => {
+      windows = policy.windows;
+      const timing = { now, deadlineAt: deadlineAt?.getTime() ?? null, windowOverride: job.windowOverrideBy !== null };
+      return decideInTurn({ target, policy, inFlight, ahead, nodes, ...timing });
+    };
     const result = held(await this.admissions.admit(lease, job.clusterId, decide));
     const { admission } = result;
     if (admission.would === 'start') {
@@ -169,6 +187,9 @@ export class RebootHandler {
     if (admission.would === 'refuse') return this.fail(lease, `${admission.reason}: no reboot was sent`);
     if (job.waitingReason === null) await this.sender.append(lease, `Waiting: ${admission.reason}`);
     job.waitingReason = admission.reason;
+    // Outside the maintenance windows: nothing can change before the next one opens, so look again only then.
+    const status = job.windowOverrideBy === null ? windowStatus(windows, now) : null;
+    if (status && !status.open && status.nextOpen !== null) return { windowOpens: status.nextOpen };
     return 'waiting';
   }
 

@@ -1,10 +1,19 @@
-import { DEFAULT_REBOOT_POLICY, type JobLease, type RollingStep } from '@oshift/jobs';
+import {
+  DEFAULT_REBOOT_POLICY,
+  type JobLease,
+  parseRebootPolicy,
+  type RebootPolicy,
+  type RollingStep,
+  windowTime,
+} from '@oshift/jobs';
 import { jobRow } from './reboot-world.fixture';
 import { RollingHandler } from './rolling.handler';
 
 const MINUTE = 60_000;
 const STEP_DEADLINE_MS = 10 * MINUTE;
 const WORKERS = ['worker-0', 'worker-1', 'worker-2'];
+/** A time of day as a window writes it, in UTC. */
+const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 
 /**
  * A rolling reboot of workers against an in-memory cluster: its steps (each a reboot job), its output and end,
@@ -12,6 +21,8 @@ const WORKERS = ['worker-0', 'worker-1', 'worker-2'];
  */
 function world(options: { nodes?: string[]; deadlineInMs?: number; rollingPlan?: string[] } = {}) {
   let nodes = options.nodes ?? WORKERS;
+  let policy: RebootPolicy = DEFAULT_REBOOT_POLICY;
+  const paused: { reason: string; until: number }[] = [];
   const steps: (RollingStep & { deadlineAt: Date })[] = [];
   const lines: string[] = [];
   const ended: { state: string; errors: string }[] = [];
@@ -37,6 +48,12 @@ function world(options: { nodes?: string[]; deadlineInMs?: number; rollingPlan?:
         lines.push(text);
         return { n: lines.length, time: new Date().toISOString(), text };
       },
+      pause: async (_lease, reason, until) => {
+        if (paused.at(-1)?.reason === reason) return null;
+        paused.push({ reason, until });
+        lines.push(`Waiting: ${reason}`);
+        return { n: lines.length, time: new Date().toISOString(), text: `Waiting: ${reason}` };
+      },
       startStep: async (_lease, _parent, step) => {
         steps.push({ ...step, state: 'queued', errors: '', admitted: false });
         return { id: step.id };
@@ -48,7 +65,7 @@ function world(options: { nodes?: string[]; deadlineInMs?: number; rollingPlan?:
       end: async (_lease, state, errors = '') => void ended.push({ state, errors }),
     },
     { listNodes: async () => nodes.map((nodename) => ({ nodename, serverId: nodename, status: 'ACTIVE' })) as never },
-    { policy: async () => DEFAULT_REBOOT_POLICY },
+    { policy: async () => policy },
     { add: async () => undefined },
     { worker: { stepDeadlineMs: STEP_DEADLINE_MS } },
   );
@@ -61,6 +78,8 @@ function world(options: { nodes?: string[]; deadlineInMs?: number; rollingPlan?:
     /** The running step ends `Done` (or as given). */
     finishStep: (state: 'done' | 'failed' = 'done', errors = '') => Object.assign(steps.at(-1)!, { state, errors }),
     setNodes: (names: string[]) => (nodes = names),
+    setPolicy: (given: RebootPolicy) => (policy = given),
+    paused,
   };
 }
 
@@ -112,5 +131,35 @@ describe('RollingHandler', () => {
     w.job.deadlineAt = new Date(Date.now() + 3 * MINUTE);
     await w.step();
     expect(w.steps[1]!.deadlineAt).toEqual(w.job.deadlineAt);
+  });
+
+  it('pauses between steps while its maintenance window is closed, once, and goes on when one is open', async () => {
+    const now = Date.now();
+    // A daily window that opened an hour ago, and one that opens in three hours (UTC, to the minute).
+    const open = parseRebootPolicy({ windows: [`daily ${hhmm(now - 3600_000)}-${hhmm(now + 3600_000)} UTC`] });
+    const opensAt = Math.ceil((now + 3 * 3600_000) / MINUTE) * MINUTE;
+    const closed = parseRebootPolicy({ windows: [`daily ${hhmm(opensAt)}-${hhmm(opensAt + 3600_000)} UTC`] });
+    const w = world();
+    w.setPolicy(open);
+    expect(await w.step()).toBe('later');
+    w.finishStep();
+    w.setPolicy(closed);
+    expect(await w.step()).toEqual({ windowOpens: opensAt });
+    expect(await w.step()).toEqual({ windowOpens: opensAt });
+    expect(w.steps.map((step) => step.target)).toEqual(['worker-0']);
+    expect(w.lines).toEqual([`Waiting: outside the maintenance window; next opens ${windowTime(opensAt)}`]);
+    w.setPolicy(open);
+    expect(await w.step()).toBe('later');
+    expect(w.steps.map((step) => step.target)).toEqual(['worker-0', 'worker-1']);
+  });
+
+  it('does not pause when the customer overrode the windows', async () => {
+    const w = world();
+    w.job.windowOverrideBy = 'alice';
+    const later = Date.now() + 3 * 3600_000;
+    w.setPolicy(parseRebootPolicy({ windows: [`daily ${hhmm(later)}-${hhmm(later + 3600_000)} UTC`] }));
+    expect(await w.step()).toBe('later');
+    expect(w.steps.map((step) => step.target)).toEqual(['worker-0']);
+    expect(w.paused).toEqual([]);
   });
 });

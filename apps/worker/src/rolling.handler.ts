@@ -13,6 +13,8 @@ import {
   RollingJobs,
   type RollingRole,
   rollingPlan,
+  windowStatus,
+  windowTime,
 } from '@oshift/jobs';
 import { NodeRegistry } from '@oshift/node-registry';
 import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
@@ -20,8 +22,11 @@ import { held, RebootSender, SILENT } from './reboot-sender';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
 
-/** What a rolling step is, to the handler: `later` (look again after a poll interval) or `ended`. */
-export type RollingOutcome = 'later' | 'ended';
+/**
+ * What a rolling step is, to the handler: `later` (look again after a poll interval), `{ windowOpens }` (paused
+ * outside the maintenance windows: look again when the next opens) or `ended`.
+ */
+export type RollingOutcome = 'later' | { windowOpens: number } | 'ended';
 
 /**
  * Drives a rolling reboot, one short step per queue delivery: it starts one node's reboot at a time (an ordinary
@@ -41,7 +46,7 @@ export class RollingHandler {
 
   constructor(
     @Inject(RollingJobs)
-    private readonly steps: Pick<RollingJobs, 'steps' | 'startStep' | 'mirror' | 'fixPlan' | 'skip'>,
+    private readonly steps: Pick<RollingJobs, 'steps' | 'startStep' | 'mirror' | 'fixPlan' | 'skip' | 'pause'>,
     @Inject(JobCancels) private readonly cancels: Pick<JobCancels, 'cancel'>,
     @Inject(RebootSender) private readonly sender: Pick<RebootSender, 'append' | 'end'>,
     @Inject(NodeRegistry) private readonly registry: Pick<NodeRegistry, 'listNodes'>,
@@ -92,7 +97,8 @@ export class RollingHandler {
         skipped.push(next);
         continue;
       }
-      return this.start(job, lease, next);
+      const paused = await this.pauseOutsideWindows(job, lease);
+      return paused ?? this.start(job, lease, next);
     }
     if (skipped.length > 0) return this.end(lease, 'failed', notRebooted([]));
     return this.end(lease, 'done');
@@ -133,6 +139,21 @@ export class RollingHandler {
     );
     this.logger.log({ msg: 'rolling reboot step started', jobId: job.id, node: next, stepJobId: started.id });
     return 'later';
+  }
+
+  /**
+   * Between steps: outside the cluster's maintenance windows (and not overridden), the rolling reboot pauses until
+   * the next one opens, with its deadline moved on by the pause; null when the next step may start now.
+   */
+  private async pauseOutsideWindows(job: JobEntity, lease: JobLease): Promise<{ windowOpens: number } | null> {
+    if (job.windowOverrideBy) return null;
+    const { windows } = await this.rules.policy(job.clusterId);
+    const status = windowStatus(windows, Date.now());
+    if (status.open || status.nextOpen === null) return null;
+    const reason = `outside the maintenance window; next opens ${windowTime(status.nextOpen)}`;
+    const line = await this.steps.pause(lease, reason, status.nextOpen);
+    if (line) this.announcer.line(job.id, line);
+    return { windowOpens: status.nextOpen };
   }
 
   /** A step that had not started when its rolling reboot was cancelled (started meanwhile, or after): end it too. */

@@ -21,11 +21,13 @@ export function inFlightSql(alias = ''): string {
 
 /**
  * SQL condition "a reboot of the cluster asked and not started yet": not admitted, not ended, its deadline not
- * passed (a job past it is about to end, and holds nobody back). Rolling reboots' steps are reboots like any other.
+ * passed (a job past it is about to end, and holds nobody back), not scheduled for later (it takes its turn from
+ * its `not_before` on). Rolling reboots' steps are reboots like any other.
  */
 export function notStartedSql(alias = ''): string {
   return `${alias}kind = 'reboot' AND ${alias}admitted_at IS NULL AND ${activeStateSql(alias)}
-          AND (${alias}deadline_at IS NULL OR ${alias}deadline_at > now())`;
+          AND (${alias}deadline_at IS NULL OR ${alias}deadline_at > now())
+          AND (${alias}not_before IS NULL OR ${alias}not_before <= now())`;
 }
 
 /**

@@ -15,6 +15,7 @@ export * from './job-leases';
 export * from './job-requests';
 export * from './reboot-queue';
 export * from './reboot-policy';
+export * from './maintenance-windows';
 export * from './cluster-rules';
 export * from './job-admissions';
 export * from './watched-jobs';

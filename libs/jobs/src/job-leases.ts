@@ -18,7 +18,8 @@ export interface JobLease {
 }
 
 /** The job's columns a reconciler needs to hand it back to the queue. */
-export type OrphanedJob = Pick<JobEntity, 'id' | 'clusterId' | 'requestId' | 'deadlineAt'>;
+export type OrphanedJob = Pick<JobEntity, 'id' | 'clusterId' | 'requestId' | 'deadlineAt'> &
+  Partial<Pick<JobEntity, 'notBefore'>>;
 
 /** One reboot POST and what Nova made of it, recorded in the audit trail (`job.reboot`). */
 export interface RebootAttempt {
@@ -64,7 +65,8 @@ export class JobLeases {
 
   /**
    * Claims a job for one handler: marks it running, counts the attempt and takes its lease. Null when
-   * the job has ended, or another handler holds a lease that has not lapsed (it is being worked on).
+   * the job has ended, another handler holds a lease that has not lapsed (it is being worked on), or it is
+   * scheduled for later (its `not_before` is ahead).
    */
   async claim(lease: JobLease): Promise<JobEntity | null> {
     const rows = await queryRows(
@@ -73,6 +75,7 @@ export class JobLeases {
               lease_owner = $2, lease_until = now() + make_interval(secs => $3)
         WHERE id = $1 AND ${ACTIVE}
           AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
+          AND (not_before IS NULL OR not_before <= now())
         RETURNING *, ${WITH_DB_NOW}`,
       [lease.jobId, lease.owner, lease.ttlMs / 1000],
     );
@@ -97,14 +100,18 @@ export class JobLeases {
     return this.updateLeased(lease, { last_problem: problem.slice(0, 2000) });
   }
 
-  /** Until when another handler holds the job's lease, or null (the job ended, or nobody holds it). */
+  /**
+   * Until when the job may not be claimed: another handler holds its lease, or it is scheduled for later (its
+   * `not_before`); null when neither (the job ended, or nobody holds it). By this process's clock.
+   */
   async heldUntil(jobId: string): Promise<Date | null> {
-    const [row] = await queryRows<{ lease_until: Date }>(
+    const [row] = await queryRows<{ left_ms: number }>(
       this.dataSource,
-      `SELECT lease_until FROM jobs WHERE id = $1 AND ${ACTIVE} AND lease_until > now()`,
+      `SELECT (extract(epoch FROM greatest(lease_until, not_before) - now()) * 1000)::float8 AS left_ms FROM jobs
+        WHERE id = $1 AND ${ACTIVE} AND (lease_until > now() OR not_before > now())`,
       [jobId],
     );
-    return row ? new Date(row.lease_until) : null;
+    return row ? new Date(Date.now() + Number(row.left_ms)) : null;
   }
 
   /** Renews the lease for another `ttlMs`. False when the lease was lost (or the job ended). */
@@ -243,9 +250,15 @@ export class JobLeases {
     limit = 500,
     after?: Pick<OrphanedJob, 'id' | 'deadlineAt'>,
   ): Promise<OrphanedJob[]> {
-    const rows = await queryRows<{ id: string; cluster_id: string; request_id: string | null; deadline_at: Date }>(
+    const rows = await queryRows<{
+      id: string;
+      cluster_id: string;
+      request_id: string | null;
+      deadline_at: Date;
+      not_before: Date | null;
+    }>(
       this.dataSource,
-      `SELECT id, cluster_id, request_id, COALESCE(deadline_at, 'infinity') AS deadline_at FROM jobs
+      `SELECT id, cluster_id, request_id, COALESCE(deadline_at, 'infinity') AS deadline_at, not_before FROM jobs
         WHERE ${ACTIVE} AND created_at < now() - make_interval(secs => $1)
           AND (lease_until IS NULL OR lease_until < now()) AND reboot_attempted_at IS NULL
           AND ($3::timestamptz IS NULL OR (COALESCE(deadline_at, 'infinity'), id) > ($3::timestamptz, $4::text))
@@ -257,6 +270,7 @@ export class JobLeases {
       clusterId: row.cluster_id,
       requestId: row.request_id,
       deadlineAt: Number.isFinite(new Date(row.deadline_at).getTime()) ? new Date(row.deadline_at) : null,
+      notBefore: row.not_before ? new Date(row.not_before) : null,
     }));
   }
 

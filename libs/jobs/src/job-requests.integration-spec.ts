@@ -5,6 +5,8 @@ import { newJobId } from './job-id';
 import { AuditAction, AuditOutcome } from '@oshift/audit';
 import { type IdempotencyClaim, JobRequests, type RebootIntake } from './job-requests';
 import { IdempotencyKeyReusedError, RebootAlreadyRunningError } from './job.errors';
+import { JobLeases } from './job-leases';
+import { JobViews } from './job-views.repository';
 
 describe('JobRequests against Postgres', () => {
   let dataSource: DataSource;
@@ -98,5 +100,32 @@ describe('JobRequests against Postgres', () => {
     );
     expect(await intake.forgetExpiredKeys()).toBeGreaterThanOrEqual(1);
     expect(await dataSource.query(`SELECT 1 FROM idempotency_keys WHERE username = 'carol'`)).toEqual([]);
+  });
+
+  it('records a scheduled job: scheduled until its not_before, its deadline counted from then, not claimable before', async () => {
+    const job = { ...request(uniqueName('node')), notBefore: new Date(Date.now() + 3_600_000) };
+    job.windowOverride = { by: 'alice', reason: 'INC-1: hung node' };
+    expect(await intake.accept(job)).toEqual({ created: true });
+    const [row] = await dataSource.query(
+      `SELECT extract(epoch FROM deadline_at - not_before) * 1000 AS length_ms FROM jobs WHERE id = $1`,
+      [job.id],
+    );
+    expect(Number(row.length_ms)).toBe(60000);
+    const views = new JobViews(dataSource);
+    expect(await views.detail(clusterId, job.id)).toMatchObject({
+      state: 'scheduled',
+      not_before: job.notBefore.toISOString(),
+      window_override: { by: 'alice', reason: 'INC-1: hung node' },
+    });
+    const listed = await views.list(clusterId, { state: 'scheduled', limit: 100 });
+    expect(listed.jobs.map((listedJob) => listedJob.job_id)).toContain(job.id);
+    const leases = new JobLeases(dataSource);
+    expect(await leases.claim({ jobId: job.id, owner: 'w1', ttlMs: 30000 })).toBeNull();
+    const until = (await leases.heldUntil(job.id))!.getTime();
+    expect(Math.abs(until - job.notBefore.getTime())).toBeLessThan(1000);
+    expect(await intake.wasScheduled(job.id)).toBe(true);
+    const now = request(uniqueName('node'));
+    await intake.accept(now);
+    expect(await intake.wasScheduled(now.id)).toBe(false);
   });
 });

@@ -23,8 +23,15 @@ export interface RebootIntake {
   rollingRole?: RollingRole;
   requestedBy: string;
   requestId: string | null;
-  /** How long the job may take from now, by Postgres' clock (`deadline_at` is `now()` plus this). */
+  /**
+   * How long the job may take from its start, by Postgres' clock: `deadline_at` is `now()` (or `notBefore`, when
+   * later) plus this.
+   */
   deadlineMs: number;
+  /** A scheduled reboot: it starts no earlier than this. */
+  notBefore?: Date | null;
+  /** The customer started it outside the cluster's maintenance windows: who, and why. */
+  windowOverride?: { by: string; reason: string } | null;
   /** The request's `accepted` audit record; the job's cluster, node, id, type and key are added to it. */
   audit: Omit<AuditRecord, 'clusterId' | 'target'>;
   idempotency?: IdempotencyClaim;
@@ -86,12 +93,15 @@ export class JobRequests {
       job.deadlineMs,
       job.kind ?? 'reboot',
       job.rollingRole ?? null,
+      job.notBefore ?? null,
+      job.windowOverride?.by ?? null,
+      job.windowOverride?.reason ?? null,
       ...audit,
     ];
     // The key (when given) gates the job: an unexpired key of the same user means "already started".
     const keyed = claim
       ? `key AS (
-           INSERT INTO idempotency_keys (username, key, request_hash, job_id) VALUES ($17, $18, $19, $1)
+           INSERT INTO idempotency_keys (username, key, request_hash, job_id) VALUES ($20, $21, $22, $1)
            ON CONFLICT (username, key) DO UPDATE
               SET request_hash = EXCLUDED.request_hash, job_id = EXCLUDED.job_id, created_at = now()
             WHERE idempotency_keys.created_at <= now() - ${KEY_LIFETIME}
@@ -103,12 +113,14 @@ export class JobRequests {
         `WITH ${keyed}
          job AS (
            INSERT INTO jobs (id, cluster_id, target, state, reboot_type, requested_by, request_id, deadline_at,
-                             kind, rolling_role)
-           SELECT $1, $2, $3, 'queued', $4, $5, $6, date_trunc('milliseconds', now() + $7::int * interval '1 millisecond'), $8, $9 ${claim ? 'WHERE EXISTS (SELECT 1 FROM key)' : ''}
+                             kind, rolling_role, not_before, window_override_by, window_override_reason)
+           SELECT $1, $2, $3, 'queued', $4, $5, $6,
+                  date_trunc('milliseconds', greatest(now(), $10::timestamptz) + $7::int * interval '1 millisecond'),
+                  $8, $9, $10, $11, $12 ${claim ? 'WHERE EXISTS (SELECT 1 FROM key)' : ''}
            RETURNING id),
          audit AS (
            INSERT INTO audit_events (${AUDIT_COLUMNS})
-           SELECT $10, $11, $12, $13, $14, $15, $16::jsonb FROM job)
+           SELECT $13, $14, $15, $16, $17, $18, $19::jsonb FROM job)
          SELECT count(*)::int AS created FROM job`,
         claim ? [...parameters, claim.username, claim.key, claim.requestHash] : parameters,
       );
@@ -121,6 +133,19 @@ export class JobRequests {
     const earlier = claim ? await this.replay(claim) : null;
     if (!earlier) throw new Error('reboot job was not recorded');
     return { created: false, jobId: earlier };
+  }
+
+  /**
+   * Whether the job was scheduled when it was accepted (its `not_before` after its creation), so a replay of its
+   * `Idempotency-Key` answers as the first answer did (`scheduled`, not `started`).
+   */
+  async wasScheduled(jobId: string): Promise<boolean> {
+    const rows = await poolQuery<{ scheduled: boolean }>(
+      this.dataSource,
+      `SELECT COALESCE(not_before > created_at, false) AS scheduled FROM jobs WHERE id = $1`,
+      [jobId],
+    );
+    return rows[0]?.scheduled ?? false;
   }
 
   /**

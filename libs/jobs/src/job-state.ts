@@ -1,4 +1,9 @@
-/** Life of a reboot job, persisted in Postgres: queued → running → done | failed. */
+/**
+ * Life of a reboot job, persisted in Postgres: queued → running → done | failed. Customers also see `scheduled`
+ * (queued, its `not_before` ahead) and `waiting` (held back by the cluster's rules): views of these stored states
+ * (see `viewStateSql` and `JobViewStates`), so every active-job rule (one per node, the reconciler, cancels) holds
+ * for them unchanged.
+ */
 export const JobStates = ['queued', 'running', 'done', 'failed'] as const;
 export type JobState = (typeof JobStates)[number];
 

@@ -2,8 +2,11 @@ import type { JobOutput } from './job-output';
 import type { JobKind } from './job-state';
 import type { RollingRole } from './reboot-policy';
 
-/** States a customer may see; `waiting` is a job accepted but held back by the cluster's rules. */
-export const JobViewStates = ['queued', 'waiting', 'running', 'done', 'failed'] as const;
+/**
+ * States a customer may see; `scheduled` is a job accepted to start later (its `not_before` is ahead), `waiting`
+ * one accepted but held back by the cluster's rules.
+ */
+export const JobViewStates = ['queued', 'scheduled', 'waiting', 'running', 'done', 'failed'] as const;
 export type JobViewState = (typeof JobViewStates)[number];
 
 /** `SOFT` (the default) or `HARD`. */
@@ -24,6 +27,10 @@ export interface JobDetail extends JobOutput {
   role?: RollingRole;
   /** Who cancelled the job (or the rest of a rolling reboot); absent unless someone did. */
   cancelled_by?: string;
+  /** A scheduled reboot's earliest start; absent for one that was to start at once. */
+  not_before?: string;
+  /** Who started the job outside the cluster's maintenance windows, and why; absent unless someone did. */
+  window_override?: { by: string; reason: string };
 }
 
 /** One output line: its number (from 1), when it was written and its text. */

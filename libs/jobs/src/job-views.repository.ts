@@ -12,11 +12,14 @@ export const rfc3339Sql = (column: string) => `to_char(${column} AT TIME ZONE 'U
 export const LINE_VIEW = `seq AS n, ${rfc3339Sql('created_at')} AS time, line AS text`;
 
 /**
- * SQL for the state a customer sees of a `jobs` row (`alias.` prefixes the columns): `waiting` while the job is
- * active but the cluster's rules hold it back (not admitted, with a reason), else the stored state.
+ * SQL for the state a customer sees of a `jobs` row (`alias.` prefixes the columns): `scheduled` while an active
+ * job's `not_before` is ahead, `waiting` while the job is active but the cluster's rules hold it back (not
+ * admitted, with a reason), else the stored state.
  */
 export function viewStateSql(alias = ''): string {
-  return `CASE WHEN ${activeStateSql(alias)} AND ${alias}admitted_at IS NULL AND ${alias}waiting_reason IS NOT NULL
+  return `CASE WHEN ${activeStateSql(alias)} AND ${alias}admitted_at IS NULL AND ${alias}not_before > now()
+               THEN 'scheduled'
+               WHEN ${activeStateSql(alias)} AND ${alias}admitted_at IS NULL AND ${alias}waiting_reason IS NOT NULL
                THEN 'waiting' ELSE ${alias}state END`;
 }
 
@@ -24,27 +27,37 @@ export function viewStateSql(alias = ''): string {
 export const JOB_DETAIL_SQL = `SELECT (SELECT array_agg(l.line ORDER BY l.seq) FROM job_lines l WHERE l.job_id = j.id) AS lines,
        j.errors, ${viewStateSql('j.')} AS state, j.target, j.reboot_type AS type, j.requested_by,
        ${rfc3339Sql('j.created_at')} AS created_at, ${rfc3339Sql('j.started_at')} AS started_at,
-       ${rfc3339Sql('j.finished_at')} AS ended_at, j.kind, j.rolling_role AS role, j.cancelled_by
+       ${rfc3339Sql('j.finished_at')} AS ended_at, j.kind, j.rolling_role AS role, j.cancelled_by,
+       ${rfc3339Sql('j.not_before')} AS not_before, j.window_override_by, j.window_override_reason
   FROM jobs j
  WHERE j.id = $1 AND j.cluster_id = $2`;
 
 /** A row of {@link JOB_DETAIL_SQL}. */
-export type JobDetailRow = Omit<JobDetail, 'output' | 'role' | 'cancelled_by'> & {
+export type JobDetailRow = Omit<JobDetail, 'output' | 'role' | 'cancelled_by' | 'not_before' | 'window_override'> & {
   lines: string[] | null;
   role: JobDetail['role'] | null;
   cancelled_by: string | null;
+  not_before: string | null;
+  window_override_by: string | null;
+  window_override_reason: string | null;
 };
 
 /**
- * The answer of `GET job/{id}` from its row: the reference's output and errors first, then the rest; `role` and
- * `cancelled_by` only when they apply (a rolling reboot's role, a cancelled job's canceller).
+ * The answer of `GET job/{id}` from its row: the reference's output and errors first, then the rest; `role`,
+ * `cancelled_by`, `not_before` and `window_override` only when they apply (a rolling reboot's role, a cancelled
+ * job's canceller, a scheduled reboot's time, who overrode the maintenance windows and why).
  */
-export function jobDetailOf({ lines, role, cancelled_by, ...rest }: JobDetailRow): JobDetail {
+export function jobDetailOf(row: JobDetailRow): JobDetail {
+  const { lines, role, cancelled_by, not_before, window_override_by, window_override_reason, ...rest } = row;
   return {
     output: (lines ?? []).join('\n'),
     ...rest,
     ...(role ? { role } : {}),
     ...(cancelled_by ? { cancelled_by } : {}),
+    ...(not_before ? { not_before } : {}),
+    ...(window_override_by
+      ? { window_override: { by: window_override_by, reason: window_override_reason ?? '' } }
+      : {}),
   };
 }
 

@@ -95,6 +95,17 @@ export class JobEntity {
   @Column({ name: 'last_problem', type: 'text', nullable: true })
   lastProblem!: string | null;
 
+  /** A scheduled reboot starts no earlier than this (`not_before`); until then its job is `scheduled`. */
+  @Column({ name: 'not_before', type: 'timestamptz', nullable: true })
+  notBefore!: Date | null;
+
+  /** Who started the job outside the cluster's maintenance windows (`override_window`), and why. */
+  @Column({ name: 'window_override_by', type: 'text', nullable: true })
+  windowOverrideBy!: string | null;
+
+  @Column({ name: 'window_override_reason', type: 'text', nullable: true })
+  windowOverrideReason!: string | null;
+
   @Column({ name: 'deadline_at', type: 'timestamptz', nullable: true })
   deadlineAt!: Date | null;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type MaintenanceWindow, parseMaintenanceWindow, windowStatus, windowTime } from './maintenance-windows';
 
 /**
  * A cluster's reboot rules and the one decision they make: may this node's reboot start now, wait, or never?
@@ -34,6 +35,10 @@ export interface RebootPolicy {
   roles: Record<NodeRole, RolePolicy>;
   /** After a node's reboot ended `Done`, another reboot of it inside this many seconds is refused (429); 0 off. */
   cooldownSeconds: number;
+  /** When reboots may start (none: any time); see `maintenance-windows`. */
+  windows: MaintenanceWindow[];
+  /** Whether a customer may start a reboot outside the windows (`override_window` with a reason). */
+  allowWindowOverride: boolean;
 }
 
 /**
@@ -63,6 +68,8 @@ export const DEFAULT_REBOOT_POLICY: RebootPolicy = {
     other: { patterns: [], maxParallel: 1 },
   },
   cooldownSeconds: 0,
+  windows: [],
+  allowWindowOverride: true,
 };
 
 const pattern = z
@@ -83,6 +90,16 @@ const storedPolicy = z.strictObject({
     .min(0)
     .max(7 * 24 * 3600)
     .optional(),
+  windows: z
+    .array(
+      z.string().superRefine((text, context) => {
+        const window = parseMaintenanceWindow(text);
+        if ('error' in window) context.addIssue({ code: 'custom', message: window.error });
+      }),
+    )
+    .max(20, 'at most 20 windows')
+    .optional(),
+  allow_window_override: z.boolean().optional(),
 });
 export type StoredRebootPolicy = z.input<typeof storedPolicy>;
 
@@ -104,7 +121,12 @@ export function parseRebootPolicy(value: unknown): RebootPolicy {
       maxParallel: given.max_parallel ?? roles[role].maxParallel,
     };
   }
-  return { roles, cooldownSeconds: parsed.data.cooldown_seconds ?? DEFAULT_REBOOT_POLICY.cooldownSeconds };
+  return {
+    roles,
+    cooldownSeconds: parsed.data.cooldown_seconds ?? DEFAULT_REBOOT_POLICY.cooldownSeconds,
+    windows: (parsed.data.windows ?? []).map((text) => parseMaintenanceWindow(text) as MaintenanceWindow),
+    allowWindowOverride: parsed.data.allow_window_override ?? DEFAULT_REBOOT_POLICY.allowWindowOverride,
+  };
 }
 
 /** The stored form of a policy (what `parseRebootPolicy` reads back). */
@@ -115,7 +137,12 @@ export function storedRebootPolicy(policy: RebootPolicy): StoredRebootPolicy {
       { patterns: policy.roles[role].patterns, max_parallel: policy.roles[role].maxParallel },
     ]),
   );
-  return { roles, cooldown_seconds: policy.cooldownSeconds };
+  return {
+    roles,
+    cooldown_seconds: policy.cooldownSeconds,
+    windows: policy.windows.map((window) => window.text),
+    allow_window_override: policy.allowWindowOverride,
+  };
 }
 
 export class InvalidRebootPolicyError extends Error {
@@ -166,6 +193,12 @@ export interface AdmissionFacts {
   inFlight: readonly string[];
   /** The cluster's nodes with their Nova status, as recently seen. */
   nodes: readonly NodeSeen[];
+  /** The time of the decision (ms since the epoch; now unless given), for the maintenance windows. */
+  now?: number;
+  /** The job's deadline (ms since the epoch), if it has one: a window that opens only after it is a refusal. */
+  deadlineAt?: number | null;
+  /** The customer overrode the maintenance windows (`override_window`): they do not hold this reboot back. */
+  windowOverride?: boolean;
 }
 
 /** What the rules say of a reboot now. `reason` is a plain sentence without a trailing period. */
@@ -187,6 +220,8 @@ function listed(names: readonly string[]): string {
  */
 export function decideAdmission(facts: AdmissionFacts): Admission {
   const { target, policy } = facts;
+  const window = windowDecision(policy, facts.now ?? Date.now(), facts.deadlineAt ?? null, facts.windowOverride);
+  if (window) return window;
   const role = roleOf(target, policy);
   const inFlight = new Set(facts.inFlight.filter((name) => name !== target));
   const sameRole = [...inFlight].filter((name) => roleOf(name, policy) === role);
@@ -225,6 +260,31 @@ export function decideAdmission(facts: AdmissionFacts): Admission {
     would: 'start',
     reason: `${sameRole.length} of at most ${maxParallel} ${role} reboot${maxParallel === 1 ? '' : 's'} in flight`,
   };
+}
+
+/**
+ * What the maintenance windows say of a reboot at `at` (null: nothing, a window is open, there is none, or the
+ * customer overrode them): `wait` until the next window opens, or `refuse` when it opens only at or after the
+ * job's deadline (or never).
+ */
+export function windowDecision(
+  policy: RebootPolicy,
+  at: number,
+  deadlineAt: number | null,
+  overridden = false,
+): Admission | null {
+  if (overridden) return null;
+  const status = windowStatus(policy.windows, at);
+  if (status.open) return null;
+  if (status.nextOpen === null) return { would: 'refuse', reason: 'no maintenance window opens in the next two weeks' };
+  const opens = windowTime(status.nextOpen);
+  if (deadlineAt !== null && status.nextOpen >= deadlineAt) {
+    return {
+      would: 'refuse',
+      reason: `outside the maintenance window; the next opens ${opens}, after the job's deadline (${windowTime(deadlineAt)})`,
+    };
+  }
+  return { would: 'wait', reason: `outside the maintenance window; next opens ${opens}` };
 }
 
 /** {@link decideInTurn}'s facts: the admission's, and who asked before. */

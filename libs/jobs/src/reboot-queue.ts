@@ -40,16 +40,29 @@ export function attemptsUntil(deadlineAt: Date | null, now = Date.now()): number
 
 /** What enqueues reboot messages: BullMQ's `Queue`, or a fake in unit tests. */
 export interface RebootQueue {
-  add(name: 'reboot', payload: RebootJobPayload, options: { jobId: string; attempts: number }): Promise<unknown>;
+  add(
+    name: 'reboot',
+    payload: RebootJobPayload,
+    options: { jobId: string; attempts: number; delay?: number },
+  ): Promise<unknown>;
 }
 
-/** Enqueues a job under its own id (one job is in the queue at most once at a time), tried until its deadline. */
+/**
+ * Enqueues a job under its own id (one job is in the queue at most once at a time), tried until its deadline; a
+ * scheduled one delayed until its `notBefore` (it holds no worker slot until then).
+ */
 export async function enqueueReboot(
   queue: RebootQueue,
   payload: RebootJobPayload,
   deadlineAt: Date | null,
+  notBefore?: Date | null,
 ): Promise<void> {
-  await queue.add('reboot', payload, { jobId: payload.jobId, attempts: attemptsUntil(deadlineAt) });
+  const delay = notBefore ? Math.max(0, notBefore.getTime() - Date.now()) : 0;
+  await queue.add('reboot', payload, {
+    jobId: payload.jobId,
+    attempts: attemptsUntil(deadlineAt),
+    ...(delay > 0 ? { delay } : {}),
+  });
 }
 
 /** Checks a queue message before a worker acts on it. */

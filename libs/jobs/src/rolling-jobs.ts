@@ -77,6 +77,28 @@ export class RollingJobs {
   }
 
   /**
+   * Pauses the rolling reboot between steps until `untilMs` (a maintenance window opens): says why in its output
+   * (`Waiting: <reason>`) and in its state (`waiting`), and moves its deadline on by the pause (a pause for the
+   * cluster's windows does not eat the time its reboots have). Once per reason, in one statement, while the lease
+   * holds: answers the line written, or null (the same pause again, or the lease lost).
+   */
+  async pause(lease: JobLease, reason: string, untilMs: number): Promise<JobLine | null> {
+    const [line] = await queryRows<JobLine>(
+      this.dataSource,
+      `WITH parent AS (
+         UPDATE jobs SET waiting_reason = $3,
+                deadline_at = deadline_at + greatest(interval '0', to_timestamp($4::float8 / 1000) - now())
+          WHERE id = $1 AND lease_owner = $2 AND ${activeStateSql()} AND waiting_reason IS DISTINCT FROM $3
+          RETURNING id)
+       INSERT INTO job_lines (job_id, seq, line)
+       SELECT parent.id, COALESCE((SELECT MAX(seq) FROM job_lines WHERE job_id = $1), 0) + 1, $5 FROM parent
+       RETURNING ${LINE_VIEW}`,
+      [lease.jobId, lease.owner, reason, untilMs, `Waiting: ${reason}`],
+    );
+    return line ?? null;
+  }
+
+  /**
    * Records the next step (a reboot job of `target`, requested by whoever asked for the rolling reboot) with its
    * `accepted` audit record, while the rolling job's lease holds and nobody has cancelled it: the check and the
    * insert hold the rolling job's row, so a cancel either committed first (`{ cancelled }`, nothing started) or
@@ -85,7 +107,8 @@ export class RollingJobs {
    */
   async startStep(
     lease: JobLease,
-    parent: Pick<JobEntity, 'id' | 'clusterId' | 'requestedBy' | 'requestId' | 'rebootType'>,
+    parent: Pick<JobEntity, 'id' | 'clusterId' | 'requestedBy' | 'requestId' | 'rebootType'> &
+      Partial<Pick<JobEntity, 'windowOverrideBy' | 'windowOverrideReason'>>,
     step: { id: string; target: string; deadlineAt: Date },
   ): Promise<{ id: string } | { busy: string } | { cancelled: string } | null> {
     try {
@@ -97,10 +120,15 @@ export class RollingJobs {
         );
         if (!held) return null;
         if (held.cancelled_by !== null) return { cancelled: held.cancelled_by };
+        // Going on after a pause: the rolling reboot no longer waits.
+        await queryRows(manager, `UPDATE jobs SET waiting_reason = NULL WHERE id = $1 AND waiting_reason IS NOT NULL`, [
+          lease.jobId,
+        ]);
         await queryRows(
           manager,
-          `INSERT INTO jobs (id, cluster_id, target, state, reboot_type, requested_by, request_id, deadline_at, parent_id)
-           VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8)`,
+          `INSERT INTO jobs (id, cluster_id, target, state, reboot_type, requested_by, request_id, deadline_at, parent_id,
+                             window_override_by, window_override_reason)
+           VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10)`,
           [
             step.id,
             parent.clusterId,
@@ -110,6 +138,9 @@ export class RollingJobs {
             parent.requestId,
             step.deadlineAt,
             parent.id,
+            // A rolling reboot started outside the windows takes its steps outside them too.
+            parent.windowOverrideBy ?? null,
+            parent.windowOverrideReason ?? null,
           ],
         );
         await AuditLog.record(manager, {

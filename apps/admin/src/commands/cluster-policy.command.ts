@@ -23,6 +23,11 @@ interface PolicyOptions {
   pattern?: string[];
   cooldown?: string;
   nodes?: boolean;
+  window?: string[];
+  clearWindows?: boolean;
+  /** False with `--no-window-override`; see {@link windowOverrideFlag}. */
+  windowOverride?: boolean;
+  allowWindowOverride?: boolean;
 }
 
 const ROLES = NodeRoles.join('|');
@@ -40,7 +45,8 @@ export function addClusterPolicyCommand(cluster: Command, run: ActionRunner): vo
     .argument('<id>', 'cluster id')
     .option(
       '--set <json>',
-      'the whole policy as JSON: {"roles": {"<role>": {"patterns": [...], "max_parallel": n}}, "cooldown_seconds": s}',
+      'the whole policy as JSON: {"roles": {"<role>": {"patterns": [...], "max_parallel": n}}, "cooldown_seconds": s, ' +
+        '"windows": ["Mon-Fri 01:00-05:00 Europe/London"], "allow_window_override": true}',
     )
     .option('--file <path>', 'the whole policy from a JSON file')
     .option('--reset', 'clear the policy: the defaults apply again')
@@ -51,6 +57,14 @@ export function addClusterPolicyCommand(cluster: Command, run: ActionRunner): vo
       collect,
     )
     .option('--cooldown <seconds>', 'refuse a reboot of a node this long after its last Done (0: off)')
+    .option(
+      '--window <window>',
+      'a maintenance window, like "Mon-Fri 01:00-05:00 Europe/London"; repeatable, replaces the windows',
+      collect,
+    )
+    .option('--clear-windows', 'remove the maintenance windows: reboots may start any time')
+    .option('--no-window-override', 'customers may not start a reboot outside the windows (override_window)')
+    .option('--allow-window-override', 'customers with the reboot role may override the windows, with a reason')
     .option('--nodes', 'also show each node of the cluster with the role the policy gives it (asks OpenStack)')
     .addHelpText(
       'after',
@@ -61,11 +75,19 @@ name (* any run of characters, ? one, # one or more digits). The defaults know b
 anything else is other; max_parallel 1 for every role; cooldown 0. Masters and HAProxy nodes also keep quorum
 whatever max_parallel says. --nodes shows how the policy reads each node's name before it matters.
 
+Maintenance windows: "<days> HH:MM-HH:MM <IANA time zone>", days as Mon-Fri, Sat,Sun or daily; a close at or
+before the open is the next day's (Sat 22:00-02:00 UTC); 24:00 is midnight. With windows set, a reboot outside
+every window waits for the next one, a reboot whose deadline comes first is refused, and a rolling reboot pauses
+between steps. Across daylight-saving changes a window keeps its local times (a skipped hour is skipped, a
+repeated one counted twice). Customers may override the windows with a reason unless --no-window-override.
+
 Examples:
   admin cluster policy prod.example.com
   admin cluster policy prod.example.com --nodes
   admin cluster policy prod.example.com --max-parallel worker=3 --cooldown 600
   admin cluster policy prod.example.com --pattern infra=infra-* --pattern infra=router-*
+  admin cluster policy prod.example.com --window "Mon-Fri 01:00-05:00 Europe/London" --window "Sat 22:00-02:00 UTC"
+  admin cluster policy prod.example.com --clear-windows --allow-window-override
   admin cluster policy prod.example.com --file policy.json
   admin cluster policy prod.example.com --reset`,
     );
@@ -74,8 +96,17 @@ Examples:
       const path = commandPath(policy);
       const admin = await context.clusterPolicyAdmin();
       const actor = context.config.actor;
+      const override = windowOverrideFlag(policy, options, path);
       const flags =
-        options.maxParallel !== undefined || options.pattern !== undefined || options.cooldown !== undefined;
+        options.maxParallel !== undefined ||
+        options.pattern !== undefined ||
+        options.cooldown !== undefined ||
+        options.window !== undefined ||
+        options.clearWindows === true ||
+        override !== undefined;
+      if (options.window !== undefined && options.clearWindows) {
+        throw new UsageError('give --window or --clear-windows, not both', path);
+      }
       if (options.reset) {
         if (flags || options.set !== undefined || options.file !== undefined)
           throw new UsageError('--reset goes alone', path);
@@ -88,7 +119,7 @@ Examples:
       }
       const given = options.set ?? (options.file === undefined ? undefined : await readPolicyFile(options.file));
       const base = given === undefined ? storedRebootPolicy(await admin.show(id)) : parseJson(given);
-      const changed = applyFlags(base, options, path);
+      const changed = applyFlags(base, { ...options, windowOverride: override }, path);
       const stored = await admin.set(id, changed, actor).catch((error: unknown) => {
         if (error instanceof InvalidRebootPolicyError) throw new CommandError(`invalid policy: ${error.message}`);
         throw error;
@@ -133,6 +164,8 @@ function applyFlags(base: unknown, options: PolicyOptions, path: string): unknow
   const policy = structuredClone(base) as {
     roles?: Record<string, Record<string, unknown>>;
     cooldown_seconds?: number;
+    windows?: string[];
+    allow_window_override?: boolean;
   };
   const roleOf = (role: NodeRole) => ((policy.roles ??= {})[role] ??= {});
   for (const entry of options.maxParallel ?? []) {
@@ -150,7 +183,23 @@ function applyFlags(base: unknown, options: PolicyOptions, path: string): unknow
     if (!/^\d{1,7}$/.test(options.cooldown)) throw new UsageError('--cooldown takes whole seconds', path);
     policy.cooldown_seconds = Number(options.cooldown);
   }
+  if (options.window !== undefined) policy.windows = options.window;
+  if (options.clearWindows) policy.windows = [];
+  if (options.windowOverride !== undefined) policy.allow_window_override = options.windowOverride;
   return policy;
+}
+
+/**
+ * Whether the operator gave `--allow-window-override` (true), `--no-window-override` (false) or neither
+ * (undefined; commander's own default for a `--no-` flag is true, so only a flag from the command line counts).
+ */
+function windowOverrideFlag(command: Command, options: PolicyOptions, path: string): boolean | undefined {
+  const denied = command.getOptionValueSource('windowOverride') === 'cli' && options.windowOverride === false;
+  if (denied && options.allowWindowOverride) {
+    throw new UsageError('give --allow-window-override or --no-window-override, not both', path);
+  }
+  if (denied) return false;
+  return options.allowWindowOverride ? true : undefined;
 }
 
 function pair(entry: string, flag: string, shape: string, path: string): [NodeRole, string] {

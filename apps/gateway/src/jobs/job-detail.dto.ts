@@ -15,8 +15,9 @@ const TIME = { type: 'string', format: 'date-time', example: '2026-11-30T23:59:5
 const STATE = {
   enum: [...JobViewStates],
   description:
-    'queued → (waiting) → running → done | failed; `waiting`: accepted, held back by the cluster’s reboot rules ' +
-    '(the first output line says why); it starts by itself when they allow',
+    '(scheduled →) queued → (waiting) → running → done | failed; `scheduled`: accepted to start at its ' +
+    '`not_before`, holding nothing until then (cancel it with DELETE); `waiting`: accepted, held back by the ' +
+    'cluster’s reboot rules or maintenance windows (the first output line says why); it starts by itself when they allow',
   example: 'running',
 } as const;
 
@@ -33,6 +34,16 @@ export const ROLE = {
   description: 'A rolling reboot’s role; absent for a single reboot',
   example: 'worker',
 } as const;
+
+/** OpenAPI shape of a job's `window_override`. */
+@ApiSchema({ name: 'WindowOverride', description: 'A customer started the job outside the maintenance windows' })
+export class WindowOverrideDto {
+  @ApiProperty({ description: 'Who', example: 'alice' })
+  by!: string;
+
+  @ApiProperty({ description: 'Their reason, as they gave it', example: 'INC-4711: node hung, cannot wait' })
+  reason!: string;
+}
 
 /** OpenAPI shape of {@link JobDetail}. */
 @ApiSchema({ name: 'Job', description: 'A job: the reference’s output and errors, with its state and times (UTC)' })
@@ -70,6 +81,20 @@ export class JobDetailDto extends JobOutputDto implements JobDetail {
     example: 'operator',
   })
   cancelled_by?: string;
+
+  @ApiProperty({
+    ...TIME,
+    required: false,
+    description: 'A scheduled reboot’s earliest start (`not_before`); absent for one asked to start at once',
+  })
+  not_before?: string;
+
+  @ApiProperty({
+    required: false,
+    type: WindowOverrideDto,
+    description: 'Who started the job outside the cluster’s maintenance windows, and why; absent unless someone did',
+  })
+  window_override?: WindowOverrideDto;
 }
 
 /** OpenAPI shape of {@link JobLine}. */

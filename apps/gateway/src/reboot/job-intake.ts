@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '@oshift/access';
 import { type AuditAction, AuditOutcome } from '@oshift/audit';
 import {
+  ClusterRules,
   type IdempotencyClaim,
   IdempotencyKeyReusedError,
   type JobKind,
@@ -15,6 +16,7 @@ import {
   type RebootKind,
   RebootRefusedError,
   type RollingRole,
+  windowDecision,
 } from '@oshift/jobs';
 import { type ClusterNode, NodeNotFoundError, type NodeRegistry } from '@oshift/node-registry';
 import { type AuditedRequest, RequestAudit } from '../audit/request-audit';
@@ -25,9 +27,12 @@ import { JobLinks } from '../jobs/job-links';
 import { RebootProducer } from './reboot.producer';
 import { parseIdempotencyKey } from './reboot-request.dto';
 
-/** The answer to an accepted reboot (or rolling reboot), exactly as the API reference shows it. */
+/**
+ * The answer to an accepted reboot (or rolling reboot), as the API reference shows it; `scheduled` instead of
+ * `started` when it was asked to start later (`not_before`).
+ */
 export interface RebootStarted {
-  state: 'started';
+  state: 'started' | 'scheduled';
   job_id: string;
   status_url: string;
 }
@@ -51,6 +56,27 @@ export interface JobToStart {
   /** How long the job may take (the configured reboot deadline unless given). */
   deadlineMs?: number;
   idempotency?: IdempotencyClaim;
+  /** A scheduled reboot's earliest start. */
+  notBefore?: Date | null;
+  /** Started outside the cluster's maintenance windows: who asked, and why. */
+  windowOverride?: { by: string; reason: string } | null;
+}
+
+/** What every job-starting request's body holds besides its own fields: its type, dry run and when it starts. */
+export interface JobAsk {
+  type: RebootKind;
+  dry_run: boolean;
+  not_before?: Date;
+  override_window: boolean;
+  reason?: string;
+}
+
+/** When a request's job would start, for a forecast: its `not_before` (null: now), override, and one reboot's length. */
+export interface Schedule {
+  notBefore: number | null;
+  override: boolean;
+  /** How long one reboot may take (a rolling reboot's deadline is this per node). */
+  deadlineMs: number;
 }
 
 /** What a request body parser answers: the request, or why it is not one. */
@@ -60,7 +86,7 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
  * One kind of job-starting request (a reboot, a rolling reboot): everything in which it differs from the other,
  * named. The rest, the order of the checks and their audit records, is {@link JobIntake.request}'s, the one path.
  */
-export interface IntakeRoute<T extends { type: RebootKind; dry_run: boolean }, F extends object> {
+export interface IntakeRoute<T extends JobAsk, F extends object> {
   /** The audit action of its every decision. */
   action: AuditAction;
   /** Its name in the `Idempotency-Key`'s digest of what is asked (`reboot`, `rolling-reboot`). */
@@ -75,8 +101,11 @@ export interface IntakeRoute<T extends { type: RebootKind; dry_run: boolean }, F
   subject(value: T): string;
   /** What its dry run and accepted records say besides the type (a rolling reboot's role). */
   detail(value: T): Record<string, unknown>;
-  /** A dry run's answer: what it would do now. May throw a refusal (unknown node, no node of the role). */
-  forecast(clusterId: string, value: T, nodes: readonly ClusterNode[]): Promise<F>;
+  /**
+   * A dry run's answer: what it would do now (or at its `not_before`, against the maintenance windows but not the
+   * load then). May throw a refusal (unknown node, no node of the role).
+   */
+  forecast(clusterId: string, value: T, nodes: readonly ClusterNode[], schedule: Schedule): Promise<F>;
   /**
    * A real request's checks before its job is recorded: throws the refusal (unknown node, cooldown, rules that
    * never allow it, no node of the role), else answers what the job records besides its target and type.
@@ -107,11 +136,13 @@ export class JobIntake {
   private readonly logger = new Logger(JobIntake.name);
 
   constructor(
-    @Inject(JobRequests) private readonly jobs: Pick<JobRequests, 'replay' | 'accept' | 'discardQueued'>,
+    @Inject(JobRequests)
+    private readonly jobs: Pick<JobRequests, 'replay' | 'accept' | 'discardQueued' | 'wasScheduled'>,
     @Inject(RebootProducer) private readonly producer: Pick<RebootProducer, 'enqueue'>,
     @Inject(RequestAudit) private readonly audit: Pick<RequestAudit, 'request' | 'recordOf'>,
     @Inject(JobLinks) private readonly links: Pick<JobLinks, 'statusUrl'>,
     @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'jobs'>,
+    @Inject(ClusterRules) private readonly rules: Pick<ClusterRules, 'policy'>,
   ) {}
 
   /**
@@ -120,7 +151,7 @@ export class JobIntake {
    * checks and its job. Each way it ends is audited under the route's action: `refused` (with why), `failed`,
    * `dry-run` (with the forecast) or `accepted` (with the job, in one statement).
    */
-  async request<T extends { type: RebootKind; dry_run: boolean }, F extends object>(
+  async request<T extends JobAsk, F extends object>(
     route: IntakeRoute<T, F>,
     nodesOf: (clusterId: string) => Promise<ClusterNode[]>,
     ask: { clusterId: string; body: unknown; principal: Principal; request: AuditedRequest; idempotencyKey?: unknown },
@@ -149,13 +180,46 @@ export class JobIntake {
       if (refusal) await this.record(asked, AuditOutcome.refused, refusal);
       throw error;
     };
+    const schedule: Schedule = {
+      notBefore: value.not_before?.getTime() ?? null,
+      override: value.override_window,
+      deadlineMs: this.config.jobs.deadlineMs,
+    };
     if (value.dry_run) {
-      const forecast = await route.forecast(clusterId, value, nodes).catch(refused);
-      await this.record(asked, AuditOutcome.dryRun, { type: value.type, ...route.detail(value), ...forecast });
+      const forecast = await route.forecast(clusterId, value, nodes, schedule).catch(refused);
+      const detail = { type: value.type, ...route.detail(value), ...scheduleDetail(value), ...forecast };
+      await this.record(asked, AuditOutcome.dryRun, detail);
       return forecast;
     }
     const job = await route.screen(clusterId, value, nodes).catch(refused);
-    return this.start(asked, { target, type: value.type, ...job, idempotency: claim });
+    const deadlineMs = job.deadlineMs ?? schedule.deadlineMs;
+    await this.screenWindows(clusterId, value, deadlineMs).catch(refused);
+    return this.start(asked, {
+      target,
+      type: value.type,
+      ...job,
+      deadlineMs,
+      idempotency: claim,
+      notBefore: value.not_before ?? null,
+      windowOverride: value.override_window ? { by: principal.username, reason: value.reason ?? '' } : null,
+    });
+  }
+
+  /**
+   * The cluster's maintenance windows, by the same function the worker's admission uses: a request whose deadline
+   * (counted from its `not_before`) comes before the next window opens is refused, and so is an `override_window`
+   * on a cluster whose operator switched that right off. Throws {@link RebootRefusedError} (409) with the reason.
+   */
+  private async screenWindows(clusterId: string, value: JobAsk, deadlineMs: number): Promise<void> {
+    const policy = await this.rules.policy(clusterId);
+    if (value.override_window && !policy.allowWindowOverride) {
+      throw new RebootRefusedError(
+        "this cluster's operator does not allow override_window: reboots start only inside its maintenance windows",
+      );
+    }
+    const at = Math.max(Date.now(), value.not_before?.getTime() ?? 0);
+    const decision = windowDecision(policy, at, at + deadlineMs, value.override_window);
+    if (decision?.would === 'refuse') throw new RebootRefusedError(decision.reason);
   }
 
   /**
@@ -169,7 +233,7 @@ export class JobIntake {
       }
       throw error;
     });
-    return earlier ? this.replayed(asked.clusterId, earlier, asked.request.id) : null;
+    return earlier ? await this.replayed(asked.clusterId, earlier, asked.request.id) : null;
   }
 
   /**
@@ -181,13 +245,20 @@ export class JobIntake {
     const jobId = newJobId();
     const requestId = request.id;
     const deadlineMs = job.deadlineMs ?? this.config.jobs.deadlineMs;
+    const notBefore = job.notBefore ?? null;
+    // Scheduled when its time is still ahead as it is recorded (a replay of its key answers the same way).
+    const scheduled = notBefore !== null && notBefore.getTime() > Date.now();
     try {
       const accepted = this.audit.recordOf(request, principal, {
         action: asked.action,
         clusterId,
         target: job.target,
         outcome: AuditOutcome.accepted,
-        detail: job.rollingRole ? { role: job.rollingRole } : {},
+        detail: {
+          ...(job.rollingRole ? { role: job.rollingRole } : {}),
+          ...(notBefore ? { notBefore: notBefore.toISOString() } : {}),
+          ...(job.windowOverride ? { windowOverride: { reason: job.windowOverride.reason } } : {}),
+        },
       });
       const recorded = await this.jobs.accept({
         id: jobId,
@@ -198,6 +269,8 @@ export class JobIntake {
         requestedBy: principal.username,
         requestId,
         deadlineMs,
+        notBefore,
+        windowOverride: job.windowOverride ?? null,
         audit: accepted,
         idempotency: job.idempotency,
       });
@@ -211,7 +284,9 @@ export class JobIntake {
 
     try {
       // The queue's retries only need to outlast the deadline roughly; the deadline itself is Postgres' (above).
-      await this.producer.enqueue({ jobId, clusterId, requestId }, new Date(Date.now() + deadlineMs));
+      // A scheduled job's message is delayed until its time: it holds no worker slot until then.
+      const startAt = Math.max(Date.now(), notBefore?.getTime() ?? 0);
+      await this.producer.enqueue({ jobId, clusterId, requestId }, new Date(startAt + deadlineMs), notBefore);
     } catch (error) {
       await this.answerUnqueued(asked, jobId, error);
     }
@@ -223,8 +298,10 @@ export class JobIntake {
       type: job.type,
       user: principal.username,
       requestId,
+      ...(notBefore ? { notBefore: notBefore.toISOString() } : {}),
+      ...(job.windowOverride ? { windowOverride: true } : {}),
     });
-    return this.started(clusterId, jobId);
+    return this.started(clusterId, jobId, scheduled);
   }
 
   /**
@@ -248,13 +325,14 @@ export class JobIntake {
     return this.audit.request(request, principal, { action, clusterId, target, outcome, detail });
   }
 
-  private started(clusterId: string, jobId: string): RebootStarted {
-    return { state: 'started', job_id: jobId, status_url: this.links.statusUrl(clusterId, jobId) };
+  private started(clusterId: string, jobId: string, scheduled = false): RebootStarted {
+    const state = scheduled ? 'scheduled' : 'started';
+    return { state, job_id: jobId, status_url: this.links.statusUrl(clusterId, jobId) };
   }
 
-  private replayed(clusterId: string, jobId: string, requestId: string): RebootStarted {
+  private async replayed(clusterId: string, jobId: string, requestId: string): Promise<RebootStarted> {
     this.logger.log({ msg: 'reboot request replayed for its idempotency key', jobId, clusterId, requestId });
-    return this.started(clusterId, jobId);
+    return this.started(clusterId, jobId, await this.jobs.wasScheduled(jobId));
   }
 
   /**
@@ -280,23 +358,38 @@ export class JobIntake {
  * The key of this user with a digest of what the request asks for: another request under it is a 422. A dry
  * run's digest differs from the real request's (`dry_run` is part of what is asked).
  */
-function idempotencyClaim<T extends { type: RebootKind; dry_run: boolean }>(
+function idempotencyClaim<T extends JobAsk>(
   route: IntakeRoute<T, object>,
   principal: Principal,
   key: string,
   clusterId: string,
   value: T,
 ): IdempotencyClaim {
-  const asked = [route.name, clusterId, route.subject(value), value.type, ...(value.dry_run ? ['dry_run'] : [])];
+  const asked = [
+    route.name,
+    clusterId,
+    route.subject(value),
+    value.type,
+    ...(value.dry_run ? ['dry_run'] : []),
+    ...Object.entries(scheduleDetail(value)).map(([name, detail]) => `${name}=${JSON.stringify(detail)}`),
+  ];
   const requestHash = createHash('sha256').update(JSON.stringify(asked)).digest('base64url');
   return { username: principal.username, key, requestHash };
+}
+
+/** What a request's audit records (and its key's digest) say of when it starts: only what was asked. */
+function scheduleDetail(value: JobAsk): Record<string, unknown> {
+  return {
+    ...(value.not_before ? { notBefore: value.not_before.toISOString() } : {}),
+    ...(value.override_window ? { windowOverride: { reason: value.reason } } : {}),
+  };
 }
 
 /**
  * A service that decides one route's requests ({@link IntakeRoute}) through the one path, {@link JobIntake.request},
  * with the cluster's nodes from the registry. `RebootService` and `RollingRebootService` name only their route.
  */
-export abstract class RoutedIntake<T extends { type: RebootKind; dry_run: boolean }, F extends object> {
+export abstract class RoutedIntake<T extends JobAsk, F extends object> {
   protected abstract readonly route: IntakeRoute<T, F>;
 
   constructor(

@@ -21,6 +21,15 @@ import { RebootConflictDto } from './reboot-conflict.dto';
 import { RebootRefusalDto } from './reboot-refusal.dto';
 import { RebootStartedDto } from './reboot-started.dto';
 
+/** What both job-starting routes say of when their job starts: `not_before`, the windows and their override. */
+export const SCHEDULE_DOCS =
+  'With `not_before` the job is accepted at once (202, `state: scheduled`), holds nothing until then, starts ' +
+  'by itself at that time under the cluster’s rules, and can be cancelled with `DELETE job/{id}`; its deadline ' +
+  'counts from then, and a dry run forecasts it against the maintenance windows (not the load then). With ' +
+  'maintenance windows set (`GET policy`), a reboot outside every window waits for the next one (`Waiting: ' +
+  'outside the maintenance window; next opens …`), and one whose deadline comes before that is refused (409). ' +
+  '`override_window=true` with a `reason` starts it anyway, unless the operator switched that off (409).';
+
 /** What one job-starting route says of itself; everything else both routes share. */
 export interface JobRequestDocs {
   operationId: string;

@@ -90,6 +90,14 @@ describe('RebootRules', () => {
     const left = await cooling.catch((error: RebootCooldownError) => error.retryAfterSeconds);
     expect(left).toBeGreaterThanOrEqual(49);
     expect(left).toBeLessThanOrEqual(51);
+    // Scheduled for after the cooldown: its cooldown is the one at its time, over by then.
+    const scheduled = rulesWith({ policy: COOLDOWN, lastDoneAt }).rules.screen(
+      'c1',
+      'worker-0',
+      NODES,
+      new Date(Date.now() + 60_000),
+    );
+    await expect(scheduled).resolves.toBeUndefined();
 
     await expect(rulesWith().rules.screen('c1', 'haproxy-0', NODES)).rejects.toEqual(
       new RebootRefusedError("haproxy-0 is the cluster's only HAProxy node: rebooting it takes the cluster offline"),

@@ -11,8 +11,12 @@ import {
   RebootCooldownError,
   RebootRefusedError,
   roleOf,
+  windowDecision,
+  windowStatus,
+  windowTime,
 } from '@oshift/jobs';
 import type { ClusterNode } from '@oshift/node-registry';
+import type { Schedule } from './job-intake';
 
 /**
  * What the cluster's reboot rules say of a customer's request, from Postgres (policy, reboots in flight, the
@@ -20,6 +24,9 @@ import type { ClusterNode } from '@oshift/node-registry';
  * start now (cooldown, a reboot the rules never allow); whether an accepted reboot starts or waits is the
  * worker's decision, under the cluster's lock. A dry run forecasts that decision with the same function.
  */
+/** A request to start at once, with no deadline of its own (the forecast's default). */
+export const ASAP: Schedule = { notBefore: null, override: false, deadlineMs: Number.POSITIVE_INFINITY };
+
 /** A dry run's forecast: what the reboot would do now, why, and the role the cluster's rules give the node. */
 export type RebootForecast = Admission & { role: NodeRole };
 
@@ -35,7 +42,12 @@ export class RebootRules {
    * reboots that asked before and wait their turn. With the
    * node's role, so an operator sees how the rules read its name before it matters.
    */
-  async forecast(clusterId: string, target: string, nodes: readonly ClusterNode[]): Promise<RebootForecast> {
+  async forecast(
+    clusterId: string,
+    target: string,
+    nodes: readonly ClusterNode[],
+    schedule: Schedule = ASAP,
+  ): Promise<RebootForecast> {
     const [facts, inFlight, ahead] = await Promise.all([
       this.rules.nodeFacts(clusterId, target),
       this.rules.inFlight(clusterId),
@@ -45,23 +57,45 @@ export class RebootRules {
     if (facts.activeJobId) {
       return { would: 'refuse', reason: `a reboot of ${target} is already running (job ${facts.activeJobId})`, role };
     }
-    const left = cooldownLeftSeconds(facts.lastDoneAt, facts.policy);
+    const now = Date.now();
+    const at = Math.max(now, schedule.notBefore ?? now);
+    const left = cooldownLeftSeconds(facts.lastDoneAt, facts.policy, at);
     if (left > 0) return { would: 'refuse', reason: cooldownReason(target, left), role };
+    const { policy } = facts;
+    const timing = { now: at, deadlineAt: at + schedule.deadlineMs, windowOverride: schedule.override };
+    if (at > now) {
+      // Scheduled: the windows at its time, and the rules that depend on the cluster alone; the load then is unknown.
+      const window = windowDecision(policy, at, timing.deadlineAt, schedule.override);
+      const decision = window ?? decideAdmission({ target, policy, inFlight: [], nodes: seen(nodes), ...timing });
+      if (decision.would !== 'start') return { ...decision, role };
+      const open = policy.windows.length > 0 && !schedule.override ? 'inside a maintenance window' : 'any time';
+      const closes = windowStatus(policy.windows, at);
+      const until = open !== 'any time' && closes.open ? ` (until ${windowTime(closes.closesAt)})` : '';
+      return {
+        would: 'start',
+        reason: `at ${windowTime(at)}, ${open}${until}, if the cluster's rules then allow it (the load then is not forecast)`,
+        role,
+      };
+    }
     // A new request comes after every one that waits: the forecast waits its turn as the worker will make it.
-    return { ...decideInTurn({ target, policy: facts.policy, inFlight, ahead, nodes: seen(nodes) }), role };
+    return { ...decideInTurn({ target, policy, inFlight, ahead, nodes: seen(nodes), ...timing }), role };
   }
 
   /**
-   * Throws {@link RebootCooldownError} when the node is inside its cooldown, or {@link RebootRefusedError} when
+   * Throws {@link RebootCooldownError} when the node is inside its cooldown (at `notBefore`, when scheduled), or {@link RebootRefusedError} when
    * the rules can never let its reboot start; whether it would start or wait now is left to the worker.
    */
-  async screen(clusterId: string, target: string, nodes: readonly ClusterNode[]): Promise<void> {
+  async screen(clusterId: string, target: string, nodes: readonly ClusterNode[], notBefore?: Date): Promise<void> {
     const facts = await this.rules.nodeFacts(clusterId, target);
-    // A node with an active job is answered by that job (409 with its id), not by its cooldown.
-    const left = facts.activeJobId ? 0 : cooldownLeftSeconds(facts.lastDoneAt, facts.policy);
+    // A node with an active job is answered by that job (409 with its id), not by its cooldown. A scheduled
+    // reboot's cooldown is the one at its time.
+    const at = Math.max(Date.now(), notBefore?.getTime() ?? 0);
+    const left = facts.activeJobId ? 0 : cooldownLeftSeconds(facts.lastDoneAt, facts.policy, at);
     if (left > 0) throw new RebootCooldownError(target, left);
     // A refusal depends on the cluster's nodes alone (which roles have peers), never on what is in flight.
-    const decision = decideAdmission({ target, policy: facts.policy, inFlight: [], nodes: seen(nodes) });
+    // The windows are screened by the intake, for both kinds of job: here only the rules of the nodes.
+    const policy = { ...facts.policy, windows: [] };
+    const decision = decideAdmission({ target, policy, inFlight: [], nodes: seen(nodes) });
     if (decision.would === 'refuse') throw new RebootRefusedError(decision.reason);
   }
 }

@@ -4,8 +4,12 @@ import type { RebootStarted } from './reboot.service';
 /** OpenAPI shape of {@link RebootStarted}. */
 @ApiSchema({ name: 'RebootStarted', description: 'An accepted reboot: the job to follow' })
 export class RebootStartedDto implements RebootStarted {
-  @ApiProperty({ enum: ['started'], example: 'started' })
-  state!: 'started';
+  @ApiProperty({
+    enum: ['started', 'scheduled'],
+    description: '`scheduled`: asked with a not_before still ahead; the job starts by itself then',
+    example: 'started',
+  })
+  state!: 'started' | 'scheduled';
 
   @ApiProperty({ description: '128 random bits, base64url', example: 'b7Qx0WmXrJ2i5Y1nQm8k3A' })
   job_id!: string;

@@ -11,10 +11,13 @@ const ENQUEUE_TIMEOUT_MS = 3000;
 export class RebootProducer {
   constructor(@InjectQueue(REBOOT_QUEUE) private readonly queue: Queue<RebootJobPayload>) {}
 
-  /** Enqueues a job under its own id; rejects within a few seconds when Redis does not answer. */
-  enqueue(payload: RebootJobPayload, deadlineAt: Date): Promise<void> {
+  /**
+   * Enqueues a job under its own id, delayed until `notBefore` when given; rejects within a few seconds when
+   * Redis does not answer.
+   */
+  enqueue(payload: RebootJobPayload, deadlineAt: Date, notBefore?: Date | null): Promise<void> {
     return withinTimeout(
-      enqueueReboot(this.queue, payload, deadlineAt),
+      enqueueReboot(this.queue, payload, deadlineAt, notBefore),
       ENQUEUE_TIMEOUT_MS,
       () => new Error('enqueue timeout exceeded'),
     );

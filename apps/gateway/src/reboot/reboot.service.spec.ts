@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Principal } from '@oshift/access';
 import { AuditAction, AuditOutcome } from '@oshift/audit';
 import {
+  DEFAULT_REBOOT_POLICY,
   IdempotencyKeyReusedError,
   NoNodeOfRoleError,
   QueueUnavailableError,
@@ -10,6 +11,8 @@ import {
   RebootRefusedError,
   type RebootIntake,
   type RebootJobPayload,
+  parseRebootPolicy,
+  type RebootPolicy,
 } from '@oshift/jobs';
 import { CloudUnavailableError, type ClusterNode, NodeNotFoundError } from '@oshift/node-registry';
 import type { AuditedDecision, AuditedRequest } from '../audit/request-audit';
@@ -35,6 +38,7 @@ function setUp(
     keys?: Map<string, { hash: string; jobId: string }>;
     /** What discarding answers: true (deleted), false (a worker took it), or an error (Postgres away). */
     discard?: boolean | Error;
+    policy?: RebootPolicy;
   } = {},
 ) {
   const audit: { decision: AuditedDecision; inTransaction: boolean }[] = [];
@@ -63,6 +67,7 @@ function setUp(
         }
         return { created: true };
       },
+      wasScheduled: async (jobId) => Boolean(created.find((job) => job.id === jobId)?.notBefore),
       discardQueued: async (jobId) => {
         if (overrides.discard instanceof Error) throw overrides.discard;
         discarded.push(jobId);
@@ -82,6 +87,7 @@ function setUp(
     },
     { statusUrl: (clusterId, jobId) => `https://api.example.test/api/openshift/${clusterId}/job/${jobId}` },
     { jobs: { deadlineMs: 600_000 } },
+    { policy: async () => overrides.policy ?? DEFAULT_REBOOT_POLICY },
   );
   const service = new RebootService(
     { listNodes: overrides.listNodes ?? (async () => [NODE]) },
@@ -156,6 +162,71 @@ describe('RebootService', () => {
       [AuditAction.nodeReboot, null, AuditOutcome.refused, 'invalid input'],
     ]);
     expect(audit[0]?.decision.detail.error).toBe('target must be a node name');
+    expect(created).toEqual([]);
+  });
+
+  it('schedules a reboot: answers scheduled, records not_before, and its deadline counts from then', async () => {
+    const { service, audit, created, deadlines } = setUp();
+    const notBefore = new Date(Math.ceil((Date.now() + 3_600_000) / 1000) * 1000);
+    const body = { target: 'worker-0', not_before: notBefore.toISOString() };
+    const started = (await service.request(CLUSTER, body, principal, request)) as RebootStarted;
+    expect(started.state).toBe('scheduled');
+    expect(created[0]).toMatchObject({ notBefore, windowOverride: null, deadlineMs: 600_000 });
+    expect(deadlines[0]?.getTime()).toBe(notBefore.getTime() + 600_000);
+    expect(audit[0]?.decision.detail).toEqual({ notBefore: notBefore.toISOString() });
+    // Its Idempotency-Key replays the same answer; the same key with another time is another request (422).
+    const keyed = { target: 'worker-0', not_before: notBefore.toISOString() };
+    const first = await service.request(CLUSTER, keyed, principal, request, 'k-9');
+    expect(await service.request(CLUSTER, keyed, principal, request, 'k-9')).toEqual(first);
+    expect(first).toMatchObject({ state: 'scheduled' });
+    const later = { ...keyed, not_before: new Date(notBefore.getTime() + 60_000).toISOString() };
+    await expect(service.request(CLUSTER, later, principal, request, 'k-9')).rejects.toBeInstanceOf(
+      IdempotencyKeyReusedError,
+    );
+  });
+
+  it.each([
+    [{ not_before: 'tomorrow' }, 'not_before must be an RFC 3339 time, like 2026-12-08T01:00:00Z'],
+    [{ not_before: '2026-02-30T01:00:00Z' }, 'not_before must be an RFC 3339 time, like 2026-12-08T01:00:00Z'],
+    [{ not_before: new Date(Date.now() - 120_000).toISOString() }, 'not_before is in the past'],
+    [{ not_before: new Date(Date.now() + 31 * 86_400_000).toISOString() }, 'not_before is more than 30 days ahead'],
+    [{ override_window: 'true' }, 'reason is required with override_window=true'],
+    [{ reason: 'because' }, 'reason is only taken with override_window=true'],
+    [{ override_window: 'yes', reason: 'x' }, 'override_window must be true or false'],
+  ])('refuses %j with 400 and its reason', async (fields, error) => {
+    const { service, created } = setUp();
+    const attempt = service.request(CLUSTER, { target: 'worker-0', ...fields }, principal, request);
+    await expect(attempt).rejects.toEqual(new InvalidRequestError(error));
+    expect(created).toEqual([]);
+  });
+
+  it('refuses a reboot whose deadline comes before the next maintenance window, with the reason', async () => {
+    // A window that opens in about six hours: a ten-minute reboot asked now cannot reach it.
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const opens = Date.now() + 6 * 3_600_000;
+    const policy = parseRebootPolicy({ windows: [`daily ${hhmm(opens)}-${hhmm(opens + 3_600_000)} UTC`] });
+    const { service, audit, created } = setUp({ policy });
+    const attempt = service.request(CLUSTER, { target: 'worker-0' }, principal, request);
+    await expect(attempt).rejects.toBeInstanceOf(RebootRefusedError);
+    await expect(attempt).rejects.toMatchObject({
+      reason: expect.stringMatching(/^outside the maintenance window; the next opens .*, after the job's deadline/),
+    });
+    expect(decisions(audit)).toEqual([[AuditAction.nodeReboot, 'worker-0', AuditOutcome.refused, 'cluster rules']]);
+    expect(created).toEqual([]);
+    // Overridden with a reason: accepted, marked with who and why, audited with the reason.
+    const body = { target: 'worker-0', override_window: true, reason: 'INC-7: node hung' };
+    await service.request(CLUSTER, body, principal, request);
+    expect(created[0]?.windowOverride).toEqual({ by: 'operator', reason: 'INC-7: node hung' });
+    expect(audit.at(-1)?.decision.detail).toEqual({ windowOverride: { reason: 'INC-7: node hung' } });
+  });
+
+  it('refuses override_window on a cluster whose operator switched it off', async () => {
+    const { service, created } = setUp({ policy: parseRebootPolicy({ allow_window_override: false }) });
+    const body = { target: 'worker-0', override_window: 'true', reason: 'INC-7' };
+    await expect(service.request(CLUSTER, body, principal, request)).rejects.toMatchObject({
+      reason:
+        "this cluster's operator does not allow override_window: reboots start only inside its maintenance windows",
+    });
     expect(created).toEqual([]);
   });
 

@@ -33,13 +33,13 @@ export class RebootService extends RoutedIntake<RebootRequestDto, RebootForecast
       target: (value) => value.target,
       subject: (value) => value.target,
       detail: () => ({}),
-      forecast: async (clusterId, { target }, nodes) => {
+      forecast: async (clusterId, { target }, nodes, schedule) => {
         known(clusterId, target, nodes);
-        return rules.forecast(clusterId, target, nodes);
+        return rules.forecast(clusterId, target, nodes, schedule);
       },
-      screen: async (clusterId, { target }, nodes) => {
+      screen: async (clusterId, { target, not_before }, nodes) => {
         known(clusterId, target, nodes);
-        await rules.screen(clusterId, target, nodes);
+        await rules.screen(clusterId, target, nodes, not_before);
         return {};
       },
     };

@@ -1,21 +1,31 @@
 import { z } from 'zod';
 import { RollingRoles } from '@oshift/jobs';
-import { dryRunField, parseRequestBody, rebootTypeField, unknownFieldError } from './reboot-request.dto';
+import {
+  dryRunField,
+  overrideNeedsReason,
+  parseRequestBody,
+  rebootTypeField,
+  scheduleFields,
+  unknownFieldError,
+} from './reboot-request.dto';
 
 const ROLE_ERROR = `role must be one of ${RollingRoles.join(', ')}`;
 
 /**
- * The one schema of a rolling reboot request (form-encoded or JSON): `role` (`all` unless given), `type` and
- * `dry_run` as for a reboot. Any other field is refused.
+ * The one schema of a rolling reboot request (form-encoded or JSON): `role` (`all` unless given), `type`,
+ * `dry_run`, `not_before`, `override_window` and `reason` as for a reboot. Any other field is refused.
  */
-const schema = z.strictObject(
-  {
-    role: z.enum(RollingRoles, { error: ROLE_ERROR }).default('all'),
-    type: rebootTypeField,
-    dry_run: dryRunField,
-  },
-  unknownFieldError,
-);
+const schema = z
+  .strictObject(
+    {
+      role: z.enum(RollingRoles, { error: ROLE_ERROR }).default('all'),
+      type: rebootTypeField,
+      dry_run: dryRunField,
+      ...scheduleFields,
+    },
+    unknownFieldError,
+  )
+  .superRefine(overrideNeedsReason);
 
 export type RollingRebootRequestDto = z.output<typeof schema>;
 

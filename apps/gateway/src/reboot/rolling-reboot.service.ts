@@ -38,7 +38,7 @@ export class RollingRebootService extends RoutedIntake<RollingRebootRequestDto, 
       target: (value) => rollingTarget(value.role),
       subject: (value) => value.role,
       detail: (value) => ({ role: value.role }),
-      forecast: (clusterId, { role }, nodes) => rules.forecast(clusterId, role, nodes),
+      forecast: (clusterId, { role }, nodes, schedule) => rules.forecast(clusterId, role, nodes, schedule),
       screen: async (clusterId, { role }, nodes) => {
         const plan = await rules.plan(clusterId, role, nodes);
         // Each node gets the time a single reboot gets.

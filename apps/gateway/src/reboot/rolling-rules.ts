@@ -12,7 +12,8 @@ import {
   type RollingRole,
 } from '@oshift/jobs';
 import type { ClusterNode } from '@oshift/node-registry';
-import { RebootRules, seen } from './reboot-rules';
+import type { Schedule } from './job-intake';
+import { ASAP, RebootRules, seen } from './reboot-rules';
 import { rollingTarget } from './rolling-reboot-request.dto';
 
 /**
@@ -50,7 +51,12 @@ export class RollingRules {
    * A dry run: the plan, with `refuse` when a rolling reboot of the role already runs or the rules never allow
    * one of its nodes, else what its first node would do now. Throws {@link NoNodeOfRoleError} as {@link plan}.
    */
-  async forecast(clusterId: string, role: RollingRole, nodes: readonly ClusterNode[]): Promise<RollingForecast> {
+  async forecast(
+    clusterId: string,
+    role: RollingRole,
+    nodes: readonly ClusterNode[],
+    schedule: Schedule = ASAP,
+  ): Promise<RollingForecast> {
     const { policy, activeJobId } = await this.rules.nodeFacts(clusterId, rollingTarget(role));
     const plan = planOf(role, nodes, policy);
     const roles = Object.fromEntries(nodes.map((node) => [node.nodename, roleOf(node.nodename, policy)]));
@@ -60,7 +66,9 @@ export class RollingRules {
     }
     const refusal = neverAllowed(plan, nodes, policy);
     if (refusal) return { would: 'refuse', reason: refusal, nodes: plan, roles };
-    const { would, reason } = await this.single.forecast(clusterId, plan[0]!, nodes);
+    // Its first node, with the whole rolling reboot's deadline (one reboot's per node).
+    const whole = { ...schedule, deadlineMs: schedule.deadlineMs * plan.length };
+    const { would, reason } = await this.single.forecast(clusterId, plan[0]!, nodes, whole);
     return { would, reason, nodes: plan, roles };
   }
 }
@@ -78,7 +86,7 @@ function planOf(role: RollingRole, nodes: readonly ClusterNode[], policy: Reboot
 /** The refusal of the first node of the plan the rules never allow (it depends on the nodes alone), or null. */
 function neverAllowed(plan: readonly string[], nodes: readonly ClusterNode[], policy: RebootPolicy): string | null {
   for (const target of plan) {
-    const decision = decideAdmission({ target, policy, inFlight: [], nodes: seen(nodes) });
+    const decision = decideAdmission({ target, policy: { ...policy, windows: [] }, inFlight: [], nodes: seen(nodes) });
     if (decision.would === 'refuse') return decision.reason;
   }
   return null;
