@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { testServices } from '@oshift/testing';
-import { dataSourceOptions } from './data-source-options';
+import { dataSourceOptions } from '@oshift/persistence';
 
 /**
  * The schema the migrations leave (this run's private database, migrated by the global setup) serves its hot
