@@ -6,9 +6,9 @@ import { SystemUnderTest } from './system-under-test';
  * A Nova server whose name carries terminal escape sequences (OpenStack does not validate names): a window-title
  * OSC ended by BEL, a clear-screen CSI, and the one-byte C1 CSI. Its role is worker, so plans and rules name it.
  */
-const EVIL = 'worker-\u001b]0;pwned\u0007\u001b[2J\u009b31m-9.openstacklocal';
+const EVIL = 'worker-9.\u001b]0;pwned\u0007\u001b[2J\u009b31m.openstacklocal';
 /** How `oshift` shows it: each control character as `?`. */
-const SHOWN = 'worker-?]0;pwned??[2J?31m-9.openstacklocal';
+const SHOWN = 'worker-9.?]0;pwned??[2J?31m.openstacklocal';
 /** Any control character but the line feed: none may reach a terminal. */
 const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
 
@@ -48,7 +48,7 @@ describe('oshift and escape sequences in server names', () => {
     const json = await run(['nodes', '-o', 'json']);
     expect(json.code).toBe(0);
     expect((JSON.parse(json.stdout) as { nodename: string }[]).map((node) => node.nodename)).toContain(EVIL);
-    expect(json.stdout).toContain('\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31m-9');
+    expect(json.stdout).toContain('\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31m.openstacklocal');
   });
 
   it('rolling-reboot --dry-run lists the plan without the escape sequences', async () => {
@@ -57,11 +57,11 @@ describe('oshift and escape sequences in server names', () => {
       code: 0,
       stdout:
         'would start: 0 of at most 1 worker reboot in flight; nothing was started\n' +
-        `  ${SHOWN}\n  worker-0.openstacklocal\n  worker-1.openstacklocal\n  worker-2.openstacklocal\n`,
+        `  worker-0.openstacklocal\n  worker-1.openstacklocal\n  worker-2.openstacklocal\n  ${SHOWN}\n`,
       stderr: '',
     });
     const json = await run(['rolling-reboot', '--role', 'worker', '--dry-run', '-o', 'json']);
-    expect((JSON.parse(json.stdout) as { nodes: string[] }).nodes[0]).toBe(EVIL);
+    expect((JSON.parse(json.stdout) as { nodes: string[] }).nodes.at(-1)).toBe(EVIL);
   });
 
   it('reboot --dry-run, jobs, job and cancel print the reason and output that name it, filtered', async () => {
