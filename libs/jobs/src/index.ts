@@ -12,6 +12,7 @@ export * from './job.errors';
 export * from './job.metrics';
 export * from './job-cancels';
 export * from './job-leases';
+export * from './job-silences';
 export * from './job-requests';
 export * from './reboot-queue';
 export * from './reboot-policy';

@@ -6,6 +6,7 @@ import { ClusterSafety1796090000100 } from './1796090000100-ClusterSafety';
 import { RebootConfirm1796090000310 } from './1796090000310-RebootConfirm';
 import { RollingPlan1796090019050 } from './1796090019050-RollingPlan';
 import { HotQueryIndexes1796090019080 } from './1796090019080-HotQueryIndexes';
+import { RebootSilences1796090019300 } from './1796090019300-RebootSilences';
 
 /** Every migration, oldest first, run from the TypeScript sources. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   RebootConfirm1796090000310,
   RollingPlan1796090019050,
   HotQueryIndexes1796090019080,
+  RebootSilences1796090019300,
 ];
