@@ -5,6 +5,7 @@ export * from './job-line.entity';
 export * from './job-output';
 export * from './job-state';
 export * from './job-view';
+export * from './job-etas';
 export * from './job-views.repository';
 export * from './job.entity';
 export * from './job.entities';
