@@ -1,4 +1,5 @@
 import { followJob, startReboot } from './job-polling';
+import { oshift, settingsFor } from './oshift.runner';
 import { SystemUnderTest, type TestUser } from './system-under-test';
 
 interface JobWithEta {
@@ -68,5 +69,14 @@ describe('an honest ETA', () => {
       user: operator,
     });
     expect(await after.json()).not.toHaveProperty('eta');
-  }, 90000);
+
+    // The CLI tells people when to expect the node back, once, on stderr; stdout is the job id and its lines.
+    system.simulator.setKnobs({ rebootDurationMs: 1000 }, 'worker-0.openstacklocal');
+    const run = await oshift(['reboot', 'worker-0.openstacklocal', '--follow'], settingsFor(system, operator));
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^back in about \d+ s\n$/);
+    const [jobId, ...lines] = run.stdout.trimEnd().split('\n');
+    const shown = await system.request('GET', `/api/openshift/${system.clusterId}/job/${jobId}`, { user: operator });
+    expect(lines.join('\n')).toBe(((await shown.json()) as { output: string }).output);
+  }, 120000);
 });
