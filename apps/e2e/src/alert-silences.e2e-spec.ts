@@ -1,3 +1,5 @@
+import { newJobId } from '@oshift/jobs';
+import { TcpProxy } from '@oshift/testing';
 import { AlertmanagerProcess, type ListedSilence } from './alertmanager.process';
 import { followJob, startReboot } from './job-polling';
 import { SystemUnderTest, type TestUser } from './system-under-test';
@@ -22,7 +24,9 @@ describe('Alertmanager silences while a reboot runs (Debian’s Alertmanager)', 
 
   beforeAll(async () => {
     alertmanager = await AlertmanagerProcess.start();
-    system = await SystemUnderTest.start({ workerEnv: { ALERTMANAGER_URL: alertmanager.url } });
+    system = await SystemUnderTest.start({
+      workerEnv: { ALERTMANAGER_URL: alertmanager.url, RECONCILE_INTERVAL_MS: '1000' },
+    });
     operator = await system.user(['reboot']);
   }, 120000);
 
@@ -56,6 +60,34 @@ describe('Alertmanager silences while a reboot runs (Debian’s Alertmanager)', 
     expect(expired.id).toBe(active.id);
   });
 
+  it('is expired by any worker once its job has ended, even when the one that ended it did not (a crash)', async () => {
+    // A silence a worker created for a job that then ended without that worker expiring it.
+    const created = await fetch(`${alertmanager.url}/api/v2/silences`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        matchers: [{ name: 'node', value: 'master-0.openstacklocal', isRegex: false, isEqual: true }],
+        startsAt: new Date().toISOString(),
+        endsAt: new Date(Date.now() + 600_000).toISOString(),
+        createdBy: 'oshift',
+        comment: 'left behind by a crashed worker',
+      }),
+    });
+    const { silenceID } = (await created.json()) as { silenceID: string };
+    await system.dataSource.query(
+      `INSERT INTO jobs (id, cluster_id, target, state, requested_by, silence_id, finished_at)
+       VALUES ($1, $2, 'master-0.openstacklocal', 'done', 'e2e', $3, now())`,
+      [newJobId(), system.clusterId, silenceID],
+    );
+    const until = Date.now() + 15000;
+    let state = '';
+    while (state !== 'expired' && Date.now() < until) {
+      await sleep(200);
+      state = (await alertmanager.silences()).find((silence) => silence.id === silenceID)?.status.state ?? '';
+    }
+    expect(state).toBe('expired');
+  });
+
   it('reboots all the same when Alertmanager is down, and says so in a Silence: line', async () => {
     await alertmanager.stop();
     const node = 'worker-1.openstacklocal';
@@ -67,4 +99,39 @@ describe('Alertmanager silences while a reboot runs (Debian’s Alertmanager)', 
     expect(lines.slice(-2)).toEqual([`${node} ACTIVE`, 'Done']);
     expect(system.simulator.reboots(node).received).toEqual({ SOFT: 1, HARD: 0 });
   });
+
+  it('sends the token only to Alertmanager; reboots all the same when it does not answer, after its timeout', async () => {
+    const restarted = await AlertmanagerProcess.start();
+    const proxy = await TcpProxy.forUrl(restarted.url);
+    try {
+      await system.workers[0]!.stop();
+      const token = 'am-token-5f1c2e9d7a';
+      await system.startWorker({
+        ALERTMANAGER_URL: proxy.url(restarted.url),
+        ALERTMANAGER_TOKEN_REF: 'env:OSHIFT_SECRET_ALERTMANAGER',
+        OSHIFT_SECRET_ALERTMANAGER: token,
+        RECONCILE_INTERVAL_MS: '1000',
+      });
+      const silenced = 'worker-2.openstacklocal';
+      system.simulator.setKnobs({ rebootDurationMs: 1000 }, silenced);
+      const first = await startReboot(system, operator, silenced);
+      expect((await followJob(system, operator, first)).output).not.toContain('Silence:');
+      await silenceOf(restarted, first, 'expired');
+      expect(proxy.clientData).toContain(`authorization: Bearer ${token}\r\n`);
+
+      proxy.pause('blackhole');
+      const node = 'worker-1.openstacklocal';
+      const jobId = await startReboot(system, operator, node);
+      const job = await followJob(system, operator, jobId);
+      const lines = job.output.split('\n');
+      expect(lines[0]).toBe(
+        `Silence: could not silence alerts for ${node} (Alertmanager did not answer within 5000 ms)`,
+      );
+      expect(lines.slice(-2)).toEqual([`${node} ACTIVE`, 'Done']);
+      expect(system.workers.map((worker) => worker.logs).join('')).not.toContain(token);
+    } finally {
+      await proxy.close();
+      await restarted.stop();
+    }
+  }, 60000);
 });
