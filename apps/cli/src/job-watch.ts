@@ -9,6 +9,9 @@ export type WatchMode = 'follow' | 'wait';
 export const jobPath = (context: CommandContext, jobId: string) =>
   `${context.clusterPath()}/job/${encodeURIComponent(jobId)}`;
 
+/** A `<node> <STATUS>` output line (not `Waiting: …`, `Silence: …`, `Done` or `Fail`). */
+const NODE_STATUS_LINE = /^\S+ [A-Z_]+$/;
+
 /** What a job's answer says of its expected end (absent without history, or once ended). */
 interface JobEta {
   state?: string;
@@ -50,12 +53,8 @@ export async function watchJob(
         );
   let end: Extract<JobEvent, { kind: 'end' }> | undefined;
   let lastLine = '';
+  let etaTold = false;
   try {
-    // People following a reboot are told once, on stderr, when to expect it back: stdout stays the job's lines.
-    if (mode === 'follow' && !context.json) {
-      const notice = backInAbout(JSON.parse((await api.get(path, { signal: timeout.signal })).text) as JobEta);
-      if (notice) context.err.line(notice);
-    }
     for await (const event of new JobFollower(api, path, { signal: timeout.signal }).events()) {
       if (event.kind === 'end') {
         end = event;
@@ -64,6 +63,13 @@ export async function watchJob(
         if (mode === 'wait') continue;
         if (context.json) context.out.json(JSON.stringify({ n: event.n, text: event.text }));
         else context.out.jobLine(event.text);
+        // At its first `<node> <STATUS>` line the reboot has started: people are told once, on stderr, when to
+        // expect the node back (stdout stays the job's lines, for scripts).
+        if (!context.json && !etaTold && NODE_STATUS_LINE.test(event.text)) {
+          etaTold = true;
+          const notice = backInAbout(JSON.parse((await api.get(path, { signal: timeout.signal })).text) as JobEta);
+          if (notice) context.err.line(notice);
+        }
       }
     }
     if (mode === 'wait' && context.json) context.raw((await api.get(path, { signal: timeout.signal })).text);

@@ -136,9 +136,6 @@ describe('the job resource', () => {
       'created_at',
       'ended_at',
       'kind',
-      // Not ended, in a cluster with reboots Done earlier in this file: its expected end, and what it was learnt from.
-      'eta',
-      'eta_basis',
       'status_url',
     ]);
     expect(jobs[0]).toMatchObject({

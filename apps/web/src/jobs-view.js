@@ -49,10 +49,18 @@ export class JobsView {
     clearInterval(this.etaTimer);
     this.etaTimer = setInterval(() => this.showEta(), 1000);
     this.title.focus();
+    let started = false;
     try {
       const end = await followJob(api, `${clusterPath(cluster)}/job/${encodeURIComponent(jobId)}`, {
         signal: following.signal,
-        onLine: (line) => this.log.append(`${line.text}\n`),
+        onLine: (line) => {
+          this.log.append(`${line.text}\n`);
+          // The reboot has started (`<node> <STATUS>`): the list now has its expected return.
+          if (!started && /^\S+ [A-Z_]+$/.test(line.text)) {
+            started = true;
+            void this.refreshList(api, cluster);
+          }
+        },
       });
       this.end.textContent =
         end.state === 'done'

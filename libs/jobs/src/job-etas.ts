@@ -31,7 +31,7 @@ interface EtaRow {
 }
 
 /**
- * One statement: the jobs' nodes and reboot times, the cluster's rules (for roles), and the last
+ * One statement: the jobs' nodes and reboot times (of those admitted), the cluster's rules (for roles), and the last
  * {@link ETA_SAMPLE} successful reboots of every node of the cluster (reboot POST accepted to `Done`), which hold
  * the last ones of any role and of the cluster too. `jobs_done_reboots_idx` serves the history.
  */
@@ -39,7 +39,7 @@ const ETA_SQL = `SELECT (extract(epoch FROM now()) * 1000)::bigint::text AS now_
        (SELECT reboot_policy FROM clusters WHERE id = $1) AS policy,
        (SELECT json_agg(json_build_object('id', j.id, 'target', j.target,
                                           'sent_ms', extract(epoch FROM j.reboot_sent_at) * 1000))
-          FROM jobs j WHERE j.cluster_id = $1 AND j.id = ANY($2::text[])) AS jobs,
+          FROM jobs j WHERE j.cluster_id = $1 AND j.id = ANY($2::text[]) AND j.admitted_at IS NOT NULL) AS jobs,
        (SELECT json_agg(json_build_object('target', h.target, 'ms', h.ms, 'at', h.at))
           FROM (SELECT d.target, extract(epoch FROM d.finished_at - d.reboot_sent_at) * 1000 AS ms,
                        extract(epoch FROM d.finished_at) * 1000 AS at,
@@ -76,7 +76,8 @@ export function typicalDuration(
 
 /**
  * The ETAs of running reboot jobs of a cluster, in one query: the reboot's start (the POST Nova accepted; now
- * when not sent yet) plus the typical duration, never before now. Jobs with no history to learn from are absent.
+ * when not sent yet) plus the typical duration, never before now. Only jobs the cluster's rules let start have
+ * one (how long a job waits for its turn is not known); jobs with no history to learn from are absent too.
  */
 export async function jobEtas(
   dataSource: DataSource,

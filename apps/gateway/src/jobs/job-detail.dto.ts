@@ -35,7 +35,8 @@ export const ETA = {
   description:
     'A reboot not ended yet: when it is expected to end, from the p50 duration (reboot POST accepted by Nova to ' +
     '`Done`) of the latest 20 successful reboots of the node, else of its role, else of the cluster, counted from ' +
-    'the POST (from now while not sent). Absent when there is no such history, and once the job has ended',
+    'the POST (from now while not sent). Only once the cluster’s rules let the reboot start; absent when there is ' +
+    'no such history, and once the job has ended',
 } as const;
 export const ETA_BASIS = {
   enum: ['node', 'role', 'cluster'],
