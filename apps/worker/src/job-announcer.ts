@@ -13,7 +13,8 @@ export interface JobAnnouncements {
 /**
  * Tells the outside world what a handler committed: each output line to the job's event-stream followers
  * (Redis pub/sub), and the end to them and to the cluster's webhooks (their deliveries, created with the end,
- * are enqueued now), expires the node's Alertmanager silence, and counts its duration. None of it ever fails the job: Postgres already holds the truth.
+ * are enqueued now); at the end it also expires the node's Alertmanager silence and counts the job's duration.
+ * None of it ever fails the job: Postgres already holds the truth.
  */
 @Injectable()
 export class JobAnnouncer implements JobAnnouncements {
