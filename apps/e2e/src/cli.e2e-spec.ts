@@ -7,6 +7,7 @@ import { oshift, settingsFor } from './oshift.runner';
 import { SystemUnderTest, type TestUser } from './system-under-test';
 
 const JOB_ID = /^[A-Za-z0-9_-]{22}$/;
+const escapeRegExp = (text: string) => text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 
 /** The real `oshift` process against the running system: every command's output and every exit code. */
 describe('oshift, the command line', () => {
@@ -191,7 +192,12 @@ describe('oshift, the command line', () => {
     const jobId = run.stdout.split('\n')[0];
     const job = await jobOutput(jobId);
     expect(job.output).toMatch(/\nFail$/);
-    expect(run).toEqual({ code: 1, stdout: `${jobId}\n${job.output}\n`, stderr: `${job.errors}\n` });
+    // Reboots ended Done before in this cluster: --follow first says when the node should be back.
+    expect(run).toEqual({
+      code: 1,
+      stdout: `${jobId}\n${job.output}\n`,
+      stderr: expect.stringMatching(new RegExp(`^back in about \\d+ s\\n${escapeRegExp(job.errors)}\\n$`)),
+    });
     expect((await oshift(['job', jobId], asOperator)).code).toBe(1);
   });
 

@@ -14,7 +14,7 @@ const session = byId('session');
 /** @type {HTMLSelectElement} */
 const clusterPicker = byId('cluster');
 const jobs = new JobsView();
-const nodes = new NodesView({ reboot: (node, type) => reboot(node, type) });
+const nodes = new NodesView({ reboot: (node, type, notBefore) => reboot(node, type, notBefore) });
 
 /** @type {{ api: Api, me: Me } | undefined} */
 let current;
@@ -58,20 +58,27 @@ function showCluster() {
   void jobs.refreshList(current.api, cluster.id);
 }
 
-/** @param {string} node @param {'SOFT' | 'HARD'} type */
-async function reboot(node, type) {
+/**
+ * Reboots a node now, or from `notBefore` (RFC 3339 UTC: the job is `scheduled` until then).
+ * @param {string} node @param {'SOFT' | 'HARD'} type @param {string} [notBefore]
+ */
+async function reboot(node, type, notBefore) {
   if (!current) return;
   const { api } = current;
   const cluster = clusterPicker.value;
+  /** @type {Record<string, string>} */
+  const body = { target: node };
+  if (type === 'HARD') body.type = type;
+  if (notBefore) body.not_before = notBefore;
   try {
     const started = await api.call(`${clusterPath(cluster)}/reboot`, {
       method: 'POST',
-      body: type === 'HARD' ? { target: node, type } : { target: node },
+      body,
       headers: { 'idempotency-key': crypto.randomUUID() },
     });
     void nodes.refresh();
     void jobs.refreshList(api, cluster);
-    await jobs.open(api, cluster, started.job_id, node);
+    await jobs.open(api, cluster, started.job_id, node, started.state === 'scheduled' ? notBefore : undefined);
     void nodes.refresh(); // the node is back: show it at once
   } catch (error) {
     const running = error instanceof ApiError && error.status === 409 ? error.body.job_id : undefined;

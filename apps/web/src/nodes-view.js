@@ -1,17 +1,22 @@
 // @ts-check
 // The node table of the chosen cluster, refreshed every few seconds, with a `Reboot <node>` button per row
-// for users holding the reboot role, behind a confirmation dialog (SOFT, or HARD as an option).
+// for users holding the reboot role, behind a confirmation dialog (SOFT, or HARD as an option) that also offers
+// "Reboot later…" (a time picker); and the cluster's maintenance windows, when the API has them.
 import { clusterPath } from './api.js';
 import { byId, h } from './dom.js';
+import { describeWindow, RebootLaterDialog } from './reboot-later.js';
 
 const REFRESH_MS = 3000;
 
 export class NodesView {
   /**
-   * @param {{ reboot: (node: string, type: 'SOFT' | 'HARD') => Promise<void> }} actions
+   * @param {{ reboot: (node: string, type: 'SOFT' | 'HARD', notBefore?: string) => Promise<void> }} actions
    */
   constructor(actions) {
     this.actions = actions;
+    this.later = new RebootLaterDialog();
+    this.windows = byId('windows');
+    this.windowList = byId('window-list');
     this.section = byId('nodes');
     this.rows = byId('node-rows');
     this.note = byId('nodes-note');
@@ -33,6 +38,7 @@ export class NodesView {
     this.section.hidden = false;
     this.rows.replaceChildren();
     void this.refresh();
+    void this.showWindows();
     this.timer = setInterval(() => document.hidden || void this.refresh(), REFRESH_MS);
   }
 
@@ -52,6 +58,29 @@ export class NodesView {
     } catch (error) {
       this.note.textContent = `Could not refresh the nodes: ${/** @type {Error} */ (error).message}`;
     }
+  }
+
+  /**
+   * The cluster's maintenance windows (`GET …/policy`); the block stays hidden when there are none, or when this
+   * API does not have the call (404) or cannot answer it now.
+   */
+  async showWindows() {
+    const { api, cluster } = /** @type {any} */ (this);
+    this.windows.hidden = true;
+    this.later.setWindows([]);
+    /** @type {unknown[]} */
+    let windows = [];
+    try {
+      const policy = await api.call(`${clusterPath(cluster)}/policy`);
+      windows = Array.isArray(policy?.windows) ? policy.windows : [];
+    } catch {
+      return;
+    }
+    if (cluster !== /** @type {any} */ (this).cluster || windows.length === 0) return;
+    const texts = windows.map(describeWindow);
+    this.windowList.replaceChildren(...texts.map((text) => h('li', {}, text)));
+    this.later.setWindows(texts);
+    this.windows.hidden = false;
   }
 
   /** @param {{ nodename: string, status: string }[]} nodes */
@@ -93,9 +122,10 @@ export class NodesView {
     this.dialog.addEventListener(
       'close',
       () => {
-        if (this.dialog.returnValue !== 'reboot') return;
         const type = /** @type {RadioNodeList} */ (form.elements.namedItem('type')).value === 'HARD' ? 'HARD' : 'SOFT';
-        void this.actions.reboot(node, type);
+        if (this.dialog.returnValue === 'reboot') void this.actions.reboot(node, type);
+        if (this.dialog.returnValue === 'later')
+          this.later.open(node, (notBefore) => void this.actions.reboot(node, type, notBefore));
       },
       { once: true },
     );

@@ -86,6 +86,7 @@ export function jobRow(overrides: Partial<JobEntity> = {}): JobEntity {
     waitingReason: null,
     cancelledBy: null,
     lastProblem: null,
+    silenceId: null,
     mirroredLines: 0,
     deadlineAt: new Date(Date.now() + 10 * MINUTE),
     createdAt: new Date(),

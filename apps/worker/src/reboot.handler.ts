@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
@@ -16,6 +16,7 @@ import {
 import { NodeRegistry } from '@oshift/node-registry';
 import { permanentFailure, waitableProblem } from './reboot-failures';
 import { RebootSender, held, LeaseLost, type RebootJobRecords, type RebootNova, rulesFor } from './reboot-sender';
+import { RebootSilencer } from './reboot-silencer';
 import { planRebootStep, stepFacts, type StepSettings } from './reboot-step';
 import { RollingHandler } from './rolling.handler';
 import type { WorkerConfig } from './worker.config';
@@ -68,6 +69,8 @@ export class RebootHandler {
     @Inject(RebootSender) private readonly sender: Pick<RebootSender, 'send' | 'append' | 'end'>,
     @Inject(RollingHandler) private readonly rolling: RollingSteps,
     @Inject(WORKER_CONFIG) private readonly config: { worker: RebootTimings },
+    /** Silences the node's alerts before the first POST (none in unit tests of the decisions). */
+    @Optional() @Inject(RebootSilencer) private readonly silencer?: Pick<RebootSilencer, 'silence'>,
   ) {}
 
   async run(payload: RebootJobPayload): Promise<RunOutcome> {
@@ -133,6 +136,9 @@ export class RebootHandler {
       const step = planRebootStep(stepFacts(job, null, false, job.lastProblem ?? undefined), this.config.worker);
       if (step.do === 'fail') return this.fail(lease, step.reason);
       if (step.do !== 'send') return 'later';
+      // Before the first POST (once per job): a failure to silence is told, and the reboot goes on.
+      const unsilenced = await this.silencer?.silence(job, lease);
+      if (unsilenced) await this.sender.append(lease, unsilenced);
       const rules = await rulesFor(this.registry, job);
       const problem = await this.sender.send(job, lease, nova, serverId, step.type, rules);
       if (problem === null) return 'ended';

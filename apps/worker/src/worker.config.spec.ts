@@ -30,3 +30,37 @@ describe('the worker’s WEBHOOK_ALLOW_CIDRS', () => {
     });
   }, 60_000);
 });
+
+describe('the worker’s ALERTMANAGER_* settings', () => {
+  it('silence nothing by default, and match the node and its instances unless the operator says otherwise', () => {
+    expect(loadWorkerConfig(BASE).alertmanager).toEqual({
+      url: undefined,
+      tokenRef: undefined,
+      timeoutMs: 5000,
+      matchers: [
+        { name: 'node', value: '{node}', isRegex: false, isEqual: true },
+        { name: 'instance', value: '{node}(:.*)?', isRegex: true, isEqual: true },
+      ],
+    });
+    const set = loadWorkerConfig({
+      ...BASE,
+      ALERTMANAGER_URL: 'https://alertmanager.example.test/',
+      ALERTMANAGER_TOKEN_REF: 'file:/run/secrets/alertmanager-token',
+      ALERTMANAGER_SILENCE_MATCHERS: 'hostname="{node}"',
+    }).alertmanager;
+    expect(set).toMatchObject({
+      url: 'https://alertmanager.example.test',
+      tokenRef: 'file:/run/secrets/alertmanager-token',
+      matchers: [{ name: 'hostname', value: '{node}', isRegex: false, isEqual: true }],
+    });
+  });
+
+  it('refuse a token given in clear and matchers Alertmanager would not take', () => {
+    expect(() => loadWorkerConfig({ ...BASE, ALERTMANAGER_TOKEN_REF: 's3cr3t-token' })).toThrow(
+      'ALERTMANAGER_TOKEN_REF: must be env:NAME or file:PATH',
+    );
+    expect(() => loadWorkerConfig({ ...BASE, ALERTMANAGER_SILENCE_MATCHERS: 'node={node}' })).toThrow(
+      'ALERTMANAGER_SILENCE_MATCHERS: not a matcher at character 1',
+    );
+  });
+});

@@ -13,6 +13,7 @@ import {
 } from '@oshift/config';
 import { redisEnvironment, redisSettings } from '@oshift/redis';
 import { webhookAllowCidrs } from '@oshift/webhooks';
+import { DEFAULT_SILENCE_MATCHERS, parseSilenceMatchers } from './silence-matchers';
 
 const schema = z
   .object({
@@ -37,6 +38,23 @@ const schema = z
     PUBLIC_URL: httpUrl.default('http://127.0.0.1:8080'),
     WEBHOOK_ALLOW_LOOPBACK: flag(false),
     WEBHOOK_ALLOW_CIDRS: webhookAllowCidrs,
+    ALERTMANAGER_URL: httpUrl.optional(),
+    ALERTMANAGER_TOKEN_REF: z
+      .string()
+      .regex(/^(env|file):.+$/, 'must be env:NAME or file:PATH (under the cluster secrets rules)')
+      .optional(),
+    ALERTMANAGER_SILENCE_MATCHERS: z
+      .string()
+      .default(DEFAULT_SILENCE_MATCHERS)
+      .transform((text, context) => {
+        try {
+          return parseSilenceMatchers(text);
+        } catch (error) {
+          context.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    ALERTMANAGER_TIMEOUT_MS: positiveInt(5000),
   })
   .transform((env, ctx) => ({
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
@@ -79,6 +97,15 @@ const schema = z
       allowLoopback: env.WEBHOOK_ALLOW_LOOPBACK,
       /** Internal ranges where receivers may be (https:// only); never loopback, link-local or metadata. */
       allowCidrs: env.WEBHOOK_ALLOW_CIDRS,
+    },
+    /** Where reboots silence their node's alerts while they run; no URL: no silences. */
+    alertmanager: {
+      url: env.ALERTMANAGER_URL,
+      /** A bearer token's `env:`/`file:` reference, resolved at each call (a rotated file is picked up). */
+      tokenRef: env.ALERTMANAGER_TOKEN_REF,
+      /** The silence's matchers, `{node}` standing for the node's name. */
+      matchers: env.ALERTMANAGER_SILENCE_MATCHERS,
+      timeoutMs: env.ALERTMANAGER_TIMEOUT_MS,
     },
   }));
 

@@ -10,6 +10,7 @@ import {
   JobEventPublisher,
   jobEntities,
   JobLeases,
+  JobSilences,
   JobMetrics,
   JobRequests,
   rebootQueueModules,
@@ -27,7 +28,9 @@ import {
   WebhookDeliveries,
   WebhookSender,
 } from '@oshift/webhooks';
+import { AlertmanagerClient } from './alertmanager.client';
 import { JobAnnouncer } from './job-announcer';
+import { RebootSilencer } from './reboot-silencer';
 import { JobReconciler } from './job-reconciler';
 import { RebootJobObserver } from './reboot-job.observer';
 import { ClusterWatcher } from './cluster-watcher';
@@ -69,6 +72,9 @@ export class WorkerModule {
         { provide: WORKER_CONFIG, useValue: config },
         { provide: RedisConnections, useValue: redis },
         JobLeases,
+        JobSilences,
+        AlertmanagerClient,
+        RebootSilencer,
         JobRequests,
         ClusterRules,
         JobAdmissions,

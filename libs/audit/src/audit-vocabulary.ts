@@ -17,6 +17,11 @@ export const AuditAction = {
   jobCancel: 'job.cancel',
   /** A customer's request for a rolling reboot of a role: accepted, refused, denied or failed. */
   rollingReboot: 'cluster.rolling-reboot',
+  /**
+   * The Alertmanager silence of a reboot's node: created before the first reboot POST (outcome `accepted`, else
+   * `failed` with the reason; the reboot goes on), expired once the job ended (outcome `ok`).
+   */
+  jobSilence: 'job.silence',
   /** A reboot job ended (outcome `done` or `failed`). */
   jobEnd: 'job.end',
   userAdd: 'user.add',

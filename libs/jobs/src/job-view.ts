@@ -1,3 +1,4 @@
+import type { EtaBasis } from './job-etas';
 import type { JobOutput } from './job-output';
 import type { JobKind } from './job-state';
 import type { RollingRole } from './reboot-policy';
@@ -31,6 +32,14 @@ export interface JobDetail extends JobOutput {
   not_before?: string;
   /** Who started the job outside the cluster's maintenance windows, and why; absent unless someone did. */
   window_override?: { by: string; reason: string };
+
+  /**
+   * A reboot not ended yet: when it is expected to end (RFC 3339 UTC), from the p50 duration of the latest
+   * successful reboots (see {@link EtaBasis}); absent when there is no such history, or once the job has ended.
+   */
+  eta?: string;
+  /** What `eta` was learnt from: this node's reboots, else its role's, else the cluster's. */
+  eta_basis?: EtaBasis;
 }
 
 /** One output line: its number (from 1), when it was written and its text. */
@@ -59,6 +68,13 @@ export interface JobSummaryRow {
   kind: JobKind;
   /** A rolling reboot's role; absent for a single reboot. */
   role?: RollingRole;
+  /**
+   * A reboot not ended yet: when it is expected to end (RFC 3339 UTC), from the p50 duration of the latest
+   * successful reboots (see {@link EtaBasis}); absent when there is no such history, or once the job has ended.
+   */
+  eta?: string;
+  /** What `eta` was learnt from: this node's reboots, else its role's, else the cluster's. */
+  eta_basis?: EtaBasis;
 }
 
 /** What `GET jobs` filters on; `before` is the cursor of a previous page. */

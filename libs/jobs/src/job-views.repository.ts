@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { poolQuery } from '@oshift/persistence';
+import { jobEtas } from './job-etas';
 import { activeStateSql } from './job-state';
 import type { JobCursor, JobDetail, JobLine, JobLinesSince, JobListFilter, JobSummaryRow } from './job-view';
 
@@ -61,6 +62,11 @@ export function jobDetailOf(row: JobDetailRow): JobDetail {
   };
 }
 
+/** Only a single reboot that has not ended has an ETA. */
+function expectsEta(job: Pick<JobDetail, 'kind' | 'state'>): boolean {
+  return job.kind === 'reboot' && job.state !== 'done' && job.state !== 'failed';
+}
+
 /**
  * What customers read about jobs, each answer in one query: a job with its output, the lines after a
  * cursor, and a cluster's jobs newest first. Every read names the cluster: a job of another is not found.
@@ -72,7 +78,10 @@ export class JobViews {
   /** The job with its whole output, or null when the cluster has no such job. */
   async detail(clusterId: string, jobId: string): Promise<JobDetail | null> {
     const rows = await poolQuery<JobDetailRow>(this.dataSource, JOB_DETAIL_SQL, [jobId, clusterId]);
-    return rows[0] ? jobDetailOf(rows[0]) : null;
+    if (!rows[0]) return null;
+    const job = jobDetailOf(rows[0]);
+    if (!expectsEta(job)) return job;
+    return { ...job, ...(await jobEtas(this.dataSource, clusterId, [jobId])).get(jobId) };
   }
 
   /** The job's state and errors with its lines after the `since`-th, or null when the cluster has no such job. */
@@ -119,8 +128,17 @@ export class JobViews {
       );
     const page = rows.slice(0, filter.limit);
     const last = page.at(-1);
+    const etas = await jobEtas(
+      this.dataSource,
+      clusterId,
+      page.filter(expectsEta).map((job) => job.job_id),
+    );
     return {
-      jobs: page.map(({ created_micros: _, role, ...job }) => ({ ...job, ...(role ? { role } : {}) })),
+      jobs: page.map(({ created_micros: _, role, ...job }) => ({
+        ...job,
+        ...(role ? { role } : {}),
+        ...etas.get(job.job_id),
+      })),
       next: rows.length > filter.limit && last ? { createdMicros: last.created_micros, id: last.job_id } : null,
     };
   }

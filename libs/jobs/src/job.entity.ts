@@ -106,6 +106,10 @@ export class JobEntity {
   @Column({ name: 'window_override_reason', type: 'text', nullable: true })
   windowOverrideReason!: string | null;
 
+  /** The Alertmanager silence created for the node before the first reboot POST ('' when that failed; null: none tried). */
+  @Column({ name: 'silence_id', type: 'text', nullable: true })
+  silenceId!: string | null;
+
   @Column({ name: 'deadline_at', type: 'timestamptz', nullable: true })
   deadlineAt!: Date | null;
 

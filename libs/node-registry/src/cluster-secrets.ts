@@ -87,6 +87,16 @@ export class ClusterSecrets {
     }
   }
 
+  /**
+   * A deployment setting's secret (e.g. ALERTMANAGER_TOKEN_REF): `env:` or `file:` only, under the same rules as
+   * a cluster's; a sealed one has no row to be bound to, so it is refused.
+   */
+  resolveSetting(ref: string): string {
+    if (!/^(env|file):./.test(ref))
+      throw new ClusterSecretError("a setting's secret must be an env: or file: reference");
+    return this.resolve(ref, 'clusters.-.secret_ref');
+  }
+
   /** A sealed secret only (a webhook's): anything else, a reference to a variable or file included, is refused. */
   unseal(ref: string, binding: SecretBinding): string {
     if (!ref.startsWith('enc:')) throw new ClusterSecretError(`${binding} must hold a sealed (enc:) secret`);

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import {
+  type EtaBasis,
   type JobDetail,
   type JobKind,
   type JobLine,
@@ -27,6 +28,23 @@ export const KIND = {
   description:
     '`reboot`: one node; `rolling`: a rolling reboot of a role, node by node (its target is `rolling:<role>`)',
   example: 'reboot',
+} as const;
+/** `eta` and `eta_basis`, shared by the job and the job list. */
+export const ETA = {
+  ...TIME,
+  required: false,
+  description:
+    'A reboot not ended yet: when it is expected to end, from the p50 duration (reboot POST accepted by Nova to ' +
+    '`Done`) of the latest 20 successful reboots of the node, else of its role, else of the cluster, counted from ' +
+    'the POST (from now while not sent). Only once the cluster’s rules let the reboot start; absent when there is ' +
+    'no such history, and once the job has ended',
+} as const;
+export const ETA_BASIS = {
+  enum: ['node', 'role', 'cluster'],
+  required: false,
+  description:
+    'What `eta` was learnt from: this node’s reboots, else its role’s, else the cluster’s; absent with `eta`',
+  example: 'node',
 } as const;
 export const ROLE = {
   enum: [...RollingRoles],
@@ -95,6 +113,12 @@ export class JobDetailDto extends JobOutputDto implements JobDetail {
     description: 'Who started the job outside the cluster’s maintenance windows, and why; absent unless someone did',
   })
   window_override?: WindowOverrideDto;
+
+  @ApiProperty(ETA)
+  eta?: string;
+
+  @ApiProperty(ETA_BASIS)
+  eta_basis?: EtaBasis;
 }
 
 /** OpenAPI shape of {@link JobLine}. */

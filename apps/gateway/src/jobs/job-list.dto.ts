@@ -1,6 +1,6 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import { type JobKind, JobViewStates, type JobViewState, type RollingRole } from '@oshift/jobs';
-import { KIND, ROLE } from './job-detail.dto';
+import { type EtaBasis, type JobKind, JobViewStates, type JobViewState, type RollingRole } from '@oshift/jobs';
+import { ETA, ETA_BASIS, KIND, ROLE } from './job-detail.dto';
 
 /** One job of the list. */
 @ApiSchema({ name: 'JobSummary', description: 'A job of the cluster' })
@@ -28,6 +28,12 @@ export class JobSummaryDto {
 
   @ApiProperty(ROLE)
   role?: RollingRole;
+
+  @ApiProperty(ETA)
+  eta?: string;
+
+  @ApiProperty(ETA_BASIS)
+  eta_basis?: EtaBasis;
 
   @ApiProperty({ format: 'uri', description: 'Where to follow the job' })
   status_url!: string;

@@ -7,6 +7,7 @@ import { RebootConfirm1796090000310 } from './1796090000310-RebootConfirm';
 import { RollingPlan1796090019050 } from './1796090019050-RollingPlan';
 import { HotQueryIndexes1796090019080 } from './1796090019080-HotQueryIndexes';
 import { ScheduledReboots1796090019200 } from './1796090019200-ScheduledReboots';
+import { RebootSilences1796090019300 } from './1796090019300-RebootSilences';
 
 /** Every migration, oldest first, run from the TypeScript sources. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   RollingPlan1796090019050,
   HotQueryIndexes1796090019080,
   ScheduledReboots1796090019200,
+  RebootSilences1796090019300,
 ];
