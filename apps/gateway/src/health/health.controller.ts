@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Controller, Get, HttpCode } from '@nestjs/common';
+import { Controller, Get, HttpCode, type OnModuleDestroy } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
@@ -16,7 +16,9 @@ const CHECK_TIMEOUT_MS = 2000;
 @Controller()
 @Public()
 @ApiExcludeController()
-export class HealthController {
+export class HealthController implements OnModuleDestroy {
+  private shuttingDown = false;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(REBOOT_QUEUE) private readonly queue: Queue,
@@ -29,9 +31,18 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Postgres and Redis answer: the gateway can serve every call. */
+  /** The first step of a shutdown (SIGTERM): from now on /readyz answers 503 while in-flight requests finish. */
+  onModuleDestroy(): void {
+    this.shuttingDown = true;
+  }
+
+  /**
+   * Readiness is local to the pod: the gateway is up, listening and not shutting down. Postgres and Redis are
+   * reported in `checks` but do not make it fail: during their blip every gateway stays in the Service and
+   * answers the calls that need them with its own JSON 503 and Retry-After (not the router's HTML 503).
+   */
   @Get('readyz')
-  async ready(): Promise<{ status: 'ok'; checks: Record<string, 'up'> }> {
+  async ready(): Promise<{ status: 'ok'; checks: Record<string, 'up' | 'down'> }> {
     const [postgres, redis] = await Promise.allSettled([
       withinTimeout(queryRows(this.dataSource, 'SELECT 1'), CHECK_TIMEOUT_MS),
       withinTimeout(this.queue.getJobCounts('waiting'), CHECK_TIMEOUT_MS),
@@ -40,7 +51,7 @@ export class HealthController {
       postgres: postgres.status === 'fulfilled' ? 'up' : 'down',
       redis: redis.status === 'fulfilled' ? 'up' : 'down',
     };
-    if (Object.values(checks).includes('down')) throw new NotReadyError(checks);
-    return { status: 'ok', checks: checks as Record<string, 'up'> };
+    if (this.shuttingDown) throw new NotReadyError(checks, 'shutting down');
+    return { status: 'ok', checks };
   }
 }
