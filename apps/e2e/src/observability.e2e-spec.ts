@@ -171,6 +171,7 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
     expect(sample(text, 'oshift_job_duration_seconds_count{outcome="done"}')).toBe(1);
     expect(sample(text, 'oshift_jobs{state="done"}')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'oshift_queue_jobs{state="active"}')).toBe(0);
+    expect(sample(text, 'oshift_jobs_past_deadline')).toBe(0);
     expect(sample(text, 'oshift_openstack_request_duration_seconds_count{operation="nova.reboot",outcome="202"}')).toBe(
       1,
     );
