@@ -248,6 +248,10 @@ describe('the gateway when Postgres, Redis or OpenStack fails', () => {
       });
     // Every answer that needs Postgres is the API's own JSON 503 with Retry-After, never a 500 or a hang.
     for (const answer of answers) expectUnavailable(answer, REFUSED_BOUND_MS);
+    // The outage shows in the metrics (the alert OshiftDependencyDown reads this), not in readiness.
+    const metrics = await (await fetch(`${system.gatewayMetricsUrl()}/metrics`)).text();
+    expect(metrics).toContain('oshift_dependency_up{dependency="postgres"} 0\n');
+    expect(metrics).toContain('oshift_dependency_up{dependency="redis"} 1\n');
 
     postgres.resume();
     await eventually(async () => {

@@ -148,6 +148,8 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
     ).toBeGreaterThanOrEqual(1);
     expect(text).toContain('# TYPE oshift_openstack_request_errors_total counter');
     expect(text).toContain('process_cpu_seconds_total');
+    expect(sample(text, 'oshift_dependency_up{dependency="postgres"}')).toBe(1);
+    expect(sample(text, 'oshift_dependency_up{dependency="redis"}')).toBe(1);
     // Route patterns, never raw URLs: no cluster or job id ever becomes a label.
     expect(text).not.toContain(system.clusterId);
     expect(text).not.toContain(jobId);
@@ -172,6 +174,7 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
     expect(sample(text, 'oshift_jobs{state="done"}')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'oshift_queue_jobs{state="active"}')).toBe(0);
     expect(sample(text, 'oshift_jobs_past_deadline')).toBe(0);
+    expect(sample(text, 'oshift_dependency_up{dependency="postgres"}')).toBe(1);
     expect(sample(text, 'oshift_openstack_request_duration_seconds_count{operation="nova.reboot",outcome="202"}')).toBe(
       1,
     );

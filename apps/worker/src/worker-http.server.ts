@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue, Worker } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { REBOOT_QUEUE } from '@oshift/jobs';
-import { MetricsRegistry, ProbeServer } from '@oshift/observability';
+import { exportDependencyGauge, MetricsRegistry, ProbeServer } from '@oshift/observability';
 import { queryRows } from '@oshift/persistence';
 import { RebootProcessor } from './reboot.processor';
 import type { WorkerConfig } from './worker.config';
@@ -14,7 +14,7 @@ import { WORKER_CONFIG } from './worker.tokens';
  * The worker's only HTTP server: `/healthz`, `/readyz` and `/metrics`, on WORKER_HTTP_HOST:WORKER_HTTP_PORT.
  * Readiness is local to the pod: the BullMQ worker runs and is not closing (SIGTERM closes it). Postgres,
  * Redis and the worker's own Redis connection are reported in `/readyz`'s `checks`, not made conditions: a
- * Redis blip does not take every worker out at once (the alerts and metrics show it). Started before the
+ * Redis blip does not take every worker out at once (`oshift_dependency_up` and its alert show it). Started before the
  * worker reports it is consuming; a port already taken stops the start.
  */
 @Injectable()
@@ -28,6 +28,11 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
     processor: RebootProcessor,
     @Inject(WORKER_CONFIG) config: WorkerConfig,
   ) {
+    const dependencies = {
+      postgres: () => queryRows(dataSource, 'SELECT 1'),
+      redis: () => queue.getJobCounts('waiting'),
+    };
+    exportDependencyGauge(metrics, dependencies);
     this.server = new ProbeServer({
       host: config.http.host,
       port: config.http.port,
@@ -35,11 +40,7 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
       metricsToken: config.http.metricsToken,
       readiness: {
         ready: () => running(processor.worker),
-        checks: {
-          postgres: () => queryRows(dataSource, 'SELECT 1'),
-          redis: () => queue.getJobCounts('waiting'),
-          worker: () => connected(processor.worker),
-        },
+        checks: { ...dependencies, worker: () => connected(processor.worker) },
       },
     });
   }

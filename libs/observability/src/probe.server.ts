@@ -1,11 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkDependencies, type DependencyCheck } from './dependency-checks';
 import type { MetricsRegistry } from './metrics-registry';
 import { metricsAccessAllowed } from './metrics-token';
-import { withinTimeout } from './within-timeout';
-
-/** A dependency check for `/readyz`: resolves when the dependency answers, rejects (or hangs) when not. */
-export type ReadinessCheck = () => Promise<unknown>;
 
 export interface ProbeServerOptions {
   host: string;
@@ -18,7 +15,7 @@ export interface ProbeServerOptions {
    * down), and 503 naming its reason when not. `checks` (dependencies) are only reported in the answer's
    * `checks`: a dependency that is down does not take the process out of service.
    */
-  readiness?: { ready: () => true | string; checks: Record<string, ReadinessCheck> };
+  readiness?: { ready: () => true | string; checks: Record<string, DependencyCheck> };
   /** When set, `/metrics` requires `Authorization: Bearer <token>`. */
   metricsToken?: string;
   /** A check that has not answered by then counts as down. Default 2000 ms. */
@@ -83,7 +80,7 @@ export class ProbeServer {
     }
     if (path === '/healthz') return send(response, 200, { status: 'ok' });
     if (path === '/readyz' && this.options.readiness) {
-      const checks = await this.runChecks(this.options.readiness.checks);
+      const checks = await checkDependencies(this.options.readiness.checks, this.options.checkTimeoutMs);
       const ready = this.options.readiness.ready();
       return send(
         response,
@@ -98,13 +95,6 @@ export class ProbeServer {
     const body = await this.options.metrics.exposition();
     response.writeHead(200, { 'content-type': this.options.metrics.contentType, 'cache-control': 'no-store' });
     response.end(body);
-  }
-
-  private async runChecks(readiness: Record<string, ReadinessCheck>): Promise<Record<string, 'up' | 'down'>> {
-    const timeoutMs = this.options.checkTimeoutMs ?? 2000;
-    const names = Object.keys(readiness);
-    const results = await Promise.allSettled(names.map((name) => withinTimeout(readiness[name](), timeoutMs)));
-    return Object.fromEntries(names.map((name, i) => [name, results[i].status === 'fulfilled' ? 'up' : 'down']));
   }
 }
 

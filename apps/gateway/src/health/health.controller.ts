@@ -6,7 +6,7 @@ import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { REBOOT_QUEUE } from '@oshift/jobs';
 import { Public } from '../auth/requires.decorator';
-import { withinTimeout } from '@oshift/observability';
+import { checkDependencies, type DependencyCheck, exportDependencyGauge, MetricsRegistry } from '@oshift/observability';
 import { queryRows } from '@oshift/persistence';
 import { NotReadyError } from '../http/request.errors';
 
@@ -18,11 +18,19 @@ const CHECK_TIMEOUT_MS = 2000;
 @ApiExcludeController()
 export class HealthController implements OnModuleDestroy {
   private shuttingDown = false;
+  private readonly dependencies: Record<string, DependencyCheck>;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectQueue(REBOOT_QUEUE) private readonly queue: Queue,
-  ) {}
+    @InjectDataSource() dataSource: DataSource,
+    @InjectQueue(REBOOT_QUEUE) queue: Queue,
+    metrics: MetricsRegistry,
+  ) {
+    this.dependencies = {
+      postgres: () => queryRows(dataSource, 'SELECT 1'),
+      redis: () => queue.getJobCounts('waiting'),
+    };
+    exportDependencyGauge(metrics, this.dependencies, CHECK_TIMEOUT_MS);
+  }
 
   /** The process is alive. */
   @Get('healthz')
@@ -43,14 +51,7 @@ export class HealthController implements OnModuleDestroy {
    */
   @Get('readyz')
   async ready(): Promise<{ status: 'ok'; checks: Record<string, 'up' | 'down'> }> {
-    const [postgres, redis] = await Promise.allSettled([
-      withinTimeout(queryRows(this.dataSource, 'SELECT 1'), CHECK_TIMEOUT_MS),
-      withinTimeout(this.queue.getJobCounts('waiting'), CHECK_TIMEOUT_MS),
-    ]);
-    const checks: Record<string, 'up' | 'down'> = {
-      postgres: postgres.status === 'fulfilled' ? 'up' : 'down',
-      redis: redis.status === 'fulfilled' ? 'up' : 'down',
-    };
+    const checks = await checkDependencies(this.dependencies, CHECK_TIMEOUT_MS);
     if (this.shuttingDown) throw new NotReadyError(checks, 'shutting down');
     return { status: 'ok', checks };
   }
