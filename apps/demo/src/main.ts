@@ -102,6 +102,8 @@ async function main(): Promise<void> {
         DATABASE_POOL_SIZE: '4',
         HOST: config.http.host,
         PORT: String(config.http.port),
+        // Metrics on any free port too (printed in its "listening" line).
+        METRICS_PORT: '0',
       },
       config.path,
     );

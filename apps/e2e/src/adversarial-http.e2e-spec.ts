@@ -205,7 +205,7 @@ describe('adversarial: the HTTP boundary', () => {
         ['GET', `${base}/jobs?sort=asc`, undefined, 'sort'],
         ['GET', `/api/me?cluster=x`, undefined, 'cluster'],
         ['GET', `/healthz?verbose`, undefined, 'verbose'],
-        ['GET', `/metrics?format=json`, undefined, 'format'],
+        ['GET', `/readyz?format=json`, undefined, 'format'],
       ];
       const answers = [];
       for (const [method, path, form] of cases) answers.push(await call(method, path, { user: operator, form }));

@@ -92,6 +92,16 @@ describe('every process refuses a malformed setting at start: one line, non-zero
     expectRefused(await run('apps/gateway/src/main.ts', env, port), 'OIDC_USERNAME_PREFIX');
   });
 
+  it('gateway: METRICS_PORT=eighty', async () => {
+    const port = await freePort();
+    const outcome = await run(
+      'apps/gateway/src/main.ts',
+      { PORT: String(port), METRICS_PORT: 'eighty', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl },
+      port,
+    );
+    expectRefused(outcome, 'METRICS_PORT');
+  });
+
   it('worker: WORKER_HTTP_PORT=eighty', async () => {
     const port = await freePort();
     const outcome = await run(

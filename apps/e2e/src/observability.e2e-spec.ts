@@ -114,13 +114,20 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
     expect(aboutTheJob.map((entry) => entry.msg)).toEqual(expect.arrayContaining(['reboot job done']));
   });
 
-  it('serves Prometheus metrics on the gateway, only with the metrics token', async () => {
-    const anonymous = await system.request('GET', '/metrics');
+  it('serves Prometheus metrics on the gateway metrics port only, and only with the metrics token', async () => {
+    // Not on the API port (what the Route and the Service's http port lead to), with the token or without.
+    const onApiPort = await system.request('GET', '/metrics', { headers: bearer });
+    expect([onApiPort.status, await onApiPort.json()]).toEqual([404, { error: 'Not Found' }]);
+    const metricsUrl = system.gatewayMetricsUrl();
+    expect(new URL(metricsUrl).port).not.toBe(new URL(system.baseUrl).port);
+    const anonymous = await fetch(`${metricsUrl}/metrics`);
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toEqual({ error: 'Unauthorized' });
+    // The metrics port serves nothing else.
+    expect((await fetch(`${metricsUrl}/readyz`)).status).toBe(404);
 
     await system.request('GET', `${base}/nodestatus`, { user: operator });
-    const response = await system.request('GET', '/metrics', { headers: bearer });
+    const response = await fetch(`${metricsUrl}/metrics`, { headers: bearer });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await response.text();
@@ -141,6 +148,8 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
     ).toBeGreaterThanOrEqual(1);
     expect(text).toContain('# TYPE oshift_openstack_request_errors_total counter');
     expect(text).toContain('process_cpu_seconds_total');
+    expect(sample(text, 'oshift_dependency_up{dependency="postgres"}')).toBe(1);
+    expect(sample(text, 'oshift_dependency_up{dependency="redis"}')).toBe(1);
     // Route patterns, never raw URLs: no cluster or job id ever becomes a label.
     expect(text).not.toContain(system.clusterId);
     expect(text).not.toContain(jobId);
@@ -164,6 +173,8 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
     expect(sample(text, 'oshift_job_duration_seconds_count{outcome="done"}')).toBe(1);
     expect(sample(text, 'oshift_jobs{state="done"}')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'oshift_queue_jobs{state="active"}')).toBe(0);
+    expect(sample(text, 'oshift_jobs_past_deadline')).toBe(0);
+    expect(sample(text, 'oshift_dependency_up{dependency="postgres"}')).toBe(1);
     expect(sample(text, 'oshift_openstack_request_duration_seconds_count{operation="nova.reboot",outcome="202"}')).toBe(
       1,
     );

@@ -137,6 +137,13 @@ export class SystemUnderTest {
     return ready[1];
   }
 
+  /** Where the gateway serves `/metrics`: its metrics port, apart from the API (a free one here, printed at start). */
+  gatewayMetricsUrl(): string {
+    const listening = /"metrics":"(http:\/\/[^"]+)"[^\n]*"msg":"listening"/.exec(this.gateway.logs);
+    if (!listening) throw new Error('the gateway has not printed its metrics address');
+    return listening[1];
+  }
+
   /** The Redis key prefix of this system's queue and caches (private to it; on a Cluster, keys start `{prefix}`). */
   get redisPrefix(): string {
     return this.env.REDIS_PREFIX;

@@ -9,7 +9,8 @@ describe('the gateway as the deployment files configure it', () => {
     const config = loadGatewayConfig(env);
     expect(config.http).toMatchObject({ host: '0.0.0.0', port: 8080 });
     expect(config.http.publicUrl).toMatch(/^https:\/\//);
-    expect(config.metrics.token).toBeDefined();
+    // Metrics on their own port, the one the Service's `metrics` port and the NetworkPolicy name.
+    expect(config.metrics).toMatchObject({ host: '0.0.0.0', port: 9464, token: expect.any(String) });
     // Behind OpenShift's router the gateway trusts one hop (the router) for the client address; elsewhere none.
     const trusted = config.auth.trustProxy;
     if (dir.endsWith('openshift')) {

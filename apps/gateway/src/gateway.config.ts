@@ -34,6 +34,9 @@ const schema = z
     NODESTATUS_TIMEOUT_MS: positiveInt(5000),
     ...clusterSecretEnvironment,
     LOG_LEVEL: logLevel,
+    /** Prometheus metrics listen here, apart from the API (HOST by default). */
+    METRICS_HOST: z.string().min(1).optional(),
+    METRICS_PORT: port(9465),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     AUDIT_HASH_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
     AUTH_REALM: z
@@ -85,8 +88,8 @@ const schema = z
     web: { root: env.WEB_ROOT, ssoClientId: env.OIDC_WEB_CLIENT_ID },
     /** Key of the hash the audit trail keeps for login names that are no user (the same on every gateway). */
     audit: { hashKey: env.AUDIT_HASH_KEY },
-    /** When set, `GET /metrics` requires `Authorization: Bearer <token>`. */
-    metrics: { token: env.METRICS_TOKEN },
+    /** `GET /metrics` on a port of its own; when the token is set, it requires `Authorization: Bearer <token>`. */
+    metrics: { host: env.METRICS_HOST ?? env.HOST, port: env.METRICS_PORT, token: env.METRICS_TOKEN },
   }));
 
 /** Every variable the gateway reads (the deployment manifests' tests check against it). */

@@ -28,7 +28,7 @@ import { JobController } from './jobs/job.controller';
 import { JobFeedHub } from './jobs/job-feed.hub';
 import { StreamSlots } from './jobs/stream-slots';
 import { MeController } from './me/me.controller';
-import { MetricsController } from './metrics/metrics.controller';
+import { MetricsServer } from './metrics/metrics.server';
 import { NodeStatusController } from './nodes/node-status.controller';
 import { ClusterPolicyController } from './policy/cluster-policy.controller';
 import { JobIntake } from './reboot/job-intake';
@@ -79,7 +79,6 @@ export class GatewayModule {
         JobController,
         MeController,
         HealthController,
-        MetricsController,
         WebPageController,
       ],
       providers: [
@@ -98,6 +97,7 @@ export class GatewayModule {
         StreamSlots,
         JobLinks,
         JobMetrics,
+        MetricsServer,
         { provide: APP_FILTER, useClass: JsonExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: QueryParametersInterceptor },
         { provide: GATEWAY_CONFIG, useValue: config },

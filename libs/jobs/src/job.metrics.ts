@@ -5,7 +5,7 @@ import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { cachedRead, MetricsRegistry, withinTimeout } from '@oshift/observability';
 import { queryRows } from '@oshift/persistence';
-import { JobStates } from './job-state';
+import { activeStateSql, JobStates } from './job-state';
 import { REBOOT_QUEUE } from './reboot-queue';
 
 /** Scrapes closer together than this share one count (every gateway and worker is scraped). */
@@ -19,8 +19,10 @@ const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] a
 
 /**
  * Job gauges of a process that touches the reboot queue, computed when `/metrics` is scraped:
- * `oshift_jobs{state}` (jobs in Postgres by state, the source of truth) and `oshift_queue_jobs{state}`
- * (BullMQ's counts). A source that does not answer leaves its gauge empty rather than stale.
+ * `oshift_jobs{state}` (jobs in Postgres by state, the source of truth), `oshift_jobs_past_deadline` (jobs
+ * still queued or running after their deadline: the reconciler ends those, so a lasting count means nothing
+ * does) and `oshift_queue_jobs{state}` (BullMQ's counts). A source that does not answer leaves its gauge
+ * empty rather than stale.
  */
 @Injectable()
 export class JobMetrics {
@@ -33,13 +35,18 @@ export class JobMetrics {
   ) {
     const countJobs = cachedRead(async () => {
       const rows = await withinTimeout(
-        queryRows<{ state: string; count: number }>(
+        queryRows<{ state: string; count: number; overdue: number }>(
           dataSource,
-          `SELECT state, count(*)::int AS count FROM jobs GROUP BY state`,
+          `SELECT state, count(*)::int AS count,
+                  (count(*) FILTER (WHERE ${activeStateSql()} AND deadline_at < now()))::int AS overdue
+             FROM jobs GROUP BY state`,
         ),
         SOURCE_TIMEOUT_MS,
       );
-      return new Map(rows.map((row) => [row.state, row.count]));
+      return {
+        byState: new Map(rows.map((row) => [row.state, row.count])),
+        overdue: rows.reduce((sum, row) => sum + row.overdue, 0),
+      };
     }, SCRAPE_CACHE_MS);
     const countQueue = cachedRead(
       () => withinTimeout(queue.getJobCounts(...QUEUE_STATES), SOURCE_TIMEOUT_MS),
@@ -56,7 +63,16 @@ export class JobMetrics {
         this.reset();
         const counts = await countJobs().catch(warn('postgres'));
         if (!counts) return;
-        for (const state of JobStates) this.set({ state }, counts.get(state) ?? 0);
+        for (const state of JobStates) this.set({ state }, counts.byState.get(state) ?? 0);
+      },
+    });
+    metrics.gauge({
+      name: 'oshift_jobs_past_deadline',
+      help: 'Reboot jobs still queued or running after their deadline (the reconciler ends them)',
+      async collect() {
+        this.reset();
+        const counts = await countJobs().catch(() => undefined);
+        if (counts) this.set(counts.overdue);
       },
     });
     metrics.gauge({

@@ -1,5 +1,6 @@
 /** @oshift/observability: logging, metrics, the probe server and withinTimeout (see docs/architecture.md). */
 export * from './context.logger';
+export * from './dependency-checks';
 export * from './log-context';
 export * from './metrics-registry';
 export * from './metrics-token';

@@ -8,12 +8,21 @@ describe('ProbeServer', () => {
   async function start(options: Partial<ConstructorParameters<typeof ProbeServer>[0]> = {}): Promise<string> {
     const metrics = new MetricsRegistry({ processMetrics: false });
     metrics.counter({ name: 'test_things_total', help: 'things' }).inc(3);
-    server = new ProbeServer({ host: '127.0.0.1', port: 0, metrics, readiness: {}, checkTimeoutMs: 100, ...options });
+    server = new ProbeServer({
+      host: '127.0.0.1',
+      port: 0,
+      metrics,
+      readiness: { ready: () => true, checks: {} },
+      checkTimeoutMs: 100,
+      ...options,
+    });
     return server.listen();
   }
 
   it('answers liveness, readiness with every check up, and metrics in the Prometheus text format', async () => {
-    const url = await start({ readiness: { postgres: async () => 1, redis: async () => 'PONG' } });
+    const url = await start({
+      readiness: { ready: () => true, checks: { postgres: async () => 1, redis: async () => 'PONG' } },
+    });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
     const alive = await fetch(`${url}/healthz`);
@@ -31,19 +40,40 @@ describe('ProbeServer', () => {
     expect(await metrics.text()).toContain('test_things_total 3');
   });
 
-  it('answers 503 naming the checks that failed or did not answer in time', async () => {
+  it('stays ready while dependencies are down, naming those that failed or did not answer in time', async () => {
     const url = await start({
       readiness: {
-        postgres: async () => 1,
-        redis: () => Promise.reject(new Error('ECONNREFUSED')),
-        worker: () => new Promise(() => undefined),
+        ready: () => true,
+        checks: {
+          postgres: async () => 1,
+          redis: () => Promise.reject(new Error('ECONNREFUSED')),
+          worker: () => new Promise(() => undefined),
+        },
       },
     });
     const ready = await fetch(`${url}/readyz`);
     expect([ready.status, await ready.json()]).toEqual([
-      503,
-      { error: 'Not ready', checks: { postgres: 'up', redis: 'down', worker: 'down' } },
+      200,
+      { status: 'ok', checks: { postgres: 'up', redis: 'down', worker: 'down' } },
     ]);
+  });
+
+  it('answers 503 with the reason when the process itself cannot serve (shutting down)', async () => {
+    let reason: true | string = true;
+    const url = await start({ readiness: { ready: () => reason, checks: { postgres: async () => 1 } } });
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    reason = 'shutting down';
+    const ready = await fetch(`${url}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([
+      503,
+      { error: 'Not ready', reason: 'shutting down', checks: { postgres: 'up' } },
+    ]);
+  });
+
+  it('serves only /metrics when it has no readiness (a metrics port)', async () => {
+    const url = await start({ readiness: undefined });
+    expect((await fetch(`${url}/metrics`)).status).toBe(200);
+    for (const path of ['/healthz', '/readyz']) expect((await fetch(`${url}${path}`)).status).toBe(404);
   });
 
   it('protects /metrics with the bearer token when one is configured, never the probes', async () => {
@@ -73,7 +103,7 @@ describe('ProbeServer', () => {
       host: '127.0.0.1',
       port,
       metrics: new MetricsRegistry({ processMetrics: false }),
-      readiness: {},
+      readiness: { ready: () => true, checks: {} },
     });
     await expect(second.listen()).rejects.toThrow(
       `cannot listen on 127.0.0.1:${port} for health and metrics: EADDRINUSE`,

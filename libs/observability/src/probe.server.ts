@@ -1,19 +1,21 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkDependencies, type DependencyCheck } from './dependency-checks';
 import type { MetricsRegistry } from './metrics-registry';
 import { metricsAccessAllowed } from './metrics-token';
-import { withinTimeout } from './within-timeout';
-
-/** A dependency check for `/readyz`: resolves when the dependency answers, rejects (or hangs) when not. */
-export type ReadinessCheck = () => Promise<unknown>;
 
 export interface ProbeServerOptions {
   host: string;
   /** 0 lets the system choose a free port (see {@link ProbeServer.url}). */
   port: number;
   metrics: MetricsRegistry;
-  /** Named checks, all of which must pass for `/readyz` to answer 200. */
-  readiness: Record<string, ReadinessCheck>;
+  /**
+   * `/healthz` and `/readyz`; without it only `/metrics` is served (the gateway's metrics port).
+   * Readiness is local to the process: `/readyz` answers 200 while `ready()` holds (up, listening, not shutting
+   * down), and 503 naming its reason when not. `checks` (dependencies) are only reported in the answer's
+   * `checks`: a dependency that is down does not take the process out of service.
+   */
+  readiness?: { ready: () => true | string; checks: Record<string, DependencyCheck> };
   /** When set, `/metrics` requires `Authorization: Bearer <token>`. */
   metricsToken?: string;
   /** A check that has not answered by then counts as down. Default 2000 ms. */
@@ -21,8 +23,9 @@ export interface ProbeServerOptions {
 }
 
 /**
- * The HTTP face of a process that serves no API (the worker): `GET /healthz` (alive), `GET /readyz`
- * (every dependency answers: 200, else 503 naming the failing ones) and `GET /metrics` (Prometheus).
+ * The HTTP face of a process that serves no API (the worker), or the metrics port of one that does (the
+ * gateway): `GET /healthz` (alive), `GET /readyz` (the process can serve: 200, else 503 with the reason; the
+ * dependencies' state in `checks` either way) and `GET /metrics` (Prometheus).
  * Answers are JSON like the gateway's (`{"error": …}` for errors), except the metrics text.
  */
 export class ProbeServer {
@@ -39,9 +42,10 @@ export class ProbeServer {
   /** Starts listening; rejects with a message naming the address when that fails (e.g. the port is taken). */
   listen(): Promise<string> {
     const { host, port } = this.options;
+    const serves = this.options.readiness ? 'health and metrics' : 'metrics';
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) =>
-        reject(new Error(`cannot listen on ${host}:${port} for health and metrics: ${error.code ?? error.message}`));
+        reject(new Error(`cannot listen on ${host}:${port} for ${serves}: ${error.code ?? error.message}`));
       this.server.once('error', onError);
       this.server.listen(port, host, () => {
         this.server.off('error', onError);
@@ -68,16 +72,21 @@ export class ProbeServer {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?')[0];
-    if (!['/healthz', '/readyz', '/metrics'].includes(path)) return send(response, 404, { error: 'Not Found' });
+    const paths = this.options.readiness ? ['/healthz', '/readyz', '/metrics'] : ['/metrics'];
+    if (!paths.includes(path)) return send(response, 404, { error: 'Not Found' });
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('allow', 'GET, HEAD');
       return send(response, 405, { error: 'Method Not Allowed' });
     }
     if (path === '/healthz') return send(response, 200, { status: 'ok' });
-    if (path === '/readyz') {
-      const checks = await this.runChecks();
-      const ready = Object.values(checks).every((state) => state === 'up');
-      return send(response, ready ? 200 : 503, ready ? { status: 'ok', checks } : { error: 'Not ready', checks });
+    if (path === '/readyz' && this.options.readiness) {
+      const checks = await checkDependencies(this.options.readiness.checks, this.options.checkTimeoutMs);
+      const ready = this.options.readiness.ready();
+      return send(
+        response,
+        ready === true ? 200 : 503,
+        ready === true ? { status: 'ok', checks } : { error: 'Not ready', reason: ready, checks },
+      );
     }
     if (!metricsAccessAllowed(request.headers.authorization, this.options.metricsToken)) {
       response.setHeader('www-authenticate', 'Bearer realm="metrics"');
@@ -86,15 +95,6 @@ export class ProbeServer {
     const body = await this.options.metrics.exposition();
     response.writeHead(200, { 'content-type': this.options.metrics.contentType, 'cache-control': 'no-store' });
     response.end(body);
-  }
-
-  private async runChecks(): Promise<Record<string, 'up' | 'down'>> {
-    const timeoutMs = this.options.checkTimeoutMs ?? 2000;
-    const names = Object.keys(this.options.readiness);
-    const results = await Promise.allSettled(
-      names.map((name) => withinTimeout(this.options.readiness[name](), timeoutMs)),
-    );
-    return Object.fromEntries(names.map((name, i) => [name, results[i].status === 'fulfilled' ? 'up' : 'down']));
   }
 }
 

@@ -100,8 +100,9 @@ function spawnEntry(
   const register = entry.endsWith('.js') ? [] : ['-r', '@swc-node/register'];
   return spawn(process.execPath, [...register, resolve(ROOT, entry), ...args], {
     cwd: ROOT,
-    // Workers serve health and metrics on a port of their own: any free one, so several can run at once.
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', WORKER_HTTP_PORT: '0', ...env },
+    // Workers serve health and metrics, gateways their metrics, on a port of their own: any free one, so several
+    // can run at once.
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', WORKER_HTTP_PORT: '0', METRICS_PORT: '0', ...env },
     stdio: [stdin, 'pipe', 'pipe'],
   });
 }

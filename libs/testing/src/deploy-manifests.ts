@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -40,14 +40,21 @@ export const SAMPLE_SECRET_VALUES: Readonly<Record<string, string>> = {
   METRICS_TOKEN: randomBytes(24).toString('hex'),
 };
 
-/** Renders a kustomization of the repository (`deploy/kubernetes/openshift`…) offline with `kubectl kustomize`. */
+/**
+ * Renders a kustomization of the repository (`deploy/kubernetes/openshift`…) offline with `kubectl kustomize`
+ * (kustomize v5): its objects, and what kubectl wrote on stderr (a deprecation warning, say).
+ */
+export function renderKustomizationWithWarnings(dir: string): { objects: KubeObject[]; stderr: string } {
+  const rendered = spawnSync('kubectl', ['kustomize', resolve(ROOT, dir)], { encoding: 'utf8' });
+  if (rendered.error) throw rendered.error;
+  if (rendered.status !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${rendered.stderr}`);
+  const objects = parseAllDocuments(rendered.stdout).map((document) => document.toJS() as KubeObject);
+  return { objects, stderr: rendered.stderr };
+}
+
+/** The objects of {@link renderKustomizationWithWarnings}. */
 export function renderKustomization(dir: string): KubeObject[] {
-  // stderr kept from the test output: current kubectl warns that `bases` is deprecated (kept for Debian's kustomize v2).
-  const yaml = execFileSync('kubectl', ['kustomize', resolve(ROOT, dir)], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return parseAllDocuments(yaml).map((document) => document.toJS() as KubeObject);
+  return renderKustomizationWithWarnings(dir).objects;
 }
 
 /** The pod template's containers of a rendered Deployment or Job. */

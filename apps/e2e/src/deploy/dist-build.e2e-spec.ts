@@ -68,7 +68,8 @@ describe('the built apps on production dependencies only', () => {
     expect(migrated).toMatch(/^applied \w+/);
 
     const [gatewayPort, workerPort] = [await freePort(), await freePort()];
-    const gateway = start('gateway', { ...env, HOST: '127.0.0.1', PORT: String(gatewayPort) });
+    // Metrics on any free port (the default, 9465, may be another test's).
+    const gateway = start('gateway', { ...env, HOST: '127.0.0.1', PORT: String(gatewayPort), METRICS_PORT: '0' });
     const worker = start('worker', { ...env, WORKER_HTTP_HOST: '127.0.0.1', WORKER_HTTP_PORT: String(workerPort) });
     for (const port of [gatewayPort, workerPort]) {
       const ready = await readiness(`http://127.0.0.1:${port}/readyz`);

@@ -1,12 +1,12 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Controller, Get, HttpCode } from '@nestjs/common';
+import { Controller, Get, HttpCode, type OnModuleDestroy } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { REBOOT_QUEUE } from '@oshift/jobs';
 import { Public } from '../auth/requires.decorator';
-import { withinTimeout } from '@oshift/observability';
+import { checkDependencies, type DependencyCheck, exportDependencyGauge, MetricsRegistry } from '@oshift/observability';
 import { queryRows } from '@oshift/persistence';
 import { NotReadyError } from '../http/request.errors';
 
@@ -16,11 +16,21 @@ const CHECK_TIMEOUT_MS = 2000;
 @Controller()
 @Public()
 @ApiExcludeController()
-export class HealthController {
+export class HealthController implements OnModuleDestroy {
+  private shuttingDown = false;
+  private readonly dependencies: Record<string, DependencyCheck>;
+
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectQueue(REBOOT_QUEUE) private readonly queue: Queue,
-  ) {}
+    @InjectDataSource() dataSource: DataSource,
+    @InjectQueue(REBOOT_QUEUE) queue: Queue,
+    metrics: MetricsRegistry,
+  ) {
+    this.dependencies = {
+      postgres: () => queryRows(dataSource, 'SELECT 1'),
+      redis: () => queue.getJobCounts('waiting'),
+    };
+    exportDependencyGauge(metrics, this.dependencies, CHECK_TIMEOUT_MS);
+  }
 
   /** The process is alive. */
   @Get('healthz')
@@ -29,18 +39,20 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Postgres and Redis answer: the gateway can serve every call. */
+  /** The first step of a shutdown (SIGTERM): from now on /readyz answers 503 while in-flight requests finish. */
+  onModuleDestroy(): void {
+    this.shuttingDown = true;
+  }
+
+  /**
+   * Readiness is local to the pod: the gateway is up, listening and not shutting down. Postgres and Redis are
+   * reported in `checks` but do not make it fail: during their blip every gateway stays in the Service and
+   * answers the calls that need them with its own JSON 503 and Retry-After (not the router's HTML 503).
+   */
   @Get('readyz')
-  async ready(): Promise<{ status: 'ok'; checks: Record<string, 'up'> }> {
-    const [postgres, redis] = await Promise.allSettled([
-      withinTimeout(queryRows(this.dataSource, 'SELECT 1'), CHECK_TIMEOUT_MS),
-      withinTimeout(this.queue.getJobCounts('waiting'), CHECK_TIMEOUT_MS),
-    ]);
-    const checks: Record<string, 'up' | 'down'> = {
-      postgres: postgres.status === 'fulfilled' ? 'up' : 'down',
-      redis: redis.status === 'fulfilled' ? 'up' : 'down',
-    };
-    if (Object.values(checks).includes('down')) throw new NotReadyError(checks);
-    return { status: 'ok', checks: checks as Record<string, 'up'> };
+  async ready(): Promise<{ status: 'ok'; checks: Record<string, 'up' | 'down'> }> {
+    const checks = await checkDependencies(this.dependencies, CHECK_TIMEOUT_MS);
+    if (this.shuttingDown) throw new NotReadyError(checks, 'shutting down');
+    return { status: 'ok', checks };
   }
 }

@@ -93,7 +93,10 @@ const RULES: readonly Rule<Error>[] = [
   rule(CloudUnavailableError, () => unavailable('OpenStack is unavailable, try again later')),
   rule(QueueUnavailableError, (error) => unavailable(error.message)),
   rule(IdentityProviderUnavailableError, () => unavailable('Identity provider unavailable, try again later')),
-  rule(NotReadyError, (error) => ({ status: 503, body: { error: 'Not ready', checks: error.checks } })),
+  rule(NotReadyError, (error) => ({
+    status: 503,
+    body: { error: 'Not ready', reason: error.reason, checks: error.checks },
+  })),
 ] as Rule<Error>[];
 
 /** The answer for a typed error, or undefined when the error is not one of ours (the filter then decides). */

@@ -37,10 +37,13 @@ export class AccessDeniedError extends Error {
   override readonly name = 'AccessDeniedError';
 }
 
-/** A dependency of the process does not answer: `/readyz` says which. */
+/** The process cannot take traffic (it is shutting down): `/readyz` says why, and how its dependencies are. */
 export class NotReadyError extends Error {
   override readonly name = 'NotReadyError';
-  constructor(readonly checks: Record<string, 'up' | 'down'>) {
+  constructor(
+    readonly checks: Record<string, 'up' | 'down'>,
+    readonly reason: string,
+  ) {
     super('Not ready');
   }
 }
