@@ -161,6 +161,8 @@ describe('the job event stream', () => {
       expect(keys('JobSummary')).toEqual([
         'created_at',
         'ended_at',
+        'eta',
+        'eta_basis',
         'job_id',
         'kind',
         'role',

@@ -151,7 +151,11 @@ export class RebootSender {
     const { admission, attemptedAt } = checked;
     if (attemptedAt) return attemptedAt;
     if (admission.would === 'refuse') {
-      await this.end(lease, 'failed', `${admission.reason}: no reboot was sent`);
+      // A resend of a POST in doubt: the first one was sent and never confirmed, so say so, not "nothing sent".
+      const earlier = job.rebootAttemptedAt
+        ? `a reboot was sent at ${job.rebootAttemptedAt.toISOString()} and never confirmed; no other was sent`
+        : 'no reboot was sent';
+      await this.end(lease, 'failed', `${admission.reason}: ${earlier}`);
       return null;
     }
     this.logger.log({ msg: 'admission withdrawn before the reboot POST', jobId: job.id, reason: admission.reason });

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import {
   ActiveJobStates,
   ClusterRules,
+  dbNow,
   enqueueReboot,
   JobCancels,
   type JobEntity,
@@ -85,7 +86,7 @@ export class RollingHandler {
       const rest = notRebooted(left.filter((node) => node !== current.target));
       return this.end(lease, 'failed', `${current.target}: ${current.errors}${rest ? `; ${rest}` : ''}`);
     }
-    if (job.deadlineAt && Date.now() >= job.deadlineAt.getTime()) {
+    if (job.deadlineAt && dbNow(job) >= job.deadlineAt.getTime()) {
       return this.end(lease, 'failed', `Deadline passed: ${notRebooted(left)}`);
     }
     const present = new Set(nodes.map((node) => node.nodename));
@@ -118,7 +119,8 @@ export class RollingHandler {
 
   /** Starts the reboot of `next` as a step, with what is left of the rolling reboot's deadline. */
   private async start(job: JobEntity, lease: JobLease, next: string): Promise<RollingOutcome> {
-    const stepEnd = Date.now() + this.config.worker.stepDeadlineMs;
+    // By Postgres' clock, as every job time: a worker whose own clock is off changes nothing.
+    const stepEnd = dbNow(job) + this.config.worker.stepDeadlineMs;
     const deadlineAt = new Date(job.deadlineAt ? Math.min(stepEnd, job.deadlineAt.getTime()) : stepEnd);
     const started = held(await this.steps.startStep(lease, job, { id: newJobId(), target: next, deadlineAt }));
     if ('cancelled' in started) return 'later'; // the next delivery ends it as cancelled

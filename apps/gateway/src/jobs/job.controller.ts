@@ -54,7 +54,10 @@ export class JobController {
     if (wantsEventStream(request.headers.accept)) {
       const from = parseLastEventId(request.headers['last-event-id']) ?? since ?? 0;
       // The place is given back when the answer is over, whatever it was: the stream's end, the client leaving, an error.
-      reply.raw.once('close', this.slots.take(principal.username));
+      // A client that left while it was being authenticated has closed already: its place goes back at once.
+      const release = this.slots.take(principal.username);
+      if (reply.raw.destroyed) release();
+      else reply.raw.once('close', release);
       return this.stream(clusterId, jobId, from, request, reply);
     }
     if (!isJobId(jobId)) throw new JobNotFoundError();
