@@ -119,6 +119,20 @@ describe('the web page, in a real browser', () => {
     await screenshot(page, '03-read-only');
   });
 
+  it('shows the cluster’s maintenance windows to any of its users', async () => {
+    await system.setRebootPolicy({ windows: ['Sat-Sun 01:00-05:00 Europe/London'] });
+    try {
+      const page = await openPage();
+      await signIn(page, viewer);
+      await page.getByRole('cell', { name: 'worker-0.openstacklocal' }).waitFor();
+      const windows = page.getByRole('list', { name: 'Maintenance windows' });
+      await windows.waitFor();
+      expect(await windows.getByRole('listitem').allTextContents()).toEqual(['Sat-Sun 01:00-05:00 Europe/London']);
+    } finally {
+      await system.setRebootPolicy(null);
+    }
+  });
+
   it('lets the operator reboot a node after confirming, streams its output and shows Done', async () => {
     const page = await openPage();
     await signIn(page, operator);
