@@ -264,7 +264,11 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
       });
       expect(schemas.RebootStarted).toMatchObject({
         required: expect.arrayContaining(['state', 'job_id', 'status_url']),
-        properties: { state: { enum: ['started'] }, job_id: { type: 'string' }, status_url: { type: 'string' } },
+        properties: {
+          state: { enum: ['started', 'scheduled'] },
+          job_id: { type: 'string' },
+          status_url: { type: 'string' },
+        },
       });
       expect(schemas.JobOutput).toMatchObject({
         required: expect.arrayContaining(['output', 'errors']),
@@ -302,8 +306,9 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
       const listed = (await (await system.request('GET', `${base}/nodestatus`, { user: operator })).json()) as object[];
       expect(Object.keys(listed[0]).sort()).toEqual(keys(schemas.NodeStatus));
       const output = (await (await system.request('GET', `${base}/job/${jobId}`, { user: operator })).json()) as object;
-      // `role` (rolling reboots) and `cancelled_by` (cancelled jobs) are there only when they apply.
-      const whenTheyApply = ['cancelled_by', 'role'];
+      // Fields there only when they apply: role (rolling), cancelled_by, eta (a running reboot with history),
+      // not_before (scheduled), window_override (started outside the windows).
+      const whenTheyApply = ['cancelled_by', 'eta', 'eta_basis', 'not_before', 'role', 'window_override'];
       expect(Object.keys(output).sort()).toEqual(keys(schemas.Job).filter((key) => !whenTheyApply.includes(key)));
       expect(keys(schemas.Job)).toEqual(expect.arrayContaining(whenTheyApply));
       expect(keys(schemas.Job)).toEqual(expect.arrayContaining(keys(schemas.JobOutput)));
