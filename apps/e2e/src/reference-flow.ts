@@ -83,8 +83,9 @@ export function describeReferenceFlow(
       expect(last.errors).toBe('');
       const lines = last.output.split('\n');
       expect(lines.slice(-2)).toEqual(['worker-0.openstacklocal ACTIVE', 'Done']);
+      // One REBOOT line or more: a 1.5 s reboot polled every second may be seen rebooting once.
       const rebooting = lines.slice(0, -2);
-      expect(rebooting.length).toBeGreaterThanOrEqual(2);
+      expect(rebooting.length).toBeGreaterThanOrEqual(1);
       expect(new Set(rebooting)).toEqual(new Set(['worker-0.openstacklocal REBOOT']));
       expect(system.simulator.rebootActions('worker-0.openstacklocal')).toBe(1);
     });
