@@ -70,8 +70,10 @@ describe('nodestatus through the shared node-status cache', () => {
   });
 
   it('answers 503 JSON within the nodestatus timeout when Nova is slow', async () => {
-    await sleep(CACHE_MS + 100);
+    // Nova slow first, then the cache left to expire: a listing the watcher began before (its last poll of the
+    // previous test's reboot) can no longer refresh it just in time.
     system.simulator.setKnobs({ latencyMs: 4000 });
+    await sleep(CACHE_MS + 100);
     try {
       const startedAt = Date.now();
       const response = await system.request('GET', `${base}/nodestatus`, { user: viewer });
