@@ -101,50 +101,72 @@ export async function firstLineAt(system: SystemUnderTest, user: TestUser, jobId
   }
 }
 
+/** The followers still following (see {@link stopFollowers}). */
+const running = new Set<{ stop(): void }>();
+
 /**
  * Follows a job's event stream as a browser's EventSource does: when the stream ends without its `end` event
  * (the gateway told it to go, or the connection dropped), it opens it again with `Last-Event-ID`, and goes on
- * from the line after. Every line it saw, and how many times it had to come back.
+ * from the line after. Every line it saw, and how many times it had to come back. A test that fails before it
+ * awaits `done` leaves it running: its `afterAll` calls {@link stopFollowers}, so it neither outlives the test file
+ * nor fails the next one with its timeout.
  */
 export class ResumingFollower {
   readonly lines: { id: number; text: string }[] = [];
   reconnects = 0;
   end?: string;
   readonly done: Promise<void>;
+  private stopped = false;
+  private client?: EventStreamClient;
 
   constructor(
     private readonly url: string,
     private readonly user: TestUser,
     timeoutMs = 180000,
   ) {
-    this.done = this.follow(Date.now() + timeoutMs);
+    running.add(this);
+    this.done = this.follow(Date.now() + timeoutMs).finally(() => running.delete(this));
+    // Awaited by the test when it gets that far; otherwise its failure is the test's, not an unhandled rejection.
+    this.done.catch(() => undefined);
+  }
+
+  /** Leaves the stream and stops coming back. */
+  stop(): void {
+    this.stopped = true;
+    this.client?.close();
   }
 
   private async follow(deadline: number): Promise<void> {
-    while (this.end === undefined) {
+    while (this.end === undefined && !this.stopped) {
       if (Date.now() > deadline) throw new Error(`stream did not end; saw ${this.lines.length} lines`);
       const last = this.lines.at(-1)?.id;
       const headers: Record<string, string> = { authorization: basic(this.user.username, this.user.password) };
       if (last !== undefined) headers['last-event-id'] = String(last);
-      let client: EventStreamClient | undefined;
+      this.client = undefined;
       try {
-        client = await EventStreamClient.open(this.url, headers);
+        this.client = await EventStreamClient.open(this.url, headers);
+        if (this.stopped) this.client.close();
       } catch {
         // the gateway did not answer: as EventSource, try again shortly
       }
-      if (client?.status === 200) {
-        client.onEvent = (event) => {
+      if (this.client?.status === 200) {
+        this.client.onEvent = (event) => {
           if (event.event === 'line') this.lines.push({ id: Number(event.id), text: event.data });
           if (event.event === 'end') this.end = event.data;
         };
-        await client.ended;
+        await this.client.ended;
       }
-      if (this.end === undefined) {
+      if (this.end === undefined && !this.stopped) {
         this.reconnects += 1;
         await sleep(1000);
       }
     }
   }
+}
+
+/** Stops the followers a failed test left running (call it in `afterAll`). */
+export function stopFollowers(): void {
+  for (const follower of running) follower.stop();
 }
 
 /** Prints a measured figure where the test run's output shows it (the README and operators' guide quote them). */

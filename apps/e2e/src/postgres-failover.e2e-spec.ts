@@ -8,6 +8,7 @@ import {
   rebootUntilAccepted,
   reportMeasured,
   ResumingFollower,
+  stopFollowers,
   type Answer,
 } from './failover-run';
 import { followJob } from './job-polling';
@@ -63,6 +64,7 @@ describe('Postgres behind a stable address: restarted, then failed over, under r
   }, 180000);
 
   afterAll(async () => {
+    stopFollowers();
     await system?.stop();
     await proxy?.close();
     await pair?.stop();

@@ -1,5 +1,5 @@
 import { RedisClusterSet } from '@oshift/testing';
-import { ResumingFollower } from './failover-run';
+import { ResumingFollower, stopFollowers } from './failover-run';
 import { followJob, startReboot } from './job-polling';
 import { describeReferenceFlow } from './reference-flow';
 import { SystemUnderTest, type TestUser } from './system-under-test';
@@ -38,6 +38,7 @@ describe('on a Redis Cluster of three primaries', () => {
     }, 120000);
 
     afterAll(async () => {
+      stopFollowers();
       await system?.stop();
     });
 

@@ -6,6 +6,7 @@ import {
   rebootUntilAccepted,
   reportMeasured,
   ResumingFollower,
+  stopFollowers,
   type Answer,
 } from './failover-run';
 import { followJob } from './job-polling';
@@ -43,6 +44,7 @@ describe('one Redis restarted under 20 reboots in flight', () => {
   }, 120000);
 
   afterAll(async () => {
+    stopFollowers();
     await system?.stop();
     await redis?.remove();
   });
@@ -96,6 +98,7 @@ describe('Redis through Sentinel: the primary is SIGKILLed under 50 reboots in f
   }, 120000);
 
   afterAll(async () => {
+    stopFollowers();
     await system?.stop();
     await redis?.stop();
   });

@@ -12,7 +12,7 @@ describe('OpenStackSimulator for the chaos run', () => {
 
   it('answers a reboot 502 from a proxy after Nova applied it, then Nova answers again', async () => {
     const node = 'worker-0.openstacklocal';
-    h.sim.setKnobs({ nextActionFaults: [{ status: 502, acted: true, body: 'html' }] }, node);
+    h.sim.setKnobs({ nextActionFaults: [{ status: 502, acted: true, body: 'html' }], rebootDurationMs: 60_000 }, node);
     const first = await h.reboot(node, 'SOFT');
     expect(first.status).toBe(502);
     expect(first.headers.get('content-type')).toMatch(/^text\/html/);

@@ -35,8 +35,13 @@ const PROFILES: Record<RedisProfile, RedisOptions> = {
 
 /**
  * ioredis' options for a target: the URL as it is, or the Sentinels (ioredis asks them for the primary, and
- * again after every lost connection; `failoverDetector` also moves a connection that is still open when the
- * Sentinels announce a new primary).
+ * again after every lost connection). A primary that dies drops its connections; one that is demoted closes
+ * them too (Redis does on becoming a replica), and a write it still gets answers READONLY, which reconnects.
+ *
+ * ioredis' `failoverDetector` is left off: the detector of a connection that was lost stays subscribed to
+ * `+switch-master`, and when the announcement comes while the client is asking a Sentinel for the primary, it
+ * cancels that attempt, which ioredis 5 takes as the end of the client: no reconnection, ever (a gateway then
+ * answered every reboot 503 for a minute after a failover in a loaded CI run of the Sentinel test).
  */
 function targetOptions(target: Exclude<RedisTarget, { kind: 'cluster' }>, options: RedisOptions): RedisOptions {
   if (target.kind === 'standalone') return options;
@@ -45,7 +50,6 @@ function targetOptions(target: Exclude<RedisTarget, { kind: 'cluster' }>, option
     name: target.name,
     sentinelPassword: target.sentinelPassword,
     password: target.password,
-    failoverDetector: true,
     // Sentinels that do not answer are skipped soon, and asked again at the connection's own pace.
     sentinelCommandTimeout: 1000,
     sentinelRetryStrategy: options.retryStrategy ?? reconnectSoon,
