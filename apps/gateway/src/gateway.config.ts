@@ -10,6 +10,8 @@ import {
   port,
   positiveInt,
   postgresUrl,
+  telemetryEnvironment,
+  telemetryGroup,
   withSecretVariables,
 } from '@oshift/config';
 import { redisEnvironment, redisSettings } from '@oshift/redis';
@@ -34,6 +36,7 @@ const schema = z
     NODESTATUS_TIMEOUT_MS: positiveInt(5000),
     ...clusterSecretEnvironment,
     LOG_LEVEL: logLevel,
+    ...telemetryEnvironment,
     /** Prometheus metrics listen here, apart from the API (HOST by default). */
     METRICS_HOST: z.string().min(1).optional(),
     METRICS_PORT: port(9465),
@@ -84,6 +87,8 @@ const schema = z
     /** Where cluster secrets may come from (see `clusterSecretEnvironment`). */
     secrets: clusterSecretGroup(env),
     logLevel: env.LOG_LEVEL,
+    /** OpenTelemetry tracing, when OTEL_EXPORTER_OTLP_ENDPOINT is set (`undefined`: off). */
+    telemetry: telemetryGroup(env, 'oshift-gateway'),
     auth: authSettings(env, ctx),
     web: { root: env.WEB_ROOT, ssoClientId: env.OIDC_WEB_CLIENT_ID },
     /** Key of the hash the audit trail keeps for login names that are no user (the same on every gateway). */

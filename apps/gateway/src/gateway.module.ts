@@ -16,6 +16,7 @@ import { nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry'
 import { MetricsRegistry, ObservabilityModule } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
 import { RedisConnections } from '@oshift/redis';
+import { queueTelemetry } from '@oshift/telemetry';
 import { AuthModule } from './auth/auth.module';
 import type { GatewayConfig } from './gateway.config';
 import { GATEWAY_CONFIG } from './gateway.tokens';
@@ -69,7 +70,7 @@ export class GatewayModule {
           },
           lookupTimeoutMs: config.nodeStatus.timeoutMs,
         }),
-        ...rebootQueueModules(redis, config.redis.prefix, 'producer'),
+        ...rebootQueueModules(redis, config.redis.prefix, 'producer', queueTelemetry(config.telemetry)),
       ],
       controllers: [
         NodeStatusController,

@@ -21,6 +21,7 @@ import { ClusterCallLimiter, ClusterSecrets, nodeRegistryEntities, NodeRegistryM
 import { MetricsRegistry, ObservabilityModule } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
 import { RedisConnections } from '@oshift/redis';
+import { queueTelemetry } from '@oshift/telemetry';
 import {
   WEBHOOK_JOB_OPTIONS,
   WEBHOOK_QUEUE,
@@ -65,7 +66,7 @@ export class WorkerModule {
           limiter,
           statusCache: { redis: redis.commands, prefix: config.redis.prefix, ttlMs: config.nodeStatus.cacheMs },
         }),
-        ...rebootQueueModules(redis, config.redis.prefix, 'consumer'),
+        ...rebootQueueModules(redis, config.redis.prefix, 'consumer', queueTelemetry(config.telemetry)),
         BullModule.registerQueue({ name: WEBHOOK_QUEUE, defaultJobOptions: WEBHOOK_JOB_OPTIONS }),
       ],
       providers: [
