@@ -13,7 +13,7 @@ import {
   rebootQueueModules,
 } from '@oshift/jobs';
 import { nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
-import { MetricsRegistry, ObservabilityModule } from '@oshift/observability';
+import { MetricsRegistry, ObservabilityModule, registerBuildInfo } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
 import { RedisConnections } from '@oshift/redis';
 import { queueTelemetry } from '@oshift/telemetry';
@@ -48,6 +48,7 @@ import { WebPageController } from './web/web-page.controller';
 export class GatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     const metrics = new MetricsRegistry();
+    registerBuildInfo(metrics, config.revision);
     // Besides BullMQ's: one connection for commands (login throttle, node-status cache), one for pub/sub.
     const redis = new RedisConnections(config.redis.target);
     return {
