@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { httpUrl, parseConfig, port, positiveInt, postgresUrl, redisUrl, redisPrefix } from '@oshift/config';
+import {
+  clusterSecretKey,
+  httpUrl,
+  parseConfig,
+  port,
+  positiveInt,
+  postgresUrl,
+  redisUrl,
+  redisPrefix,
+} from '@oshift/config';
 
 const schema = z
   .object({
@@ -14,6 +23,8 @@ const schema = z
     DATA_DIR: z.string().default('.data'),
     SIM_REBOOT_DURATION_MS: positiveInt(5000),
     POLL_INTERVAL_MS: positiveInt(1000),
+    /** The key that seals webhook signing secrets; unset, the demo makes one and keeps it in DATA_DIR. */
+    CLUSTER_SECRET_KEY: clusterSecretKey,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'),
   })
   .transform((env) => ({
@@ -28,6 +39,7 @@ const schema = z
     dataDir: env.DATA_DIR,
     pollIntervalMs: env.POLL_INTERVAL_MS,
     logLevel: env.LOG_LEVEL,
+    clusterSecretKey: env.CLUSTER_SECRET_KEY,
   }));
 
 export type DemoConfig = z.output<typeof schema> & { path: string | undefined };

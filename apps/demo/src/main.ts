@@ -9,6 +9,7 @@ import { OpenStackSimulator, demoProject } from '@oshift/openstack-sim';
 import { EmbeddedPostgres, dataSourceOptions, migrate } from '@oshift/persistence';
 import { AppProcess } from './app-process';
 import { loadDemoConfig } from './demo.config';
+import { demoSecretKey } from './demo-secret-key';
 import { DEMO_CLUSTER, DEMO_SECRET_VARIABLE, DEMO_USERS, seedDemoData } from './demo-data';
 import { seedDemo } from './demo-seed';
 import { LocalRedis } from './local-redis';
@@ -77,6 +78,8 @@ async function main(): Promise<void> {
       REDIS_PREFIX: config.redis.prefix,
       LOG_LEVEL: config.logLevel,
       [DEMO_SECRET_VARIABLE]: project.users[0].password,
+      // Opens the webhooks' sealed signing secrets (the worker signs deliveries with them).
+      CLUSTER_SECRET_KEY: demoSecretKey(config.clusterSecretKey, config.dataDir),
     };
     const worker = AppProcess.start(
       'worker',
@@ -126,8 +129,12 @@ async function main(): Promise<void> {
     say(`  curl -u operator:operator -d target=worker-0.openstacklocal ${base}/api/openshift/${DEMO_CLUSTER}/reboot`);
     say(`  curl -u viewer:viewer ${base}/api/openshift/${DEMO_CLUSTER}/job/<job_id>`);
     say('The operator CLI reaches this demo with (in another terminal):');
-    say(`  export DATABASE_URL='${databaseUrl}' REDIS_URL=${redis.url} REDIS_PREFIX=${config.redis.prefix}`);
+    say(
+      `  export DATABASE_URL='${databaseUrl}' REDIS_URL=${redis.url} REDIS_PREFIX=${config.redis.prefix} ` +
+        `CLUSTER_SECRET_KEY='${shared.CLUSTER_SECRET_KEY}' WEBHOOK_ALLOW_LOOPBACK=true`,
+    );
     say('  npm run admin -- user list');
+    say(`  npm run admin -- webhook add ${DEMO_CLUSTER} http://127.0.0.1:9000/hook   # a receiver there gets job ends`);
     say('Ctrl-C stops everything.');
     await Promise.any([worker.exited, gateway.exited]);
     if (stopping) return;
