@@ -38,6 +38,7 @@ export const SAMPLE_SECRET_VALUES: Readonly<Record<string, string>> = {
   CLUSTER_SECRET_KEY: randomBytes(32).toString('base64'),
   CLUSTER_SECRET_KEY_PREVIOUS: randomBytes(32).toString('base64'),
   METRICS_TOKEN: randomBytes(24).toString('hex'),
+  AUDIT_HASH_KEY: randomBytes(24).toString('hex'),
 };
 
 /**
