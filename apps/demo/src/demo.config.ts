@@ -42,6 +42,9 @@ const schema = z
     clusterSecretKey: env.CLUSTER_SECRET_KEY,
   }));
 
+/** Every variable the demo reads (the documentation's test checks against it). */
+export const DEMO_VARIABLES: readonly string[] = Object.keys(schema.in.shape);
+
 export type DemoConfig = z.output<typeof schema> & { path: string | undefined };
 
 /** The one-command demo's configuration (the only place it reads its environment). */
