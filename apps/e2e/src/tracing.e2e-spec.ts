@@ -57,25 +57,31 @@ describe('tracing: one trace from POST reboot through the queue to the Nova call
     const inTrace = () => receiver.spans.filter((span) => span.traceId === root.traceId);
     const novaAction = (span: ReceivedSpan) =>
       span.service === 'oshift-worker' && span.kind === CLIENT && /\/servers\/[^/]+\/action$/.test(urlOf(span));
-    await receiver.waitFor(() => inTrace().some(novaAction), "the worker's Nova reboot call in the request's trace");
+    const handledJob = (span: ReceivedSpan) => span.service === 'oshift-worker' && span.kind === CONSUMER;
+    await receiver.waitFor(
+      () => inTrace().some(novaAction) && inTrace().some(handledJob),
+      "the worker's handling of the job and its Nova reboot call in the request's trace",
+    );
 
     const trace = inTrace();
     expect(root.parentSpanId ?? '').toBe('');
     expect(root.attributes['http.method'] ?? root.attributes['http.request.method']).toBe('POST');
-    // The gateway queued the job inside the request, and a worker handled it in the same trace.
-    expect(trace).toContainEqual(expect.objectContaining({ service: 'oshift-gateway', kind: PRODUCER }));
-    const handled = trace.find((span) => span.service === 'oshift-worker' && span.kind === CONSUMER);
-    expect(handled).toBeDefined();
+    // The gateway queued the job inside the request; a worker handled that message, in the same trace.
+    const queued = trace.find((span) => span.service === 'oshift-gateway' && span.kind === PRODUCER)!;
+    expect(queued).toMatchObject({ parentSpanId: root.spanId });
+    const handled = trace.find(handledJob)!;
+    expect(handled).toMatchObject({ parentSpanId: queued.spanId });
     // The worker's calls to OpenStack are children of its handling of the job: Keystone's token, Nova's reboot.
-    const worker = trace.filter((span) => span.service === 'oshift-worker' && span.kind === CLIENT);
-    expect(worker.map(urlOf)).toEqual(
+    const calls = trace.filter((span) => span.service === 'oshift-worker' && span.kind === CLIENT && urlOf(span));
+    expect(calls.every((span) => span.parentSpanId === handled.spanId)).toBe(true);
+    expect(calls.map(urlOf)).toEqual(
       expect.arrayContaining([expect.stringMatching(/\/v3\/auth\/tokens$/), expect.stringMatching(/\/action$/)]),
     );
     // Postgres statements of the request are in it too (pg's instrumentation).
     expect(trace).toContainEqual(
       expect.objectContaining({
         service: 'oshift-gateway',
-        attributes: expect.objectContaining({ 'db.system': 'postgresql' }),
+        attributes: expect.objectContaining({ 'db.system.name': 'postgresql' }),
       }),
     );
     expect(receiver.refused).toEqual([]);
