@@ -10,12 +10,13 @@ const run = promisify(execFile);
 const CLIS = {
   admin: {
     entry: 'apps/admin/src/main.ts',
-    invocation: /(?:npm run (?:-s )?admin --|docker compose run --rm admin) ([^`\n|#;&)]+)/g,
+    // `oshift admin …` is the image's entrypoint running the admin CLI.
+    invocation: /(?:npm run (?:-s )?admin --|docker compose run --rm admin|(?<![\w./-])oshift admin) ([^`\n|#;&)]+)/g,
   },
   oshift: {
     entry: 'apps/cli/src/main.ts',
     invocation:
-      /(?:npm run (?:-s )?oshift --|(?<![\w./-])oshift)(?: \[[^\]]*\])? ((?:help|completion|[a-z]+(?:-[a-z]+)?) ?[^`\n|#;&)]*)/g,
+      /(?:npm run (?:-s )?oshift --|(?<![\w./-])oshift(?! admin\b))(?: \[[^\]]*\])? ((?:help|completion|[a-z]+(?:-[a-z]+)?) ?[^`\n|#;&)]*)/g,
   },
 } as const;
 type Cli = keyof typeof CLIS;
@@ -73,6 +74,13 @@ function helpOf(cli: Cli, path: string[]): Promise<string> {
   return help;
 }
 
+/** `task` of each item, two at a time (the machine has two cores), in the items' order. */
+async function inBatches<T, R>(items: T[], task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += 2) results.push(...(await Promise.all(items.slice(i, i + 2).map(task))));
+  return results;
+}
+
 /** The subcommands a help text lists. */
 function subcommands(help: string): string[] {
   const section = help.split(/\nCommands:\n/)[1]?.split(/\n\n/)[0] ?? '';
@@ -83,6 +91,19 @@ describe.each(Object.keys(CLIS) as Cli[])('the %s commands and flags the docs na
   it('are each a command of the CLI, with flags its --help lists', async () => {
     const uses = usesOf(cli);
     expect(uses.length).toBeGreaterThan(cli === 'admin' ? 30 : 10);
+    // Every command path the uses may name, fetched a level at a time and two at once (each is a process).
+    let level: string[][] = [[]];
+    while (level.length > 0) {
+      const helps = await inBatches(level, (path) => helpOf(cli, path));
+      level = level.flatMap((path, index) => {
+        const next = new Set(
+          uses.filter((use) => path.every((word, i) => use.words[i] === word)).map((use) => use.words[path.length]),
+        );
+        return subcommands(helps[index])
+          .filter((word) => next.has(word))
+          .map((word) => [...path, word]);
+      });
+    }
     const problems: string[] = [];
     for (const use of uses) {
       // The longest run of leading words that are commands, one level at a time.
