@@ -26,8 +26,9 @@ async function queueLook(queue: Queue): Promise<{ counts: Record<string, number>
     queue.getJobCounts(...QUEUE_STATES),
     queue.getJobs(['waiting'], 0, 0, true),
   ]);
+  if (!oldest) return { counts, oldestWaitingSeconds: 0 };
   // A message waits from when it was due: its creation, or the end of the delay it was given.
-  const dueAt = oldest ? oldest.timestamp + (oldest.delay ?? 0) : Date.now();
+  const dueAt = oldest.timestamp + (oldest.delay ?? 0);
   return { counts, oldestWaitingSeconds: Math.max(0, (Date.now() - dueAt) / 1000) };
 }
 
