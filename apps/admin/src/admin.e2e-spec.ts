@@ -238,7 +238,7 @@ describe('admin CLI', () => {
         ],
         '',
         {},
-        /^error: env: secret references must name a variable starting with OSHIFT_SECRET_ \(CLUSTER_SECRET_ENV_PREFIX\)$/,
+        /^error: env: secret references must name a variable starting with OSHIFT_SECRET_ \(CLUSTER_SECRET_ENV_PREFIX\)\n$/,
       ],
       [['cluster', 'remove', `nowhere-${suffix}`], '', {}, /^error: unknown cluster nowhere-/],
       [['user', 'list'], '', { DATABASE_URL: '' }, /^error: invalid configuration: DATABASE_URL/],
