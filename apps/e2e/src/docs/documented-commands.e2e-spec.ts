@@ -29,7 +29,8 @@ function documents(): { file: string; text: string }[] {
       .filter((name) => name.endsWith('.md'))
       .map((name) => `docs/${name}`),
   ];
-  return pages.map((file) => ({ file, text: readFileSync(join(ROOT, file), 'utf8') }));
+  // A shell line continued with a backslash is one command (its flags on the next lines included).
+  return pages.map((file) => ({ file, text: readFileSync(join(ROOT, file), 'utf8').replace(/\\\n\s*/g, ' ') }));
 }
 
 /** One documented use of a CLI: its words (commands, then arguments) and its flags. */
