@@ -66,6 +66,9 @@ describe('tracing: one trace from POST reboot through the queue to the Nova call
     const trace = inTrace();
     expect(root.parentSpanId ?? '').toBe('');
     expect(root.attributes['http.method'] ?? root.attributes['http.request.method']).toBe('POST');
+    // Named after the route pattern, never the URL with its ids.
+    expect(root.name).toBe('POST /api/openshift/:clusterId/reboot');
+    expect(root.attributes['http.route']).toBe('/api/openshift/:clusterId/reboot');
     // The gateway queued the job inside the request; a worker handled that message, in the same trace.
     const queued = trace.find((span) => span.service === 'oshift-gateway' && span.kind === PRODUCER)!;
     expect(queued).toMatchObject({ parentSpanId: root.spanId });

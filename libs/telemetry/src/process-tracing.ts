@@ -48,6 +48,7 @@ export class ProcessTracing {
       ],
     });
     sdk.start();
+    ProcessTracing.started = true;
     const tracing = new ProcessTracing(sdk);
     // Sends what is buffered as soon as a stop begins, while the app closes. `once`: the app's own handler then
     // signals the process again (Nest's shutdown hooks do), and that signal ends it as usual.
@@ -62,6 +63,23 @@ export class ProcessTracing {
   static startFromEnvironment(defaultServiceName: string): ProcessTracing | undefined {
     return ProcessTracing.start(loadConfigOrExit(() => loadTelemetrySettings(defaultServiceName)));
   }
+
+  /**
+   * Names the current HTTP server span after the route that matched (`POST /api/openshift/:clusterId/reboot`) and
+   * sets its `http.route`, as Fastify's own instrumentation would: node:http alone knows only the method. Does
+   * nothing when tracing is off.
+   */
+  static nameRequest(method: string, route: string): void {
+    if (!ProcessTracing.started) return;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { trace } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+    const span = trace.getActiveSpan();
+    span?.setAttribute('http.route', route);
+    span?.updateName(`${method} ${route}`);
+  }
+
+  /** Whether a tracing of this process has started (at most one does). */
+  private static started = false;
 
   /** Sends the spans still buffered (at a graceful stop). */
   async shutdown(): Promise<void> {

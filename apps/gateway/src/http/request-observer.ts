@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { MetricsRegistry } from '@oshift/observability';
+import { ProcessTracing } from '@oshift/telemetry';
 import { clientRequestIdOf } from './request-ids';
 
 /** Routes that load balancers and Prometheus call every few seconds: logged at debug, not info. */
@@ -27,6 +28,11 @@ export function observeRequests(fastify: FastifyInstance, logger: Logger, metric
     help: 'Time from receiving a request to sending its answer, by method, route pattern and status code',
     labelNames,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  });
+
+  // The trace's server span is named after the route while the request is still being served.
+  fastify.addHook('onRequest', async (request) => {
+    ProcessTracing.nameRequest(request.method, request.routeOptions.url ?? UNMATCHED);
   });
 
   fastify.addHook('onResponse', async (request, reply) => {
