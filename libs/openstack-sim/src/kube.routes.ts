@@ -59,6 +59,10 @@ export function registerKubeRoutes(app: FastifyInstance, cloud: SimCloud): void 
         );
       }
       if (header !== `Bearer ${cluster.token}`) return send(reply, 401, 'Unauthorized', 'Unauthorized');
+      // Watches are not simulated: say so rather than answer a list a watching client would misread.
+      const watch = (request.query as { watch?: string }).watch;
+      if (watch === 'true' || watch === '1')
+        return send(reply, 405, 'MethodNotAllowed', 'watch is not supported by the simulated API server: list instead');
     });
 
     const routes: KubeRoutes = {

@@ -104,6 +104,7 @@ describe('the simulated Kubernetes API', () => {
       status: 400,
       body: { reason: 'BadRequest', message: 'field label not supported: spec.hostname' },
     });
+    expect(await json('/api/v1/nodes?watch=true')).toMatchObject({ status: 405, body: { reason: 'MethodNotAllowed' } });
     const missing = await json('/api/v1/nodes/nope');
     expect(missing).toEqual({
       status: 404,
