@@ -99,6 +99,27 @@ describe('KubeCluster nodes', () => {
     expect(c.node('worker-1')!.bootId).not.toBe(first);
   });
 
+  it('is not Ready from an accepted os-stop until nodeReadyDelayMs after os-start, with a new boot id', () => {
+    const c = cluster({ powerActionDurationMs: 1000 });
+    const vm = c.kube.nodeStates().find((s) => s.node.name === 'infra-0')!.node.instance;
+    const first = c.node('infra-0')!.bootId;
+    const by = { requestId: 'req-1', userId: 'u' };
+    c.at(1_000);
+    expect(vm.requestPower('stop', T0 + 1_000, { ...DEFAULT_KNOBS, powerActionDurationMs: 1000 }, by)).toEqual({
+      accepted: true,
+    });
+    expect(c.node('infra-0')).toMatchObject({ ready: false, readySince: T0 + 1_000, bootId: first });
+    c.at(10_000);
+    expect(vm.requestPower('start', T0 + 10_000, { ...DEFAULT_KNOBS, powerActionDurationMs: 1000 }, by)).toEqual({
+      accepted: true,
+    });
+    c.at(11_000); // ACTIVE: booted, Ready 5 s later
+    expect(c.node('infra-0')).toMatchObject({ ready: false, readySince: T0 + 1_000 });
+    expect(c.node('infra-0')!.bootId).not.toBe(first);
+    c.at(16_000);
+    expect(c.node('infra-0')).toMatchObject({ ready: true, readySince: T0 + 16_000 });
+  });
+
   it('cordons and uncordons', () => {
     const c = cluster();
     expect(c.kube.setUnschedulable('worker-0', true)).toBe(true);

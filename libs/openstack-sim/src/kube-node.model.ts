@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NovaInstance, RebootEpisode } from './nova-instance.model';
+import type { NovaInstance } from './nova-instance.model';
 import type { NodeRole } from './sim-stats';
 
 // A simulated cluster node: its readiness and boot ids, derived from its Nova instance's reboot periods (no timers).
@@ -21,9 +21,9 @@ export interface NodeReadiness {
 }
 
 /**
- * A Kubernetes node backed by a Nova instance. It is not `Ready` from the moment Nova accepted a reboot (or
- * whenever its VM is not `ACTIVE`) until `nodeReadyDelayMs` after a reboot left it `ACTIVE` again, and each such
- * boot gives it a new `bootID`, as the kubelet reports. The delay of each boot is fixed the first time the node
+ * A Kubernetes node backed by a Nova instance. It is not `Ready` from the moment Nova accepted a reboot or a stop
+ * (or whenever its VM is not `ACTIVE`) until `nodeReadyDelayMs` after a reboot or a start left it `ACTIVE` again,
+ * and each such boot gives it a new `bootID`, as the kubelet reports. The delay of each boot is fixed the first time the node
  * is looked at after it (every knob change looks first), so a knob change never rewrites the past.
  */
 export class KubeNode {
@@ -31,7 +31,7 @@ export class KubeNode {
   unschedulable = false;
   readonly uid = randomUUID();
   private readonly bootIds: string[] = [randomUUID()];
-  private readonly readyAt = new Map<RebootEpisode, number>();
+  private readonly readyAt = new Map<object, number>();
 
   constructor(
     readonly instance: NovaInstance,
@@ -49,17 +49,18 @@ export class KubeNode {
   notReadyPeriods(now: number, delayMs: number, vm: { active: boolean; since: number }): NotReadyPeriod[] {
     const periods: { start: number; end: number }[] = [];
     let open: number | null = null;
-    for (const episode of this.instance.rebootEpisodes) {
-      if (episode.start > now) break;
-      open ??= episode.start;
-      // A reboot that ended in ERROR or SHUTOFF keeps the node down until a later one brings it back.
-      if (episode.end === null || episode.end > now || this.instance.rebootEndings.get(episode) !== 'ACTIVE') continue;
-      let readyAt = this.readyAt.get(episode);
-      if (readyAt === undefined) {
-        readyAt = episode.end + delayMs;
-        this.readyAt.set(episode, readyAt);
+    for (const change of this.powerChanges(now)) {
+      if (!change.up) {
+        open ??= change.at;
+        continue;
       }
-      periods.push({ start: open, end: readyAt });
+      let readyAt = this.readyAt.get(change.key);
+      if (readyAt === undefined) {
+        readyAt = change.at + delayMs;
+        this.readyAt.set(change.key, readyAt);
+      }
+      // A start of a VM that was never up here (created stopped) ends a period that began with the node.
+      periods.push({ start: open ?? this.instance.createdAt, end: readyAt });
       open = null;
     }
     if (open !== null) periods.push({ start: open, end: Number.POSITIVE_INFINITY });
@@ -88,12 +89,29 @@ export class KubeNode {
     return { ready: true, since: last?.end ?? createdAt, boots, bootId };
   }
 
-  /** Reboots that ended `ACTIVE` by `now`: each one is a new boot. */
+  /** Boots by `now`: each reboot that ended `ACTIVE` and each `os-start` that powered the VM on. */
   private bootsUntil(now: number): number {
-    let boots = 0;
-    for (const episode of this.instance.rebootEpisodes)
-      if (episode.end !== null && episode.end <= now && this.instance.rebootEndings.get(episode) === 'ACTIVE')
-        boots += 1;
-    return boots;
+    return this.powerChanges(now).filter((change) => change.up).length;
+  }
+
+  /**
+   * When the VM went down (a reboot accepted, an `os-stop` accepted) and came up (a reboot ended `ACTIVE`, an
+   * `os-start` finished) up to `now`, in order; a reboot that ended in ERROR or SHUTOFF keeps it down until a later
+   * one brings it back. `key` identifies a boot, to fix its Ready delay once.
+   */
+  private powerChanges(now: number): { at: number; up: boolean; key: object }[] {
+    const changes: { at: number; up: boolean; key: object }[] = [];
+    for (const episode of this.instance.rebootEpisodes) {
+      changes.push({ at: episode.start, up: false, key: episode });
+      if (episode.end !== null && this.instance.rebootEndings.get(episode) === 'ACTIVE')
+        changes.push({ at: episode.end, up: true, key: episode });
+    }
+    for (const action of this.instance.listActions()) {
+      const event = action.events[0];
+      if (action.action === 'stop') changes.push({ at: action.startTime, up: false, key: action });
+      if (action.action === 'start' && event?.finishTime != null && event.result === 'Success')
+        changes.push({ at: event.finishTime, up: true, key: event });
+    }
+    return changes.filter((change) => change.at <= now).sort((a, b) => a.at - b.at || Number(a.up) - Number(b.up));
   }
 }
