@@ -177,6 +177,7 @@ describe('sealed secrets bound to their row and field', () => {
       status: 0,
       stdout:
         'clusters: 1 would be resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
+        'cluster kubernetes tokens: 0 would be resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
         'webhooks: 1 would be resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
         'dry run: nothing changed\n',
       stderr: '',
@@ -186,6 +187,7 @@ describe('sealed secrets bound to their row and field', () => {
       status: 0,
       stdout:
         'clusters: 1 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
+        'cluster kubernetes tokens: 0 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
         'webhooks: 1 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n',
       stderr: '',
     });
@@ -206,6 +208,7 @@ describe('sealed secrets bound to their row and field', () => {
     );
     expect((await admin(['secrets', 'reseal', '--cluster', legacy])).stdout).toBe(
       'clusters: 0 resealed, 1 already bound, 0 not sealed (env: or file:), 0 failed\n' +
+        'cluster kubernetes tokens: 0 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
         'webhooks: 0 resealed, 1 already bound, 0 not sealed (env: or file:), 0 failed\n',
     );
     const audit = await db.query(
@@ -225,6 +228,7 @@ describe('sealed secrets bound to their row and field', () => {
       status: 1,
       stdout:
         'clusters: 0 resealed, 0 already bound, 0 not sealed (env: or file:), 1 failed\n' +
+        'cluster kubernetes tokens: 0 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
         'webhooks: 0 resealed, 1 already bound, 0 not sealed (env: or file:), 0 failed\n',
       stderr:
         `the sealed secret in clusters.${legacy}.secret_ref does not open: it ${MOVED}\n` +
@@ -247,6 +251,7 @@ describe('sealed secrets bound to their row and field', () => {
       status: 0,
       stdout:
         'clusters: 1 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
+        'cluster kubernetes tokens: 0 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
         'webhooks: 0 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n',
       stderr: '',
     });

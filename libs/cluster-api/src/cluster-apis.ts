@@ -18,15 +18,30 @@ export class ClusterApis {
    * that call with ClusterApiUnavailableError, as an unreachable API does.
    */
   async forCluster(clusterId: string): Promise<ClusterApi | null> {
+    return (await this.connection(clusterId))?.api ?? null;
+  }
+
+  /**
+   * As {@link forCluster}, with the cluster's node-name pattern, which `matchNode` takes to find a
+   * server's node.
+   */
+  async connection(clusterId: string): Promise<ClusterConnection | null> {
     const cluster = await this.clusters.find(clusterId);
-    return cluster ? clusterApiOf(cluster, this.options) : null;
+    return cluster ? clusterConnectionOf(cluster, this.options) : null;
   }
 }
 
+/** A connected cluster's API, and how its servers' names map to its nodes' (see `matchNode`). */
+export interface ClusterConnection {
+  api: ClusterApi;
+  nodePattern: string | null;
+}
+
 /** A cluster row's API, or null when it is not connected. */
-export function clusterApiOf(cluster: ClusterEntity, options: ClusterApiOptions): ClusterApi | null {
+export function clusterConnectionOf(cluster: ClusterEntity, options: ClusterApiOptions): ClusterConnection | null {
   const { kubeApiUrl: url, kubeTokenRef: tokenRef } = cluster;
   if (!url || !tokenRef) return null;
   const token = () => options.secrets.resolve(tokenRef, clusterKubeTokenBinding(cluster.id));
-  return new KubeClusterApi({ url, token, caPem: cluster.kubeCaPem }, { timeoutMs: options.timeoutMs });
+  const api = new KubeClusterApi({ url, token, caPem: cluster.kubeCaPem }, { timeoutMs: options.timeoutMs });
+  return { api, nodePattern: cluster.kubeNodePattern };
 }

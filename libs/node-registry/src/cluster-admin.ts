@@ -60,7 +60,8 @@ const SECRET_REF = [
   /^enc:v[12]:[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/,
 ];
 
-type ClusterValues = Omit<ClusterEntity, 'createdAt' | 'updatedAt'>;
+/** A cluster's settings, without the times the database keeps. */
+export type ClusterValues = Omit<ClusterEntity, 'createdAt' | 'updatedAt'>;
 
 /**
  * Operator changes to the cluster registry. Each change runs in one transaction with its audit
@@ -164,7 +165,16 @@ export function secretRefScheme(secretRef: string): string {
 }
 
 /** A cluster's settings as an audit record or a listing may show them: references reduced to their scheme. */
-export function describeCluster(values: ClusterValues): Record<string, unknown> {
+export type ClusterDescription<T extends ClusterValues> = Omit<T, 'secretRef' | 'kubeTokenRef' | 'kubeCaPem'> & {
+  secretRefScheme: string;
+  /** The Kubernetes token reference's scheme; null when not connected. */
+  kubeTokenRefScheme: string | null;
+  /** Whether a Kubernetes CA is set (the PEM itself is long and says nothing an operator needs in a listing). */
+  kubeCa: boolean;
+};
+
+/** See {@link ClusterDescription}. */
+export function describeCluster<T extends ClusterValues>(values: T): ClusterDescription<T> {
   const { secretRef, kubeTokenRef, kubeCaPem, ...settings } = values;
   return {
     ...settings,
