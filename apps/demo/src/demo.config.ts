@@ -11,6 +11,8 @@ const schema = z
     SIM_PORT: port(5005),
     /** `demo seed`: the Keystone URL the demo cluster is registered with (default: the local simulator). */
     DEMO_IDENTITY_URL: httpUrl.optional(),
+    /** `demo seed`: the Kubernetes API the demo cluster is connected to (default: none, not connected). */
+    DEMO_KUBE_API_URL: httpUrl.optional(),
     DATA_DIR: z.string().default('.data'),
     SIM_REBOOT_DURATION_MS: positiveInt(5000),
     /** How long after its VM is ACTIVE a rebooted node turns Ready in the demo cluster's Kubernetes API. */
@@ -30,6 +32,7 @@ const schema = z
       nodeReadyDelayMs: env.SIM_NODE_READY_DELAY_MS,
       kube: env.DEMO_KUBE,
       identityUrl: env.DEMO_IDENTITY_URL ?? `http://127.0.0.1:${env.SIM_PORT}/identity/v3`,
+      kubeApiUrl: env.DEMO_KUBE_API_URL,
     },
     dataDir: env.DATA_DIR,
     pollIntervalMs: env.POLL_INTERVAL_MS,
