@@ -9,7 +9,7 @@ import { OpenStackSimulator, demoProject } from '@oshift/openstack-sim';
 import { EmbeddedPostgres, dataSourceOptions, migrate } from '@oshift/persistence';
 import { AppProcess } from './app-process';
 import { loadDemoConfig } from './demo.config';
-import { DEMO_CLUSTER, DEMO_SECRET_VARIABLE, DEMO_USERS, seedDemoData } from './demo-data';
+import { DEMO_CLUSTER, DEMO_KUBE_TOKEN_VARIABLE, DEMO_SECRET_VARIABLE, DEMO_USERS, seedDemoData } from './demo-data';
 import { seedDemo } from './demo-seed';
 import { LocalRedis } from './local-redis';
 
@@ -55,10 +55,15 @@ async function main(): Promise<void> {
     const simulator = await OpenStackSimulator.start({
       port: config.simulator.port,
       projects: [project],
-      knobs: { rebootDurationMs: config.simulator.rebootDurationMs },
+      knobs: {
+        rebootDurationMs: config.simulator.rebootDurationMs,
+        nodeReadyDelayMs: config.simulator.nodeReadyDelayMs,
+      },
     });
     stack.push({ name: 'openstack-sim', stop: () => simulator.close() });
-    say(`OpenStack simulator at ${simulator.url}`);
+    // The demo cluster is connected to its (simulated) Kubernetes API, so reboots drain and wait for Ready.
+    const kube = config.simulator.kube ? simulator.kubernetes(project.id) : undefined;
+    say(`OpenStack simulator at ${simulator.url}${kube ? `, the cluster's Kubernetes API at ${kube.url}` : ''}`);
 
     const dataSource = new DataSource(
       dataSourceOptions({ url: databaseUrl, poolSize: 1 }, [
@@ -68,7 +73,7 @@ async function main(): Promise<void> {
       ]),
     );
     await dataSource.initialize();
-    await seedDemoData(dataSource, project, simulator.identityUrl);
+    await seedDemoData(dataSource, project, simulator.identityUrl, kube?.url);
     await dataSource.destroy();
 
     const shared = {
@@ -77,6 +82,7 @@ async function main(): Promise<void> {
       REDIS_PREFIX: config.redis.prefix,
       LOG_LEVEL: config.logLevel,
       [DEMO_SECRET_VARIABLE]: project.users[0].password,
+      ...(kube ? { [DEMO_KUBE_TOKEN_VARIABLE]: kube.token } : {}),
     };
     const worker = AppProcess.start(
       'worker',

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { parse } from 'yaml';
+import { demoProject, OpenStackSimulator } from '@oshift/openstack-sim';
 
 const ROOT = resolve(__dirname, '../../../..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -149,6 +150,21 @@ describe('docker-compose.yml', () => {
     expect(identity.host).toBe(new URL(services['openstack-sim'].environment?.SIM_PUBLIC_URL ?? '').host);
     for (const name of ['postgres', 'redis', 'gateway', 'worker', 'migrate'])
       expect(services[name].profiles).toBeUndefined();
+  });
+
+  it("connects the demo cluster to the simulator's Kubernetes API, with the token the simulator gives it", async () => {
+    const simulator = await OpenStackSimulator.start({ projects: [demoProject()] });
+    try {
+      const kube = simulator.kubernetes();
+      const url = new URL(services['demo-seed'].environment?.DEMO_KUBE_API_URL ?? '');
+      expect(url.host).toBe(new URL(services['openstack-sim'].environment?.SIM_PUBLIC_URL ?? '').host);
+      expect(url.pathname).toBe(new URL(kube.url).pathname);
+      for (const name of ['gateway', 'worker']) {
+        expect(services[name].environment?.OSHIFT_SECRET_DEMO_KUBE).toBe(kube.token);
+      }
+    } finally {
+      await simulator.close();
+    }
   });
 
   it('lets workers scale (no fixed name, no published port) and publishes the gateway on loopback only', () => {
