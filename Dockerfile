@@ -26,8 +26,7 @@ WORKDIR /srv
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=peer --legacy-peer-deps --ignore-scripts --no-audit --no-fund \
  && rm -rf node_modules/swagger-ui-dist node_modules/@scarf \
- && test ! -e node_modules/typescript \
- && npm cache clean --force
+ && test ! -e node_modules/typescript
 
 FROM ${NODE_IMAGE} AS runtime
 ARG SOURCE=""
