@@ -93,8 +93,8 @@ size_mb=$(($(podman image inspect --format '{{.Size}}' "$IMAGE") / 1000000))
 log "built $IMAGE in $((SECONDS - build_started)) s: $size_mb MB (limit $IMAGE_MAX_MB MB)"
 
 # --- run it -----------------------------------------------------------------------------------------------
-failures=0
-ok() { log "ok: $*"; }
+passed=0 failures=0
+ok() { log "ok: $*"; passed=$((passed + 1)); }
 fail() { log "FAILED: $*"; failures=$((failures + 1)); }
 free_port() {
   node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
@@ -208,5 +208,6 @@ labels=$(podman image inspect --format '{{index .Labels "org.opencontainers.imag
 [ "$labels" = "$version $revision" ] && ok "OCI labels version $version, revision $revision" || fail "labels: $labels"
 [ "$size_mb" -le "$IMAGE_MAX_MB" ] && ok "image size $size_mb MB <= $IMAGE_MAX_MB MB" || fail "image size $size_mb MB > $IMAGE_MAX_MB MB"
 
-log "done in $((SECONDS - started)) s: $failures failed"
+log "done in $((SECONDS - started)) s"
+echo "image: $passed passed, $failures failed"
 [ "$failures" = 0 ]
