@@ -193,3 +193,22 @@ describe('docker-compose.yml', () => {
     expect(services.gateway.ports).toEqual(['127.0.0.1:8080:8080']);
   });
 });
+
+describe('package.json', () => {
+  const manifest = JSON.parse(read('package.json')) as {
+    engines: { node: string };
+    devDependencies: Record<string, string>;
+    allowScripts: Record<string, boolean>;
+  };
+
+  it('supports Node 22 and 24 from the floors CI tests (.ci/run), with the types of the lowest', () => {
+    const floors = manifest.engines.node.match(/\d+\.\d+\.\d+/g) ?? [];
+    expect(floors.map((version) => version.split('.')[0])).toEqual(['22', '24']);
+    expect(manifest.devDependencies['@types/node']).toBe(`^${floors[0]}`);
+    expect(read('.ci/run')).toContain('require("./package.json").engines.node');
+  });
+
+  it('denies the telemetry postinstall of @scarf/scarf', () => {
+    expect(manifest.allowScripts['@scarf/scarf']).toBe(false);
+  });
+});
