@@ -208,6 +208,8 @@ labels=$(podman image inspect --format '{{index .Labels "org.opencontainers.imag
 [ "$labels" = "$version $revision" ] && ok "OCI labels version $version, revision $revision" || fail "labels: $labels"
 [ "$size_mb" -le "$IMAGE_MAX_MB" ] && ok "image size $size_mb MB <= $IMAGE_MAX_MB MB" || fail "image size $size_mb MB > $IMAGE_MAX_MB MB"
 
+# Build cache older than a week goes (a changed lockfile leaves its old layers behind); newer stays for the next run.
+podman image prune -f --filter until=168h >/dev/null 2>&1 || true
 log "done in $((SECONDS - started)) s"
 echo "image: $passed passed, $failures failed"
 [ "$failures" = 0 ]
