@@ -28,13 +28,21 @@ export async function buildApp(app: string): Promise<number> {
   const jsc = { ...swcrc.jsc, baseUrl: ROOT, paths: compilerOptions.paths };
   const seen = new Set([entry]);
   for (const source of seen) {
-    const { code, map } = await transformFile(source, { ...swcrc, jsc, swcrc: false, sourceMaps: true });
+    const output = join(DIST, relative(ROOT, source)).replace(/\.ts$/, '.js');
+    // The map names its source relative to itself, as in the repository: no path of the machine that built it.
+    const sourceFileName = relative(dirname(output), source);
+    const { code, map } = await transformFile(source, {
+      ...swcrc,
+      jsc,
+      swcrc: false,
+      sourceMaps: true,
+      sourceFileName,
+    });
     for (const [, specifier] of code.matchAll(RELATIVE_REQUIRE)) {
       const target = sourceOf(source, specifier);
       if (!target) throw new Error(`${relative(ROOT, source)} requires ${specifier}, which is no TypeScript source`);
       seen.add(target);
     }
-    const output = join(DIST, relative(ROOT, source)).replace(/\.ts$/, '.js');
     mkdirSync(dirname(output), { recursive: true });
     writeFileSync(output, `${code}\n//# sourceMappingURL=${output.split('/').pop()}.map\n`);
     if (map) writeFileSync(`${output}.map`, map);
