@@ -83,11 +83,15 @@ log "bases ready ($((SECONDS - started)) s): $BASE, build stages on $BUILD_BASE"
 # --- the image --------------------------------------------------------------------------------------------
 version=$(node -p 'require("./package.json").version')
 revision=$(git rev-parse HEAD)
+source_url="${OSHIFT_SOURCE_URL:-urn:oshift-self-service}"
 build_started=$SECONDS
+# The labels are given twice: as the Dockerfile's build arguments, and with --label, because podman 4.3 reuses a
+# cached LABEL step whose argument changed (the image would carry the previous build's revision).
 podman_ build -q --network host "${ULIMITS[@]}" \
   --build-arg NODE_IMAGE="$BASE" --build-arg BUILD_IMAGE="$BUILD_BASE" \
-  --build-arg VERSION="$version" --build-arg REVISION="$revision" \
-  --build-arg SOURCE="${OSHIFT_SOURCE_URL:-urn:oshift-self-service}" \
+  --build-arg VERSION="$version" --build-arg REVISION="$revision" --build-arg SOURCE="$source_url" \
+  --label org.opencontainers.image.version="$version" --label org.opencontainers.image.revision="$revision" \
+  --label org.opencontainers.image.source="$source_url" \
   -t "$IMAGE" . >/dev/null
 size_mb=$(($(podman image inspect --format '{{.Size}}' "$IMAGE") / 1000000))
 log "built $IMAGE in $((SECONDS - build_started)) s: $size_mb MB (limit $IMAGE_MAX_MB MB)"
