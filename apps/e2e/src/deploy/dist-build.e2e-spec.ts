@@ -1,6 +1,7 @@
 // The production build for real: `npm run build`, production dependencies only (`npm ci --omit=dev
 // --legacy-peer-deps`, as in the Dockerfile, into a copy outside the repository, so nothing resolves to its
-// node_modules), then migrate, gateway and worker started from dist/ with plain Node until they answer /readyz.
+// node_modules), then migrate, the demo seed, gateway and worker started from dist/ with plain Node (the servers
+// until they answer /readyz).
 // Costs about a minute (71 s in a full run on a shared 2-vCPU machine: build ~8 s, npm ci 10-30 s from the npm
 // cache, then start-up and checks).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -58,7 +59,7 @@ describe('the built apps on production dependencies only', () => {
       expect({ dev, installed: existsSync(join(copy, 'node_modules', dev)) }).toEqual({ dev, installed: false });
   });
 
-  it('migrates a new database, then runs a gateway and a worker that answer /readyz', async () => {
+  it('migrates a new database, seeds the demo, then runs a gateway and a worker that answer /readyz', async () => {
     const env = { DATABASE_URL: databaseUrl, REDIS_URL: testServices().redisUrl, REDIS_PREFIX: redisPrefix };
     /** Runs a built app to its end; answers what it printed. */
     const built = (app: string, words: string[], more: Record<string, string> = {}) =>
