@@ -22,10 +22,11 @@ RUN_ID="ci$$"
 log() { printf '[image] %s\n' "$*"; }
 started=$SECONDS
 
-if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v debootstrap >/dev/null; then
-  log "installing podman, runc and debootstrap from Debian's packages"
+if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v debootstrap >/dev/null ||
+  ! command -v slirp4netns >/dev/null; then
+  log "installing podman, runc, slirp4netns and debootstrap from Debian's packages"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc debootstrap >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc slirp4netns debootstrap >/dev/null
 fi
 # Below the hard limits of this machine: runc may not set a limit at or above them.
 files=$(ulimit -Hn)
