@@ -1,5 +1,6 @@
-import { AccessAdmin, PasswordHasher } from '@oshift/access';
-import { ClusterAdmin } from '@oshift/node-registry';
+import { AccessAdmin, PasswordHasher, accessEntities } from '@oshift/access';
+import { auditEntities } from '@oshift/audit';
+import { ClusterAdmin, nodeRegistryEntities } from '@oshift/node-registry';
 import type { SimProjectSpec } from '@oshift/openstack-sim';
 import type { DataSource } from 'typeorm';
 
@@ -14,6 +15,9 @@ export const DEMO_USERS = [
 ];
 
 const ACTOR = 'demo-setup';
+
+/** The entities {@link seedDemoData} writes through: its data source must be given them all. */
+export const demoEntities = [...accessEntities, ...auditEntities, ...nodeRegistryEntities];
 
 /**
  * Creates (or refreshes) the demo cluster and users. Only ever called in demo mode. With `kubeApiUrl` (the

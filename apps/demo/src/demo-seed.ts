@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { demoProject } from '@oshift/openstack-sim';
 import { dataSourceOptions } from '@oshift/persistence';
 import type { DemoConfig } from './demo.config';
-import { DEMO_CLUSTER, DEMO_USERS, seedDemoData } from './demo-data';
+import { DEMO_CLUSTER, DEMO_USERS, demoEntities, seedDemoData } from './demo-data';
 
 /**
  * `demo seed` (the compose demo profile's one-shot service): registers the demo cluster, reached at
@@ -11,7 +11,10 @@ import { DEMO_CLUSTER, DEMO_USERS, seedDemoData } from './demo-data';
  */
 export async function seedDemo(config: DemoConfig): Promise<string> {
   if (!config.databaseUrl) throw new Error('demo seed needs DATABASE_URL');
-  const dataSource = new DataSource({ ...dataSourceOptions({ url: config.databaseUrl, poolSize: 1 }), logging: false });
+  const dataSource = new DataSource({
+    ...dataSourceOptions({ url: config.databaseUrl, poolSize: 1 }, demoEntities),
+    logging: false,
+  });
   await dataSource.initialize();
   try {
     await seedDemoData(dataSource, demoProject(), config.simulator.identityUrl, config.simulator.kubeApiUrl);

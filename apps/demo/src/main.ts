@@ -1,15 +1,19 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { accessEntities } from '@oshift/access';
-import { auditEntities } from '@oshift/audit';
 import { loadConfigOrExit } from '@oshift/config';
-import { nodeRegistryEntities } from '@oshift/node-registry';
 import { OpenStackSimulator, demoProject } from '@oshift/openstack-sim';
 import { EmbeddedPostgres, dataSourceOptions, migrate } from '@oshift/persistence';
 import { AppProcess } from './app-process';
 import { loadDemoConfig } from './demo.config';
-import { DEMO_CLUSTER, DEMO_KUBE_TOKEN_VARIABLE, DEMO_SECRET_VARIABLE, DEMO_USERS, seedDemoData } from './demo-data';
+import {
+  DEMO_CLUSTER,
+  DEMO_KUBE_TOKEN_VARIABLE,
+  DEMO_SECRET_VARIABLE,
+  DEMO_USERS,
+  demoEntities,
+  seedDemoData,
+} from './demo-data';
 import { seedDemo } from './demo-seed';
 import { LocalRedis } from './local-redis';
 
@@ -65,13 +69,7 @@ async function main(): Promise<void> {
     const kube = config.simulator.kube ? simulator.kubernetes(project.id) : undefined;
     say(`OpenStack simulator at ${simulator.url}${kube ? `, the cluster's Kubernetes API at ${kube.url}` : ''}`);
 
-    const dataSource = new DataSource(
-      dataSourceOptions({ url: databaseUrl, poolSize: 1 }, [
-        ...accessEntities,
-        ...auditEntities,
-        ...nodeRegistryEntities,
-      ]),
-    );
+    const dataSource = new DataSource(dataSourceOptions({ url: databaseUrl, poolSize: 1 }, demoEntities));
     await dataSource.initialize();
     await seedDemoData(dataSource, project, simulator.identityUrl, kube?.url);
     await dataSource.destroy();

@@ -45,7 +45,7 @@ const schema = z
       .regex(/^[\x20-\x7e]+$/)
       .refine((v) => !v.includes('"'), 'no quotes')
       .default('OpenShift self-service'),
-    /** The customers' web page, served at `/` when it is there: apps/web/src beside the sources, dist/web when built. */
+    /** The customers' web page, served at `/` when there: apps/web/src beside the sources, dist/apps/web built. */
     WEB_ROOT: z
       .string()
       .default(
