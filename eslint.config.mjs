@@ -18,10 +18,12 @@ const layers = Object.entries({
   'scope:jobs': [...BASE, 'scope:persistence', 'scope:audit'],
   'scope:node-registry': [...BASE, 'scope:persistence', 'scope:audit', 'scope:openstack'],
   'scope:webhooks': [...BASE, 'scope:persistence', 'scope:audit', 'scope:node-registry'],
+  // Each cluster's own Kubernetes API: its connection settings and token live in the node registry.
+  'scope:cluster-api': [...BASE, 'scope:persistence', 'scope:node-registry'],
   // The simulator lib, and the app that serves it.
   'scope:openstack-sim': [...BASE, 'scope:openstack', 'scope:openstack-sim'],
   'scope:testing': [...BASE, 'scope:persistence'],
-  'scope:gateway': [...BASE, 'scope:persistence', 'scope:audit', 'scope:openstack', ...DOMAIN],
+  'scope:gateway': [...BASE, 'scope:persistence', 'scope:audit', 'scope:openstack', ...DOMAIN, 'scope:cluster-api'],
   'scope:worker': [
     ...BASE,
     'scope:persistence',
@@ -30,6 +32,7 @@ const layers = Object.entries({
     'scope:jobs',
     'scope:node-registry',
     'scope:webhooks',
+    'scope:cluster-api',
   ],
   'scope:admin': [
     ...BASE,
@@ -39,10 +42,19 @@ const layers = Object.entries({
     'scope:jobs',
     'scope:node-registry',
     'scope:webhooks',
+    'scope:cluster-api',
   ],
   // The customers' CLI is a package of its own (npm pack): it imports nothing of the monorepo.
   'scope:cli': [],
-  'scope:demo': [...BASE, 'scope:persistence', 'scope:audit', ...DOMAIN, 'scope:openstack-sim', 'scope:testing'],
+  'scope:demo': [
+    ...BASE,
+    'scope:persistence',
+    'scope:audit',
+    ...DOMAIN,
+    'scope:cluster-api',
+    'scope:openstack-sim',
+    'scope:testing',
+  ],
 }).map(([sourceTag, allowed]) => ({ sourceTag, onlyDependOnLibsWithTags: allowed }));
 
 export default [

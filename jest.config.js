@@ -14,7 +14,10 @@ const base = {
   testEnvironment: 'node',
   // NestJS 12 ships ES modules only; Jest on Node 20 cannot require() them, so SWC turns them into CommonJS.
   transform: { '^.+\\.(ts|js|mjs)$': ['@swc/jest', { ...swc, swcrc: false }] },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|uid|load-esm|@electric-sql|jose)/)'],
+  // @kubernetes/client-node 1.x and the OIDC client it loads are ES modules only, too.
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@nestjs|uid|load-esm|@electric-sql|jose|@kubernetes/client-node|openid-client|oauth4webapi)/)',
+  ],
   moduleNameMapper,
   moduleFileExtensions: ['ts', 'js', 'json'],
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/bench'],

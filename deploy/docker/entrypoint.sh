@@ -3,7 +3,7 @@
 # `oshift migrate` is `oshift admin migrate`. Node replaces the shell, so signals reach the app.
 set -eu
 DIST="${OSHIFT_DIST:-/srv/dist/apps}"
-apps() { ls "$DIST" | tr '\n' ' '; }
+apps() { for dir in "$DIST"/*/; do [ -f "$dir/main.js" ] && printf "%s " "$(basename "$dir")"; done; }
 if [ $# -eq 0 ] || [ "$1" = "--help" ] || [ "$1" = "-h" ]; then
   echo "usage: oshift <app> [arguments…]; apps: $(apps)(and migrate = admin migrate)" >&2
   [ $# -eq 0 ] && exit 2 || exit 0

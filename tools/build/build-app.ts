@@ -1,63 +1,53 @@
-// Compiles one app, and the libs it imports, to plain CommonJS under dist/apps/<app>/ (main.js first), so that
-// production runs `node dist/apps/<app>/main.js` with no TypeScript, swc or path aliases at run time.
-// Run by each app's Nx `build` target (nx.json, targetDefaults): `npm run build` builds them all.
+// Compiles one app, and the lib files it reaches, to plain CommonJS under dist/, laid out as the sources are
+// (apps/<app>/src/x.ts → dist/apps/<app>/src/x.js, libs/<lib>/src/y.ts → dist/libs/<lib>/src/y.js), so the relative
+// paths swc writes for the `@oshift/*` aliases (its own `jsc.paths`, from tsconfig.base.json) hold in dist/ too.
+// dist/apps/<app>/main.js starts the app: production runs `node dist/apps/<app>/main.js` with no TypeScript, swc
+// or path aliases at run time. Run by each app's Nx `build` target (nx.json): `npm run build` builds them all.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { type Options, transformFile } from '@swc/core';
 import { compilerOptions } from '../../tsconfig.base.json';
 
 const ROOT = resolve(__dirname, '../..');
-const ALIAS = /\brequire\((["'])(@oshift\/[\w-]+)\1\)/g;
-const RELATIVE = /\brequire\((["'])(\.{1,2}\/[^"']+)\1\)/g;
+const DIST = join(ROOT, 'dist');
+/** A relative `require` in swc's output: its own imports and the aliases it has rewritten. */
+const RELATIVE_REQUIRE = /\brequire\("(\.{1,2}\/[^"]+)"\)/g;
 
-/** Where a source file lands: apps/<app>/src/x.ts → dist/apps/<app>/x.js, libs/<lib>/src/x.ts → …/libs/<lib>/x.js. */
-function outputOf(app: string, source: string): string {
-  const path = relative(ROOT, source).split(sep).join('/');
-  const inApp = new RegExp(`^apps/${app}/src/(.+)\\.ts$`).exec(path);
-  const inLib = /^libs\/([\w-]+)\/src\/(.+)\.ts$/.exec(path);
-  const out = inApp ? inApp[1] : inLib ? `libs/${inLib[1]}/${inLib[2]}` : undefined;
-  if (!out) throw new Error(`${path} is neither in apps/${app}/src nor in a lib`);
-  return join(ROOT, 'dist/apps', app, `${out}.js`);
-}
-
-/** The .ts file a relative or aliased import names, or undefined for anything else (JSON, packages). */
+/** The .ts source a relative specifier names (file or folder index), or undefined (JSON, anything else). */
 function sourceOf(from: string, specifier: string): string | undefined {
-  const aliased = (compilerOptions.paths as Record<string, string[]>)[specifier]?.[0];
-  const base = aliased ? join(ROOT, aliased) : resolve(dirname(from), specifier);
-  return [base, `${base}.ts`, join(base, 'index.ts')].find((path) => path.endsWith('.ts') && existsSync(path));
-}
-
-function importPath(fromOutput: string, toOutput: string): string {
-  const path = relative(dirname(fromOutput), toOutput).split(sep).join('/');
-  return path.startsWith('.') ? path : `./${path}`;
+  const base = resolve(dirname(from), specifier);
+  return [`${base}.ts`, join(base, 'index.ts')].find(existsSync);
 }
 
 /** Compiles the files reachable from the app's main.ts; answers how many. */
 export async function buildApp(app: string): Promise<number> {
   const entry = join(ROOT, 'apps', app, 'src', 'main.ts');
   if (!existsSync(entry)) throw new Error(`no app ${app} (apps/${app}/src/main.ts)`);
-  rmSync(join(ROOT, 'dist/apps', app), { recursive: true, force: true });
+  rmSync(join(DIST, 'apps', app), { recursive: true, force: true });
   const swcrc = JSON.parse(readFileSync(join(ROOT, '.swcrc'), 'utf8')) as Options;
-  const options: Options = { ...swcrc, swcrc: false, sourceMaps: true };
-  const seen = new Set<string>([entry]);
-  const queue = [entry];
-  for (let source = queue.shift(); source; source = queue.shift()) {
-    const output = outputOf(app, source);
-    const { code, map } = await transformFile(source, { ...options, filename: source });
-    const rewrite = (statement: string, quote: string, specifier: string) => {
-      const target = sourceOf(source!, specifier);
-      if (!target) return statement;
-      if (!seen.has(target)) {
-        seen.add(target);
-        queue.push(target);
-      }
-      return `require(${quote}${importPath(output, outputOf(app, target).replace(/\.js$/, ''))}${quote})`;
-    };
-    const compiled = code.replace(ALIAS, rewrite).replace(RELATIVE, rewrite);
+  const jsc = { ...swcrc.jsc, baseUrl: ROOT, paths: compilerOptions.paths };
+  const seen = new Set([entry]);
+  for (const source of seen) {
+    const output = join(DIST, relative(ROOT, source)).replace(/\.ts$/, '.js');
+    // The map names its source relative to itself, as in the repository: no path of the machine that built it.
+    const sourceFileName = relative(dirname(output), source);
+    const { code, map } = await transformFile(source, {
+      ...swcrc,
+      jsc,
+      swcrc: false,
+      sourceMaps: true,
+      sourceFileName,
+    });
+    for (const [, specifier] of code.matchAll(RELATIVE_REQUIRE)) {
+      const target = sourceOf(source, specifier);
+      if (!target) throw new Error(`${relative(ROOT, source)} requires ${specifier}, which is no TypeScript source`);
+      seen.add(target);
+    }
     mkdirSync(dirname(output), { recursive: true });
-    writeFileSync(output, `${compiled}\n//# sourceMappingURL=${output.split(sep).pop()}.map\n`);
+    writeFileSync(output, `${code}\n//# sourceMappingURL=${output.split('/').pop()}.map\n`);
     if (map) writeFileSync(`${output}.map`, map);
   }
+  writeFileSync(join(DIST, 'apps', app, 'main.js'), "'use strict';\nrequire('./src/main');\n");
   return seen.size;
 }
 

@@ -177,6 +177,7 @@ describe('sealed secrets bound to their row and field', () => {
       status: 0,
       stdout:
         'clusters: 1 would be resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
+        'cluster kubernetes tokens: 0 would be resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
         'webhooks: 1 would be resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
         'dry run: nothing changed\n',
       stderr: '',
@@ -186,6 +187,7 @@ describe('sealed secrets bound to their row and field', () => {
       status: 0,
       stdout:
         'clusters: 1 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
+        'cluster kubernetes tokens: 0 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
         'webhooks: 1 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n',
       stderr: '',
     });
@@ -206,6 +208,7 @@ describe('sealed secrets bound to their row and field', () => {
     );
     expect((await admin(['secrets', 'reseal', '--cluster', legacy])).stdout).toBe(
       'clusters: 0 resealed, 1 already bound, 0 not sealed (env: or file:), 0 failed\n' +
+        'cluster kubernetes tokens: 0 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
         'webhooks: 0 resealed, 1 already bound, 0 not sealed (env: or file:), 0 failed\n',
     );
     const audit = await db.query(
@@ -225,6 +228,7 @@ describe('sealed secrets bound to their row and field', () => {
       status: 1,
       stdout:
         'clusters: 0 resealed, 0 already bound, 0 not sealed (env: or file:), 1 failed\n' +
+        'cluster kubernetes tokens: 0 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
         'webhooks: 0 resealed, 1 already bound, 0 not sealed (env: or file:), 0 failed\n',
       stderr:
         `the sealed secret in clusters.${legacy}.secret_ref does not open: it ${MOVED}\n` +
@@ -238,21 +242,34 @@ describe('sealed secrets bound to their row and field', () => {
   it('rotates CLUSTER_SECRET_KEY: with the old key as CLUSTER_SECRET_KEY_PREVIOUS, reseal moves every secret to the new one', async () => {
     const rotated = `rotated-${suffix}`;
     expect(await addCluster(rotated, simulator.identityUrl, OS_SECRET)).toMatchObject({ status: 0 });
+    const kube = simulator.kubernetes();
+    const connected = await admin(
+      ['cluster', 'update', rotated, '--kube-api-url', kube.url, '--kube-token-stdin'],
+      `${kube.token}\n`,
+    );
+    expect(connected).toMatchObject({ status: 0, stderr: '' });
     const newKey = randomBytes(32).toString('base64');
     const rotating = { CLUSTER_SECRET_KEY: newKey, CLUSTER_SECRET_KEY_PREVIOUS: key };
-    const ok = `cluster ${rotated}: authenticated at ${simulator.identityUrl}; Nova lists 10 server(s): 10 ACTIVE\n`;
+    const ok = new RegExp(
+      `^cluster ${rotated}: authenticated at ${simulator.identityUrl}; Nova lists 10 server\\(s\\): 10 ACTIVE\n` +
+        `cluster ${rotated}: Kubernetes v[\\d.]+ at ${kube.url}; 8 node\\(s\\): 8 Ready, 0 cordoned\n`,
+    );
 
-    expect(await admin(['cluster', 'check', rotated], '', rotating)).toMatchObject({ status: 0, stdout: ok });
+    expect(await admin(['cluster', 'check', rotated], '', rotating)).toMatchObject({
+      status: 0,
+      stdout: expect.stringMatching(ok),
+    });
     expect(await admin(['secrets', 'reseal', '--cluster', rotated], '', rotating)).toEqual({
       status: 0,
       stdout:
         'clusters: 1 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
+        'cluster kubernetes tokens: 1 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n' +
         'webhooks: 0 resealed, 0 already bound, 0 not sealed (env: or file:), 0 failed\n',
       stderr: '',
     });
-    expect(await admin(['cluster', 'check', rotated], '', { CLUSTER_SECRET_KEY: newKey })).toEqual({
+    expect(await admin(['cluster', 'check', rotated], '', { CLUSTER_SECRET_KEY: newKey })).toMatchObject({
       status: 0,
-      stdout: ok,
+      stdout: expect.stringMatching(ok),
       stderr: '',
     });
     expect(await admin(['cluster', 'check', rotated])).toMatchObject({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   clusterSecretKey,
+  flag,
   httpUrl,
   parseConfig,
   port,
@@ -20,8 +21,14 @@ const schema = z
     SIM_PORT: port(5005),
     /** `demo seed`: the Keystone URL the demo cluster is registered with (default: the local simulator). */
     DEMO_IDENTITY_URL: httpUrl.optional(),
+    /** `demo seed`: the Kubernetes API the demo cluster is connected to (default: none, not connected). */
+    DEMO_KUBE_API_URL: httpUrl.optional(),
     DATA_DIR: z.string().default('.data'),
     SIM_REBOOT_DURATION_MS: positiveInt(5000),
+    /** How long after its VM is ACTIVE a rebooted node turns Ready in the demo cluster's Kubernetes API. */
+    SIM_NODE_READY_DELAY_MS: z.coerce.number().int().min(0).default(5000),
+    /** `false`: the demo cluster is not connected to its Kubernetes API (reboots judged from Nova alone). */
+    DEMO_KUBE: flag(true),
     POLL_INTERVAL_MS: positiveInt(1000),
     /** The key that seals webhook signing secrets; unset, the demo makes one and keeps it in DATA_DIR. */
     CLUSTER_SECRET_KEY: clusterSecretKey,
@@ -34,7 +41,10 @@ const schema = z
     simulator: {
       port: env.SIM_PORT,
       rebootDurationMs: env.SIM_REBOOT_DURATION_MS,
+      nodeReadyDelayMs: env.SIM_NODE_READY_DELAY_MS,
+      kube: env.DEMO_KUBE,
       identityUrl: env.DEMO_IDENTITY_URL ?? `http://127.0.0.1:${env.SIM_PORT}/identity/v3`,
+      kubeApiUrl: env.DEMO_KUBE_API_URL,
     },
     dataDir: env.DATA_DIR,
     pollIntervalMs: env.POLL_INTERVAL_MS,

@@ -1,16 +1,20 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { accessEntities } from '@oshift/access';
-import { auditEntities } from '@oshift/audit';
 import { loadConfigOrExit } from '@oshift/config';
-import { nodeRegistryEntities } from '@oshift/node-registry';
 import { OpenStackSimulator, demoProject } from '@oshift/openstack-sim';
 import { EmbeddedPostgres, dataSourceOptions, migrate } from '@oshift/persistence';
 import { AppProcess } from './app-process';
 import { loadDemoConfig } from './demo.config';
 import { demoSecretKey } from './demo-secret-key';
-import { DEMO_CLUSTER, DEMO_SECRET_VARIABLE, DEMO_USERS, seedDemoData } from './demo-data';
+import {
+  DEMO_CLUSTER,
+  DEMO_KUBE_TOKEN_VARIABLE,
+  DEMO_SECRET_VARIABLE,
+  DEMO_USERS,
+  demoEntities,
+  seedDemoData,
+} from './demo-data';
 import { seedDemo } from './demo-seed';
 import { LocalRedis } from './local-redis';
 
@@ -56,20 +60,19 @@ async function main(): Promise<void> {
     const simulator = await OpenStackSimulator.start({
       port: config.simulator.port,
       projects: [project],
-      knobs: { rebootDurationMs: config.simulator.rebootDurationMs },
+      knobs: {
+        rebootDurationMs: config.simulator.rebootDurationMs,
+        nodeReadyDelayMs: config.simulator.nodeReadyDelayMs,
+      },
     });
     stack.push({ name: 'openstack-sim', stop: () => simulator.close() });
-    say(`OpenStack simulator at ${simulator.url}`);
+    // The demo cluster is connected to its (simulated) Kubernetes API, so reboots drain and wait for Ready.
+    const kube = config.simulator.kube ? simulator.kubernetes(project.id) : undefined;
+    say(`OpenStack simulator at ${simulator.url}${kube ? `, the cluster's Kubernetes API at ${kube.url}` : ''}`);
 
-    const dataSource = new DataSource(
-      dataSourceOptions({ url: databaseUrl, poolSize: 1 }, [
-        ...accessEntities,
-        ...auditEntities,
-        ...nodeRegistryEntities,
-      ]),
-    );
+    const dataSource = new DataSource(dataSourceOptions({ url: databaseUrl, poolSize: 1 }, demoEntities));
     await dataSource.initialize();
-    await seedDemoData(dataSource, project, simulator.identityUrl);
+    await seedDemoData(dataSource, project, simulator.identityUrl, kube?.url);
     await dataSource.destroy();
 
     const shared = {
@@ -80,6 +83,7 @@ async function main(): Promise<void> {
       [DEMO_SECRET_VARIABLE]: project.users[0].password,
       // Opens the webhooks' sealed signing secrets (the worker signs deliveries with them).
       CLUSTER_SECRET_KEY: demoSecretKey(config.clusterSecretKey, config.dataDir),
+      ...(kube ? { [DEMO_KUBE_TOKEN_VARIABLE]: kube.token } : {}),
     };
     const worker = AppProcess.start(
       'worker',

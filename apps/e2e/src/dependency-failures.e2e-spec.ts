@@ -1,4 +1,5 @@
 import { TcpProxy, testServices, type TcpProxyOutage } from '@oshift/testing';
+import { expectUnavailable as expectAllUnavailable, timed, type Answer } from './failover-run';
 import { followJob, startReboot } from './job-polling';
 import { SystemUnderTest, type TestUser } from './system-under-test';
 
@@ -31,38 +32,8 @@ const REDIS_PARTITION_BOUND_MS = 7000;
 const OPENSTACK_BOUND_MS = 4 * OPENSTACK_TIMEOUT_MS + 2500;
 const RECOVERY_MS = 15000;
 
-interface Answer {
-  status: number;
-  contentType: string | null;
-  retryAfter: string | null;
-  body: unknown;
-  ms: number;
-}
-
-async function timed(call: Promise<Response>): Promise<Answer> {
-  const started = Date.now();
-  const response = await call;
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // left as text: the assertions below then fail with it in view
-  }
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type'),
-    retryAfter: response.headers.get('retry-after'),
-    body,
-    ms: Date.now() - started,
-  };
-}
-
 function expectUnavailable(answer: Answer, boundMs: number): void {
-  expect({ status: answer.status, body: answer.body }).toEqual({ status: 503, body: { error: expect.any(String) } });
-  expect(answer.contentType).toMatch(/^application\/json/);
-  expect(answer.retryAfter).toMatch(/^\d+$/);
-  expect(answer.ms).toBeLessThan(boundMs);
+  expectAllUnavailable([answer], boundMs);
 }
 
 /** Retries `check` until it passes or `timeoutMs` runs out (then throws its last failure). */

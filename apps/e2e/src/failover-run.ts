@@ -1,7 +1,7 @@
-import { EventStreamClient } from '@oshift/testing';
+import { EventStreamClient, type StreamEvent } from '@oshift/testing';
 import { followJob, startReboot, type JobView } from './job-polling';
 import { basic } from './request-from';
-import type { SystemUnderTest, TestUser } from './system-under-test';
+import { SystemUnderTest, type TestUser } from './system-under-test';
 
 /** One answer of the gateway while a dependency fails over. */
 export interface Answer {
@@ -47,13 +47,10 @@ export function followAll(system: SystemUnderTest, user: TestUser, jobIds: strin
   return inParallel(jobIds, 4, (jobId) => followJob(system, user, jobId, { timeoutMs: 150000 }));
 }
 
-/** One reboot request for `target`, timed; a body that is not JSON is kept as text for the test to judge. */
-export async function askReboot(system: SystemUnderTest, operator: TestUser, target: string): Promise<Answer> {
+/** An answer timed: its status, type, `Retry-After` and body (kept as text when it is not JSON, for the test to judge). */
+export async function timed(call: Promise<Response>): Promise<Answer> {
   const started = Date.now();
-  const response = await system.request('POST', `/api/openshift/${system.clusterId}/reboot`, {
-    user: operator,
-    form: { target },
-  });
+  const response = await call;
   const text = await response.text();
   let body: unknown = text;
   try {
@@ -68,6 +65,57 @@ export async function askReboot(system: SystemUnderTest, operator: TestUser, tar
     body,
     ms: Date.now() - started,
   };
+}
+
+/** One reboot request for `target`, timed. */
+export function askReboot(system: SystemUnderTest, operator: TestUser, target: string): Promise<Answer> {
+  return timed(
+    system.request('POST', `/api/openshift/${system.clusterId}/reboot`, { user: operator, form: { target } }),
+  );
+}
+
+/** Every answer is a prompt JSON 503 with `Retry-After`, none slower than `boundMs`. */
+export function expectUnavailable(answers: Answer[], boundMs: number): void {
+  for (const answer of answers) {
+    expect({ status: answer.status, body: answer.body }).toEqual({ status: 503, body: { error: expect.any(String) } });
+    expect(answer.contentType).toMatch(/^application\/json/);
+    expect(answer.retryAfter).toMatch(/^\d+$/);
+  }
+  expect(answers.filter((answer) => answer.ms >= boundMs)).toEqual([]);
+}
+
+/**
+ * The system the failover tests load: the demo cluster with `servers` more VMs whose reboots take 10 s (every one
+ * is in flight when the dependency fails), two workers polling at the production interval (the promise is about
+ * time), an operator allowed to reboot, and no limit on reboots of `other` nodes in flight.
+ */
+export async function startLoadedSystem(
+  servers: string[],
+  options: Pick<Parameters<typeof SystemUnderTest.start>[0] & object, 'redisEnv' | 'databaseUrl'>,
+): Promise<{ system: SystemUnderTest; operator: TestUser }> {
+  const system = await SystemUnderTest.start({
+    knobs: { rebootDurationMs: 10000 },
+    extraServers: servers,
+    workers: 2,
+    workerEnv: { POLL_INTERVAL_MS: '1000' },
+    ...options,
+  });
+  const operator = await system.user(['reboot']);
+  await system.setRebootPolicy({ roles: { other: { max_parallel: 1000 } } });
+  return { system, operator };
+}
+
+/** Every job ends Done, and Nova saw exactly one reboot of each server: the jobs' outputs. */
+export async function expectAllDoneOnce(
+  system: SystemUnderTest,
+  operator: TestUser,
+  jobIds: string[],
+  servers: string[],
+): Promise<string[]> {
+  const jobs = await followAll(system, operator, jobIds);
+  expect(jobs.filter((job) => !job.output.endsWith('\nDone'))).toEqual([]);
+  expect(servers.map((server) => system.simulator.rebootActions(server))).toEqual(servers.map(() => 1));
+  return jobs.map((job) => job.output);
 }
 
 /** Asks for a reboot of `target` every `everyMs` until one is accepted: every answer until then, and the job. */
@@ -150,10 +198,14 @@ export class ResumingFollower {
         // the gateway did not answer: as EventSource, try again shortly
       }
       if (this.client?.status === 200) {
-        this.client.onEvent = (event) => {
+        const take = (event: StreamEvent) => {
           if (event.event === 'line') this.lines.push({ id: Number(event.id), text: event.data });
           if (event.event === 'end') this.end = event.data;
         };
+        // The lines the gateway sent with the headers (a job that had output already) were parsed before the
+        // client was handed over: take them first, then each as it comes.
+        this.client.events.forEach(take);
+        this.client.onEvent = take;
         await this.client.ended;
       }
       if (this.end === undefined && !this.stopped) {

@@ -2,17 +2,19 @@ import { migrate } from '@oshift/persistence';
 import { PostgresPair, TcpProxy, uniqueName } from '@oshift/testing';
 import {
   askReboot,
+  expectAllDoneOnce,
+  expectUnavailable,
   firstLineAt,
-  followAll,
   rebootAll,
   rebootUntilAccepted,
   reportMeasured,
   ResumingFollower,
+  startLoadedSystem,
   stopFollowers,
   type Answer,
 } from './failover-run';
 import { followJob } from './job-polling';
-import { SystemUnderTest, type TestUser } from './system-under-test';
+import type { SystemUnderTest, TestUser } from './system-under-test';
 
 /** The promise: a new reboot accepted, and its first line written, within 15 s of the primary's death. */
 const FAILOVER_BOUND_MS = 15000;
@@ -24,15 +26,6 @@ const ANSWER_BOUND_MS = 8000;
 /** How long the test leaves the service with no primary at all before the standby takes over. */
 const NO_PRIMARY_MS = 3000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function expectUnavailable(answers: Answer[]): void {
-  for (const answer of answers) {
-    expect({ status: answer.status, body: answer.body }).toEqual({ status: 503, body: { error: expect.any(String) } });
-    expect(answer.contentType).toMatch(/^application\/json/);
-    expect(answer.retryAfter).toMatch(/^\d+$/);
-  }
-  expect(answers.filter((answer) => answer.ms >= ANSWER_BOUND_MS)).toEqual([]);
-}
 
 /**
  * Postgres as a managed service runs it: a primary that commits synchronously to a streaming standby, behind a
@@ -51,16 +44,9 @@ describe('Postgres behind a stable address: restarted, then failed over, under r
     pair = await PostgresPair.start(database);
     await migrate({ url: pair.primary.url(database) });
     proxy = await TcpProxy.start({ host: '127.0.0.1', port: pair.primary.port });
-    system = await SystemUnderTest.start({
-      knobs: { rebootDurationMs: 10000 },
-      extraServers: [...nodes, 'probe-0.openstacklocal', 'probe-1.openstacklocal'],
-      workers: 2,
+    ({ system, operator } = await startLoadedSystem([...nodes, 'probe-0.openstacklocal', 'probe-1.openstacklocal'], {
       databaseUrl: `postgres://postgres@127.0.0.1:${proxy.port}/${database}`,
-      // Production timings: the promise is about time.
-      workerEnv: { POLL_INTERVAL_MS: '1000' },
-    });
-    operator = await system.user(['reboot']);
-    await system.setRebootPolicy({ roles: { other: { max_parallel: 1000 } } });
+    }));
   }, 180000);
 
   afterAll(async () => {
@@ -70,14 +56,6 @@ describe('Postgres behind a stable address: restarted, then failed over, under r
     await pair?.stop();
   });
 
-  /** Every job ends Done, and Nova saw exactly one reboot of each server. */
-  async function expectAllDoneOnce(jobIds: string[], servers: string[]): Promise<string[]> {
-    const jobs = await followAll(system, operator, jobIds);
-    expect(jobs.filter((job) => !job.output.endsWith('\nDone'))).toEqual([]);
-    expect(servers.map((server) => system.simulator.rebootActions(server))).toEqual(servers.map(() => 1));
-    return jobs.map((job) => job.output);
-  }
-
   it('restarted under 20 reboots in flight: every job ends Done, each server rebooted once', async () => {
     const batch = nodes.slice(0, 20);
     const jobIds = await rebootAll(system, operator, batch);
@@ -85,8 +63,8 @@ describe('Postgres behind a stable address: restarted, then failed over, under r
     const stoppedAt = Date.now();
     await pair.primary.restart();
     const probed = await rebootUntilAccepted(system, operator, 'probe-0.openstacklocal');
-    expectUnavailable(probed.answers.slice(0, -1));
-    await expectAllDoneOnce([...jobIds, probed.jobId], [...batch, 'probe-0.openstacklocal']);
+    expectUnavailable(probed.answers.slice(0, -1), ANSWER_BOUND_MS);
+    await expectAllDoneOnce(system, operator, [...jobIds, probed.jobId], [...batch, 'probe-0.openstacklocal']);
     reportMeasured('Postgres restart (pg_ctl restart -m fast, 20 reboots in flight)', {
       acceptedAfterS: Number(((probed.acceptedAt - stoppedAt) / 1000).toFixed(1)),
       jobsLost: 0,
@@ -118,10 +96,15 @@ describe('Postgres behind a stable address: restarted, then failed over, under r
     const switchedAt = Date.now();
     const probed = await rebootUntilAccepted(system, operator, 'probe-1.openstacklocal');
     const lineAt = await firstLineAt(system, operator, probed.jobId);
-    expectUnavailable([...meanwhile, ...probed.answers.slice(0, -1)]);
+    expectUnavailable([...meanwhile, ...probed.answers.slice(0, -1)], ANSWER_BOUND_MS);
 
     // Every job the gateway accepted is on the new primary and ends Done; one reboot per server.
-    const outputs = await expectAllDoneOnce([...jobIds, probed.jobId], [...batch, 'probe-1.openstacklocal']);
+    const outputs = await expectAllDoneOnce(
+      system,
+      operator,
+      [...jobIds, probed.jobId],
+      [...batch, 'probe-1.openstacklocal'],
+    );
     // The follower saw every line, in order; what it saw before the failover is still the job's output.
     await follower.done;
     expect(follower.lines.map((line) => line.text).slice(0, seenBefore.length)).toEqual(seenBefore);

@@ -29,9 +29,12 @@ describe('the gateway as the deployment files configure it', () => {
     }
   });
 
-  it('docker-compose.yml: every variable is known and valid (the demo cluster secret aside)', () => {
+  it('docker-compose.yml: every variable is known and valid (the demo cluster’s secrets aside)', () => {
     const env = composeEnvironment('gateway');
-    expect(unknownVariables(env, GATEWAY_VARIABLES)).toEqual(['OSHIFT_SECRET_DEMO_OPENSTACK']);
+    expect(unknownVariables(env, GATEWAY_VARIABLES)).toEqual([
+      'OSHIFT_SECRET_DEMO_OPENSTACK',
+      'OSHIFT_SECRET_DEMO_KUBE',
+    ]);
     expect(loadGatewayConfig(env).database.url).toMatch(/@postgres:5432\//);
   });
 

@@ -33,6 +33,7 @@ const schema = z
     CREDENTIAL_CACHE_TTL_SECONDS: positiveInt(60),
     CREDENTIAL_CACHE_MAX_ENTRIES: positiveInt(10000),
     OPENSTACK_TIMEOUT_MS: positiveInt(10000),
+    KUBE_API_TIMEOUT_MS: positiveInt(10000),
     NODE_STATUS_CACHE_MS: z.coerce.number().int().min(0).default(2000),
     NODESTATUS_TIMEOUT_MS: positiveInt(5000),
     ...clusterSecretEnvironment,
@@ -49,7 +50,7 @@ const schema = z
       .regex(/^[\x20-\x7e]+$/)
       .refine((v) => !v.includes('"'), 'no quotes')
       .default('OpenShift self-service'),
-    /** The customers' web page, served at `/` when it is there: apps/web/src beside the sources, dist/web when built. */
+    /** The customers' web page, served at `/` when there: apps/web/src beside the sources, dist/apps/web built. */
     WEB_ROOT: z
       .string()
       .default(
@@ -80,6 +81,8 @@ const schema = z
       credentialCacheMaxEntries: env.CREDENTIAL_CACHE_MAX_ENTRIES,
     },
     openstack: { timeoutMs: env.OPENSTACK_TIMEOUT_MS },
+    /** Each call to a connected cluster's own Kubernetes API (nodes, cordon, pods, eviction). */
+    kubernetes: { timeoutMs: env.KUBE_API_TIMEOUT_MS },
     nodeStatus: {
       /** How long a cluster's node list is served from the shared Redis cache; 0 asks Nova every time. */
       cacheMs: env.NODE_STATUS_CACHE_MS,

@@ -12,7 +12,8 @@ import {
   JobViews,
   rebootQueueModules,
 } from '@oshift/jobs';
-import { nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
+import { ClusterApiModule } from '@oshift/cluster-api';
+import { ClusterSecrets, nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
 import { MetricsRegistry, ObservabilityModule, registerBuildInfo } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
 import { RedisConnections } from '@oshift/redis';
@@ -30,6 +31,7 @@ import { JobFeedHub } from './jobs/job-feed.hub';
 import { StreamSlots } from './jobs/stream-slots';
 import { MeController } from './me/me.controller';
 import { MetricsServer } from './metrics/metrics.server';
+import { NodeReadiness } from './nodes/node-readiness';
 import { NodeStatusController } from './nodes/node-status.controller';
 import { ClusterPolicyController } from './policy/cluster-policy.controller';
 import { JobIntake } from './reboot/job-intake';
@@ -71,6 +73,10 @@ export class GatewayModule {
           },
           lookupTimeoutMs: config.nodeStatus.timeoutMs,
         }),
+        ClusterApiModule.forRoot({
+          secrets: new ClusterSecrets(config.secrets),
+          timeoutMs: config.kubernetes.timeoutMs,
+        }),
         ...rebootQueueModules(redis, config.redis.prefix, 'producer', queueTelemetry(config.telemetry)),
       ],
       controllers: [
@@ -84,6 +90,7 @@ export class GatewayModule {
         WebPageController,
       ],
       providers: [
+        NodeReadiness,
         RebootService,
         RebootRules,
         RollingRebootService,

@@ -23,13 +23,16 @@ async function main(): Promise<void> {
   const simulator = await OpenStackSimulator.start({
     host: config.http.host,
     port: config.http.port,
+    kubePort: config.http.kubePort,
     publicUrl: config.http.publicUrl,
     region: config.region,
     projects: [withFaults(demoProject(), config.faults), ...fleetProjects(config.fleet.clusters, config.fleet.workers)],
     knobs: config.knobs,
   });
+  const kube = simulator.kubernetes();
   process.stdout.write(
-    `openstack-sim listening on ${simulator.url} (Keystone ${simulator.identityUrl}, Nova ${simulator.computeUrl})\n`,
+    `openstack-sim listening on ${simulator.url} (Keystone ${simulator.identityUrl}, Nova ${simulator.computeUrl}); ` +
+      `the demo cluster's Kubernetes API at ${kube.tlsUrl} and ${kube.url} (token and CA: GET /_sim/kubernetes)\n`,
   );
 
   let stopping = false;

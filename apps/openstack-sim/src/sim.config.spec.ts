@@ -4,7 +4,7 @@ import { loadSimConfig } from './sim.config';
 describe('loadSimConfig', () => {
   it('applies the defaults', () => {
     expect(loadSimConfig({})).toEqual({
-      http: { host: '127.0.0.1', port: 5005, publicUrl: undefined },
+      http: { host: '127.0.0.1', port: 5005, publicUrl: undefined, kubePort: 6443 },
       region: 'RegionOne',
       fleet: { clusters: 0, workers: 3 },
       faults: { lockedServers: [], heldTaskStates: [] },
@@ -21,6 +21,9 @@ describe('loadSimConfig', () => {
         powerActionDurationMs: 1000,
         snapshotDurationMs: 5000,
         actionDelayMs: 0,
+        nodeReadyDelayMs: 2000,
+        podTerminationMs: 1000,
+        kubeUnreachable: false,
       },
     });
   });
@@ -38,6 +41,10 @@ describe('loadSimConfig', () => {
       SIM_PAGE_SIZE_MAX: '3',
       SIM_SNAPSHOT_DURATION_MS: '60000',
       SIM_ACTION_DELAY_MS: '12000',
+      SIM_NODE_READY_DELAY_MS: '30000',
+      SIM_POD_TERMINATION_MS: '5000',
+      SIM_KUBE_UNREACHABLE: 'yes',
+      SIM_KUBE_PORT: '0',
       SIM_FLEET_CLUSTERS: '100',
       SIM_LOCKED_SERVERS: 'master-0.openstacklocal, master-1.openstacklocal',
       SIM_HELD_TASK_STATES: 'worker-1.openstacklocal=migrating,infra-0.openstacklocal=image_snapshot',
@@ -50,7 +57,7 @@ describe('loadSimConfig', () => {
       ],
     });
     expect(config.fleet).toEqual({ clusters: 100, workers: 3 });
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 0, publicUrl: 'http://openstack-sim:5005' });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 0, publicUrl: 'http://openstack-sim:5005', kubePort: 0 });
     expect(config.knobs).toMatchObject({
       rebootDurationMs: 250,
       rebootHangs: true,
@@ -60,6 +67,9 @@ describe('loadSimConfig', () => {
       pageSizeMax: 3,
       snapshotDurationMs: 60000,
       actionDelayMs: 12000,
+      nodeReadyDelayMs: 30000,
+      podTerminationMs: 5000,
+      kubeUnreachable: true,
     });
   });
 

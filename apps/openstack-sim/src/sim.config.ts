@@ -33,6 +33,7 @@ const schema = z
   .object({
     SIM_HOST: z.string().min(1).default('127.0.0.1'),
     SIM_PORT: port(5005),
+    SIM_KUBE_PORT: port(6443),
     SIM_PUBLIC_URL: httpUrl.optional(),
     SIM_REGION: z.string().min(1).default('RegionOne'),
     SIM_REBOOT_DURATION_MS: millis('SIM_REBOOT_DURATION_MS').default(3000),
@@ -47,13 +48,16 @@ const schema = z
     SIM_POWER_ACTION_DURATION_MS: millis('SIM_POWER_ACTION_DURATION_MS').default(1000),
     SIM_SNAPSHOT_DURATION_MS: millis('SIM_SNAPSHOT_DURATION_MS').default(5000),
     SIM_ACTION_DELAY_MS: millis('SIM_ACTION_DELAY_MS').default(0),
+    SIM_NODE_READY_DELAY_MS: millis('SIM_NODE_READY_DELAY_MS').default(2000),
+    SIM_POD_TERMINATION_MS: millis('SIM_POD_TERMINATION_MS').default(1000),
+    SIM_KUBE_UNREACHABLE: flag(false),
     SIM_LOCKED_SERVERS: list,
     SIM_HELD_TASK_STATES: heldTasks,
     SIM_FLEET_CLUSTERS: z.coerce.number().int().min(0).max(10_000).default(0),
     SIM_FLEET_WORKERS: z.coerce.number().int().min(0).max(1000).default(3),
   })
   .transform((env) => ({
-    http: { host: env.SIM_HOST, port: env.SIM_PORT, publicUrl: env.SIM_PUBLIC_URL },
+    http: { host: env.SIM_HOST, port: env.SIM_PORT, publicUrl: env.SIM_PUBLIC_URL, kubePort: env.SIM_KUBE_PORT },
     region: env.SIM_REGION,
     fleet: { clusters: env.SIM_FLEET_CLUSTERS, workers: env.SIM_FLEET_WORKERS },
     faults: { lockedServers: env.SIM_LOCKED_SERVERS, heldTaskStates: env.SIM_HELD_TASK_STATES },
@@ -70,6 +74,9 @@ const schema = z
       powerActionDurationMs: env.SIM_POWER_ACTION_DURATION_MS,
       snapshotDurationMs: env.SIM_SNAPSHOT_DURATION_MS,
       actionDelayMs: env.SIM_ACTION_DELAY_MS,
+      nodeReadyDelayMs: env.SIM_NODE_READY_DELAY_MS,
+      podTerminationMs: env.SIM_POD_TERMINATION_MS,
+      kubeUnreachable: env.SIM_KUBE_UNREACHABLE,
     } satisfies Partial<SimKnobs>,
   }));
 

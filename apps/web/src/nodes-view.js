@@ -1,12 +1,18 @@
 // @ts-check
 // The node table of the chosen cluster, refreshed every few seconds, with a `Reboot <node>` button per row
 // for users holding the reboot role, behind a confirmation dialog (SOFT, or HARD as an option) that also offers
-// "Reboot later…" (a time picker); and the cluster's maintenance windows, when the API has them.
+// "Reboot later…" (a time picker); and the cluster's maintenance windows, when the API has them. On a cluster
+// connected to its Kubernetes API, Ready and Schedulable columns say what the cluster itself says of each node.
 import { clusterPath } from './api.js';
 import { byId, h } from './dom.js';
 import { describeWindow, RebootLaterDialog } from './reboot-later.js';
 
 const REFRESH_MS = 3000;
+
+/**
+ * One VM as nodestatus answers it; `ready`/`schedulable` only on a connected cluster (null: no node, or unknown).
+ * @typedef {{ nodename: string, status: string, ready?: boolean | null, schedulable?: boolean | null }} NodeStatus
+ */
 
 export class NodesView {
   /**
@@ -50,7 +56,7 @@ export class NodesView {
   async refresh() {
     const { api, cluster } = /** @type {any} */ (this);
     try {
-      /** @type {{ nodename: string, status: string }[]} */
+      /** @type {NodeStatus[]} */
       const nodes = await api.call(`${clusterPath(cluster)}/nodestatus`);
       if (cluster !== /** @type {any} */ (this).cluster) return; // the user switched clusters meanwhile
       this.render(nodes);
@@ -83,17 +89,28 @@ export class NodesView {
     this.windows.hidden = false;
   }
 
-  /** @param {{ nodename: string, status: string }[]} nodes */
+  /** @param {NodeStatus[]} nodes */
   render(nodes) {
+    // The cluster's own view of its nodes is there only when it is connected to its Kubernetes API.
+    const connected = nodes.some((node) => 'ready' in node);
+    for (const header of this.section.querySelectorAll('th.kube'))
+      /** @type {HTMLElement} */ (header).hidden = !connected;
     // Rows are updated in place, so a focused button keeps its focus across refreshes.
     const existing = new Map(
       [...this.rows.children].map((row) => [/** @type {HTMLElement} */ (row).dataset.node, row]),
     );
-    const rows = nodes.map(({ nodename, status }) => {
+    const rows = nodes.map(({ nodename, status, ready, schedulable }) => {
       const row = existing.get(nodename) ?? this.row(nodename);
-      const cell = /** @type {HTMLElement} */ (row.children[1]);
+      const [, cell, readyCell, schedulableCell] = /** @type {HTMLElement[]} */ ([...row.children]);
       cell.textContent = status;
       cell.className = `status-${status}`;
+      for (const [kubeCell, value] of /** @type {[HTMLElement, boolean | null | undefined][]} */ ([
+        [readyCell, ready],
+        [schedulableCell, schedulable],
+      ])) {
+        kubeCell.hidden = !connected;
+        kubeCell.textContent = value === true ? 'Yes' : value === false ? 'No' : '—';
+      }
       return row;
     });
     if (rows.some((row, index) => this.rows.children[index] !== row) || rows.length !== this.rows.children.length) {
@@ -110,7 +127,15 @@ export class NodesView {
           'Reboot',
         )
       : '';
-    return h('tr', { 'data-node': node }, h('td', {}, node), h('td'), h('td', {}, action));
+    return h(
+      'tr',
+      { 'data-node': node },
+      h('td', {}, node),
+      h('td'),
+      h('td', { class: 'kube' }),
+      h('td', { class: 'kube' }),
+      h('td', {}, action),
+    );
   }
 
   /** @param {string} node */

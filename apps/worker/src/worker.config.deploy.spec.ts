@@ -18,9 +18,12 @@ describe('the worker as the deployment files configure it', () => {
     expect(config.http.metricsToken).toBeDefined();
   });
 
-  it('docker-compose.yml: every variable is known and valid (the demo cluster secret aside)', () => {
+  it('docker-compose.yml: every variable is known and valid (the demo cluster’s secrets aside)', () => {
     const env = composeEnvironment('worker');
-    expect(unknownVariables(env, WORKER_VARIABLES)).toEqual(['OSHIFT_SECRET_DEMO_OPENSTACK']);
+    expect(unknownVariables(env, WORKER_VARIABLES)).toEqual([
+      'OSHIFT_SECRET_DEMO_OPENSTACK',
+      'OSHIFT_SECRET_DEMO_KUBE',
+    ]);
     expect(loadWorkerConfig(env).redis).toEqual({
       target: { kind: 'standalone', url: 'redis://redis:6379' },
       prefix: 'oshift',

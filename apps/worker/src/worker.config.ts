@@ -32,6 +32,7 @@ const schema = z
     SOFT_REBOOT_TIMEOUT_SECONDS: z.coerce.number().int().min(0).default(0),
     OPENSTACK_TIMEOUT_MS: positiveInt(10000),
     OPENSTACK_CALLS_PER_SECOND: positiveInt(20),
+    KUBE_API_TIMEOUT_MS: positiveInt(10000),
     NODE_STATUS_CACHE_MS: z.coerce.number().int().min(0).default(2000),
     ...clusterSecretEnvironment,
     LOG_LEVEL: logLevel,
@@ -88,6 +89,8 @@ const schema = z
       /** Ceiling on Keystone/Nova calls per second to one cluster, shared by all workers. */
       callsPerSecondPerCluster: env.OPENSTACK_CALLS_PER_SECOND,
     },
+    /** Each call to a connected cluster's own Kubernetes API (nodes, cordon, pods, eviction). */
+    kubernetes: { timeoutMs: env.KUBE_API_TIMEOUT_MS },
     /** Lifetime of node lists the worker stores in the shared cache (the gateways' NODE_STATUS_CACHE_MS). */
     nodeStatus: { cacheMs: env.NODE_STATUS_CACHE_MS },
     /** Where cluster secrets may come from (see `clusterSecretEnvironment`). */

@@ -19,6 +19,7 @@ import {
   RollingJobs,
   WatchedJobs,
 } from '@oshift/jobs';
+import { ClusterApiModule } from '@oshift/cluster-api';
 import { ClusterCallLimiter, ClusterSecrets, nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
 import { MetricsRegistry, ObservabilityModule, registerBuildInfo } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
@@ -68,6 +69,10 @@ export class WorkerModule {
         NodeRegistryModule.forProcess({ secrets: config.secrets, metrics }, config.openstack, {
           limiter,
           statusCache: { redis: redis.commands, prefix: config.redis.prefix, ttlMs: config.nodeStatus.cacheMs },
+        }),
+        ClusterApiModule.forRoot({
+          secrets: new ClusterSecrets(config.secrets),
+          timeoutMs: config.kubernetes.timeoutMs,
         }),
         ...rebootQueueModules(redis, config.redis.prefix, 'consumer', queueTelemetry(config.telemetry)),
         BullModule.registerQueue({ name: WEBHOOK_QUEUE, defaultJobOptions: WEBHOOK_JOB_OPTIONS }),

@@ -21,6 +21,19 @@ const suffix = randomBytes(4).toString('hex');
 const actor = `test:cluster-admin-${suffix}`;
 const name = (label: string) => `${label}-${suffix}-${randomBytes(2).toString('hex')}`;
 
+/** A self-signed CA certificate (EC P-256), made for these tests; its key was never kept. */
+const TEST_CA_PEM = `-----BEGIN CERTIFICATE-----
+MIIBlzCCAT2gAwIBAgIUQZ7tDoR3q3JKYc4WqlnMlfw+MzgwCgYIKoZIzj0EAwIw
+ITEfMB0GA1UEAwwWa3ViZS1hcGlzZXJ2ZXItdGVzdC1jYTAeFw0yNjEyMDYxMjMy
+MTBaFw0zNjEyMDMxMjMyMTBaMCExHzAdBgNVBAMMFmt1YmUtYXBpc2VydmVyLXRl
+c3QtY2EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAS7M0p5KHH9Qp7SzjsLW+6l
+S9NeqqCphj9C+l+5Jwf5138KsHbbk2L16V/1aLI08ZVuP7AFWcqRPqa3XRvXySPD
+o1MwUTAdBgNVHQ4EFgQU5avW98S5n1ve32TOAExsr2x3fOcwHwYDVR0jBBgwFoAU
+5avW98S5n1ve32TOAExsr2x3fOcwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQD
+AgNIADBFAiA0cXOVTGvKmJ18SjsO4ctlbTcLeUv+KF0NqAQQna9wkQIhAI19p70U
+hA9VSi0n/OKktsrcB/seKMDobkb8VdofApPD
+-----END CERTIFICATE-----`;
+
 const passwordSpec = (id: string): ClusterSpec => ({
   id,
   authUrl: 'https://keystone.example.net:5000/v3/',
@@ -144,6 +157,74 @@ describe('ClusterAdmin', () => {
     await expect(strict.upsert({ ...passwordSpec(id), secretRef: 'env:OSHIFT_SECRET_ACME' }, actor)).resolves.toBe(
       'created',
     );
+  });
+
+  it('connects a cluster to its Kubernetes API, audits only the reference schemes, and disconnects it', async () => {
+    const id = name('kube');
+    await clusters.upsert(passwordSpec(id), actor);
+    const connected: ClusterSpec = {
+      ...passwordSpec(id),
+      kubeApiUrl: 'https://api.prod-a.example.com:6443/',
+      kubeTokenRef: 'env:KUBE_TOKEN_PROD_A',
+      kubeCaPem: `\n${TEST_CA_PEM}\n`,
+      kubeNodePattern: '{short}.prod-a.example.com',
+    };
+    expect(await clusters.upsert(connected, actor, { expect: 'update' })).toBe('updated');
+    expect(await find(id)).toMatchObject({
+      kubeApiUrl: 'https://api.prod-a.example.com:6443',
+      kubeTokenRef: 'env:KUBE_TOKEN_PROD_A',
+      kubeCaPem: TEST_CA_PEM,
+      kubeNodePattern: '{short}.prod-a.example.com',
+    });
+    await clusters.upsert(passwordSpec(id), actor, { expect: 'update' });
+    expect(await find(id)).toMatchObject({
+      kubeApiUrl: null,
+      kubeTokenRef: null,
+      kubeCaPem: null,
+      kubeNodePattern: null,
+    });
+
+    const events = await auditOf(id);
+    expect(events.map((event) => event.detail)).toEqual([
+      expect.objectContaining({ kubeApiUrl: null, kubeTokenRefScheme: null, kubeCa: false }),
+      expect.objectContaining({
+        kubeApiUrl: 'https://api.prod-a.example.com:6443',
+        kubeTokenRefScheme: 'env',
+        kubeCa: true,
+        kubeNodePattern: '{short}.prod-a.example.com',
+        kubeTokenChanged: true,
+      }),
+      expect.objectContaining({ kubeApiUrl: null, kubeTokenRefScheme: null, kubeTokenChanged: true }),
+    ]);
+    expect(JSON.stringify(events)).not.toMatch(/KUBE_TOKEN_PROD_A|BEGIN CERTIFICATE/);
+  });
+
+  it.each<[string, Partial<ClusterSpec>, RegExp]>([
+    ['a URL without a token', { kubeApiUrl: 'https://api:6443' }, /needs a token reference/],
+    ['a token without a URL', { kubeTokenRef: 'env:K' }, /needs a Kubernetes API URL/],
+    ['a plain token', { kubeApiUrl: 'https://api:6443', kubeTokenRef: 'eyJhbGciOi.plain' }, /never the token itself/],
+    ['credentials in the URL', { kubeApiUrl: 'https://u:p@api:6443', kubeTokenRef: 'env:K' }, /not carry credentials/],
+    ['a query in the URL', { kubeApiUrl: 'https://api:6443/?x=1', kubeTokenRef: 'env:K' }, /no query/],
+    ['a non-http URL', { kubeApiUrl: 'ftp://api', kubeTokenRef: 'env:K' }, /must be http\(s\)/],
+    ['a CA that is no certificate', { kubeApiUrl: 'https://api', kubeTokenRef: 'env:K', kubeCaPem: 'hello' }, /PEM/],
+    ['a CA over http', { kubeApiUrl: 'http://api', kubeTokenRef: 'env:K', kubeCaPem: TEST_CA_PEM }, /https/],
+    [
+      'a pattern without a placeholder',
+      { kubeApiUrl: 'https://api', kubeTokenRef: 'env:K', kubeNodePattern: 'node' },
+      /\{name\}/,
+    ],
+    [
+      'a pattern with other characters',
+      { kubeApiUrl: 'https://api', kubeTokenRef: 'env:K', kubeNodePattern: '{name}/x' },
+      /\{name\}/,
+    ],
+  ])('refuses Kubernetes settings with %s, saying why and not repeating the token', async (_, change, why) => {
+    const id = name('kbad');
+    const attempt = clusters.upsert({ ...passwordSpec(id), ...change }, actor);
+    await expect(attempt).rejects.toThrow(why);
+    await expect(attempt).rejects.toBeInstanceOf(InvalidClusterSpecError);
+    await expect(attempt).rejects.not.toThrow(/eyJhbGciOi/);
+    expect(await dataSource.manager.findOneBy(ClusterEntity, { id })).toBeNull();
   });
 
   it('refuses a plain secret without repeating it', async () => {

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
 import { queryRows } from '@oshift/persistence';
@@ -23,7 +24,22 @@ export interface ClusterSpec {
   applicationCredentialId?: string | null;
   /** `env:NAME`, `file:/absolute/path` or `enc:v2:…` (sealed for this cluster): never the secret itself. */
   secretRef: string;
+  /** The cluster's Kubernetes/OpenShift API, http(s); none: not connected (reboots judged from Nova alone). */
+  kubeApiUrl?: string | null;
+  /** Its bearer token's reference, in the same forms as `secretRef` (sealed for `kube_token_ref`); with the URL only. */
+  kubeTokenRef?: string | null;
+  /** The CA certificate(s), PEM, that sign the API's certificate (https only); none: the system's CAs. */
+  kubeCaPem?: string | null;
+  /** See {@link KUBE_NODE_PATTERN}; with the URL only. */
+  kubeNodePattern?: string | null;
 }
+
+/**
+ * A cluster's node-name pattern: a node name in which `{name}` stands for the server's name and `{short}` for
+ * that name up to its first dot (`{short}.prod-a.example.com`); used when neither the node's name nor its
+ * `kubernetes.io/hostname` label is the server's name.
+ */
+export const KUBE_NODE_PATTERN = /^(?=.*\{(name|short)\})(?:[a-z0-9.-]|\{name\}|\{short\}){1,253}$/;
 
 export interface ClusterAdminOptions {
   /** Recorded as the `source` of every audit event (e.g. `cli:<host>`). */
@@ -49,7 +65,8 @@ const SECRET_REF = [
   /^enc:v[12]:[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/,
 ];
 
-type ClusterValues = Omit<ClusterEntity, 'createdAt' | 'updatedAt'>;
+/** A cluster's settings, without the times the database keeps. */
+export type ClusterValues = Omit<ClusterEntity, 'createdAt' | 'updatedAt'>;
 
 /**
  * Operator changes to the cluster registry. Each change runs in one transaction with its audit
@@ -91,8 +108,13 @@ export class ClusterAdmin {
         target: id,
         outcome: AuditOutcome.ok,
         detail: {
-          ...describe(values),
-          ...(existing ? { secretChanged: existing.secretRef !== values.secretRef } : {}),
+          ...describeCluster(values),
+          ...(existing
+            ? {
+                secretChanged: existing.secretRef !== values.secretRef,
+                kubeTokenChanged: existing.kubeTokenRef !== values.kubeTokenRef,
+              }
+            : {}),
         },
       });
       return outcome;
@@ -147,9 +169,24 @@ export function secretRefScheme(secretRef: string): string {
   return secretRef.slice(0, Math.max(secretRef.indexOf(':'), 0)) || 'unknown';
 }
 
-function describe(values: ClusterValues): Record<string, unknown> {
-  const { secretRef, ...settings } = values;
-  return { ...settings, secretRefScheme: secretRefScheme(secretRef) };
+/** A cluster's settings as an audit record or a listing may show them: references reduced to their scheme. */
+export type ClusterDescription<T extends ClusterValues> = Omit<T, 'secretRef' | 'kubeTokenRef' | 'kubeCaPem'> & {
+  secretRefScheme: string;
+  /** The Kubernetes token reference's scheme; null when not connected. */
+  kubeTokenRefScheme: string | null;
+  /** Whether a Kubernetes CA is set (the PEM itself is long and says nothing an operator needs in a listing). */
+  kubeCa: boolean;
+};
+
+/** See {@link ClusterDescription}. */
+export function describeCluster<T extends ClusterValues>(values: T): ClusterDescription<T> {
+  const { secretRef, kubeTokenRef, kubeCaPem, ...settings } = values;
+  return {
+    ...settings,
+    secretRefScheme: secretRefScheme(secretRef),
+    kubeTokenRefScheme: kubeTokenRef === null ? null : secretRefScheme(kubeTokenRef),
+    kubeCa: kubeCaPem !== null,
+  };
 }
 
 function validate(spec: ClusterSpec, secretEnvPrefix = ''): ClusterValues {
@@ -169,6 +206,7 @@ function validate(spec: ClusterSpec, secretEnvPrefix = ''): ClusterValues {
     userDomain: text('user domain', spec.userDomain),
     applicationCredentialId: text('application credential id', spec.applicationCredentialId),
     secretRef: spec.secretRef,
+    ...kubeSettings(spec),
   };
   if (!(INTERFACES as readonly string[]).includes(values.interface))
     throw invalid('interface must be public, internal or admin');
@@ -197,16 +235,65 @@ function validate(spec: ClusterSpec, secretEnvPrefix = ''): ClusterValues {
   return values;
 }
 
+/** The Kubernetes API settings: all absent (not connected), or a URL and a token reference, with the rest optional. */
+function kubeSettings(
+  spec: ClusterSpec,
+): Pick<ClusterValues, 'kubeApiUrl' | 'kubeTokenRef' | 'kubeCaPem' | 'kubeNodePattern'> {
+  const invalid = (message: string) => new InvalidClusterSpecError(message);
+  const url = spec.kubeApiUrl ? httpUrl('Kubernetes API URL', spec.kubeApiUrl) : null;
+  if (url && /[?#]/.test(url)) throw invalid('Kubernetes API URL must have no query or fragment');
+  const tokenRef = spec.kubeTokenRef || null;
+  const caPem = spec.kubeCaPem?.trim() || null;
+  const pattern = spec.kubeNodePattern?.trim() || null;
+  if (!url) {
+    if (tokenRef || caPem || pattern)
+      throw invalid('a Kubernetes token, CA or node pattern needs a Kubernetes API URL');
+    return { kubeApiUrl: null, kubeTokenRef: null, kubeCaPem: null, kubeNodePattern: null };
+  }
+  if (!tokenRef) throw invalid('a Kubernetes API URL needs a token reference (--kube-token-ref)');
+  // As for the OpenStack secret, the message never repeats the reference.
+  if (!SECRET_REF.some((ref) => ref.test(tokenRef))) {
+    throw invalid(
+      'Kubernetes token reference must be env:NAME, file:/absolute/path or enc:v2:… (never the token itself)',
+    );
+  }
+  if (caPem) {
+    if (!url.startsWith('https:')) throw invalid('a Kubernetes CA goes with an https:// API URL');
+    if (!isPemCertificates(caPem)) throw invalid('the Kubernetes CA must be one or more PEM certificates');
+  }
+  if (pattern && !KUBE_NODE_PATTERN.test(pattern)) {
+    throw invalid('the node pattern must hold {name} or {short}, and otherwise only a-z 0-9 . - (at most 253)');
+  }
+  return { kubeApiUrl: url, kubeTokenRef: tokenRef, kubeCaPem: caPem, kubeNodePattern: pattern };
+}
+
+/** True when the text is only PEM certificates, each one that parses. */
+function isPemCertificates(pem: string): boolean {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0 || pem.replace(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g, '').trim())
+    return false;
+  try {
+    for (const block of blocks) new X509Certificate(block);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function authUrl(value: string): string {
+  return httpUrl('auth URL', value);
+}
+
+function httpUrl(name: string, value: string): string {
   let url: URL;
   try {
     url = new URL(String(value).trim());
   } catch {
-    throw new InvalidClusterSpecError('auth URL is not a valid URL');
+    throw new InvalidClusterSpecError(`${name} is not a valid URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new InvalidClusterSpecError('auth URL must be http(s)');
-  if (url.username || url.password) throw new InvalidClusterSpecError('auth URL must not carry credentials');
+    throw new InvalidClusterSpecError(`${name} must be http(s)`);
+  if (url.username || url.password) throw new InvalidClusterSpecError(`${name} must not carry credentials`);
   return url.toString().replace(/\/+$/, '');
 }
 

@@ -24,12 +24,15 @@ export interface ClusterSecretsOptions {
 
 /**
  * The row and field a sealed secret belongs to, e.g. `clusters.prod-a.secret_ref`: the additional
- * authenticated data of its AES-GCM seal, so the same ciphertext copied into another row does not open.
+ * authenticated data of its AES-GCM seal, so the same ciphertext copied into another row or field does not open.
  */
-export type SecretBinding = `${'clusters' | 'webhooks'}.${string}.secret_ref`;
+export type SecretBinding = `${'clusters' | 'webhooks'}.${string}.secret_ref` | `clusters.${string}.kube_token_ref`;
 
 /** A cluster's OpenStack secret: bound to its id (the primary key; clusters are never renamed). */
 export const clusterSecretBinding = (clusterId: string): SecretBinding => `clusters.${clusterId}.secret_ref`;
+
+/** A cluster's Kubernetes API token: bound to its id and its own field, so it never opens as the OpenStack secret. */
+export const clusterKubeTokenBinding = (clusterId: string): SecretBinding => `clusters.${clusterId}.kube_token_ref`;
 
 /** A webhook's signing secret: bound to its id (the primary key, a lowercase UUID). */
 export const webhookSecretBinding = (webhookId: string): SecretBinding =>

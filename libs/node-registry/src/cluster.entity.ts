@@ -40,6 +40,22 @@ export class ClusterEntity {
   @Column({ name: 'secret_ref', type: 'text' })
   secretRef!: string;
 
+  /** The cluster's Kubernetes/OpenShift API (e.g. `https://api.prod-a.example.com:6443`); null: not connected. */
+  @Column({ name: 'kube_api_url', type: 'text', nullable: true })
+  kubeApiUrl!: string | null;
+
+  /** Where its bearer token is: `env:`, `file:` or `enc:v2:` bound to `kube_token_ref`; set with the URL. */
+  @Column({ name: 'kube_token_ref', type: 'text', nullable: true })
+  kubeTokenRef!: string | null;
+
+  /** The CA (PEM) that signs the API's certificate; null: the system's CAs. */
+  @Column({ name: 'kube_ca_pem', type: 'text', nullable: true })
+  kubeCaPem!: string | null;
+
+  /** How a server's name maps to its node's when neither its name nor its hostname label matches. */
+  @Column({ name: 'kube_node_pattern', type: 'text', nullable: true })
+  kubeNodePattern!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -7,3 +7,5 @@ export * from './demo-project';
 export * from './openstack-simulator';
 export * from './sim-stats';
 export type { SimServerHistory } from './sim-cloud';
+export type { SimKubeAccess, SimKubeNode, SimKubePod, SimKubeStats, SimPodsAtReboot } from './kube-cluster.model';
+export type { LabelSelector } from './kube-pdb';

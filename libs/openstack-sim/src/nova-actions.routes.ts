@@ -35,6 +35,7 @@ const HANDLERS: Record<string, Handler> = {
     if (!type) return invalidRebootType(reply, value);
     const decision = instance.requestReboot(type, now, deps.cloud.knobsFor(instance.id), by);
     deps.cloud.counters.reboot(instance.id, type, decision.accepted ? 'accepted' : 'refused');
+    if (decision.accepted) deps.cloud.cluster(instance.projectId)?.rebootAccepted(instance, now);
     return answer(reply, decision, 'reboot', instance.id);
   },
   'os-stop': (deps, { instance, reply, by, now }) =>

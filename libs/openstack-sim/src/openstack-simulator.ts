@@ -7,8 +7,14 @@ import { registerGlanceRoutes } from './glance.routes';
 import { registerNovaVersions } from './nova-microversion';
 import { novaFault, registerNovaRoutes } from './nova.routes';
 import { registerAdminRoutes } from './sim-admin.routes';
+import { registerKubeAdminRoutes } from './kube-admin.routes';
+import { startKubeListener, type KubeListener } from './kube-listener';
+import { kubeStatus } from './kube-objects.view';
+import { registerKubeRoutes } from './kube.routes';
 import { SimCloud, type SimServerHistory, withDefaultKnobs } from './sim-cloud';
 import { parseKnobsPatch } from './sim-knobs';
+import type { KubeCluster, SimKubeAccess, SimKubeNode, SimKubePod, SimKubeStats } from './kube-cluster.model';
+import type { LabelSelector } from './kube-pdb';
 import type { NovaInstance } from './nova-instance.model';
 import type { TaskState } from './nova-states';
 import type { SimProjectStats, SimServerRebootStats } from './sim-stats';
@@ -40,6 +46,7 @@ export class OpenStackSimulator {
     private readonly faults: FaultInjector,
     /** Base URL, e.g. `http://127.0.0.1:PORT`. */
     readonly url: string,
+    private readonly kube: KubeListener,
   ) {}
 
   /** Starts a simulator and resolves once it listens. */
@@ -61,6 +68,7 @@ export class OpenStackSimulator {
         compute: `${root}/compute/v2.1`,
         bookmark: `${root}/compute`,
         image: `${root}/image`,
+        kubernetes: `${root}/kubernetes`,
         region,
       };
     };
@@ -77,6 +85,8 @@ export class OpenStackSimulator {
       if (request.url.startsWith('/compute'))
         return novaFault(reply, status, FAULT_NAMES[status] ?? 'computeFault', message);
       if (request.url.startsWith('/identity')) return reply.code(status).send(keystoneError(status, message));
+      if (request.url.startsWith('/kubernetes/'))
+        return reply.code(status).send(kubeStatus(status, 'InternalError', message));
       return reply.code(status).send({ error: message });
     });
     app.setNotFoundHandler((request, reply) => {
@@ -84,6 +94,10 @@ export class OpenStackSimulator {
         return novaFault(reply, 404, 'itemNotFound', 'The resource could not be found.');
       if (request.url.startsWith('/identity'))
         return reply.code(404).send(keystoneError(404, 'The resource could not be found.'));
+      if (request.url.startsWith('/kubernetes/'))
+        return reply
+          .code(404)
+          .send(kubeStatus(404, 'NotFound', 'the server could not find the requested resource', {}));
       return reply.code(404).send({ error: 'Not Found' });
     });
 
@@ -91,12 +105,33 @@ export class OpenStackSimulator {
     registerGlanceRoutes(app, cloud, urls);
     registerNovaRoutes(app, { cloud, faults, urls });
     registerAdminRoutes(app, cloud);
+    registerKubeRoutes(app, cloud);
+    let kubePort = 0;
+    let caPem = '';
+    registerKubeAdminRoutes(
+      app,
+      cloud,
+      (request) => ({
+        url: urls(request).kubernetes,
+        tlsUrl: `https://${new URL(urls(request).identity).host.replace(/:\d+$/, '')}:${kubePort}/kubernetes`,
+      }),
+      () => caPem,
+    );
 
     await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
     const address = app.server.address() as AddressInfo;
     const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
     base = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-    return new OpenStackSimulator(app, cloud, faults, base);
+    const names = [opts.host ?? '127.0.0.1', ...(publicUrl ? [new URL(publicUrl).hostname] : [])];
+    const kube = await startKubeListener(cloud, opts.host ?? '127.0.0.1', opts.kubePort ?? 0, names).catch(
+      async (error: unknown) => {
+        await app.close();
+        throw error;
+      },
+    );
+    kubePort = kube.port;
+    caPem = kube.caPem;
+    return new OpenStackSimulator(app, cloud, faults, base, kube);
   }
 
   /** Keystone v3 base: `${url}/identity/v3`. */
@@ -164,6 +199,65 @@ export class OpenStackSimulator {
     return this.cloud.history(projectId);
   }
 
+  /**
+   * Where a client reaches the Kubernetes API of a project's cluster (default: the first project), and its bearer
+   * token, as `GET /_sim/kubernetes?project=<id>` tells: `${url}/kubernetes/<project-id>` over plain HTTP, and the
+   * same over HTTPS with the listener's self-signed certificate (what `kubectl` needs to send a token).
+   */
+  kubernetes(projectId?: string): SimKubeAccess {
+    const cluster = this.cluster(projectId);
+    return {
+      url: `${this.url}/kubernetes/${cluster.projectId}`,
+      token: cluster.token,
+      tlsUrl: `${this.kube.url}/kubernetes/${cluster.projectId}`,
+      caPem: this.kube.caPem,
+    };
+  }
+
+  /** The Kubernetes counters of a cluster: masters not Ready at once (most, now) and the pods on nodes at reboots. */
+  kubeStats(projectId?: string): SimKubeStats {
+    return this.cluster(projectId).stats();
+  }
+
+  /** The most master nodes of a cluster that were not Ready at the same moment. */
+  maxMastersNotReady(projectId?: string): number {
+    return this.kubeStats(projectId).maxMastersNotReady;
+  }
+
+  /** For each reboot Nova accepted of a node, the non-DaemonSet, non-mirror pods still on it (`namespace/name`). */
+  podsAtReboot(serverName: string, projectId?: string): string[][] {
+    return this.kubeStats(projectId)
+      .podsAtReboot.filter((entry) => entry.node === serverName)
+      .map((entry) => entry.pods);
+  }
+
+  /** A Kubernetes node (its server's name) as the cluster's API shows it. */
+  kubeNode(name: string, projectId?: string): SimKubeNode {
+    const node = this.cluster(projectId).simNode(name);
+    if (!node) throw new Error(`unknown node ${name}`);
+    return node;
+  }
+
+  /** The pods of a cluster, on `nodeName` when given. */
+  kubePods(nodeName?: string, projectId?: string): SimKubePod[] {
+    return this.cluster(projectId).simPods(nodeName);
+  }
+
+  /** Adds a PodDisruptionBudget (e.g. `maxUnavailable: 0` over `app=frontend` to forbid evicting those pods). */
+  addPodDisruptionBudget(
+    pdb: {
+      namespace: string;
+      name: string;
+      selector: LabelSelector;
+      minAvailable?: number | string;
+      maxUnavailable?: number | string;
+    },
+    projectId?: string,
+  ): void {
+    if (!this.cluster(projectId).addPdb(pdb))
+      throw new Error(`poddisruptionbudget ${pdb.namespace}/${pdb.name} exists`);
+  }
+
   /** Locks servers as an admin would (their owner cannot unlock them), or unlocks them. */
   setLocked(server: string, locked: boolean, reason?: string, projectId?: string): void {
     for (const instance of this.all(server, projectId)) instance.setLock(locked ? 'admin' : null, reason ?? null);
@@ -190,6 +284,12 @@ export class OpenStackSimulator {
     this.cloud.reset();
   }
 
+  private cluster(projectId?: string): KubeCluster {
+    const cluster = this.cloud.cluster(projectId ?? this.cloud.projectIds()[0]);
+    if (!cluster) throw new Error(`unknown project ${projectId}`);
+    return cluster;
+  }
+
   private all(server: string, projectId?: string): NovaInstance[] {
     const found = this.cloud.match(server, projectId);
     if (found.length === 0) throw new Error(`unknown server ${server}`);
@@ -203,6 +303,6 @@ export class OpenStackSimulator {
   /** Stops listening, drops open connections and releases pending delays. */
   async close(): Promise<void> {
     this.faults.close();
-    await this.app.close();
+    await Promise.all([this.app.close(), this.kube.app.close()]);
   }
 }

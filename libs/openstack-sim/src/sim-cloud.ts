@@ -1,3 +1,4 @@
+import { KubeCluster } from './kube-cluster.model';
 import { NovaInstance } from './nova-instance.model';
 import { NOVA_TASK_STATES, initialStateFor } from './nova-states';
 import { stableUuid } from './sim-format';
@@ -47,6 +48,7 @@ export class SimCloud {
   private byProject = new Map<string, NovaInstance[]>();
   private readonly positions = new Map<string, number>();
   private images = new Map<string, SimImage>();
+  private clusters = new Map<string, KubeCluster>();
   private knobs: SimKnobs;
   private readonly overrides = new Map<string, Partial<SimKnobs>>();
   private readonly createdBase: number;
@@ -72,6 +74,16 @@ export class SimCloud {
   findInstance(projectId: string, id: string): NovaInstance | undefined {
     const instance = this.instances.get(id);
     return instance?.projectId === projectId ? instance : undefined;
+  }
+
+  /** Ids of the simulated projects, in the order they were given. */
+  projectIds(): string[] {
+    return this.specs.map((spec) => spec.id);
+  }
+
+  /** The Kubernetes cluster a project runs (its servers but HAProxy VMs are its nodes). */
+  cluster(projectId: string): KubeCluster | undefined {
+    return this.clusters.get(projectId);
   }
 
   /** A server by id, in any project. */
@@ -133,6 +145,8 @@ export class SimCloud {
   settleAll(): void {
     const now = this.clock();
     for (const instance of this.instances.values()) instance.settle(now, this.knobsFor(instance.id));
+    // Nodes fix the Ready delay of each boot they have seen end, before a knob change could rewrite it.
+    for (const cluster of this.clusters.values()) cluster.nodeStates(now);
   }
 
   /** Takes one from the `failNextRequests` burst that applies to `serverId` (its own, else the global one). */
@@ -239,6 +253,7 @@ export class SimCloud {
 
   private build(): void {
     this.instances = new Map();
+    this.clusters = new Map();
     this.byProject = new Map();
     this.positions.clear();
     let n = 0;
@@ -264,6 +279,8 @@ export class SimCloud {
       }
       list.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
       this.byProject.set(project.id, list);
+      const env = { clock: this.clock, knobsFor: (id?: string) => this.knobsFor(id) };
+      this.clusters.set(project.id, new KubeCluster(project.id, list, env, this.createdBase));
     }
     const base = { id: BASE_IMAGE_ID, name: 'rhcos', projectId: null, createdAt: this.createdBase - 3600_000 };
     this.images = new Map([[BASE_IMAGE_ID, { ...base, savingAt: base.createdAt, activeAt: base.createdAt }]]);

@@ -17,6 +17,9 @@ export const DEFAULT_KNOBS: Readonly<SimKnobs> = Object.freeze({
   snapshotDurationMs: 5000,
   actionDelayMs: 0,
   nextActionFaults: [],
+  nodeReadyDelayMs: 0,
+  kubeUnreachable: false,
+  podTerminationMs: 1000,
 });
 
 const share = z.number().min(0).max(1);
@@ -47,6 +50,9 @@ export const knobsPatchSchema = z.strictObject({
     )
     .max(100)
     .optional(),
+  nodeReadyDelayMs: millis.optional(),
+  kubeUnreachable: z.boolean().optional(),
+  podTerminationMs: millis.optional(),
 });
 
 /** Knobs that make sense per server; the others (token TTL, page size) are global only. */
@@ -63,6 +69,7 @@ export const PER_SERVER_KNOBS = [
   'snapshotDurationMs',
   'actionDelayMs',
   'nextActionFaults',
+  'nodeReadyDelayMs',
 ] as const satisfies readonly (keyof SimKnobs)[];
 
 /** Checks a partial knob update; throws a one-line Error naming each bad field. */

@@ -65,6 +65,18 @@ export interface SimKnobs {
    * what a proxy in front of nova-api, or nova-api itself, answers when things go wrong. Default none.
    */
   nextActionFaults: SimActionFault[];
+  /**
+   * How long after its VM is `ACTIVE` again a rebooted node turns `Ready` in the cluster's Kubernetes API (the OS,
+   * kubelet and static pods starting). Per server; default 0.
+   */
+  nodeReadyDelayMs: number;
+  /** The Kubernetes API of every cluster resets each connection without an answer (global). Default false. */
+  kubeUnreachable: boolean;
+  /**
+   * How long an evicted or deleted pod stays `Terminating` (with its `deletionTimestamp`) before it is gone, as the
+   * kubelet's graceful stop takes (global). Default 1000 ms.
+   */
+  podTerminationMs: number;
 }
 
 /** One fault of {@link SimKnobs.nextActionFaults}. */
@@ -86,6 +98,8 @@ export interface SimStartOptions {
   host?: string;
   /** 0 (default) lets the OS pick. */
   port?: number;
+  /** Port of the HTTPS listener of the clusters' Kubernetes APIs; 0 (default) lets the OS pick. */
+  kubePort?: number;
   /**
    * Base URL put in the catalog and links, e.g. `http://openstack-sim:5005`. Default: `http://` + the Host
    * header of each request, so a simulator in a container is advertised under the name its callers used.

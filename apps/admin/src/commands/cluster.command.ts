@@ -1,5 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { clusterSecretBinding, type ClusterEntity, type ClusterSpec, secretRefScheme } from '@oshift/node-registry';
+import {
+  clusterKubeTokenBinding,
+  clusterSecretBinding,
+  type ClusterEntity,
+  type ClusterSpec,
+  describeCluster,
+  secretRefScheme,
+} from '@oshift/node-registry';
 import type { AdminContext } from '../admin.context';
 import { CommandError } from '../command.error';
 import { formatTable } from '../table.format';
@@ -21,6 +29,13 @@ interface SettingsOptions {
   appCredentialId?: string;
   secretRef?: string;
   secretStdin?: boolean;
+  kubeApiUrl?: string;
+  kubeTokenRef?: string;
+  kubeTokenStdin?: boolean;
+  kubeCaFile?: string;
+  kubeNodePattern?: string;
+  /** False with `--no-kube`. */
+  kube?: boolean;
 }
 
 /** `cluster add|update|remove|list|check|policy`: the clusters the API serves and how to reach their OpenStack. */
@@ -66,7 +81,10 @@ export const clusterCommands: CommandRegistration = (program, run) => {
         const clusters = (await (await context.clusterAdmin()).list()).map(describe);
         if (options.json) return context.printJson(clusters);
         context.print(
-          formatTable(['ID', 'AUTH URL', 'REGION', 'INTERFACE', 'PROJECT', 'CREDENTIAL', 'SECRET'], clusters.map(row)),
+          formatTable(
+            ['ID', 'AUTH URL', 'REGION', 'INTERFACE', 'PROJECT', 'KUBERNETES', 'CREDENTIAL', 'SECRET'],
+            clusters.map(row),
+          ),
         );
       }),
     );
@@ -94,7 +112,16 @@ function withSettings(command: Command, description: string): Command {
     .option('--user-domain <domain>', 'domain of --username (default Default)')
     .option('--app-credential-id <id>', 'application credential (preferred)')
     .option('--secret-ref <ref>', 'where the password or credential secret is: env:VAR or file:/path')
-    .option('--secret-stdin', 'read the secret from stdin and store it encrypted with CLUSTER_SECRET_KEY');
+    .option('--secret-stdin', 'read the secret from stdin and store it encrypted with CLUSTER_SECRET_KEY')
+    .option('--kube-api-url <url>', "connect the cluster's Kubernetes/OpenShift API, e.g. https://api.example.com:6443")
+    .option('--kube-token-ref <ref>', "where the API's bearer token is: env:VAR, file:/path or a sealed enc:v2:…")
+    .option('--kube-token-stdin', 'read the bearer token from stdin and store it encrypted with CLUSTER_SECRET_KEY')
+    .option('--kube-ca-file <pem>', "the CA certificate(s) that sign the API's certificate, PEM (https only)")
+    .option(
+      '--kube-node-pattern <pattern>',
+      "a server's node name, {name} or {short} standing for its name ('' clears)",
+    )
+    .option('--no-kube', 'disconnect the cluster from its Kubernetes API (reboots then judged from Nova alone)');
 }
 
 /** Applies the flags given over `base` (an existing cluster, or nothing but the id) and saves the result. */
@@ -110,6 +137,13 @@ async function save(
     throw new UsageError('give --project-id or --project-name, not both', path);
   if (options.appCredentialId && options.username)
     throw new UsageError('give --app-credential-id or --username, not both', path);
+  if (options.kubeTokenRef && options.kubeTokenStdin)
+    throw new UsageError('give --kube-token-ref or --kube-token-stdin', path);
+  if (options.secretStdin && options.kubeTokenStdin)
+    throw new UsageError('stdin holds one secret: give --secret-stdin or --kube-token-stdin, not both', path);
+  const kubeFlags = [options.kubeApiUrl, options.kubeTokenRef, options.kubeTokenStdin, options.kubeCaFile];
+  if (options.kube === false && [...kubeFlags, options.kubeNodePattern].some((flag) => flag !== undefined))
+    throw new UsageError('--no-kube disconnects: give no other --kube-… option with it', path);
   const given = <T>(value: T | undefined, previous: T | null | undefined) => (value === undefined ? previous : value);
   const byName = options.projectName !== undefined;
   const byId = options.projectId !== undefined;
@@ -128,9 +162,42 @@ async function save(
     userDomain: asCredential ? null : given(options.userDomain, base.userDomain),
     applicationCredentialId: asUser ? null : given(options.appCredentialId, base.applicationCredentialId),
     secretRef: options.secretRef ?? (options.secretStdin ? await encryptedSecret(context, base.id) : base.secretRef),
+    ...(options.kube === false
+      ? { kubeApiUrl: null, kubeTokenRef: null, kubeCaPem: null, kubeNodePattern: null }
+      : {
+          kubeApiUrl: given(options.kubeApiUrl, base.kubeApiUrl),
+          kubeTokenRef:
+            options.kubeTokenRef ??
+            (options.kubeTokenStdin ? await encryptedKubeToken(context, base.id) : base.kubeTokenRef),
+          kubeCaPem: options.kubeCaFile === undefined ? base.kubeCaPem : readCa(options.kubeCaFile),
+          kubeNodePattern: given(options.kubeNodePattern, base.kubeNodePattern),
+        }),
   };
   const outcome = await (await context.clusterAdmin()).upsert(spec, context.config.actor, { expect });
-  context.print(`cluster ${spec.id} ${outcome} (secret: ${secretRefScheme(spec.secretRef)})`);
+  const kube = spec.kubeApiUrl
+    ? `, kubernetes: ${spec.kubeApiUrl} token ${secretRefScheme(spec.kubeTokenRef ?? '')}`
+    : base.kubeApiUrl
+      ? ', kubernetes: not connected'
+      : '';
+  context.print(`cluster ${spec.id} ${outcome} (secret: ${secretRefScheme(spec.secretRef)}${kube})`);
+}
+
+/** The CA file's PEM; a file that cannot be read is a usage error that names it (it is the operator's own path). */
+function readCa(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new CommandError(`cannot read the Kubernetes CA file ${path}`);
+  }
+}
+
+/** Reads the Kubernetes API token from stdin and seals it, bound to this cluster's `kube_token_ref`. */
+async function encryptedKubeToken(context: AdminContext, clusterId: string): Promise<string> {
+  const sealer = context.sealedSecrets(
+    '--kube-token-stdin needs CLUSTER_SECRET_KEY (32 bytes, base64) to encrypt the token',
+  );
+  const token = await context.secrets.read('Kubernetes API token');
+  return sealer.seal(token, clusterKubeTokenBinding(clusterId));
 }
 
 /** Reads the OpenStack secret from stdin and seals it under CLUSTER_SECRET_KEY, bound to this cluster's row. */
@@ -142,11 +209,8 @@ async function encryptedSecret(context: AdminContext, clusterId: string): Promis
   return sealer.seal(secret, clusterSecretBinding(clusterId));
 }
 
-/** A cluster as the CLI shows it: its secret reference reduced to the scheme. */
-function describe(cluster: ClusterEntity) {
-  const { secretRef, ...settings } = cluster;
-  return { ...settings, secretRefScheme: secretRefScheme(secretRef) };
-}
+/** A cluster as the CLI shows it: its secret references reduced to their scheme, its CA to whether it has one. */
+const describe = (cluster: ClusterEntity) => describeCluster(cluster);
 
 function row(cluster: ReturnType<typeof describe>): (string | null)[] {
   return [
@@ -155,6 +219,7 @@ function row(cluster: ReturnType<typeof describe>): (string | null)[] {
     cluster.region,
     cluster.interface,
     cluster.projectId ?? (cluster.projectName ? `${cluster.projectName}@${cluster.projectDomain ?? 'Default'}` : null),
+    cluster.kubeApiUrl && `${cluster.kubeApiUrl} (token: ${cluster.kubeTokenRefScheme})`,
     cluster.applicationCredentialId
       ? `app-credential:${cluster.applicationCredentialId}`
       : cluster.username && `user:${cluster.username}@${cluster.userDomain ?? 'Default'}`,

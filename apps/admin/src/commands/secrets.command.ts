@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
 import {
+  clusterKubeTokenBinding,
   clusterSecretBinding,
   ClusterSecretError,
   type ClusterSecrets,
@@ -12,10 +13,32 @@ import type { AdminContext } from '../admin.context';
 import { CommandError } from '../command.error';
 import type { CommandRegistration } from './admin-command';
 
-/** Where sealed secrets are kept: each table's `secret_ref`, bound to the row's id. */
+/** Where sealed secrets are kept: each table's `secret_ref` (and a cluster's Kubernetes token), bound to the row's id. */
 const PLACES = [
-  { table: 'clusters', clusterColumn: 'id', touch: ', updated_at = now()', binding: clusterSecretBinding },
-  { table: 'webhooks', clusterColumn: 'cluster_id', touch: '', binding: webhookSecretBinding },
+  {
+    label: 'clusters',
+    table: 'clusters',
+    column: 'secret_ref',
+    clusterColumn: 'id',
+    touch: ', updated_at = now()',
+    binding: clusterSecretBinding,
+  },
+  {
+    label: 'cluster kubernetes tokens',
+    table: 'clusters',
+    column: 'kube_token_ref',
+    clusterColumn: 'id',
+    touch: ', updated_at = now()',
+    binding: clusterKubeTokenBinding,
+  },
+  {
+    label: 'webhooks',
+    table: 'webhooks',
+    column: 'secret_ref',
+    clusterColumn: 'cluster_id',
+    touch: '',
+    binding: webhookSecretBinding,
+  },
 ] as const;
 type Place = (typeof PLACES)[number];
 
@@ -48,7 +71,7 @@ export const secretsCommand: CommandRegistration = (program, run) => {
           const tally = await resealPlace(context, sealer, place, options);
           failed += tally.failed;
           context.print(
-            `${place.table}: ${tally.resealed} ${options.dryRun ? 'would be resealed' : 'resealed'}, ` +
+            `${place.label}: ${tally.resealed} ${options.dryRun ? 'would be resealed' : 'resealed'}, ` +
               `${tally.current} already bound, ${tally.notSealed} not sealed (env: or file:), ${tally.failed} failed`,
           );
         }
@@ -73,7 +96,8 @@ async function resealPlace(
   const dataSource = await context.dataSource();
   const rows = await queryRows<{ id: string }>(
     dataSource,
-    `SELECT id::text AS id FROM ${place.table} WHERE $1::text IS NULL OR ${place.clusterColumn} = $1 ORDER BY id`,
+    `SELECT id::text AS id FROM ${place.table}
+      WHERE ${place.column} IS NOT NULL AND ($1::text IS NULL OR ${place.clusterColumn} = $1) ORDER BY id`,
     [cluster ?? null],
   );
   for (const { id } of rows) {
@@ -105,13 +129,17 @@ async function resealRow(
 ): Promise<'resealed' | 'current' | 'not-sealed' | 'gone'> {
   const [row] = await queryRows<{ secret_ref: string; cluster_id: string }>(
     manager,
-    `SELECT secret_ref, ${place.clusterColumn} AS cluster_id FROM ${place.table} WHERE id = $1 FOR UPDATE`,
+    `SELECT ${place.column} AS secret_ref, ${place.clusterColumn} AS cluster_id FROM ${place.table}
+      WHERE id = $1 FOR UPDATE`,
     [id],
   );
-  if (!row) return 'gone';
+  if (!row?.secret_ref) return 'gone';
   const outcome = sealer.reseal(row.secret_ref, binding);
   if (outcome.change !== 'resealed' || !who) return outcome.change;
-  await queryRows(manager, `UPDATE ${place.table} SET secret_ref = $2${place.touch} WHERE id = $1`, [id, outcome.ref]);
+  await queryRows(manager, `UPDATE ${place.table} SET ${place.column} = $2${place.touch} WHERE id = $1`, [
+    id,
+    outcome.ref,
+  ]);
   await AuditLog.record(manager, {
     actor: who.actor,
     source: who.source,

@@ -1,13 +1,33 @@
 import type { CommandContext } from '../command-context';
 
-/** `oshift nodes`: every VM of the cluster with its Nova status. */
+/** One VM as nodestatus answers it; `ready`/`schedulable` only on a cluster connected to its Kubernetes API. */
+interface NodeStatus {
+  nodename: string;
+  status: string;
+  ready?: boolean | null;
+  schedulable?: boolean | null;
+}
+
+/**
+ * `oshift nodes`: every VM of the cluster with its Nova status, and on a cluster connected to its Kubernetes API
+ * whether its node is Ready and schedulable (`-`: the VM is no node of the cluster, or the API did not answer).
+ */
 export async function nodesCommand(context: CommandContext): Promise<void> {
   const answer = await (await context.api()).get(`${context.clusterPath()}/nodestatus`);
   if (context.json) return context.raw(answer.text);
-  const nodes = JSON.parse(answer.text) as { nodename: string; status: string }[];
+  const nodes = JSON.parse(answer.text) as NodeStatus[];
+  const connected = nodes.some((node) => 'ready' in node);
   context.out.table(
-    ['NAME', 'STATUS'],
-    nodes.map((node) => [node.nodename, node.status]),
+    connected ? ['NAME', 'STATUS', 'READY', 'SCHEDULABLE'] : ['NAME', 'STATUS'],
+    nodes.map((node) =>
+      connected
+        ? [node.nodename, node.status, yesNo(node.ready), yesNo(node.schedulable)]
+        : [node.nodename, node.status],
+    ),
     1,
   );
+}
+
+function yesNo(value: boolean | null | undefined): string {
+  return value === true ? 'yes' : value === false ? 'no' : '-';
 }

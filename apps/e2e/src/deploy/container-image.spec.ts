@@ -1,11 +1,13 @@
-// No Docker engine runs here, so the Dockerfile, its entrypoint and docker-compose.yml are checked for shape
-// and wiring: one multi-stage image running dist/ on a supported Node LTS with production dependencies only.
+// The Dockerfile, its entrypoint and docker-compose.yml checked for shape and wiring: one multi-stage image
+// running dist/ on Node 24 LTS with production dependencies only. CI builds and runs the image itself with
+// podman (.ci/image.sh).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { parse } from 'yaml';
+import { demoProject, OpenStackSimulator } from '@oshift/openstack-sim';
 
 const ROOT = resolve(__dirname, '../../../..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -39,21 +41,53 @@ const builtApps = ['gateway', 'worker', 'admin', 'openstack-sim', 'demo', 'cli']
 });
 
 describe('Dockerfile', () => {
-  it('builds dist/ in one stage and runs it in a slim runtime stage on a supported Node LTS', () => {
-    expect(stages.map((stage) => stage.getBuildStage())).toEqual(['build', 'runtime']);
-    const image = /^ARG NODE_IMAGE=(node:(\d+)-[\w-]*slim)$/m.exec(read('Dockerfile'));
-    expect(['22', '24']).toContain(image?.[2]);
+  it('builds dist/ and the production dependencies in their own stages, and runs them on Node 24 LTS slim', () => {
+    expect(stages.map((stage) => stage.getBuildStage())).toEqual(['build', 'deps', 'runtime']);
+    expect(read('Dockerfile')).toMatch(/^ARG NODE_IMAGE=node:24-[\w-]*slim$/m);
+    // Only the runtime stage stands on NODE_IMAGE: what CI adds to BUILD_IMAGE (its registry, its CA) stays out.
+    expect(stages.map((stage) => stage.getImageName())).toEqual(['${BUILD_IMAGE}', '${BUILD_IMAGE}', '${NODE_IMAGE}']);
     expect(
       keyword(instructions, 'RUN')
         .map(args)
         .map((words) => words.join(' ')),
     ).toEqual(expect.arrayContaining(['npm run build']));
-    const runtimeRuns = keyword(runtime, 'RUN').map((instruction) => args(instruction).join(' '));
-    expect(runtimeRuns.some((line) => line.startsWith('npm ci --omit=dev'))).toBe(true);
+    // Production dependencies with no install script (no telemetry postinstall), without swagger-ui-dist or
+    // TypeScript; the runtime stage runs no npm at all.
+    const depsStart = stages[1].getRange().start.line;
+    const install = keyword(instructions, 'RUN')
+      .filter(
+        (instruction) =>
+          instruction.getRange().start.line > depsStart && instruction.getRange().start.line < runtimeStart,
+      )
+      .map((instruction) => args(instruction).join(' '))
+      .join(' ');
+    expect(install).toMatch(/^npm ci --omit=dev .*--ignore-scripts/);
+    expect(install).toContain('rm -rf node_modules/swagger-ui-dist node_modules/@scarf');
+    expect(install).toContain('test ! -e node_modules/typescript');
+    expect(keyword(runtime, 'RUN')).toEqual([]);
     const copies = keyword(runtime, 'COPY').map((instruction) => instruction.getTextContent());
-    expect(copies.some((line) => /--from=build \/src\/dist \.\/dist/.test(line))).toBe(true);
-    // Nothing but dist/, the manifest files and the entrypoint: no sources, no TypeScript at run time.
-    expect(copies.every((line) => /dist|package|entrypoint/.test(line))).toBe(true);
+    expect(copies).toEqual(
+      expect.arrayContaining([
+        'COPY --from=deps /srv/node_modules ./node_modules',
+        'COPY --from=build /src/dist ./dist',
+      ]),
+    );
+    // Nothing but dist/, the dependencies, the manifest files and the entrypoint: no sources at run time.
+    expect(copies.every((line) => /dist|node_modules|package|entrypoint/.test(line))).toBe(true);
+  });
+
+  it('says where it comes from (OCI labels) and names the TypeScript sources in stack traces', () => {
+    const labels = keyword(runtime, 'LABEL').flatMap(args).join(' ');
+    for (const [label, arg] of [
+      ['source', 'SOURCE'],
+      ['version', 'VERSION'],
+      ['revision', 'REVISION'],
+    ])
+      expect(labels).toContain(`org.opencontainers.image.${label}="\${${arg}}"`);
+    const env = Object.fromEntries(
+      keyword(runtime, 'ENV').flatMap((instruction) => args(instruction).map((pair) => pair.split('='))),
+    );
+    expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
   });
 
   it('runs as a numeric non-root user, listens beyond loopback, and starts the app it is given', () => {
@@ -84,10 +118,13 @@ describe('the image entrypoint', () => {
       mkdirSync(join(dist, app));
       writeFileSync(join(dist, app, 'main.js'), `console.log(${JSON.stringify(app)}, process.argv.slice(2).join(' '))`);
     }
+    // The web page's folder (dist/apps/web) is no app: it has no main.js.
+    mkdirSync(join(dist, 'web'));
+    writeFileSync(join(dist, 'web', 'index.html'), '<!doctype html>');
     expect(oshift('admin', 'user', 'add', 'alice')).toMatchObject({ status: 0, stdout: 'admin user add alice\n' });
     expect(oshift('migrate')).toMatchObject({ status: 0, stdout: 'admin migrate\n' });
     expect(oshift('gateway')).toMatchObject({ status: 0, stdout: 'gateway \n' });
-    for (const wrong of ['nope', '../gateway', ''])
+    for (const wrong of ['nope', '../gateway', '', 'web'])
       expect(oshift(wrong)).toMatchObject({ status: 2, stderr: expect.stringContaining('apps: admin gateway') });
   });
 });
@@ -151,9 +188,43 @@ describe('docker-compose.yml', () => {
       expect(services[name].profiles).toBeUndefined();
   });
 
+  it("connects the demo cluster to the simulator's Kubernetes API, with the token the simulator gives it", async () => {
+    const simulator = await OpenStackSimulator.start({ projects: [demoProject()] });
+    try {
+      const kube = simulator.kubernetes();
+      const url = new URL(services['demo-seed'].environment?.DEMO_KUBE_API_URL ?? '');
+      expect(url.host).toBe(new URL(services['openstack-sim'].environment?.SIM_PUBLIC_URL ?? '').host);
+      expect(url.pathname).toBe(new URL(kube.url).pathname);
+      for (const name of ['gateway', 'worker']) {
+        expect(services[name].environment?.OSHIFT_SECRET_DEMO_KUBE).toBe(kube.token);
+      }
+    } finally {
+      await simulator.close();
+    }
+  });
+
   it('lets workers scale (no fixed name, no published port) and publishes the gateway on loopback only', () => {
     expect(services.worker.container_name).toBeUndefined();
     expect(services.worker.ports).toBeUndefined();
     expect(services.gateway.ports).toEqual(['127.0.0.1:8080:8080']);
+  });
+});
+
+describe('package.json', () => {
+  const manifest = JSON.parse(read('package.json')) as {
+    engines: { node: string };
+    devDependencies: Record<string, string>;
+    allowScripts: Record<string, boolean>;
+  };
+
+  it('supports Node 22 and 24 from the floors CI tests (.ci/run), with the types of the lowest', () => {
+    const floors = manifest.engines.node.match(/\d+\.\d+\.\d+/g) ?? [];
+    expect(floors.map((version) => version.split('.')[0])).toEqual(['22', '24']);
+    expect(manifest.devDependencies['@types/node']).toBe(`^${floors[0]}`);
+    expect(read('.ci/run')).toContain('require("./package.json").engines.node');
+  });
+
+  it('denies the telemetry postinstall of @scarf/scarf', () => {
+    expect(manifest.allowScripts['@scarf/scarf']).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 // The production build for real: `npm run build`, production dependencies only (`npm ci --omit=dev
 // --legacy-peer-deps`, as in the Dockerfile, into a copy outside the repository, so nothing resolves to its
-// node_modules), then migrate, gateway and worker started from dist/ with plain Node until they answer /readyz.
+// node_modules), then migrate, the demo seed, gateway and worker started from dist/ with plain Node (the servers
+// until they answer /readyz).
 // Costs about a minute (71 s in a full run on a shared 2-vCPU machine: build ~8 s, npm ci 10-30 s from the npm
 // cache, then start-up and checks).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -58,14 +59,29 @@ describe('the built apps on production dependencies only', () => {
       expect({ dev, installed: existsSync(join(copy, 'node_modules', dev)) }).toEqual({ dev, installed: false });
   });
 
-  it('migrates a new database, then runs a gateway and a worker that answer /readyz', async () => {
+  it('migrates a new database, seeds the demo, then runs a gateway and a worker that answer /readyz', async () => {
     const env = { DATABASE_URL: databaseUrl, REDIS_URL: testServices().redisUrl, REDIS_PREFIX: redisPrefix };
-    const migrated = execFileSync(process.execPath, ['dist/apps/admin/main.js', 'migrate'], {
-      cwd: copy,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      encoding: 'utf8',
-    });
-    expect(migrated).toMatch(/^applied \w+/);
+    /** Runs a built app to its end; answers what it printed. */
+    const built = (app: string, words: string[], more: Record<string, string> = {}) =>
+      execFileSync(process.execPath, [`dist/apps/${app}/main.js`, ...words], {
+        cwd: copy,
+        env: { PATH: process.env.PATH ?? '', ...env, ...more },
+        encoding: 'utf8',
+      });
+    expect(built('admin', ['migrate'])).toMatch(/^applied \w+/);
+
+    // The compose demo profile's seeding step, from the build: the demo cluster and users, as the operator CLI
+    // then lists them (the seed once failed here with `No metadata for "ClusterEntity" was found`).
+    const seeded = built('demo', ['seed'], { DEMO_IDENTITY_URL: 'http://127.0.0.1:5005/identity/v3' });
+    expect(seeded).toMatch(
+      /^demo cluster mycompany\.cor00005\.cna\.ukcloud\.com at http:\/\/127\.0\.0\.1:5005\/identity\/v3;/,
+    );
+    expect(built('admin', ['cluster', 'list'])).toMatch(
+      /^mycompany\.cor00005\.cna\.ukcloud\.com +http:\/\/127\.0\.0\.1:5005\/identity\/v3 +RegionOne /m,
+    );
+    expect(built('admin', ['user', 'list'])).toMatch(
+      /^operator +enabled +mycompany\.cor00005\.cna\.ukcloud\.com:reboot\nviewer +enabled +mycompany\.cor00005\.cna\.ukcloud\.com:read$/m,
+    );
 
     const [gatewayPort, workerPort] = [await freePort(), await freePort()];
     // Metrics on any free port (the default, 9465, may be another test's).
@@ -77,7 +93,7 @@ describe('the built apps on production dependencies only', () => {
     }
     const openapi = await fetch(`http://127.0.0.1:${gatewayPort}/openapi.json`);
     expect(openapi.status).toBe(200);
-    // The customers' web page, built to dist/web, is found and served by the built gateway.
+    // The customers' web page, built to dist/apps/web, is found and served by the built gateway.
     const page = await fetch(`http://127.0.0.1:${gatewayPort}/`);
     expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
     // A graceful stop: Nest re-raises SIGTERM once closed (the worker exits 0); never the SIGKILL of stop().

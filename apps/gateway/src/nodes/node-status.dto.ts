@@ -1,9 +1,11 @@
-import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 
-/** One VM of the cluster, exactly as the API reference shows it. */
+/** One VM of the cluster, as the API reference shows it; a connected cluster's also with its node's state. */
 export interface NodeStatus {
   nodename: string;
   status: string;
+  ready?: boolean | null;
+  schedulable?: boolean | null;
 }
 
 /** OpenAPI shape of {@link NodeStatus}. */
@@ -17,4 +19,24 @@ export class NodeStatusDto implements NodeStatus {
     example: 'ACTIVE',
   })
   status!: string;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    nullable: true,
+    description:
+      "Only on a cluster connected to its Kubernetes API: whether the VM's Kubernetes node reports Ready. " +
+      'null when no node of the cluster is this VM (HAProxy VMs) or the cluster API did not answer in time.',
+    example: true,
+  })
+  ready?: boolean | null;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    nullable: true,
+    description:
+      'Only on a cluster connected to its Kubernetes API: whether its node accepts new pods (false: cordoned, ' +
+      'as during a drain). null as for `ready`.',
+    example: true,
+  })
+  schedulable?: boolean | null;
 }

@@ -8,6 +8,7 @@ import { RollingPlan1796090019050 } from './1796090019050-RollingPlan';
 import { HotQueryIndexes1796090019080 } from './1796090019080-HotQueryIndexes';
 import { ScheduledReboots1796090019200 } from './1796090019200-ScheduledReboots';
 import { RebootSilences1796090019300 } from './1796090019300-RebootSilences';
+import { ClusterKubeApi1796090019410 } from './1796090019410-ClusterKubeApi';
 
 /** Every migration, oldest first, run from the TypeScript sources. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   HotQueryIndexes1796090019080,
   ScheduledReboots1796090019200,
   RebootSilences1796090019300,
+  ClusterKubeApi1796090019410,
 ];
