@@ -37,6 +37,9 @@ const schema = z
     webhookAllowCidrs: env.WEBHOOK_ALLOW_CIDRS,
   }));
 
+/** Every variable the admin reads (the documentation's test checks against it). */
+export const ADMIN_VARIABLES: readonly string[] = Object.keys(schema.in.shape);
+
 export type AdminConfig = Omit<z.output<typeof schema>, 'secrets'> & {
   /** Where the audit trail says each change came from. */
   source: string;

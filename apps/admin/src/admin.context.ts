@@ -68,6 +68,7 @@ export class AdminContext {
     return new ClusterAdmin(await this.dataSource(), {
       source: this.config.source,
       accessChanged: (userId) => announcer.accessChanged(userId),
+      secretEnvPrefix: this.config.secrets.envPrefix,
     });
   }
 

@@ -223,6 +223,23 @@ describe('admin CLI', () => {
         {},
         /^error: secret reference must be env:NAME/,
       ],
+      [
+        // A variable the gateways and workers would refuse at the cluster's first call: refused now.
+        [
+          'cluster',
+          'add',
+          `other-${suffix}`,
+          '--auth-url',
+          'http://127.0.0.1:5000/v3',
+          '--app-credential-id',
+          'ac',
+          '--secret-ref',
+          'env:OS_APPCRED_ACME',
+        ],
+        '',
+        {},
+        /^error: env: secret references must name a variable starting with OSHIFT_SECRET_ \(CLUSTER_SECRET_ENV_PREFIX\)\n$/,
+      ],
       [['cluster', 'remove', `nowhere-${suffix}`], '', {}, /^error: unknown cluster nowhere-/],
       [['user', 'list'], '', { DATABASE_URL: '' }, /^error: invalid configuration: DATABASE_URL/],
     ];

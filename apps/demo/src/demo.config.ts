@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { flag, httpUrl, parseConfig, port, positiveInt, postgresUrl, redisUrl, redisPrefix } from '@oshift/config';
+import {
+  clusterSecretKey,
+  flag,
+  httpUrl,
+  parseConfig,
+  port,
+  positiveInt,
+  postgresUrl,
+  redisUrl,
+  redisPrefix,
+} from '@oshift/config';
 
 const schema = z
   .object({
@@ -20,6 +30,8 @@ const schema = z
     /** `false`: the demo cluster is not connected to its Kubernetes API (reboots judged from Nova alone). */
     DEMO_KUBE: flag(true),
     POLL_INTERVAL_MS: positiveInt(1000),
+    /** The key that seals webhook signing secrets; unset, the demo makes one and keeps it in DATA_DIR. */
+    CLUSTER_SECRET_KEY: clusterSecretKey,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'),
   })
   .transform((env) => ({
@@ -37,7 +49,11 @@ const schema = z
     dataDir: env.DATA_DIR,
     pollIntervalMs: env.POLL_INTERVAL_MS,
     logLevel: env.LOG_LEVEL,
+    clusterSecretKey: env.CLUSTER_SECRET_KEY,
   }));
+
+/** Every variable the demo reads (the documentation's test checks against it). */
+export const DEMO_VARIABLES: readonly string[] = Object.keys(schema.in.shape);
 
 export type DemoConfig = z.output<typeof schema> & { path: string | undefined };
 

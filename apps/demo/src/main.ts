@@ -6,6 +6,7 @@ import { OpenStackSimulator, demoProject } from '@oshift/openstack-sim';
 import { EmbeddedPostgres, dataSourceOptions, migrate } from '@oshift/persistence';
 import { AppProcess } from './app-process';
 import { loadDemoConfig } from './demo.config';
+import { demoSecretKey } from './demo-secret-key';
 import {
   DEMO_CLUSTER,
   DEMO_KUBE_TOKEN_VARIABLE,
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
       REDIS_PREFIX: config.redis.prefix,
       LOG_LEVEL: config.logLevel,
       [DEMO_SECRET_VARIABLE]: project.users[0].password,
+      // Opens the webhooks' sealed signing secrets (the worker signs deliveries with them).
+      CLUSTER_SECRET_KEY: demoSecretKey(config.clusterSecretKey, config.dataDir),
       ...(kube ? { [DEMO_KUBE_TOKEN_VARIABLE]: kube.token } : {}),
     };
     const worker = AppProcess.start(
@@ -130,8 +133,12 @@ async function main(): Promise<void> {
     say(`  curl -u operator:operator -d target=worker-0.openstacklocal ${base}/api/openshift/${DEMO_CLUSTER}/reboot`);
     say(`  curl -u viewer:viewer ${base}/api/openshift/${DEMO_CLUSTER}/job/<job_id>`);
     say('The operator CLI reaches this demo with (in another terminal):');
-    say(`  export DATABASE_URL='${databaseUrl}' REDIS_URL=${redis.url} REDIS_PREFIX=${config.redis.prefix}`);
+    say(
+      `  export DATABASE_URL='${databaseUrl}' REDIS_URL=${redis.url} REDIS_PREFIX=${config.redis.prefix} ` +
+        `CLUSTER_SECRET_KEY='${shared.CLUSTER_SECRET_KEY}' WEBHOOK_ALLOW_LOOPBACK=true`,
+    );
     say('  npm run admin -- user list');
+    say(`  npm run admin -- webhook add ${DEMO_CLUSTER} http://127.0.0.1:9000/hook   # a receiver there gets job ends`);
     say('Ctrl-C stops everything.');
     await Promise.any([worker.exited, gateway.exited]);
     if (stopping) return;

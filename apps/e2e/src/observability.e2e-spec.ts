@@ -132,17 +132,19 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await response.text();
     expect(
-      sample(text, 'oshift_http_requests_total{method="POST",route="/api/openshift/:clusterId/reboot",status="202"}'),
+      sample(text, 'oshift_http_requests_total{method="POST",route="/api/openshift/:clusterId/reboot",code="202"}'),
     ).toBe(1);
     expect(
       sample(
         text,
-        'oshift_http_request_duration_seconds_count{method="GET",route="/api/openshift/:clusterId/job/:jobId",status="200"}',
+        'oshift_http_request_duration_seconds_count{method="GET",route="/api/openshift/:clusterId/job/:jobId",code="200"}',
       ),
     ).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'oshift_jobs{state="done"}')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'oshift_jobs{state="running"}')).toBeGreaterThanOrEqual(0);
-    expect(sample(text, 'oshift_queue_jobs{state="waiting"}')).toBe(0);
+    expect(sample(text, 'oshift_queue_jobs{queue="reboot",state="waiting"}')).toBe(0);
+    expect(sample(text, 'oshift_queue_oldest_waiting_seconds{queue="reboot"}')).toBe(0);
+    expect(text).toMatch(/^oshift_build_info\{version="0\.1\.0",revision="unknown",node="v\d+\.\d+\.\d+"\} 1$/m);
     expect(
       sample(text, 'oshift_openstack_request_duration_seconds_count{operation="nova.listServers",outcome="200"}'),
     ).toBeGreaterThanOrEqual(1);
@@ -172,7 +174,10 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
     const text = await response.text();
     expect(sample(text, 'oshift_job_duration_seconds_count{outcome="done"}')).toBe(1);
     expect(sample(text, 'oshift_jobs{state="done"}')).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'oshift_queue_jobs{state="active"}')).toBe(0);
+    expect(sample(text, 'oshift_queue_jobs{queue="reboot",state="active"}')).toBe(0);
+    expect(sample(text, 'oshift_queue_jobs{queue="webhook",state="waiting"}')).toBe(0);
+    expect(sample(text, 'oshift_queue_oldest_waiting_seconds{queue="webhook"}')).toBe(0);
+    expect(sample(text, 'oshift_webhook_deliveries_total{outcome="delivered"}')).toBe(0);
     expect(sample(text, 'oshift_jobs_past_deadline')).toBe(0);
     expect(sample(text, 'oshift_dependency_up{dependency="postgres"}')).toBe(1);
     expect(sample(text, 'oshift_openstack_request_duration_seconds_count{operation="nova.reboot",outcome="202"}')).toBe(

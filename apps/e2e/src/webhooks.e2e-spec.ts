@@ -96,9 +96,18 @@ describe('webhooks', () => {
     expect(await admin.list(system.clusterId)).toEqual([]);
   });
 
+  /** The worker's `oshift_webhook_deliveries_total` by outcome, as Prometheus would scrape it. */
+  const deliveryCounts = async () => {
+    const text = await (await fetch(`${system.workerHttpUrl()}/metrics`)).text();
+    const count = (outcome: string) =>
+      Number(new RegExp(`^oshift_webhook_deliveries_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    return { delivered: count('delivered'), retry: count('retry'), failed: count('failed') };
+  };
+
   it('retries a receiver that fails twice with backoff, then delivers once', async () => {
     const secret = generateWebhookSecret();
     const endpoint = await receiver([500, 503], secret);
+    const before = await deliveryCounts();
     const id = await admin.add(system.clusterId, endpoint.url, secret, 'e2e');
     try {
       const jobId = await startReboot(system, operator, 'worker-1.openstacklocal');
@@ -121,6 +130,12 @@ describe('webhooks', () => {
       expect(endpoint.received).toHaveLength(3);
       const [listed] = await admin.list(system.clusterId);
       expect(listed!.lastDelivery).toMatchObject({ event: 'job.end', state: 'delivered', attempts: 3, status: 200 });
+      // The worker's metrics count the two failed attempts and the delivery.
+      expect(await deliveryCounts()).toEqual({
+        delivered: before.delivered + 1,
+        retry: before.retry + 2,
+        failed: before.failed,
+      });
     } finally {
       await admin.remove(id, 'e2e');
     }

@@ -1,5 +1,11 @@
 // The environment the deployment files give the gateway is one its config schema accepts, variable by variable.
-import { composeEnvironment, containerEnvironment, renderKustomization, unknownVariables } from '@oshift/testing';
+import {
+  composeEnvironment,
+  composeVariables,
+  containerEnvironment,
+  renderKustomization,
+  unknownVariables,
+} from '@oshift/testing';
 import { GATEWAY_VARIABLES, loadGatewayConfig } from './gateway.config';
 
 describe('the gateway as the deployment files configure it', () => {
@@ -30,5 +36,35 @@ describe('the gateway as the deployment files configure it', () => {
       'OSHIFT_SECRET_DEMO_KUBE',
     ]);
     expect(loadGatewayConfig(env).database.url).toMatch(/@postgres:5432\//);
+  });
+
+  it('docker-compose.yml passes the operator’s proxy, metrics, audit and SSO settings through from the shell', () => {
+    const passed = Object.entries(composeVariables('gateway'))
+      .filter(([, value]) => value === null)
+      .map(([name]) => name);
+    expect(unknownVariables(Object.fromEntries(passed.map((name) => [name, ''])), GATEWAY_VARIABLES)).toEqual([]);
+    const sso = GATEWAY_VARIABLES.filter((name) => name.startsWith('OIDC_'));
+    expect(sso.length).toBeGreaterThan(10);
+    expect(passed.sort()).toEqual(
+      [
+        'AUDIT_HASH_KEY',
+        'CLUSTER_SECRET_KEY',
+        'CLUSTER_SECRET_KEY_PREVIOUS',
+        'METRICS_TOKEN',
+        'TRUST_PROXY',
+        ...sso,
+      ].sort(),
+    );
+    // Set in the shell, they reach the gateway's config as given.
+    const env = {
+      ...composeEnvironment('gateway'),
+      TRUST_PROXY: '1',
+      METRICS_TOKEN: 'm'.repeat(16),
+      AUDIT_HASH_KEY: 'a'.repeat(16),
+    };
+    expect(loadGatewayConfig(env)).toMatchObject({
+      metrics: { token: 'm'.repeat(16) },
+      audit: { hashKey: 'a'.repeat(16) },
+    });
   });
 });

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import {
+  buildRevision,
   clusterSecretEnvironment,
   clusterSecretGroup,
   httpUrl,
@@ -10,6 +11,8 @@ import {
   port,
   positiveInt,
   postgresUrl,
+  telemetryEnvironment,
+  telemetryGroup,
   withSecretVariables,
 } from '@oshift/config';
 import { redisEnvironment, redisSettings } from '@oshift/redis';
@@ -35,6 +38,8 @@ const schema = z
     NODESTATUS_TIMEOUT_MS: positiveInt(5000),
     ...clusterSecretEnvironment,
     LOG_LEVEL: logLevel,
+    BUILD_REVISION: buildRevision,
+    ...telemetryEnvironment,
     /** Prometheus metrics listen here, apart from the API (HOST by default). */
     METRICS_HOST: z.string().min(1).optional(),
     METRICS_PORT: port(9465),
@@ -87,6 +92,10 @@ const schema = z
     /** Where cluster secrets may come from (see `clusterSecretEnvironment`). */
     secrets: clusterSecretGroup(env),
     logLevel: env.LOG_LEVEL,
+    /** The commit this process was built from, for `oshift_build_info`. */
+    revision: env.BUILD_REVISION,
+    /** OpenTelemetry tracing, when OTEL_EXPORTER_OTLP_ENDPOINT is set (`undefined`: off). */
+    telemetry: telemetryGroup(env, 'oshift-gateway'),
     auth: authSettings(env, ctx),
     web: { root: env.WEB_ROOT, ssoClientId: env.OIDC_WEB_CLIENT_ID },
     /** Key of the hash the audit trail keeps for login names that are no user (the same on every gateway). */

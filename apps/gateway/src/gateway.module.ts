@@ -14,9 +14,10 @@ import {
 } from '@oshift/jobs';
 import { ClusterApiModule } from '@oshift/cluster-api';
 import { ClusterSecrets, nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
-import { MetricsRegistry, ObservabilityModule } from '@oshift/observability';
+import { MetricsRegistry, ObservabilityModule, registerBuildInfo } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
 import { RedisConnections } from '@oshift/redis';
+import { queueTelemetry } from '@oshift/telemetry';
 import { AuthModule } from './auth/auth.module';
 import type { GatewayConfig } from './gateway.config';
 import { GATEWAY_CONFIG } from './gateway.tokens';
@@ -49,6 +50,7 @@ import { WebPageController } from './web/web-page.controller';
 export class GatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     const metrics = new MetricsRegistry();
+    registerBuildInfo(metrics, config.revision);
     // Besides BullMQ's: one connection for commands (login throttle, node-status cache), one for pub/sub.
     const redis = new RedisConnections(config.redis.target);
     return {
@@ -75,7 +77,7 @@ export class GatewayModule {
           secrets: new ClusterSecrets(config.secrets),
           timeoutMs: config.kubernetes.timeoutMs,
         }),
-        ...rebootQueueModules(redis, config.redis.prefix, 'producer'),
+        ...rebootQueueModules(redis, config.redis.prefix, 'producer', queueTelemetry(config.telemetry)),
       ],
       controllers: [
         NodeStatusController,

@@ -81,6 +81,9 @@ const schema = z
   }));
 
 /** The simulator process's configuration. */
+/** Every variable the simulator reads (the documentation's test checks against it). */
+export const SIM_VARIABLES: readonly string[] = Object.keys(schema.in.shape);
+
 export type SimConfig = z.output<typeof schema>;
 
 /** Reads and validates the simulator's environment (the only place this process reads it). */

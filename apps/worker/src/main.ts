@@ -1,6 +1,8 @@
+import './worker.tracing';
 import 'reflect-metadata';
 import { loadConfigOrExit } from '@oshift/config';
 import { ProcessLogger } from '@oshift/observability';
+import { traceFields } from '@oshift/telemetry';
 import { createWorkerApp } from './worker.app';
 import { loadWorkerConfig } from './worker.config';
 import { WorkerHttpServer } from './worker-http.server';
@@ -9,7 +11,11 @@ import { boundShutdown } from './shutdown-bound';
 async function main(): Promise<void> {
   const config = loadConfigOrExit(() => loadWorkerConfig());
   boundShutdown(config.worker.shutdownGraceMs);
-  const logger = new ProcessLogger({ service: 'worker', level: config.logLevel });
+  const logger = new ProcessLogger({
+    service: 'worker',
+    level: config.logLevel,
+    traceFields: traceFields(config.telemetry),
+  });
   const app = await createWorkerApp(config, logger);
   logger.announce('Worker', 'consuming reboot jobs', {
     concurrency: config.worker.concurrency,

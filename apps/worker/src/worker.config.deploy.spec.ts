@@ -1,5 +1,11 @@
 // The environment the deployment files give the worker is one its config schema accepts, variable by variable.
-import { composeEnvironment, containerEnvironment, renderKustomization, unknownVariables } from '@oshift/testing';
+import {
+  composeEnvironment,
+  composeVariables,
+  containerEnvironment,
+  renderKustomization,
+  unknownVariables,
+} from '@oshift/testing';
 import { loadWorkerConfig, WORKER_VARIABLES } from './worker.config';
 
 describe('the worker as the deployment files configure it', () => {
@@ -22,5 +28,8 @@ describe('the worker as the deployment files configure it', () => {
       target: { kind: 'standalone', url: 'redis://redis:6379' },
       prefix: 'oshift',
     });
+    // Rolling reboots give each node this deadline, the same as the gateway's.
+    expect(loadWorkerConfig(env).worker).toMatchObject({ stepDeadlineMs: 600000 });
+    expect(composeVariables('worker')).toMatchObject({ METRICS_TOKEN: null });
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  buildRevision,
   clusterSecretEnvironment,
   clusterSecretGroup,
   flag,
@@ -9,6 +10,8 @@ import {
   port,
   positiveInt,
   postgresUrl,
+  telemetryEnvironment,
+  telemetryGroup,
   withSecretVariables,
 } from '@oshift/config';
 import { redisEnvironment, redisSettings } from '@oshift/redis';
@@ -33,6 +36,8 @@ const schema = z
     NODE_STATUS_CACHE_MS: z.coerce.number().int().min(0).default(2000),
     ...clusterSecretEnvironment,
     LOG_LEVEL: logLevel,
+    BUILD_REVISION: buildRevision,
+    ...telemetryEnvironment,
     WORKER_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
     WORKER_HTTP_PORT: port(9464),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -91,6 +96,10 @@ const schema = z
     /** Where cluster secrets may come from (see `clusterSecretEnvironment`). */
     secrets: clusterSecretGroup(env),
     logLevel: env.LOG_LEVEL,
+    /** The commit this process was built from, for `oshift_build_info`. */
+    revision: env.BUILD_REVISION,
+    /** OpenTelemetry tracing, when OTEL_EXPORTER_OTLP_ENDPOINT is set (`undefined`: off). */
+    telemetry: telemetryGroup(env, 'oshift-worker'),
     /** Health and metrics (`/healthz`, `/readyz`, `/metrics`); port 0 lets the system choose. */
     http: { host: env.WORKER_HTTP_HOST, port: env.WORKER_HTTP_PORT, metricsToken: env.METRICS_TOKEN },
     webhooks: {

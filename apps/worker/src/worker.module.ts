@@ -1,6 +1,7 @@
-import { BullModule } from '@nestjs/bullmq';
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
+import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { auditEntities } from '@oshift/audit';
 import {
@@ -13,15 +14,17 @@ import {
   JobSilences,
   JobMetrics,
   JobRequests,
+  MONITORED_QUEUES,
   rebootQueueModules,
   RollingJobs,
   WatchedJobs,
 } from '@oshift/jobs';
 import { ClusterApiModule } from '@oshift/cluster-api';
 import { ClusterCallLimiter, ClusterSecrets, nodeRegistryEntities, NodeRegistryModule } from '@oshift/node-registry';
-import { MetricsRegistry, ObservabilityModule } from '@oshift/observability';
+import { MetricsRegistry, ObservabilityModule, registerBuildInfo } from '@oshift/observability';
 import { PersistenceModule } from '@oshift/persistence';
 import { RedisConnections } from '@oshift/redis';
+import { queueTelemetry } from '@oshift/telemetry';
 import {
   WEBHOOK_JOB_OPTIONS,
   WEBHOOK_QUEUE,
@@ -50,6 +53,7 @@ import { WebhookProcessor } from './webhook.processor';
 export class WorkerModule {
   static forRoot(config: WorkerConfig): DynamicModule {
     const metrics = new MetricsRegistry();
+    registerBuildInfo(metrics, config.revision);
     // Besides BullMQ's, one connection: commands for the call ceiling, the node-status cache and job events.
     const redis = new RedisConnections(config.redis.target);
     const limiter = new ClusterCallLimiter(
@@ -70,7 +74,7 @@ export class WorkerModule {
           secrets: new ClusterSecrets(config.secrets),
           timeoutMs: config.kubernetes.timeoutMs,
         }),
-        ...rebootQueueModules(redis, config.redis.prefix, 'consumer'),
+        ...rebootQueueModules(redis, config.redis.prefix, 'consumer', queueTelemetry(config.telemetry)),
         BullModule.registerQueue({ name: WEBHOOK_QUEUE, defaultJobOptions: WEBHOOK_JOB_OPTIONS }),
       ],
       providers: [
@@ -93,6 +97,7 @@ export class WorkerModule {
         RebootProcessor,
         JobReconciler,
         JobMetrics,
+        { provide: MONITORED_QUEUES, inject: [getQueueToken(WEBHOOK_QUEUE)], useFactory: (queue: Queue) => [queue] },
         RebootJobObserver,
         WorkerHttpServer,
         { provide: JobEventPublisher, useValue: new JobEventPublisher(redis.commands, config.redis.prefix) },

@@ -2,3 +2,4 @@
 export * from './config.error';
 export * from './parse-config';
 export * from './schema-fragments';
+export * from './telemetry.config';

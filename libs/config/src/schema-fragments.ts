@@ -98,3 +98,9 @@ export function withSecretVariables<G extends { envPrefix: string }>(
     env: Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith(group.envPrefix))),
   };
 }
+
+/** `BUILD_REVISION`: the commit a process was built from (the image sets it), for `oshift_build_info`. */
+export const buildRevision = z
+  .string()
+  .regex(/^[\w.+-]{1,64}$/, 'must be a commit id or tag (letters, digits, . _ + -)')
+  .default('unknown');

@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -17,12 +17,29 @@ const SOURCE_TIMEOUT_MS = 2000;
 /** Queue states worth watching: work waiting, in hand, waiting out a backoff, or given up. */
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
 
+/** Queues besides the reboot queue whose depth and age a process exports (the worker's webhook queue). */
+export const MONITORED_QUEUES = Symbol('MONITORED_QUEUES');
+
+/** How one queue looks at a scrape: its counts by state, and how long its oldest waiting message has waited. */
+async function queueLook(queue: Queue): Promise<{ counts: Record<string, number>; oldestWaitingSeconds: number }> {
+  const [counts, [oldest]] = await Promise.all([
+    queue.getJobCounts(...QUEUE_STATES),
+    queue.getJobs(['waiting'], 0, 0, true),
+  ]);
+  if (!oldest) return { counts, oldestWaitingSeconds: 0 };
+  // A message waits from when it was due: its creation, or the end of the delay it was given.
+  const dueAt = oldest.timestamp + (oldest.delay ?? 0);
+  return { counts, oldestWaitingSeconds: Math.max(0, (Date.now() - dueAt) / 1000) };
+}
+
 /**
  * Job gauges of a process that touches the reboot queue, computed when `/metrics` is scraped:
  * `oshift_jobs{state}` (jobs in Postgres by state, the source of truth), `oshift_jobs_past_deadline` (jobs
  * still queued or running after their deadline: the reconciler ends those, so a lasting count means nothing
- * does) and `oshift_queue_jobs{state}` (BullMQ's counts). A source that does not answer leaves its gauge
- * empty rather than stale.
+ * does), `oshift_queue_jobs{queue,state}` (BullMQ's counts) and `oshift_queue_oldest_waiting_seconds{queue}`
+ * (how long the oldest waiting message has waited for a worker), for the reboot queue and the
+ * {@link MONITORED_QUEUES} the process provides. A source that does not answer leaves its gauge empty rather
+ * than stale.
  */
 @Injectable()
 export class JobMetrics {
@@ -32,7 +49,9 @@ export class JobMetrics {
     metrics: MetricsRegistry,
     @InjectDataSource() dataSource: DataSource,
     @InjectQueue(REBOOT_QUEUE) queue: Queue,
+    @Optional() @Inject(MONITORED_QUEUES) others: Queue[] | null,
   ) {
+    const queues = [queue, ...(others ?? [])];
     const countJobs = cachedRead(async () => {
       const rows = await withinTimeout(
         queryRows<{ state: string; count: number; overdue: number }>(
@@ -48,8 +67,12 @@ export class JobMetrics {
         overdue: rows.reduce((sum, row) => sum + row.overdue, 0),
       };
     }, SCRAPE_CACHE_MS);
-    const countQueue = cachedRead(
-      () => withinTimeout(queue.getJobCounts(...QUEUE_STATES), SOURCE_TIMEOUT_MS),
+    const lookAtQueues = cachedRead(
+      () =>
+        withinTimeout(
+          Promise.all(queues.map(async (each) => ({ queue: each.name, ...(await queueLook(each)) }))),
+          SOURCE_TIMEOUT_MS,
+        ),
       SCRAPE_CACHE_MS,
     );
     const warn = (source: string) => (error: unknown) =>
@@ -77,13 +100,24 @@ export class JobMetrics {
     });
     metrics.gauge({
       name: 'oshift_queue_jobs',
-      help: 'Messages in the BullMQ reboot queue, by state',
-      labelNames: ['state'],
+      help: 'Messages in a BullMQ queue (reboot, webhook), by state',
+      labelNames: ['queue', 'state'],
       async collect() {
         this.reset();
-        const counts = await countQueue().catch(warn('redis'));
-        if (!counts) return;
-        for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
+        const looks = await lookAtQueues().catch(warn('redis'));
+        for (const look of looks ?? []) {
+          for (const state of QUEUE_STATES) this.set({ queue: look.queue, state }, look.counts[state] ?? 0);
+        }
+      },
+    });
+    metrics.gauge({
+      name: 'oshift_queue_oldest_waiting_seconds',
+      help: 'How long the oldest message waiting in a BullMQ queue has waited for a worker (0: none waits)',
+      labelNames: ['queue'],
+      async collect() {
+        this.reset();
+        const looks = await lookAtQueues().catch(() => undefined);
+        for (const look of looks ?? []) this.set({ queue: look.queue }, look.oldestWaitingSeconds);
       },
     });
   }

@@ -144,6 +144,21 @@ describe('ClusterAdmin', () => {
     await expect(clusters.upsert(spec, actor)).rejects.toBeInstanceOf(InvalidClusterSpecError);
   });
 
+  it('refuses an env: reference outside the processes’ prefix, as they would at its first call', async () => {
+    const strict = new ClusterAdmin(dataSource, { secretEnvPrefix: 'OSHIFT_SECRET_' });
+    const id = name('prefix');
+    const attempt = strict.upsert({ ...passwordSpec(id), secretRef: 'env:OS_APPCRED_ACME' }, actor);
+    await expect(attempt).rejects.toThrow(
+      new InvalidClusterSpecError(
+        'env: secret references must name a variable starting with OSHIFT_SECRET_ (CLUSTER_SECRET_ENV_PREFIX)',
+      ),
+    );
+    expect(await dataSource.manager.findOneBy(ClusterEntity, { id })).toBeNull();
+    await expect(strict.upsert({ ...passwordSpec(id), secretRef: 'env:OSHIFT_SECRET_ACME' }, actor)).resolves.toBe(
+      'created',
+    );
+  });
+
   it('connects a cluster to its Kubernetes API, audits only the reference schemes, and disconnects it', async () => {
     const id = name('kube');
     await clusters.upsert(passwordSpec(id), actor);

@@ -49,6 +49,11 @@ export interface ClusterAdminOptions {
    * grants at once (the admin CLI publishes access changes, as it does for grants).
    */
   accessChanged?: (userId: string) => Promise<void>;
+  /**
+   * The prefix `env:` references must start with (CLUSTER_SECRET_ENV_PREFIX, as the gateways and workers have it):
+   * a reference that they would refuse at the cluster's first call is refused when it is registered.
+   */
+  secretEnvPrefix?: string;
 }
 
 /** The same rule as the `clusters.id` check constraint. */
@@ -83,7 +88,7 @@ export class ClusterAdmin {
     actor: string,
     options: { expect?: 'create' | 'update' } = {},
   ): Promise<'created' | 'updated'> {
-    const values = validate(spec);
+    const values = validate(spec, this.options.secretEnvPrefix);
     return this.dataSource.transaction(async (manager) => {
       const existing = await manager.findOne(ClusterEntity, {
         where: { id: values.id },
@@ -184,7 +189,7 @@ export function describeCluster<T extends ClusterValues>(values: T): ClusterDesc
   };
 }
 
-function validate(spec: ClusterSpec): ClusterValues {
+function validate(spec: ClusterSpec, secretEnvPrefix = ''): ClusterValues {
   const invalid = (message: string) => new InvalidClusterSpecError(message);
   if (typeof spec.id !== 'string' || !CLUSTER_ID.test(spec.id)) {
     throw invalid('invalid cluster id: 1 to 253 of A-Z a-z 0-9 . -, starting with a letter or digit');
@@ -221,6 +226,11 @@ function validate(spec: ClusterSpec): ClusterValues {
   // The message never repeats the reference: a mistaken one may be the secret itself.
   if (typeof values.secretRef !== 'string' || !SECRET_REF.some((pattern) => pattern.test(values.secretRef))) {
     throw invalid('secret reference must be env:NAME, file:/absolute/path or enc:v2:… (never the secret itself)');
+  }
+  if (values.secretRef.startsWith('env:') && !values.secretRef.startsWith(`env:${secretEnvPrefix}`)) {
+    throw invalid(
+      `env: secret references must name a variable starting with ${secretEnvPrefix} (CLUSTER_SECRET_ENV_PREFIX)`,
+    );
   }
   return values;
 }

@@ -1,4 +1,5 @@
 /** @oshift/observability: logging, metrics, the probe server and withinTimeout (see docs/architecture.md). */
+export * from './build-info';
 export * from './context.logger';
 export * from './dependency-checks';
 export * from './log-context';

@@ -13,6 +13,8 @@ export interface ProcessLoggerOptions {
   level: LogLevel;
   /** Where lines go; standard output unless given (tests pass a stream). */
   destination?: DestinationStream;
+  /** The current trace's `trace_id` and `span_id`, when tracing is on (see @oshift/telemetry's `traceFields`). */
+  traceFields?: () => Record<string, string>;
 }
 
 /**
@@ -25,6 +27,7 @@ export class ProcessLogger {
   private readonly lifecycle: Logger;
 
   constructor(options: ProcessLoggerOptions) {
+    const traceFields = options.traceFields;
     this.pino = pino(
       {
         level: options.level,
@@ -33,7 +36,7 @@ export class ProcessLogger {
         timestamp: pino.stdTimeFunctions.isoTime,
         formatters: { level: (label) => ({ level: label }) },
         redact: { paths: redactionPaths(), censor: REDACTED },
-        mixin: () => currentLogContext(),
+        mixin: traceFields ? () => ({ ...traceFields(), ...currentLogContext() }) : () => currentLogContext(),
       },
       options.destination ?? pino.destination({ dest: 1, sync: true }),
     );

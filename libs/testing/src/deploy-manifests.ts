@@ -38,6 +38,7 @@ export const SAMPLE_SECRET_VALUES: Readonly<Record<string, string>> = {
   CLUSTER_SECRET_KEY: randomBytes(32).toString('base64'),
   CLUSTER_SECRET_KEY_PREVIOUS: randomBytes(32).toString('base64'),
   METRICS_TOKEN: randomBytes(24).toString('hex'),
+  AUDIT_HASH_KEY: randomBytes(24).toString('hex'),
 };
 
 /**
@@ -92,8 +93,22 @@ export function containerEnvironment(objects: KubeObject[], workload: string, co
   return env;
 }
 
-/** The environment docker-compose.yml gives a service, `${VAR:-default}` taken at its default. */
+/**
+ * The environment docker-compose.yml gives a service, `${VAR:-default}` taken at its default; the variables it
+ * passes through from the shell are left out (unset, as when the shell has none).
+ */
 export function composeEnvironment(service: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(composeVariables(service)).filter(([, value]) => value !== null)) as Record<
+    string,
+    string
+  >;
+}
+
+/**
+ * The variables a compose service names, with their values (`${VAR:-default}` as its default), and `null` for
+ * those it passes through from the shell (`VAR:` with no value: unset in the container when the shell has none).
+ */
+export function composeVariables(service: string): Record<string, string | null> {
   const text = readFileSync(resolve(ROOT, 'docker-compose.yml'), 'utf8').replace(
     /\$\{\w+:-([^}]*)\}/g,
     (_match, fallback: string) => fallback,
@@ -102,7 +117,7 @@ export function composeEnvironment(service: string): Record<string, string> {
   const environment = compose.services[service]?.environment;
   if (!environment) throw new Error(`compose service ${service} has no environment`);
   return Object.fromEntries(
-    Object.entries(environment).map(([name, value]) => [name, value === null ? '' : String(value)]),
+    Object.entries(environment).map(([name, value]) => [name, value === null ? null : String(value)]),
   );
 }
 

@@ -13,3 +13,4 @@ export * from './browser';
 export * from './legacy-sealed-secret';
 export * from './redis-topologies';
 export * from './postgres-pair';
+export * from './documented-settings';

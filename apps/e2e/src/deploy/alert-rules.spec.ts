@@ -76,7 +76,7 @@ describe('alert rules (promtool)', () => {
           interval: '1m',
           input_series: [
             { series: 'oshift_jobs{state="running"}', values: '1x40' },
-            { series: 'oshift_queue_jobs{state="active"}', values: '0x40' },
+            { series: 'oshift_queue_jobs{queue="reboot",state="active"}', values: '0x40' },
             { series: 'oshift_jobs_past_deadline', values: '0x40' },
           ],
           alert_rule_test: [alert('OshiftJobsPastDeadline', 40, [])],
@@ -88,6 +88,31 @@ describe('alert rules (promtool)', () => {
           alert_rule_test: [
             alert('OshiftJobsPastDeadline', 10, []),
             alert('OshiftJobsPastDeadline', 18, [{ severity: 'warning' }]),
+          ],
+        },
+        {
+          // 10 % of answers are 5xx from minute 1, by the `code` label the gateway exports: the alert fires after
+          // 10 minutes. The webhook queue's backlog is not the reboot queue's: it alone grows no reboot alert.
+          interval: '1m',
+          input_series: [
+            { series: 'oshift_http_requests_total{method="GET",route="/r",code="200"}', values: '0+90x30' },
+            { series: 'oshift_http_requests_total{method="GET",route="/r",code="503"}', values: '0+10x30' },
+            { series: 'oshift_queue_jobs{queue="webhook",state="waiting"}', values: '100+10x30' },
+            { series: 'oshift_queue_jobs{queue="reboot",state="waiting"}', values: '0x30' },
+          ],
+          alert_rule_test: [
+            alert('OshiftApiErrors', 8, []),
+            alert('OshiftApiErrors', 14, [{ severity: 'warning' }]),
+            alert('OshiftRebootQueueGrowing', 25, []),
+          ],
+        },
+        {
+          // The reboot queue grows past 50 from minute 5 and keeps growing: the alert fires 10 minutes later.
+          interval: '1m',
+          input_series: [{ series: 'oshift_queue_jobs{queue="reboot",state="waiting"}', values: '0+12x30' }],
+          alert_rule_test: [
+            alert('OshiftRebootQueueGrowing', 10, []),
+            alert('OshiftRebootQueueGrowing', 20, [{ severity: 'warning' }]),
           ],
         },
         {

@@ -270,7 +270,7 @@ describe('deployment manifests', () => {
     expect(scaled.spec).toMatchObject({
       scaleTargetRef: { name: 'oshift-worker' },
       minReplicaCount: 2,
-      triggers: [{ type: 'prometheus', metadata: { query: 'max(oshift_queue_jobs{state="waiting"})' } }],
+      triggers: [{ type: 'prometheus', metadata: { query: 'max(oshift_queue_jobs{queue="reboot",state="waiting"})' } }],
     });
     // KEDA's HPA owns the workers' count there.
     const worker = withComponents.find(

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { MetricsRegistry } from '@oshift/observability';
+import { ProcessTracing } from '@oshift/telemetry';
 import { clientRequestIdOf } from './request-ids';
 
 /** Routes that load balancers and Prometheus call every few seconds: logged at debug, not info. */
@@ -15,22 +16,28 @@ const UNMATCHED = 'unmatched';
  * Headers are never logged, so neither are credentials.
  */
 export function observeRequests(fastify: FastifyInstance, logger: Logger, metrics: MetricsRegistry): void {
-  const labelNames = ['method', 'route', 'status'] as const;
+  // `code`, as Prometheus' own HTTP metrics name the status (client_golang's promhttp, Prometheus' own server).
+  const labelNames = ['method', 'route', 'code'] as const;
   const requests = metrics.counter({
     name: 'oshift_http_requests_total',
-    help: 'HTTP requests answered by the gateway, by method, route pattern and status',
+    help: 'HTTP requests answered by the gateway, by method, route pattern and status code',
     labelNames,
   });
   const duration = metrics.histogram({
     name: 'oshift_http_request_duration_seconds',
-    help: 'Time from receiving a request to sending its answer, by method, route pattern and status',
+    help: 'Time from receiving a request to sending its answer, by method, route pattern and status code',
     labelNames,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   });
 
+  // The trace's server span is named after the route while the request is still being served.
+  fastify.addHook('onRequest', async (request) => {
+    ProcessTracing.nameRequest(request.method, request.routeOptions.url ?? UNMATCHED);
+  });
+
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? UNMATCHED;
-    const labels = { method: request.method, route, status: String(reply.statusCode) };
+    const labels = { method: request.method, route, code: String(reply.statusCode) };
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
     const line = {

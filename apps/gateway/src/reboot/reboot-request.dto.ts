@@ -160,7 +160,7 @@ export function rebootTargetOf(request: { body?: unknown }): string | null {
   return typeof target === 'string' && /^[\x20-\x7e]{1,253}$/.test(target) ? target : null;
 }
 
-/** A valid `Idempotency-Key`: 1 to 255 printable ASCII characters (a UUID is the usual choice). */
+/** A valid `Idempotency-Key`: 1 to 255 printable ASCII characters, space excluded (a UUID is the usual choice). */
 export function parseIdempotencyKey(
   header: string | string[] | undefined,
 ): { ok: true; value?: string } | { ok: false; error: string } {

@@ -1,0 +1,3 @@
+/** @oshift/telemetry: OpenTelemetry tracing of a process, on only when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+export * from './process-tracing';
+export * from './trace-fields';
