@@ -26,4 +26,11 @@ describe('loadGatewayConfig', () => {
       /CLUSTER_SECRET_ENV_PREFIX/,
     );
   });
+
+  it('takes BUILD_REVISION as the build gave it: a commit, or unknown when unset or empty (an image built without one)', () => {
+    expect(loadGatewayConfig({ ...base, BUILD_REVISION: '0b1d1a3' }).revision).toBe('0b1d1a3');
+    expect(loadGatewayConfig({ ...base, BUILD_REVISION: '' }).revision).toBe('unknown');
+    expect(loadGatewayConfig(base).revision).toBe('unknown');
+    expect(() => loadGatewayConfig({ ...base, BUILD_REVISION: 'a b' })).toThrow(/BUILD_REVISION/);
+  });
 });

@@ -99,8 +99,14 @@ export function withSecretVariables<G extends { envPrefix: string }>(
   };
 }
 
-/** `BUILD_REVISION`: the commit a process was built from (the image sets it), for `oshift_build_info`. */
-export const buildRevision = z
-  .string()
-  .regex(/^[\w.+-]{1,64}$/, 'must be a commit id or tag (letters, digits, . _ + -)')
-  .default('unknown');
+/**
+ * `BUILD_REVISION`: the commit a process was built from (the image sets it from its build argument, empty when the
+ * build was given none), for `oshift_build_info`; unset or empty is `unknown`.
+ */
+export const buildRevision = z.preprocess(
+  (value) => (value === '' ? undefined : value),
+  z
+    .string()
+    .regex(/^[\w.+-]{1,64}$/, 'must be a commit id or tag (letters, digits, . _ + -)')
+    .default('unknown'),
+);
