@@ -157,6 +157,15 @@ describe('ClusterAdmin', () => {
     await expect(strict.upsert({ ...passwordSpec(id), secretRef: 'env:OSHIFT_SECRET_ACME' }, actor)).resolves.toBe(
       'created',
     );
+    // The Kubernetes API token's reference likewise.
+    const kube = { ...passwordSpec(id), secretRef: 'env:OSHIFT_SECRET_ACME', kubeApiUrl: 'https://api.acme.test:6443' };
+    await expect(strict.upsert({ ...kube, kubeTokenRef: 'env:KUBE_TOKEN_ACME' }, actor)).rejects.toThrow(
+      /must name a variable starting with OSHIFT_SECRET_/,
+    );
+    expect((await dataSource.manager.findOneBy(ClusterEntity, { id }))?.kubeTokenRef).toBeNull();
+    await expect(strict.upsert({ ...kube, kubeTokenRef: 'env:OSHIFT_SECRET_ACME_KUBE' }, actor)).resolves.toBe(
+      'updated',
+    );
   });
 
   it('connects a cluster to its Kubernetes API, audits only the reference schemes, and disconnects it', async () => {

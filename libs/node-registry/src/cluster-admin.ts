@@ -227,10 +227,12 @@ function validate(spec: ClusterSpec, secretEnvPrefix = ''): ClusterValues {
   if (typeof values.secretRef !== 'string' || !SECRET_REF.some((pattern) => pattern.test(values.secretRef))) {
     throw invalid('secret reference must be env:NAME, file:/absolute/path or enc:v2:… (never the secret itself)');
   }
-  if (values.secretRef.startsWith('env:') && !values.secretRef.startsWith(`env:${secretEnvPrefix}`)) {
-    throw invalid(
-      `env: secret references must name a variable starting with ${secretEnvPrefix} (CLUSTER_SECRET_ENV_PREFIX)`,
-    );
+  for (const ref of [values.secretRef, values.kubeTokenRef]) {
+    if (ref?.startsWith('env:') && !ref.startsWith(`env:${secretEnvPrefix}`)) {
+      throw invalid(
+        `env: secret references must name a variable starting with ${secretEnvPrefix} (CLUSTER_SECRET_ENV_PREFIX)`,
+      );
+    }
   }
   return values;
 }
