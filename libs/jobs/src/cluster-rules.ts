@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { poolQuery } from '@oshift/persistence';
 import { activeStateSql } from './job-state';
-import { parseRebootPolicy, type RebootPolicy, turnHeads } from './reboot-policy';
+import { turnHeads } from './reboot-admission';
+import { parseRebootPolicy, type RebootPolicy } from './reboot-policy';
 
 /** {@link ClusterRules.nodeFacts}: what one node's reboot request is checked against. */
 export interface NodeRebootFacts {

@@ -6,7 +6,8 @@ import { queryRows } from '@oshift/persistence';
 import { inFlightSql, notStartedSql } from './cluster-rules';
 import { type JobLease, MARK_ATTEMPTED_SQL, markAttemptedParameters } from './job-leases';
 import { activeStateSql } from './job-state';
-import { type Admission, parseRebootPolicy, type RebootPolicy } from './reboot-policy';
+import type { Admission } from './reboot-admission';
+import { parseRebootPolicy, type RebootPolicy } from './reboot-policy';
 
 /** The advisory lock that serialises the admission decisions of one cluster (a transaction-level lock). */
 export const clusterLockSql = `SELECT pg_advisory_xact_lock(hashtext('oshift.cluster'), hashtext($1))`;

@@ -1,8 +1,5 @@
+import { cooldownLeftSeconds, decideAdmission, decideInTurn, turnHeads } from './reboot-admission';
 import {
-  cooldownLeftSeconds,
-  decideAdmission,
-  decideInTurn,
-  turnHeads,
   DEFAULT_REBOOT_POLICY,
   InvalidRebootPolicyError,
   parseRebootPolicy,
