@@ -12,6 +12,7 @@ import {
   type PollEntry,
   REBOOT_QUEUE,
   type RebootQueue,
+  type UnreleasedJob,
   WatchedJobs,
 } from '@oshift/jobs';
 import { NodeRegistry } from '@oshift/node-registry';
@@ -21,6 +22,7 @@ import { RedisConnections } from '@oshift/redis';
 import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
 import { listingProblem, permanentFailure, sentSoFar, waitableProblem } from './reboot-failures';
 import { held, LeaseLost, RebootSender, type RebootNova, rulesFor, SILENT } from './reboot-sender';
+import { releaseDue } from './reboot-release';
 import { inDoubt, planRebootStep, progressOf, stepFacts, type StepSettings } from './reboot-step';
 import { WatchLeases } from './watch-leases';
 import type { WorkerConfig } from './worker.config';
@@ -70,7 +72,7 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(WatchedJobs)
-    private readonly jobs: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll'>,
+    private readonly jobs: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll' | 'unreleased' | 'release'>,
     @Inject(NodeRegistry) private readonly registry: WatchTargets,
     @Inject(RebootSender) private readonly sender: Pick<RebootSender, 'send'>,
     @Inject(JobLeases) private readonly records: Pick<JobLeases, 'markRebootSent' | 'markRebootUnsent' | 'release'>,
@@ -134,7 +136,9 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
   async poll(clusterId: string): Promise<void> {
     const { leaseMs } = this.config.worker;
     const jobs = await this.jobs.hold(clusterId, this.owner, leaseMs);
-    if (jobs.length === 0) return;
+    // Ended reboots whose node may not be back yet are watched until it is (see `releaseEnded`).
+    const ended = await this.jobs.unreleased(clusterId);
+    if (jobs.length === 0 && ended.length === 0) return;
     const requests = new Map(jobs.map((job) => [job.id, job.requestId]));
     let nova: WatchedNova | null = null;
     let servers: Map<string, NovaServer> | null = null;
@@ -149,7 +153,8 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
       if (listing === null) {
         // The cluster was removed: every reboot of it ends here.
         const entries = jobs.map((job) => ({ jobId: job.id, lines: [], end: failed(permanentFailure(job, error)) }));
-        return this.write(entries, requests, clusterId);
+        await this.write(entries, requests, clusterId);
+        return this.releaseEnded(clusterId, ended, new Map());
       }
       // Anything else (OpenStack away, a 403, an unreadable answer) is waited out: the reboots run on, and each
       // job ends at the latest at its deadline, saying what stood in the way.
@@ -167,6 +172,27 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     await this.write(entries, requests, clusterId);
     if (servers === null) await this.countFailedListing(clusterId);
     else this.failedListings.delete(clusterId);
+    // Jobs that ended in this poll while a POST might still land are looked at from the next poll on.
+    if (servers !== null) await this.releaseEnded(clusterId, ended, servers);
+  }
+
+  /**
+   * Releases the cluster's ended reboots whose node is back at rest by this poll's listing (see `releaseDue`): they
+   * stop counting as in flight, and the waiting reboots whose turn it is are woken.
+   */
+  private async releaseEnded(
+    clusterId: string,
+    ended: readonly UnreleasedJob[],
+    servers: ReadonlyMap<string, NovaServer>,
+  ): Promise<void> {
+    const { confirmWindowMs } = this.config.worker;
+    const due = ended.filter((job) =>
+      releaseDue(job, job.serverId ? (servers.get(job.serverId) ?? null) : null, confirmWindowMs),
+    );
+    const released = await this.jobs.release(due.map((job) => job.id));
+    if (released.length === 0) return;
+    this.logger.log({ msg: 'ended reboots released: their nodes are back at rest', clusterId, jobIds: released });
+    await this.wake(clusterId);
   }
 
   /**

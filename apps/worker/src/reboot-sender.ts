@@ -43,8 +43,11 @@ export type RebootNova = Pick<NovaClient, 'reboot' | 'listInstanceActions'>;
 /** What sending asks of the cluster's rules before a first POST. */
 export type SendAdmissions = Pick<JobAdmissions, 'recheckBeforeSend'>;
 
-/** The cluster's rules for a job's node, given the policy and the reboots in flight (from the cluster's nodes). */
-export type SendRules = (policy: RebootPolicy, inFlight: string[]) => Admission;
+/**
+ * The cluster's rules for a job's node, given the policy, the reboots in flight and how long ago each node was last
+ * released (from the cluster's nodes).
+ */
+export type SendRules = (policy: RebootPolicy, inFlight: string[], releasedAgoMs: Record<string, number>) => Admission;
 
 /** The cluster's rules for the job's node, on the cluster's nodes as the shared node list has them now. */
 export async function rulesFor(
@@ -53,7 +56,8 @@ export async function rulesFor(
 ): Promise<SendRules> {
   const nodes = await registry.listNodes(job.clusterId);
   // The maintenance windows are decided at admission: a reboot let in inside one is not withdrawn for them here.
-  return (policy, inFlight) => decideAdmission({ target: job.target, policy, inFlight, nodes, windowOverride: true });
+  return (policy, inFlight, releasedAgoMs) =>
+    decideAdmission({ target: job.target, policy, inFlight, nodes, releasedAgoMs, windowOverride: true });
 }
 
 /** Announcements nobody hears (unit tests of the decisions). */

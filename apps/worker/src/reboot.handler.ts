@@ -178,10 +178,15 @@ export class RebootHandler {
     const nodes = await this.registry.listNodes(job.clusterId);
     const now = dbNow(job);
     let windows: RebootPolicy['windows'] = [];
-    const decide = (policy: RebootPolicy, inFlight: string[], ahead: string[]): Admission => {
+    const decide = (
+      policy: RebootPolicy,
+      inFlight: string[],
+      ahead: string[],
+      releasedAgoMs: Record<string, number>,
+    ): Admission => {
       windows = policy.windows;
       const timing = { now, deadlineAt: deadlineAt?.getTime() ?? null, windowOverride: job.windowOverrideBy !== null };
-      return decideInTurn({ target, policy, inFlight, ahead, nodes, ...timing });
+      return decideInTurn({ target, policy, inFlight, ahead, nodes, releasedAgoMs, ...timing });
     };
     const result = held(await this.admissions.admit(lease, job.clusterId, decide));
     const { admission } = result;
