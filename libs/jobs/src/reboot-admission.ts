@@ -81,7 +81,9 @@ export function unsettled(node: NodeSeen, facts: AdmissionFacts, inFlight: Reado
   if (left <= 0) return null;
   const settle = facts.policy.roles[role].settleSeconds;
   const since = settle * 1000 - left;
-  const back = kube && node.readyForMs != null ? 'Ready' : 'back';
+  // Which time it counts from: the Ready transition, unless the release came after it.
+  const released = facts.releasedAgoMs?.[nodename] ?? Number.POSITIVE_INFINITY;
+  const back = kube && node.readyForMs != null && node.readyForMs <= released ? 'Ready' : 'back';
   return `${nodename} is not settled yet (${back} ${seconds(since)} s of ${settle} s, ${seconds(left)} s still)`;
 }
 
