@@ -33,7 +33,8 @@ export type RebootForecast = Admission & { role: NodeRole };
 @Injectable()
 export class RebootRules {
   constructor(
-    @Inject(ClusterRules) private readonly rules: Pick<ClusterRules, 'nodeFacts' | 'inFlight' | 'waitingTurn'>,
+    @Inject(ClusterRules)
+    private readonly rules: Pick<ClusterRules, 'nodeFacts' | 'inFlight' | 'waitingTurn' | 'releasedAgo'>,
   ) {}
 
   /**
@@ -48,10 +49,11 @@ export class RebootRules {
     nodes: readonly ClusterNode[],
     schedule: Schedule = ASAP,
   ): Promise<RebootForecast> {
-    const [facts, inFlight, ahead] = await Promise.all([
+    const [facts, inFlight, ahead, releasedAgoMs] = await Promise.all([
       this.rules.nodeFacts(clusterId, target),
       this.rules.inFlight(clusterId),
       this.rules.waitingTurn(clusterId),
+      this.rules.releasedAgo(clusterId),
     ]);
     const role = roleOf(target, facts.policy);
     if (facts.activeJobId) {
@@ -78,7 +80,9 @@ export class RebootRules {
       };
     }
     // A new request comes after every one that waits: the forecast waits its turn as the worker will make it.
-    return { ...decideInTurn({ target, policy, inFlight, ahead, nodes: seen(nodes), ...timing }), role };
+    // With the nodes' settle times: which node is not settled yet, and for how long still.
+    const decision = decideInTurn({ target, policy, inFlight, ahead, nodes: seen(nodes), releasedAgoMs, ...timing });
+    return { ...decision, role };
   }
 
   /**
