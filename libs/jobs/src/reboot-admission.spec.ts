@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { type AdmissionFacts, decideAdmission, decideInTurn, type NodeSeen, settleLeftMs } from './reboot-admission';
+import {
+  type AdmissionFacts,
+  decideAdmission,
+  decideInTurn,
+  type NodeSeen,
+  settleLeftMs,
+  withKubeHealth,
+} from './reboot-admission';
 import { DEFAULT_REBOOT_POLICY, parseRebootPolicy } from './reboot-policy';
 
 const up = (...names: string[]): NodeSeen[] => names.map((nodename) => ({ nodename, status: 'ACTIVE' }));
@@ -148,6 +155,19 @@ describe('connected clusters: Kubernetes Ready', () => {
       would: 'wait',
       reason: "the cluster's Kubernetes API cannot be read (connection refused): etcd needs every other master Ready",
     });
+  });
+
+  it('reads each node’s Ready and for how long from its matched Kubernetes node', () => {
+    const now = Date.parse('2026-12-06T12:00:00Z');
+    const kubeNodes: Record<string, { ready: boolean; readySince: Date | null }> = {
+      'master-0': { ready: true, readySince: new Date(now - 30_000) },
+      'master-1': { ready: false, readySince: null },
+    };
+    expect(withKubeHealth(up('master-0', 'master-1', 'haproxy-0'), (name) => kubeNodes[name] ?? null, now)).toEqual([
+      { nodename: 'master-0', status: 'ACTIVE', ready: true, readyForMs: 30_000 },
+      { nodename: 'master-1', status: 'ACTIVE', ready: false, readyForMs: null },
+      { nodename: 'haproxy-0', status: 'ACTIVE' },
+    ]);
   });
 
   it('judges HAProxy nodes by Nova alone: they are not Kubernetes nodes', () => {

@@ -19,6 +19,30 @@ export interface NodeSeen {
   readyForMs?: number | null;
 }
 
+/** What the rules need of a Kubernetes node (the cluster API's `ClusterNode` fits). */
+export interface KubeNodeHealth {
+  ready: boolean;
+  /** The `Ready` condition's `lastTransitionTime` while it is `True`. */
+  readySince: Date | null;
+}
+
+/**
+ * The nodes as the rules see them on a connected cluster: each with its Kubernetes node's `Ready` and for how long
+ * (`match` finds the Kubernetes node of a server, null when none matches: the rules then hold masters back).
+ */
+export function withKubeHealth(
+  nodes: readonly NodeSeen[],
+  match: (nodename: string) => KubeNodeHealth | null,
+  now = Date.now(),
+): NodeSeen[] {
+  return nodes.map((node) => {
+    const kube = match(node.nodename);
+    if (!kube) return { nodename: node.nodename, status: node.status };
+    const readyForMs = kube.ready && kube.readySince ? Math.max(0, now - kube.readySince.getTime()) : null;
+    return { nodename: node.nodename, status: node.status, ready: kube.ready, readyForMs };
+  });
+}
+
 export interface AdmissionFacts {
   target: string;
   policy: RebootPolicy;
