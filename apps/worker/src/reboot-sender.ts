@@ -130,6 +130,8 @@ export class RebootSender {
       return '';
     }
     if (isFinalRefusal(answer)) {
+      // Nova refused it for good: this POST can never land, so it does not keep the node in flight after the end.
+      held(await this.jobs.markRebootUnsent(lease, escalation ? 'SOFT' : previous));
       const earlier = escalation ? `A SOFT reboot was sent and did not finish in time; then ` : '';
       await this.end(lease, 'failed', `${earlier}${describeRefusal(job.target, type, answer)}`);
       return null;
