@@ -22,7 +22,7 @@ import { RedisConnections } from '@oshift/redis';
 import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
 import { listingProblem, permanentFailure, sentSoFar, waitableProblem } from './reboot-failures';
 import { held, LeaseLost, RebootSender, type RebootNova, rulesFor, SILENT } from './reboot-sender';
-import { releaseDue } from './reboot-release';
+import { releaseDue, unreleasedOf } from './reboot-release';
 import { inDoubt, planRebootStep, progressOf, stepFacts, type StepSettings } from './reboot-step';
 import { WatchLeases } from './watch-leases';
 import type { WorkerConfig } from './worker.config';
@@ -167,6 +167,11 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
       const entry = await withLogContext({ jobId: job.id, requestId: job.requestId }, () =>
         this.observe(job, nova, servers, problem),
       ).catch((error: unknown) => (error instanceof LeaseLost ? null : this.afterError(job, error)));
+      if (entry?.end?.state === 'failed' && servers) {
+        // Failed with its node already at rest and no POST that may still land: released as it ends.
+        const server = job.serverId ? (servers.get(job.serverId) ?? null) : null;
+        entry.end.released = releaseDue(unreleasedOf(job), server, this.config.worker.confirmWindowMs);
+      }
       if (entry) entries.push(entry);
     }
     await this.write(entries, requests, clusterId);

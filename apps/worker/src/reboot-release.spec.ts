@@ -96,6 +96,16 @@ describe('ClusterWatcher: ended reboots whose node may not be back', () => {
     expect(world.calls.at(-1)).toBe('released job-1');
   });
 
+  it('releases a job as it fails when Nova shows its node at rest already and no POST is in doubt', async () => {
+    const world = setUp({ job: sentRow(100), listings: [server('SHUTOFF')] });
+    await world.run();
+    expect(world.ended).toEqual([
+      { state: 'failed', errors: expect.stringMatching(/^worker-0 went SHUTOFF during the reboot/) },
+    ]);
+    expect(world.row.job.releasedAt).not.toBeNull();
+    expect(world.calls.filter((call) => call.startsWith('released'))).toEqual([]);
+  });
+
   it('releases a reboot that ends Done as it ends, and one that never sent anything', async () => {
     const done = setUp({ job: sentRow(1000), listings: [server('ACTIVE')] });
     await done.run();

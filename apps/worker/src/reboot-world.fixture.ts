@@ -195,9 +195,9 @@ export function setUp(script: Script = {}) {
     if (script.leaseTakenAfterLines !== undefined && row.lines.length >= script.leaseTakenAfterLines) takeLease(row);
     return { jobId: row.job.id, n: row.lines.length, time: new Date().toISOString(), text };
   };
-  const end = (row: Row, state: 'done' | 'failed', errors: string): WrittenLine => {
-    // `releasedOnEndSql`: released as it ends, unless a reboot POST of it might still land.
-    const releasedAt = state === 'done' || row.job.rebootAttemptedAt === null ? new Date() : null;
+  const end = (row: Row, state: 'done' | 'failed', errors: string, released = false): WrittenLine => {
+    // `releasedOnEndSql`: released as it ends, unless a reboot POST of it might still land or the node is not back.
+    const releasedAt = released || state === 'done' || row.job.rebootAttemptedAt === null ? new Date() : null;
     Object.assign(row.job, { state, errors, finishedAt: new Date(), leaseUntil: null, releasedAt });
     row.ended.push({ state, errors });
     const text = state === 'done' ? 'Done' : 'Fail';
@@ -372,7 +372,7 @@ export function setUp(script: Script = {}) {
         const row = leased(entry.jobId, owner);
         if (!row) continue;
         for (const text of entry.lines) written.push(append(row, text));
-        if (entry.end) written.push(end(row, entry.end.state, entry.end.errors));
+        if (entry.end) written.push(end(row, entry.end.state, entry.end.errors, entry.end.released));
         else if (row.job.leaseOwner === owner) row.job.leaseUntil = later(ttlMs);
       }
       return written;

@@ -150,6 +150,19 @@ describe('released_at: in flight until the node is back, against Postgres', () =
       { jobId: sent.jobId, lines: ['master-0 REBOOT'], end: { state: 'failed', errors: 'Deadline passed' } },
     ]);
     expect(await released(sent.jobId)).toBe(false);
+    const shutoff = await attempted('infra-0');
+    await jobs.markRebootSent(shutoff, 'SOFT');
+    await jobs.release(shutoff);
+    await watched.hold(clusterId, 'watcher', 60_000);
+    // Its node is at rest (SHUTOFF) in this poll's listing: released as it ends.
+    await watched.writePoll('watcher', 60_000, [
+      {
+        jobId: shutoff.jobId,
+        lines: ['infra-0 SHUTOFF'],
+        end: { state: 'failed', errors: 'went SHUTOFF', released: true },
+      },
+    ]);
+    expect(await released(shutoff.jobId)).toBe(true);
     expect(await watched.unreleased(clusterId)).toEqual([expect.objectContaining({ id: sent.jobId, inDoubt: false })]);
 
     const other = await attempted('worker-0');

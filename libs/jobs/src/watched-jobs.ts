@@ -14,7 +14,11 @@ export interface PollEntry {
   jobId: string;
   /** `<node> <STATUS>` (none when Nova could not be asked this time), and any note after it. */
   lines: string[];
-  end?: { state: 'done' | 'failed'; errors: string };
+  /**
+   * `released`: a failed job's node is back at rest already by this poll's listing and no POST of it may still
+   * land, so it is released as it ends (else only a `Done` job, or one that never attempted a reboot, is).
+   */
+  end?: { state: 'done' | 'failed'; errors: string; released?: boolean };
 }
 
 /** A line one poll wrote, with its job. */
@@ -131,14 +135,15 @@ export class WatchedJobs {
     const rows = await queryRows<WrittenLine>(
       this.dataSource,
       `WITH input AS (
-         SELECT * FROM jsonb_to_recordset($3::jsonb) AS i(job_id text, lines jsonb, end_state text, errors text)),
+         SELECT * FROM jsonb_to_recordset($3::jsonb)
+                    AS i(job_id text, lines jsonb, end_state text, errors text, released boolean)),
        held AS (
          UPDATE jobs j
             SET lease_until = CASE WHEN i.end_state IS NULL THEN now() + make_interval(secs => $2) END,
                 state = COALESCE(i.end_state, j.state),
                 errors = COALESCE(i.errors, j.errors),
                 finished_at = CASE WHEN i.end_state IS NULL THEN j.finished_at ELSE now() END,
-                released_at = CASE WHEN i.end_state IS NULL THEN j.released_at
+                released_at = CASE WHEN i.end_state IS NULL THEN j.released_at WHEN i.released THEN now()
                                    ELSE ${releasedOnEndSql('i.end_state', 'j.')} END
            FROM input i
           WHERE j.id = i.job_id AND j.lease_owner = $1 AND ${activeStateSql('j.')}
@@ -172,6 +177,7 @@ export class WatchedJobs {
             lines: entry.lines,
             end_state: entry.end?.state ?? null,
             errors: entry.end?.errors ?? null,
+            released: entry.end?.released ?? false,
           })),
         ),
       ],
