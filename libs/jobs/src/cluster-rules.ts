@@ -25,12 +25,14 @@ export function inFlightSql(alias = ''): string {
 
 /**
  * SQL expression: a JSON object of how long ago (ms, by Postgres' clock) each node of the cluster (`$n` given)
- * had its last reboot released, for the settle times; releases older than the longest settle time are left out.
+ * had its last reboot released, for the settle times: reboots that attempted a POST only (a job that never sent one,
+ * or whose POST Nova refused, never took its node down); releases older than the longest settle time are left out.
  */
 export function releasedAgoSql(clusterParameter: string): string {
   return `(SELECT COALESCE(jsonb_object_agg(r.target, r.ago), '{}'::jsonb) FROM (
             SELECT target, min(extract(epoch FROM now() - released_at) * 1000)::float8 AS ago FROM jobs
              WHERE cluster_id = ${clusterParameter} AND admitted_at IS NOT NULL AND released_at IS NOT NULL
+               AND reboot_attempted_at IS NOT NULL
                AND released_at > now() - make_interval(secs => ${MAX_SETTLE_SECONDS})
              GROUP BY target) r)`;
 }

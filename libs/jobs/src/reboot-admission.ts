@@ -108,7 +108,8 @@ export function unsettled(node: NodeSeen, facts: AdmissionFacts, inFlight: Reado
   // Which time it counts from: the Ready transition, unless the release came after it.
   const released = facts.releasedAgoMs?.[nodename] ?? Number.POSITIVE_INFINITY;
   const back = kube && node.readyForMs != null && node.readyForMs <= released ? 'Ready' : 'back';
-  return `${nodename} is not settled yet (${back} ${seconds(since)} s of ${settle} s, ${seconds(left)} s still)`;
+  // Back for whole seconds rounded down, still to go rounded up: the two never add up to more than the settle time.
+  return `${nodename} is not settled yet (${back} ${Math.floor(since / 1000)} s of ${settle} s, ${seconds(left)} s still)`;
 }
 
 /** How long (ms) the node still settles: 0 when it has been back for its role's settle time. */
