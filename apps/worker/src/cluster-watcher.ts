@@ -15,13 +15,22 @@ import {
   type UnreleasedJob,
   WatchedJobs,
 } from '@oshift/jobs';
+import { ClusterApis } from '@oshift/cluster-api';
 import { NodeRegistry } from '@oshift/node-registry';
 import { type NovaServer, rebootInProgress, rebootRecordedFor } from '@oshift/openstack-client';
 import { withLogContext } from '@oshift/observability';
 import { RedisConnections } from '@oshift/redis';
 import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
 import { listingProblem, permanentFailure, sentSoFar, waitableProblem } from './reboot-failures';
-import { held, LeaseLost, RebootSender, type RebootNova, rulesFor, SILENT } from './reboot-sender';
+import {
+  held,
+  type KubeReadinessSource,
+  LeaseLost,
+  RebootSender,
+  type RebootNova,
+  rulesFor,
+  SILENT,
+} from './reboot-sender';
 import { releaseDue, unreleasedOf } from './reboot-release';
 import { inDoubt, planRebootStep, progressOf, stepFacts, type StepSettings } from './reboot-step';
 import { WatchLeases } from './watch-leases';
@@ -81,6 +90,8 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     @InjectQueue(REBOOT_QUEUE) private readonly queue: WakeableQueue,
     @Inject(ClusterRules) private readonly rules: Pick<ClusterRules, 'wakeable'>,
     @Optional() @Inject(JobAnnouncer) private readonly announcer: JobAnnouncements = SILENT,
+    /** The clusters' Kubernetes APIs, for the quorum rules before a resend (none: judged from Nova alone). */
+    @Optional() @Inject(ClusterApis) private readonly apis?: KubeReadinessSource,
   ) {
     // A watch outlives a few missed rounds, so a busy round does not hand the cluster to another worker.
     const ttlMs = Math.max(5 * config.worker.pollIntervalMs, 5000);
@@ -268,7 +279,7 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
           }
           // The lines so far go first: the send may end the job (Nova refused for good).
           if (lines.length > 0) await this.write([{ jobId: job.id, lines: lines.splice(0) }]);
-          const rules = await rulesFor(this.registry, job);
+          const rules = await rulesFor(this.registry, job, this.apis);
           const outcome = await this.sender.send(job, lease, nova, job.serverId, step.type, rules);
           if (outcome === null) return null;
           if (job.rebootAttemptedAt === null) {

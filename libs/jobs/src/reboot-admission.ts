@@ -43,6 +43,23 @@ export function withKubeHealth(
   });
 }
 
+/**
+ * The facts of a cluster's Kubernetes API for the rules (structurally the cluster API's `ClusterReadiness`): not
+ * connected (null), unreadable now (`problem`), or each server's node (`match`).
+ */
+export type KubeReadiness = null | { problem: string } | { match: (nodename: string) => KubeNodeHealth | null };
+
+/** The nodes and `kube` facts of {@link AdmissionFacts} from Nova's nodes and the cluster's readiness. */
+export function healthFacts(
+  nodes: readonly NodeSeen[],
+  readiness: KubeReadiness,
+  now = Date.now(),
+): Pick<AdmissionFacts, 'nodes' | 'kube'> {
+  if (readiness === null) return { nodes };
+  if ('problem' in readiness) return { nodes, kube: { problem: readiness.problem } };
+  return { nodes: withKubeHealth(nodes, readiness.match, now), kube: { problem: null } };
+}
+
 export interface AdmissionFacts {
   target: string;
   policy: RebootPolicy;

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { ClusterApis, clusterReadiness } from '@oshift/cluster-api';
 import {
   type Admission,
   ClusterRules,
@@ -6,6 +7,7 @@ import {
   cooldownReason,
   decideAdmission,
   decideInTurn,
+  healthFacts,
   type NodeRole,
   type NodeSeen,
   RebootCooldownError,
@@ -35,6 +37,8 @@ export class RebootRules {
   constructor(
     @Inject(ClusterRules)
     private readonly rules: Pick<ClusterRules, 'nodeFacts' | 'inFlight' | 'waitingTurn' | 'releasedAgo'>,
+    /** Connected clusters' Kubernetes APIs: the forecast then judges masters by `Ready` too, as the worker does. */
+    @Optional() @Inject(ClusterApis) private readonly apis?: Pick<ClusterApis, 'connection'>,
   ) {}
 
   /**
@@ -80,8 +84,9 @@ export class RebootRules {
       };
     }
     // A new request comes after every one that waits: the forecast waits its turn as the worker will make it.
-    // With the nodes' settle times: which node is not settled yet, and for how long still.
-    const decision = decideInTurn({ target, policy, inFlight, ahead, nodes: seen(nodes), releasedAgoMs, ...timing });
+    // With the nodes' health and settle times: which node is not Ready or not settled yet, and for how long still.
+    const health = healthFacts(seen(nodes), this.apis ? await clusterReadiness(this.apis, clusterId) : null);
+    const decision = decideInTurn({ target, policy, inFlight, ahead, ...health, releasedAgoMs, ...timing });
     return { ...decision, role };
   }
 
