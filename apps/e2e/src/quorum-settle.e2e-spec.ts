@@ -145,3 +145,48 @@ describe('masters judged by settle time, in flight until back (not connected, pr
     });
   }, 240_000);
 });
+
+describe('masters on a cluster connected to its Kubernetes API, Ready 8 s after ACTIVE (production timings)', () => {
+  let system: SystemUnderTest;
+  let operator: TestUser;
+  const READY_DELAY_MS = 8000;
+
+  beforeAll(async () => {
+    system = await SystemUnderTest.start({
+      knobs: { rebootDurationMs: 3000, nodeReadyDelayMs: READY_DELAY_MS },
+      workers: 0,
+      productionSettle: true,
+    });
+    // Connected as an operator would connect it; the workers read the token from their environment.
+    const kube = system.simulator.kubernetes();
+    await system.dataSource.query(
+      `UPDATE clusters SET kube_api_url = $2, kube_token_ref = 'env:OSHIFT_SECRET_E2E_KUBE' WHERE id = $1`,
+      [system.clusterId, kube.url],
+    );
+    await Promise.all([1, 2].map(() => system.startWorker({ ...DEFAULTS, OSHIFT_SECRET_E2E_KUBE: kube.token })));
+    operator = await system.user(['reboot']);
+    await system.setRebootPolicy({ roles: { master: { settle_seconds: SETTLE_MS / 1000 } } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('reboots three masters asked together so that the cluster never sees two masters not Ready', async () => {
+    const masters = ['master-0', 'master-1', 'master-2'].map(node);
+    const jobIds = await Promise.all(masters.map((name) => startReboot(system, operator, name)));
+    const jobs = await Promise.all(jobIds.map((id) => followJob(system, operator, id, { timeoutMs: 200_000 })));
+    for (const job of jobs) expect(job.output.endsWith('Done')).toBe(true);
+    // The simulator's own count: the most masters not Ready at the same moment.
+    expect(system.simulator.maxMastersNotReady(PROJECT)).toBe(1);
+    const rows: { target: string; attempted: Date; finished: Date }[] = await system.dataSource.query(
+      `SELECT target, reboot_attempted_at AS attempted, finished_at AS finished FROM jobs
+        WHERE id = ANY($1::text[]) ORDER BY reboot_attempted_at`,
+      [jobIds],
+    );
+    for (let index = 1; index < rows.length; index += 1) {
+      // The previous master settles 20 s from its Ready (8 s after ACTIVE), and from its job's end, whichever is later.
+      expect(rows[index]!.attempted.getTime() - rows[index - 1]!.finished.getTime()).toBeGreaterThanOrEqual(SETTLE_MS);
+    }
+  }, 300_000);
+});
