@@ -34,14 +34,27 @@ function policy(
     cooldown_seconds?: number;
     windows?: string[];
     allow_window_override?: boolean;
+    drain_timeout_seconds?: number;
+    masters?: number;
   } = {},
 ) {
-  const roles: Record<string, { patterns: string[]; max_parallel: number }> = {
-    haproxy: { patterns: ['haproxy-#', 'haproxy-#.*'], max_parallel: 1 },
-    master: { patterns: ['master-#', 'master-#.*', '*-?????-master-#', '*-?????-bootstrap'], max_parallel: 1 },
-    infra: { patterns: ['infra-#', 'infra-#.*', '*-?????-infra-*'], max_parallel: 1 },
-    worker: { patterns: ['worker-#', 'worker-#.*', '*-?????-worker-*'], max_parallel: 1 },
-    other: { patterns: [], max_parallel: 1 },
+  type Role = { patterns: string[]; max_parallel: number; settle_seconds: number; drain: boolean };
+  const roles: Record<string, Role> = {
+    haproxy: { patterns: ['haproxy-#', 'haproxy-#.*'], max_parallel: 1, settle_seconds: 60, drain: false },
+    master: {
+      patterns: ['master-#', 'master-#.*', '*-?????-master-#', '*-?????-bootstrap'],
+      max_parallel: 1,
+      settle_seconds: 120,
+      drain: true,
+    },
+    infra: { patterns: ['infra-#', 'infra-#.*', '*-?????-infra-*'], max_parallel: 1, settle_seconds: 0, drain: true },
+    worker: {
+      patterns: ['worker-#', 'worker-#.*', '*-?????-worker-*'],
+      max_parallel: 1,
+      settle_seconds: 0,
+      drain: true,
+    },
+    other: { patterns: [], max_parallel: 1, settle_seconds: 0, drain: true },
   };
   for (const [role, change] of Object.entries(changes.roles ?? {})) roles[role] = { ...roles[role]!, ...change };
   return {
@@ -49,6 +62,8 @@ function policy(
     cooldown_seconds: changes.cooldown_seconds ?? 0,
     windows: changes.windows ?? [],
     allow_window_override: changes.allow_window_override ?? true,
+    drain_timeout_seconds: changes.drain_timeout_seconds ?? 300,
+    masters: changes.masters ?? 3,
   };
 }
 
@@ -139,6 +154,50 @@ describe('admin CLI: cluster policy', () => {
     ]);
   });
 
+  it('sets settle times and drains per role (repeatable), the drain timeout and the number of masters', async () => {
+    const set = await admin([
+      'cluster',
+      'policy',
+      clusterId,
+      '--settle',
+      'master=180',
+      '--settle',
+      'haproxy=90',
+      '--drain',
+      'infra=off',
+      '--drain',
+      'worker=off',
+      '--drain-timeout',
+      '600',
+      '--masters',
+      '5',
+    ]);
+    expect([set.status, set.stderr]).toEqual([0, '']);
+    const expected = policy({
+      roles: {
+        master: { settle_seconds: 180 },
+        haproxy: { settle_seconds: 90 },
+        infra: { drain: false },
+        worker: { drain: false },
+      },
+      drain_timeout_seconds: 600,
+      masters: 5,
+    });
+    expect(JSON.parse(set.stdout)).toEqual(expected);
+    expect(await stored()).toEqual(expected);
+    // Shown by `cluster policy` without flags.
+    expect(JSON.parse((await admin(['cluster', 'policy', clusterId])).stdout)).toEqual(expected);
+    const back = await admin(['cluster', 'policy', clusterId, '--drain', 'worker=on', '--settle', 'master=0']);
+    expect(JSON.parse(back.stdout)).toEqual(
+      policy({
+        roles: { master: { settle_seconds: 0 }, haproxy: { settle_seconds: 90 }, infra: { drain: false } },
+        drain_timeout_seconds: 600,
+        masters: 5,
+      }),
+    );
+    await admin(['cluster', 'policy', clusterId, '--reset']);
+  });
+
   it('sets maintenance windows (repeatable), switches the override off and on, and clears the windows', async () => {
     const windows = ['Mon-Fri 01:00-05:00 Europe/London', 'Sat 22:00-02:00 America/New_York'];
     const set = await admin([
@@ -188,6 +247,22 @@ describe('admin CLI: cluster policy', () => {
       [['--max-parallel', 'routers=2'], 2, /^usage error: --max-parallel takes <role>=<n> with a role of /],
       [['--max-parallel', 'worker=many'], 2, /^usage error: --max-parallel takes <role>=<n>, not worker=many/],
       [['--cooldown', '1.5'], 2, /^usage error: --cooldown takes whole seconds/],
+      [['--settle', 'master'], 2, /^usage error: --settle takes <role>=<seconds> with a role of /],
+      [['--settle', 'master=2m'], 2, /^usage error: --settle takes <role>=<whole seconds>, not master=2m/],
+      [
+        ['--settle', 'master=7200'],
+        1,
+        /^error: invalid policy: roles\.master\.settle_seconds: settle_seconds is at most 3600 \(one hour\)\n$/,
+      ],
+      [['--drain', 'worker=yes'], 2, /^usage error: --drain takes <role>=on\|off, not worker=yes/],
+      [['--drain', 'haproxy=on'], 2, /^usage error: HAProxy nodes are not cluster nodes: they are never drained/],
+      [
+        ['--drain-timeout', '5'],
+        1,
+        /^error: invalid policy: drain_timeout_seconds: drain_timeout_seconds is at least 10\n$/,
+      ],
+      [['--masters', '0'], 1, /^error: invalid policy: masters: masters is at least 1\n$/],
+      [['--masters', 'three'], 2, /^usage error: --masters takes a whole number/],
       [['--reset', '--cooldown', '5'], 2, /^usage error: --reset goes alone/],
       [['--set', '{}', '--file', 'x.json'], 2, /^usage error: give --set or --file, not both/],
       [

@@ -73,10 +73,12 @@ describe('the cluster’s reboot rules at the gateway', () => {
     );
     return id;
   };
+  // It never attempted a reboot: it is released (no longer in flight) as it ends.
   const endJob = (id: string) =>
-    system.dataSource.query(`UPDATE jobs SET state = 'failed', finished_at = now(), lease_until = NULL WHERE id = $1`, [
-      id,
-    ]);
+    system.dataSource.query(
+      `UPDATE jobs SET state = 'failed', finished_at = now(), released_at = now(), lease_until = NULL WHERE id = $1`,
+      [id],
+    );
 
   it('answers a dry run with would and reason, starts nothing and audits it as a dry run', async () => {
     const target = 'worker-0.openstacklocal';

@@ -147,6 +147,11 @@ describe('scheduled reboots and maintenance windows', () => {
         window_override_allowed: true,
         cooldown_seconds: 0,
         max_parallel: { haproxy: 1, master: 1, infra: 1, worker: 1, other: 1 },
+        // The e2e cluster's settle times (none for masters and HAProxy nodes, see SystemUnderTest).
+        settle_seconds: { haproxy: 0, master: 0, infra: 0, worker: 0, other: 0 },
+        drain: { haproxy: false, master: true, infra: true, worker: true, other: true },
+        drain_timeout_seconds: 300,
+        masters: 3,
       },
     });
     expect((policy.body.openings as unknown[])[0]).toEqual({
@@ -280,6 +285,10 @@ describe('scheduled reboots and maintenance windows', () => {
       window_override_allowed: true,
       cooldown_seconds: 0,
       max_parallel: { haproxy: 1, master: 1, infra: 1, worker: 1, other: 1 },
+      settle_seconds: { haproxy: 0, master: 0, infra: 0, worker: 0, other: 0 },
+      drain: { haproxy: false, master: true, infra: true, worker: true, other: true },
+      drain_timeout_seconds: 300,
+      masters: 3,
     });
     expect(await get('policy', stranger)).toMatchObject({ status: 404 });
     const query = await get('policy?windows=all');

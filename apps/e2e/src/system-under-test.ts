@@ -7,6 +7,13 @@ import { OpenStackSimulator, demoProject, type SimKnobs } from '@oshift/openstac
 import { dataSourceOptions } from '@oshift/persistence';
 import { AppProcess, freePort, testServices, uniqueName } from '@oshift/testing';
 
+/**
+ * The settle times an e2e cluster has unless a test asks for the production defaults (`productionSettle`) or sets
+ * its own: none for masters and HAProxy nodes, so tests of other rules may reboot them back to back. The tests of
+ * the settle times themselves run with the defaults (120 s, 60 s) or set them explicitly.
+ */
+const NO_SETTLE = { master: { settle_seconds: 0 }, haproxy: { settle_seconds: 0 } };
+
 export interface TestUser {
   username: string;
   password: string;
@@ -19,6 +26,8 @@ export interface TestUser {
 export class SystemUnderTest {
   readonly workers: AppProcess[] = [];
   private gatewayProcess?: AppProcess;
+  /** The settle times every policy this system sets starts from (see `NO_SETTLE`). */
+  private settle: Record<string, Record<string, number>> = NO_SETTLE;
 
   private constructor(
     readonly simulator: OpenStackSimulator,
@@ -51,6 +60,8 @@ export class SystemUnderTest {
       databaseUrl?: string;
       /** The cluster's VMs instead of the demo nodes (e.g. `installerNodes()`, the OpenShift 4 installer's names). */
       servers?: string[];
+      /** Keep the production settle times (masters 120 s, HAProxy 60 s) instead of none (see `NO_SETTLE`). */
+      productionSettle?: boolean;
     } = {},
   ): Promise<SystemUnderTest> {
     const services = testServices();
@@ -95,6 +106,8 @@ export class SystemUnderTest {
     const baseUrl = `http://127.0.0.1:${port}`;
     const publicUrl = options.publishedAtGateway ? baseUrl : 'https://self-service.example.test';
     const system = new SystemUnderTest(simulator, dataSource, clusterId, publicUrl, baseUrl, env, port);
+    system.settle = options.productionSettle ? {} : NO_SETTLE;
+    await system.setRebootPolicy(null);
     const workers = Array.from({ length: options.workers ?? 1 }, () => system.startWorker(options.workerEnv));
     await Promise.all([system.startGateway(options.gatewayEnv), ...workers]);
     return system;
@@ -122,11 +135,20 @@ export class SystemUnderTest {
     return worker;
   }
 
-  /** Sets the cluster's reboot rules as an operator would (stored form; null: the defaults). */
+  /**
+   * Sets the cluster's reboot rules as an operator would (stored form; null: the defaults), over this system's
+   * settle times (none, unless started with `productionSettle`) where the policy does not set them itself.
+   */
   async setRebootPolicy(policy: Record<string, unknown> | null): Promise<void> {
+    const given = (policy ?? {}) as { roles?: Record<string, Record<string, unknown>> };
+    const roles: Record<string, Record<string, unknown>> = {};
+    for (const role of new Set([...Object.keys(this.settle), ...Object.keys(given.roles ?? {})])) {
+      roles[role] = { ...this.settle[role], ...given.roles?.[role] };
+    }
+    const stored = Object.keys(roles).length > 0 ? { ...given, roles } : policy;
     await this.dataSource.query(`UPDATE clusters SET reboot_policy = $2 WHERE id = $1`, [
       this.clusterId,
-      policy === null ? null : JSON.stringify(policy),
+      stored === null ? null : JSON.stringify(stored),
     ]);
   }
 

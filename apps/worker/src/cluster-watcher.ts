@@ -12,15 +12,26 @@ import {
   type PollEntry,
   REBOOT_QUEUE,
   type RebootQueue,
+  type UnreleasedJob,
   WatchedJobs,
 } from '@oshift/jobs';
+import { ClusterApis } from '@oshift/cluster-api';
 import { NodeRegistry } from '@oshift/node-registry';
 import { type NovaServer, rebootInProgress, rebootRecordedFor } from '@oshift/openstack-client';
 import { withLogContext } from '@oshift/observability';
 import { RedisConnections } from '@oshift/redis';
 import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
 import { listingProblem, permanentFailure, sentSoFar, waitableProblem } from './reboot-failures';
-import { held, LeaseLost, RebootSender, type RebootNova, rulesFor, SILENT } from './reboot-sender';
+import {
+  held,
+  type KubeReadinessSource,
+  LeaseLost,
+  RebootSender,
+  type RebootNova,
+  rulesFor,
+  SILENT,
+} from './reboot-sender';
+import { releaseDue, unreleasedOf } from './reboot-release';
 import { inDoubt, planRebootStep, progressOf, stepFacts, type StepSettings } from './reboot-step';
 import { WatchLeases } from './watch-leases';
 import type { WorkerConfig } from './worker.config';
@@ -70,7 +81,7 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(WatchedJobs)
-    private readonly jobs: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll'>,
+    private readonly jobs: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll' | 'unreleased' | 'release'>,
     @Inject(NodeRegistry) private readonly registry: WatchTargets,
     @Inject(RebootSender) private readonly sender: Pick<RebootSender, 'send'>,
     @Inject(JobLeases) private readonly records: Pick<JobLeases, 'markRebootSent' | 'markRebootUnsent' | 'release'>,
@@ -79,6 +90,8 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     @InjectQueue(REBOOT_QUEUE) private readonly queue: WakeableQueue,
     @Inject(ClusterRules) private readonly rules: Pick<ClusterRules, 'wakeable'>,
     @Optional() @Inject(JobAnnouncer) private readonly announcer: JobAnnouncements = SILENT,
+    /** The clusters' Kubernetes APIs, for the quorum rules before a resend (none: judged from Nova alone). */
+    @Optional() @Inject(ClusterApis) private readonly apis?: KubeReadinessSource,
   ) {
     // A watch outlives a few missed rounds, so a busy round does not hand the cluster to another worker.
     const ttlMs = Math.max(5 * config.worker.pollIntervalMs, 5000);
@@ -134,7 +147,9 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
   async poll(clusterId: string): Promise<void> {
     const { leaseMs } = this.config.worker;
     const jobs = await this.jobs.hold(clusterId, this.owner, leaseMs);
-    if (jobs.length === 0) return;
+    // Ended reboots whose node may not be back yet are watched until it is (see `releaseEnded`).
+    const ended = await this.jobs.unreleased(clusterId);
+    if (jobs.length === 0 && ended.length === 0) return;
     const requests = new Map(jobs.map((job) => [job.id, job.requestId]));
     let nova: WatchedNova | null = null;
     let servers: Map<string, NovaServer> | null = null;
@@ -149,7 +164,8 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
       if (listing === null) {
         // The cluster was removed: every reboot of it ends here.
         const entries = jobs.map((job) => ({ jobId: job.id, lines: [], end: failed(permanentFailure(job, error)) }));
-        return this.write(entries, requests, clusterId);
+        await this.write(entries, requests, clusterId);
+        return this.releaseEnded(clusterId, ended, new Map());
       }
       // Anything else (OpenStack away, a 403, an unreadable answer) is waited out: the reboots run on, and each
       // job ends at the latest at its deadline, saying what stood in the way.
@@ -162,11 +178,37 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
       const entry = await withLogContext({ jobId: job.id, requestId: job.requestId }, () =>
         this.observe(job, nova, servers, problem),
       ).catch((error: unknown) => (error instanceof LeaseLost ? null : this.afterError(job, error)));
+      if (entry?.end?.state === 'failed' && servers) {
+        // Failed with its node already at rest and no POST that may still land: released as it ends.
+        const server = job.serverId ? (servers.get(job.serverId) ?? null) : null;
+        entry.end.released = releaseDue(unreleasedOf(job), server, this.config.worker.confirmWindowMs);
+      }
       if (entry) entries.push(entry);
     }
     await this.write(entries, requests, clusterId);
     if (servers === null) await this.countFailedListing(clusterId);
     else this.failedListings.delete(clusterId);
+    // Jobs that ended in this poll while a POST might still land are looked at from the next poll on.
+    if (servers !== null) await this.releaseEnded(clusterId, ended, servers);
+  }
+
+  /**
+   * Releases the cluster's ended reboots whose node is back at rest by this poll's listing (see `releaseDue`): they
+   * stop counting as in flight, and the waiting reboots whose turn it is are woken.
+   */
+  private async releaseEnded(
+    clusterId: string,
+    ended: readonly UnreleasedJob[],
+    servers: ReadonlyMap<string, NovaServer>,
+  ): Promise<void> {
+    const { confirmWindowMs } = this.config.worker;
+    const due = ended.filter((job) =>
+      releaseDue(job, job.serverId ? (servers.get(job.serverId) ?? null) : null, confirmWindowMs),
+    );
+    const released = await this.jobs.release(due.map((job) => job.id));
+    if (released.length === 0) return;
+    this.logger.log({ msg: 'ended reboots released: their nodes are back at rest', clusterId, jobIds: released });
+    await this.wake(clusterId);
   }
 
   /**
@@ -237,7 +279,7 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
           }
           // The lines so far go first: the send may end the job (Nova refused for good).
           if (lines.length > 0) await this.write([{ jobId: job.id, lines: lines.splice(0) }]);
-          const rules = await rulesFor(this.registry, job);
+          const rules = await rulesFor(this.registry, job, this.apis);
           const outcome = await this.sender.send(job, lease, nova, job.serverId, step.type, rules);
           if (outcome === null) return null;
           if (job.rebootAttemptedAt === null) {

@@ -1,7 +1,10 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { type ClusterApis, clusterReadiness } from '@oshift/cluster-api';
 import {
   type Admission,
+  type AdmissionFacts,
   decideAdmission,
+  healthFacts,
   JobAdmissions,
   JobLeases,
   type JobEntity,
@@ -43,17 +46,41 @@ export type RebootNova = Pick<NovaClient, 'reboot' | 'listInstanceActions'>;
 /** What sending asks of the cluster's rules before a first POST. */
 export type SendAdmissions = Pick<JobAdmissions, 'recheckBeforeSend'>;
 
-/** The cluster's rules for a job's node, given the policy and the reboots in flight (from the cluster's nodes). */
-export type SendRules = (policy: RebootPolicy, inFlight: string[]) => Admission;
+/**
+ * The cluster's rules for a job's node, given the policy, the reboots in flight and how long ago each node was last
+ * released (from the cluster's nodes).
+ */
+export type SendRules = (policy: RebootPolicy, inFlight: string[], releasedAgoMs: Record<string, number>) => Admission;
+
+/** Where the rules read a connected cluster's Kubernetes nodes (the cluster API's `ClusterApis`). */
+export type KubeReadinessSource = Pick<ClusterApis, 'connection'>;
+
+/**
+ * The cluster's nodes as the rules see them: Nova's status from the shared node list and, on a cluster connected
+ * to its Kubernetes API, each node's `Ready` and for how long (or why the API cannot be read now).
+ */
+export async function nodesWithHealth(
+  registry: Pick<NodeRegistry, 'listNodes'>,
+  apis: KubeReadinessSource | undefined,
+  clusterId: string,
+): Promise<Pick<AdmissionFacts, 'nodes' | 'kube'>> {
+  const [nodes, readiness] = await Promise.all([
+    registry.listNodes(clusterId),
+    apis ? clusterReadiness(apis, clusterId) : null,
+  ]);
+  return healthFacts(nodes, readiness);
+}
 
 /** The cluster's rules for the job's node, on the cluster's nodes as the shared node list has them now. */
 export async function rulesFor(
   registry: Pick<NodeRegistry, 'listNodes'>,
   job: Pick<JobEntity, 'clusterId' | 'target'>,
+  apis?: KubeReadinessSource,
 ): Promise<SendRules> {
-  const nodes = await registry.listNodes(job.clusterId);
+  const health = await nodesWithHealth(registry, apis, job.clusterId);
   // The maintenance windows are decided at admission: a reboot let in inside one is not withdrawn for them here.
-  return (policy, inFlight) => decideAdmission({ target: job.target, policy, inFlight, nodes, windowOverride: true });
+  return (policy, inFlight, releasedAgoMs) =>
+    decideAdmission({ target: job.target, policy, inFlight, ...health, releasedAgoMs, windowOverride: true });
 }
 
 /** Announcements nobody hears (unit tests of the decisions). */
@@ -126,6 +153,8 @@ export class RebootSender {
       return '';
     }
     if (isFinalRefusal(answer)) {
+      // Nova refused it for good: this POST can never land, so it does not keep the node in flight after the end.
+      held(await this.jobs.markRebootUnsent(lease, escalation ? 'SOFT' : previous));
       const earlier = escalation ? `A SOFT reboot was sent and did not finish in time; then ` : '';
       await this.end(lease, 'failed', `${earlier}${describeRefusal(job.target, type, answer)}`);
       return null;

@@ -71,6 +71,7 @@ export function jobRow(overrides: Partial<JobEntity> = {}): JobEntity {
     rebootSentAt: null,
     rebootRequestId: null,
     rebootActionsBefore: null,
+    releasedAt: null,
     notBefore: null,
     windowOverrideBy: null,
     windowOverrideReason: null,
@@ -194,8 +195,10 @@ export function setUp(script: Script = {}) {
     if (script.leaseTakenAfterLines !== undefined && row.lines.length >= script.leaseTakenAfterLines) takeLease(row);
     return { jobId: row.job.id, n: row.lines.length, time: new Date().toISOString(), text };
   };
-  const end = (row: Row, state: 'done' | 'failed', errors: string): WrittenLine => {
-    Object.assign(row.job, { state, errors, finishedAt: new Date(), leaseUntil: null });
+  const end = (row: Row, state: 'done' | 'failed', errors: string, released = false): WrittenLine => {
+    // `releasedOnEndSql`: released as it ends, unless a reboot POST of it might still land or the node is not back.
+    const releasedAt = released || state === 'done' || row.job.rebootAttemptedAt === null ? new Date() : null;
+    Object.assign(row.job, { state, errors, finishedAt: new Date(), leaseUntil: null, releasedAt });
     row.ended.push({ state, errors });
     const text = state === 'done' ? 'Done' : 'Fail';
     return { jobId: row.job.id, n: row.lines.length + 1, time: new Date().toISOString(), text };
@@ -297,7 +300,7 @@ export function setUp(script: Script = {}) {
     recheckBeforeSend: async (lease, _clusterId, decide, send) => {
       const row = leased(lease.jobId, lease.owner);
       if (!row || row.job.admittedAt === null || (row.job.leaseUntil?.getTime() ?? 0) <= Date.now()) return null;
-      const admission = decide(policy, inFlightAtSend());
+      const admission = decide(policy, inFlightAtSend(), {});
       if (admission.would === 'start') {
         const attemptedAt = markAttempted(lease, send.type, send.actionsBefore);
         return attemptedAt ? { admission, attemptedAt } : null;
@@ -310,7 +313,7 @@ export function setUp(script: Script = {}) {
     admit: async (lease: JobLease, _clusterId, decide) => {
       const row = leased(lease.jobId, lease.owner);
       if (!row || row.job.admittedAt !== null || (row.job.leaseUntil?.getTime() ?? 0) <= Date.now()) return null;
-      const admission = decide(policy, inFlight(), []);
+      const admission = decide(policy, inFlight(), [], {});
       record(`admit ${admission.would}`);
       const started = admission.would === 'start';
       const reason = started ? null : admission.reason;
@@ -327,10 +330,29 @@ export function setUp(script: Script = {}) {
         .filter(({ job }) => job.clusterId === clusterId && active(job) && !job.admittedAt && job.waitingReason)
         .map(({ job }) => job.id),
   };
-  const watched: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll'> = {
+  const unreleased = (job: JobEntity) => !active(job) && job.admittedAt !== null && job.releasedAt === null;
+  const watched: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll' | 'unreleased' | 'release'> = {
     clusters: async () => [
-      ...new Set([...rows.values()].filter((row) => watchable(row.job)).map((row) => row.job.clusterId)),
+      ...new Set(
+        [...rows.values()].filter((row) => watchable(row.job) || unreleased(row.job)).map((row) => row.job.clusterId),
+      ),
     ],
+    unreleased: async (clusterId) =>
+      [...rows.values()]
+        .filter(({ job }) => job.clusterId === clusterId && unreleased(job))
+        .map(({ job }) => ({
+          id: job.id,
+          target: job.target,
+          serverId: job.serverId,
+          attemptedAgoMs: Date.now() - (job.rebootAttemptedAt?.getTime() ?? 0),
+          inDoubt: job.rebootSentAt === null || job.rebootSentAt < job.rebootAttemptedAt!,
+        })),
+    release: async (ids) => {
+      const released = [...rows.values()].filter(({ job }) => ids.includes(job.id) && unreleased(job));
+      for (const { job } of released) job.releasedAt = new Date();
+      if (released.length > 0) record(`released ${released.map(({ job }) => job.id).join(', ')}`);
+      return released.map(({ job }) => job.id);
+    },
     hold: async (clusterId, owner, ttlMs) =>
       [...rows.values()]
         .filter((row) => row.job.clusterId === clusterId && watchable(row.job) && free(row.job, owner))
@@ -350,7 +372,7 @@ export function setUp(script: Script = {}) {
         const row = leased(entry.jobId, owner);
         if (!row) continue;
         for (const text of entry.lines) written.push(append(row, text));
-        if (entry.end) written.push(end(row, entry.end.state, entry.end.errors));
+        if (entry.end) written.push(end(row, entry.end.state, entry.end.errors, entry.end.released));
         else if (row.job.leaseOwner === owner) row.job.leaseUntil = later(ttlMs);
       }
       return written;

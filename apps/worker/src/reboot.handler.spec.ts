@@ -272,9 +272,18 @@ describe('RebootHandler and ClusterWatcher', () => {
   ])(
     'fails the job when Nova refuses (%s), with Nova’s words and request id, never Done',
     async (kind, refusal, reason) => {
-      const { run, calls, ended, attempts } = setUp({ rebootErrors: [refusal] });
+      const { run, calls, ended, attempts, row } = setUp({ rebootErrors: [refusal] });
       expect(await run()).toEqual({ deliveries: 1, polls: 0 });
-      expect(calls).toEqual(['setServer srv-0', 'admit start', 'actions', 'attempted SOFT', 'reboot SOFT']);
+      // The refused POST can never land: its doubt is lifted, and the node is released as the job ends.
+      expect(calls).toEqual([
+        'setServer srv-0',
+        'admit start',
+        'actions',
+        'attempted SOFT',
+        'reboot SOFT',
+        'unsent SOFT',
+      ]);
+      expect(row.job.releasedAt).not.toBeNull();
       expect(attempts).toEqual([`SOFT ${kind}`]);
       expect(ended).toHaveLength(1);
       expect(ended[0].state).toBe('failed');

@@ -13,9 +13,19 @@ import {
   type RebootPolicy,
   windowStatus,
 } from '@oshift/jobs';
+import { ClusterApis } from '@oshift/cluster-api';
 import { NodeRegistry } from '@oshift/node-registry';
 import { permanentFailure, waitableProblem } from './reboot-failures';
-import { RebootSender, held, LeaseLost, type RebootJobRecords, type RebootNova, rulesFor } from './reboot-sender';
+import {
+  type KubeReadinessSource,
+  nodesWithHealth,
+  RebootSender,
+  held,
+  LeaseLost,
+  type RebootJobRecords,
+  type RebootNova,
+  rulesFor,
+} from './reboot-sender';
 import { RebootSilencer } from './reboot-silencer';
 import { planRebootStep, stepFacts, type StepSettings } from './reboot-step';
 import { RollingHandler } from './rolling.handler';
@@ -71,6 +81,8 @@ export class RebootHandler {
     @Inject(WORKER_CONFIG) private readonly config: { worker: RebootTimings },
     /** Silences the node's alerts before the first POST (none in unit tests of the decisions). */
     @Optional() @Inject(RebootSilencer) private readonly silencer?: Pick<RebootSilencer, 'silence'>,
+    /** The clusters' Kubernetes APIs, for the quorum rules on connected clusters (none: judged from Nova alone). */
+    @Optional() @Inject(ClusterApis) private readonly apis?: KubeReadinessSource,
   ) {}
 
   async run(payload: RebootJobPayload): Promise<RunOutcome> {
@@ -139,7 +151,7 @@ export class RebootHandler {
       // Before the first POST (once per job): a failure to silence is told, and the reboot goes on.
       const unsilenced = await this.silencer?.silence(job, lease);
       if (unsilenced) await this.sender.append(lease, unsilenced);
-      const rules = await rulesFor(this.registry, job);
+      const rules = await rulesFor(this.registry, job, this.apis);
       const problem = await this.sender.send(job, lease, nova, serverId, step.type, rules);
       if (problem === null) return 'ended';
       // The rules, asked once more under the cluster's lock, make it wait again: nothing was sent.
@@ -175,13 +187,18 @@ export class RebootHandler {
       if (job.waitingReason === null) return 'start';
       return this.fail(lease, `Deadline passed while waiting (${job.waitingReason}): no reboot was sent to ${target}`);
     }
-    const nodes = await this.registry.listNodes(job.clusterId);
+    const health = await nodesWithHealth(this.registry, this.apis, job.clusterId);
     const now = dbNow(job);
     let windows: RebootPolicy['windows'] = [];
-    const decide = (policy: RebootPolicy, inFlight: string[], ahead: string[]): Admission => {
+    const decide = (
+      policy: RebootPolicy,
+      inFlight: string[],
+      ahead: string[],
+      releasedAgoMs: Record<string, number>,
+    ): Admission => {
       windows = policy.windows;
       const timing = { now, deadlineAt: deadlineAt?.getTime() ?? null, windowOverride: job.windowOverrideBy !== null };
-      return decideInTurn({ target, policy, inFlight, ahead, nodes, ...timing });
+      return decideInTurn({ target, policy, inFlight, ahead, ...health, releasedAgoMs, ...timing });
     };
     const result = held(await this.admissions.admit(lease, job.clusterId, decide));
     const { admission } = result;

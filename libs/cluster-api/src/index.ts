@@ -4,5 +4,6 @@ export * from './cluster-api.errors';
 export * from './cluster-api.module';
 export * from './cluster-api.options';
 export * from './cluster-apis';
+export * from './cluster-readiness';
 export * from './kube-cluster-api.client';
 export * from './match-node';

@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { poolQuery } from '@oshift/persistence';
 import { activeStateSql } from './job-state';
-import { parseRebootPolicy, type RebootPolicy, turnHeads } from './reboot-policy';
+import { turnHeads } from './reboot-admission';
+import { MAX_SETTLE_SECONDS, parseRebootPolicy, type RebootPolicy } from './reboot-policy';
 
 /** {@link ClusterRules.nodeFacts}: what one node's reboot request is checked against. */
 export interface NodeRebootFacts {
@@ -14,9 +15,26 @@ export interface NodeRebootFacts {
   activeJobId: string | null;
 }
 
-/** SQL condition "a reboot of the cluster in flight": admitted by the rules and not ended (`alias.` prefixes). */
+/**
+ * SQL condition "a reboot of the cluster in flight": admitted by the rules and not released (its node not back at
+ * rest yet), whatever the job's state: a job that ended while its POST might still land counts until released.
+ */
 export function inFlightSql(alias = ''): string {
-  return `${alias}kind = 'reboot' AND ${alias}admitted_at IS NOT NULL AND ${activeStateSql(alias)}`;
+  return `${alias}kind = 'reboot' AND ${alias}admitted_at IS NOT NULL AND ${alias}released_at IS NULL`;
+}
+
+/**
+ * SQL expression: a JSON object of how long ago (ms, by Postgres' clock) each node of the cluster (`$n` given)
+ * had its last reboot released, for the settle times: reboots that attempted a POST only (a job that never sent one,
+ * or whose POST Nova refused, never took its node down); releases older than the longest settle time are left out.
+ */
+export function releasedAgoSql(clusterParameter: string): string {
+  return `(SELECT COALESCE(jsonb_object_agg(r.target, r.ago), '{}'::jsonb) FROM (
+            SELECT target, min(extract(epoch FROM now() - released_at) * 1000)::float8 AS ago FROM jobs
+             WHERE cluster_id = ${clusterParameter} AND admitted_at IS NOT NULL AND released_at IS NOT NULL
+               AND reboot_attempted_at IS NOT NULL
+               AND released_at > now() - make_interval(secs => ${MAX_SETTLE_SECONDS})
+             GROUP BY target) r)`;
 }
 
 /**
@@ -32,7 +50,7 @@ export function notStartedSql(alias = ''): string {
 
 /**
  * The facts the reboot rules decide on, as Postgres holds them: a cluster's policy, its reboots in flight (admitted
- * and not ended) and a node's last `Done`. Read by the gateway (dry run, cooldown) and, under the cluster's lock,
+ * and not released), when its nodes were last released (settle times) and a node's last `Done`. Read by the gateway (dry run, cooldown) and, under the cluster's lock,
  * by the worker's admission.
  */
 @Injectable()
@@ -49,7 +67,7 @@ export class ClusterRules {
     return parseRebootPolicy(rows[0]?.reboot_policy ?? null);
   }
 
-  /** The nodes of the cluster whose reboot has started and not ended. */
+  /** The nodes of the cluster whose reboot has started and is not released (the node not back at rest yet). */
   async inFlight(clusterId: string): Promise<string[]> {
     const rows = await poolQuery<{ target: string }>(
       this.dataSource,
@@ -57,6 +75,16 @@ export class ClusterRules {
       [clusterId],
     );
     return rows.map((row) => row.target);
+  }
+
+  /** How long ago each node's last reboot was released (ms), for the settle times (see {@link releasedAgoSql}). */
+  async releasedAgo(clusterId: string): Promise<Record<string, number>> {
+    const rows = await poolQuery<{ released: Record<string, number> }>(
+      this.dataSource,
+      `SELECT ${releasedAgoSql('$1')} AS released`,
+      [clusterId],
+    );
+    return rows[0]?.released ?? {};
   }
 
   /** The nodes of the cluster whose reboot was asked and has not started yet, in request order. */

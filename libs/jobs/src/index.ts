@@ -17,6 +17,7 @@ export * from './job-silences';
 export * from './job-requests';
 export * from './reboot-queue';
 export * from './reboot-policy';
+export * from './reboot-admission';
 export * from './maintenance-windows';
 export * from './cluster-rules';
 export * from './job-admissions';

@@ -3,13 +3,24 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AUDIT_COLUMNS, AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
 import { queryRows } from '@oshift/persistence';
-import { inFlightSql, notStartedSql } from './cluster-rules';
+import { inFlightSql, notStartedSql, releasedAgoSql } from './cluster-rules';
 import { type JobLease, MARK_ATTEMPTED_SQL, markAttemptedParameters } from './job-leases';
 import { activeStateSql } from './job-state';
-import { type Admission, parseRebootPolicy, type RebootPolicy } from './reboot-policy';
+import type { Admission } from './reboot-admission';
+import { parseRebootPolicy, type RebootPolicy } from './reboot-policy';
 
 /** The advisory lock that serialises the admission decisions of one cluster (a transaction-level lock). */
 export const clusterLockSql = `SELECT pg_advisory_xact_lock(hashtext('oshift.cluster'), hashtext($1))`;
+
+/**
+ * The cluster's facts an admission decides on, read under the cluster's lock: its policy, the nodes it has in flight
+ * and how long ago each node's last reboot was released (ms, for the settle times).
+ */
+export type AdmissionRules = (
+  policy: RebootPolicy,
+  inFlight: string[],
+  releasedAgoMs: Record<string, number>,
+) => Admission;
 
 /** What an admission decided, and whether the job was seen waiting for this reason for the first time. */
 export interface AdmissionResult {
@@ -28,15 +39,20 @@ export class JobAdmissions {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Decides whether the job may start now with `decide` (given the cluster's policy, the nodes it has in flight
-   * and, oldest first, the nodes whose reboots were asked before this one and have not started: a job waits its
-   * turn, see `decideInTurn`) and records it. Null when the job is no longer this lease's to decide (lost,
+   * Decides whether the job may start now with `decide` (given the cluster's policy, the nodes it has in flight,
+   * oldest first the nodes whose reboots were asked before this one and have not started: a job waits its turn,
+   * see `decideInTurn`; and how long ago each node was last released) and records it. Null when the job is no longer this lease's to decide (lost,
    * ended, cancelled, or already admitted).
    */
   admit(
     lease: JobLease,
     clusterId: string,
-    decide: (policy: RebootPolicy, inFlight: string[], ahead: string[]) => Admission,
+    decide: (
+      policy: RebootPolicy,
+      inFlight: string[],
+      ahead: string[],
+      releasedAgoMs: Record<string, number>,
+    ) => Admission,
   ): Promise<AdmissionResult | null> {
     return this.dataSource.transaction(async (manager) => {
       await queryRows(manager, clusterLockSql, [clusterId]);
@@ -48,10 +64,11 @@ export class JobAdmissions {
         policy: unknown;
         in_flight: string[] | null;
         ahead: string[] | null;
+        released: Record<string, number>;
       }>(
         manager,
         `SELECT j.target, j.waiting_reason,
-                (SELECT reboot_policy FROM clusters WHERE id = $3) AS policy,
+                (SELECT reboot_policy FROM clusters WHERE id = $3) AS policy, ${releasedAgoSql('$3')} AS released,
                 (SELECT array_agg(o.target) FROM jobs o
                   WHERE o.cluster_id = $3 AND ${inFlightSql('o.')} AND o.id <> $1) AS in_flight,
                 (SELECT array_agg(o.target ORDER BY o.created_at, o.id) FROM jobs o
@@ -64,7 +81,7 @@ export class JobAdmissions {
       );
       if (!facts?.target) return null;
       const inFlight = facts.in_flight ?? [];
-      const admission = decide(parseRebootPolicy(facts.policy), inFlight, facts.ahead ?? []);
+      const admission = decide(parseRebootPolicy(facts.policy), inFlight, facts.ahead ?? [], facts.released);
       const started = admission.would === 'start';
       const reason = started ? null : admission.reason;
       const newReason = !started && facts.waiting_reason !== reason;
@@ -110,15 +127,20 @@ export class JobAdmissions {
   recheckBeforeSend(
     lease: JobLease,
     clusterId: string,
-    decide: (policy: RebootPolicy, inFlight: string[]) => Admission,
+    decide: AdmissionRules,
     send: { type: 'SOFT' | 'HARD'; actionsBefore: string },
   ): Promise<{ admission: Admission; attemptedAt: Date | null } | null> {
     return this.dataSource.transaction(async (manager) => {
       await queryRows(manager, clusterLockSql, [clusterId]);
-      const [facts] = await queryRows<{ target: string | null; policy: unknown; in_flight: string[] | null }>(
+      const [facts] = await queryRows<{
+        target: string | null;
+        policy: unknown;
+        in_flight: string[] | null;
+        released: Record<string, number>;
+      }>(
         manager,
         `SELECT j.target,
-                (SELECT reboot_policy FROM clusters WHERE id = $3) AS policy,
+                (SELECT reboot_policy FROM clusters WHERE id = $3) AS policy, ${releasedAgoSql('$3')} AS released,
                 (SELECT array_agg(o.target) FROM jobs o
                   WHERE o.cluster_id = $3 AND ${inFlightSql('o.')} AND o.id <> $1
                     AND (o.reboot_attempted_at IS NOT NULL OR (o.admitted_at, o.id) < (j.admitted_at, j.id))) AS in_flight
@@ -129,7 +151,7 @@ export class JobAdmissions {
       );
       if (!facts?.target) return null;
       const inFlight = facts.in_flight ?? [];
-      const admission = decide(parseRebootPolicy(facts.policy), inFlight);
+      const admission = decide(parseRebootPolicy(facts.policy), inFlight, facts.released);
       if (admission.would === 'refuse') return { admission, attemptedAt: null };
       if (admission.would === 'start') {
         const [marked] = await queryRows<{ reboot_attempted_at: Date }>(

@@ -118,7 +118,8 @@ async function endWaiting(
   const errors = cancelledErrors(username);
   const [ended] = await queryRows<{ requested_by: string }>(
     manager,
-    `UPDATE jobs SET state = 'failed', errors = $2, cancelled_by = $3, finished_at = now(), lease_until = NULL
+    `UPDATE jobs SET state = 'failed', errors = $2, cancelled_by = $3, finished_at = now(), lease_until = NULL,
+            released_at = now()
       WHERE id = $1 AND ${ACTIVE} AND admitted_at IS NULL AND reboot_attempted_at IS NULL
       RETURNING requested_by`,
     [job.id, errors, username],

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AUDIT_COLUMNS, AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
 import { queryRows } from '@oshift/persistence';
-import { activeStateSql, JobEndLine, type JobState } from './job-state';
+import { activeStateSql, JobEndLine, type JobState, releasedOnEndSql } from './job-state';
 import { JobEntity } from './job.entity';
 import { jobFromRow, WITH_DB_NOW } from './job-row';
 import type { JobLine } from './job-view';
@@ -208,14 +208,15 @@ export class JobLeases {
   }
 
   /**
-   * Ends a job: appends `Done` or `Fail`, sets the final state and records `job.end` in the audit trail,
-   * in one transaction; answers its last line. Null when the job had already ended or the lease was lost.
+   * Ends a job: appends `Done` or `Fail`, sets the final state (released, unless a reboot POST of it might still
+   * land: see `releasedOnEndSql`) and records `job.end` in the audit trail, in one transaction; answers its last line. Null when the job had already ended or the lease was lost.
    */
   finish(lease: JobLease, state: Extract<JobState, 'done' | 'failed'>, errors = ''): Promise<JobLine | null> {
     return this.dataSource.transaction(async (manager) => {
       const [ended] = await queryRows<{ cluster_id: string; target: string; requested_by: string }>(
         manager,
-        `UPDATE jobs SET state = $3, errors = $4, finished_at = now(), lease_until = NULL
+        `UPDATE jobs SET state = $3, errors = $4, finished_at = now(), lease_until = NULL,
+                released_at = ${releasedOnEndSql('$3::text')}
           WHERE id = $1 AND lease_owner = $2 AND ${ACTIVE}
           RETURNING cluster_id, target, requested_by`,
         [lease.jobId, lease.owner, state, errors],

@@ -7,7 +7,7 @@ import { newJobId } from './job-id';
 import { jobEntities } from './job.entities';
 import { type JobLease, JobLeases } from './job-leases';
 import { JobRequests } from './job-requests';
-import { decideAdmission } from './reboot-policy';
+import { decideAdmission } from './reboot-admission';
 
 /**
  * The cluster's rules asked once more just before a first reboot POST (`JobAdmissions.recheckBeforeSend`), against

@@ -20,3 +20,12 @@ export function activeStateSql(alias = ''): string {
 
 /** `reboot`: one node. `rolling`: a rolling reboot, which reboots its nodes one at a time through child jobs. */
 export type JobKind = 'reboot' | 'rolling';
+
+/**
+ * SQL value of `released_at` for a job ending now in `state` (an SQL expression; `alias.` prefixes the column): a
+ * `Done` job, or one that never attempted a reboot, is released as it ends; one whose reboot POST might still land
+ * stays in flight until its cluster's watcher sees the node back at rest (null here).
+ */
+export function releasedOnEndSql(state: string, alias = ''): string {
+  return `CASE WHEN ${state} = 'done' OR ${alias}reboot_attempted_at IS NULL THEN now() END`;
+}

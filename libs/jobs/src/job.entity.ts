@@ -79,6 +79,14 @@ export class JobEntity {
   @Column({ name: 'admitted_at', type: 'timestamptz', nullable: true })
   admittedAt!: Date | null;
 
+  /**
+   * When the node was back at rest and the reboot stopped counting as in flight (for `max_parallel`, quorum and
+   * settle times): as a `Done` job, or one that never sent anything, ends; after a failure while a POST might still
+   * land, once Nova can no longer apply it and shows the server at rest (the cluster's watcher releases it).
+   */
+  @Column({ name: 'released_at', type: 'timestamptz', nullable: true })
+  releasedAt!: Date | null;
+
   /** Why the job waits (set while it may not start yet). */
   @Column({ name: 'waiting_reason', type: 'text', nullable: true })
   waitingReason!: string | null;

@@ -5,7 +5,8 @@ import {
   windowStatus,
   windowTime,
 } from './maintenance-windows';
-import { DEFAULT_REBOOT_POLICY, parseRebootPolicy, storedRebootPolicy, windowDecision } from './reboot-policy';
+import { windowDecision } from './reboot-admission';
+import { DEFAULT_REBOOT_POLICY, parseRebootPolicy, storedRebootPolicy } from './reboot-policy';
 
 const at = (iso: string) => Date.parse(iso);
 const window = (text: string): MaintenanceWindow => {

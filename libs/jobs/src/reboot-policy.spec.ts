@@ -1,8 +1,5 @@
+import { cooldownLeftSeconds, decideAdmission, decideInTurn, turnHeads } from './reboot-admission';
 import {
-  cooldownLeftSeconds,
-  decideAdmission,
-  decideInTurn,
-  turnHeads,
   DEFAULT_REBOOT_POLICY,
   InvalidRebootPolicyError,
   parseRebootPolicy,
@@ -92,6 +89,53 @@ describe('node roles', () => {
     expect(() => parseRebootPolicy({ roles: { boss: {} } })).toThrow(/roles/);
     expect(() => parseRebootPolicy({ cooldown_seconds: -1 })).toThrow(/cooldown_seconds/);
     expect(() => parseRebootPolicy({ roles: { worker: { patterns: ['a b'] } } })).toThrow(/pattern/);
+  });
+});
+
+describe('settle times, drains and the number of masters', () => {
+  it('default to masters 120 s, HAProxy 60 s, others 0; drains on but for HAProxy; 300 s; 3 masters', () => {
+    const { roles } = DEFAULT_REBOOT_POLICY;
+    expect(
+      Object.fromEntries(Object.entries(roles).map(([role, value]) => [role, [value.settleSeconds, value.drain]])),
+    ).toEqual({
+      haproxy: [60, false],
+      master: [120, true],
+      infra: [0, true],
+      worker: [0, true],
+      other: [0, true],
+    });
+    expect([DEFAULT_REBOOT_POLICY.drainTimeoutSeconds, DEFAULT_REBOOT_POLICY.masters]).toEqual([300, 3]);
+  });
+
+  it('are read per role, kept through the stored form, and never drain an HAProxy node whatever is set', () => {
+    const policy = parseRebootPolicy({
+      roles: { master: { settle_seconds: 20 }, worker: { drain: false }, haproxy: { drain: true } },
+      drain_timeout_seconds: 60,
+      masters: 5,
+    });
+    expect([policy.roles.master.settleSeconds, policy.roles.master.maxParallel]).toEqual([20, 1]);
+    expect([policy.roles.worker.drain, policy.roles.haproxy.drain, policy.roles.infra.drain]).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    expect([policy.drainTimeoutSeconds, policy.masters]).toEqual([60, 5]);
+    expect(parseRebootPolicy(storedRebootPolicy(policy))).toEqual(policy);
+  });
+
+  it.each([
+    [{ roles: { master: { settle_seconds: -1 } } }, 'roles.master.settle_seconds: settle_seconds may not be negative'],
+    [{ roles: { master: { settle_seconds: 1.5 } } }, 'roles.master.settle_seconds: settle_seconds is whole seconds'],
+    [
+      { roles: { master: { settle_seconds: 3601 } } },
+      'roles.master.settle_seconds: settle_seconds is at most 3600 (one hour)',
+    ],
+    [{ roles: { worker: { drain: 'yes' } } }, 'roles.worker.drain: drain is true or false'],
+    [{ drain_timeout_seconds: 0 }, 'drain_timeout_seconds: drain_timeout_seconds is at least 10'],
+    [{ masters: 0 }, 'masters: masters is at least 1'],
+    [{ masters: 2.5 }, 'masters: masters is a whole number'],
+  ])('refuse %j, saying why: %s', (given, message) => {
+    expect(() => parseRebootPolicy(given)).toThrow(new InvalidRebootPolicyError(message));
   });
 });
 

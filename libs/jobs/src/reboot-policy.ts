@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { type MaintenanceWindow, parseMaintenanceWindow, windowStatus, windowTime } from './maintenance-windows';
+import { type MaintenanceWindow, parseMaintenanceWindow } from './maintenance-windows';
 
 /**
- * A cluster's reboot rules and the one decision they make: may this node's reboot start now, wait, or never?
- * Pure: the gateway (dry run) and the worker (admission, under the cluster's lock) feed it the same facts.
+ * A cluster's reboot rules: the policy an operator sets (roles by name, limits, settle times, drains, windows),
+ * read and checked. The decision they make is in `reboot-admission`.
  */
 
 /** The roles of an OpenShift-on-OpenStack node, in the order a name is matched against their patterns. */
@@ -29,6 +29,14 @@ export interface RolePolicy {
   patterns: string[];
   /** At most this many reboots of the role in flight at once in the cluster. */
   maxParallel: number;
+  /**
+   * A node of the role back from a reboot counts as settling this long (seconds): Ready (on a connected cluster),
+   * else released, this recently. A settling master or HAProxy node holds its peers' reboots back, and a settling
+   * node counts against its role's `maxParallel`.
+   */
+  settleSeconds: number;
+  /** Whether a reboot of the role drains the node first (connected clusters); never for HAProxy nodes. */
+  drain: boolean;
 }
 
 export interface RebootPolicy {
@@ -39,6 +47,10 @@ export interface RebootPolicy {
   windows: MaintenanceWindow[];
   /** Whether a customer may start a reboot outside the windows (`override_window` with a reason). */
   allowWindowOverride: boolean;
+  /** A drain that has not emptied the node after this many seconds ends the job `Fail`, nothing sent to Nova. */
+  drainTimeoutSeconds: number;
+  /** How many masters the cluster has: fewer in Nova's listing hold every master's reboot back. */
+  masters: number;
 }
 
 /**
@@ -58,19 +70,36 @@ const installer = (role: string, rest: string) => `*-?????-${role}${rest}`;
  */
 export const DEFAULT_REBOOT_POLICY: RebootPolicy = {
   roles: {
-    haproxy: { patterns: ['haproxy-#', 'haproxy-#.*'], maxParallel: 1 },
+    haproxy: { patterns: ['haproxy-#', 'haproxy-#.*'], maxParallel: 1, settleSeconds: 60, drain: false },
     master: {
       patterns: ['master-#', 'master-#.*', installer('master', '-#'), installer('bootstrap', '')],
       maxParallel: 1,
+      settleSeconds: 120,
+      drain: true,
     },
-    infra: { patterns: ['infra-#', 'infra-#.*', installer('infra', '-*')], maxParallel: 1 },
-    worker: { patterns: ['worker-#', 'worker-#.*', installer('worker', '-*')], maxParallel: 1 },
-    other: { patterns: [], maxParallel: 1 },
+    infra: {
+      patterns: ['infra-#', 'infra-#.*', installer('infra', '-*')],
+      maxParallel: 1,
+      settleSeconds: 0,
+      drain: true,
+    },
+    worker: {
+      patterns: ['worker-#', 'worker-#.*', installer('worker', '-*')],
+      maxParallel: 1,
+      settleSeconds: 0,
+      drain: true,
+    },
+    other: { patterns: [], maxParallel: 1, settleSeconds: 0, drain: true },
   },
   cooldownSeconds: 0,
   windows: [],
   allowWindowOverride: true,
+  drainTimeoutSeconds: 300,
+  masters: 3,
 };
+
+/** The longest settle time and drain timeout a policy may set (seconds): one hour. */
+export const MAX_SETTLE_SECONDS = 3600;
 
 const pattern = z
   .string()
@@ -80,6 +109,14 @@ const pattern = z
 const rolePolicy = z.strictObject({
   patterns: z.array(pattern).max(50).optional(),
   max_parallel: z.number().int().min(1).max(1000).optional(),
+  settle_seconds: z
+    .number()
+    .int('settle_seconds is whole seconds')
+    .min(0, 'settle_seconds may not be negative')
+    .max(MAX_SETTLE_SECONDS, `settle_seconds is at most ${MAX_SETTLE_SECONDS} (one hour)`)
+    .optional(),
+  /** Accepted for HAProxy nodes too, and ignored there: they are not cluster nodes. */
+  drain: z.boolean('drain is true or false').optional(),
 });
 /** The stored (and operator-given) form: snake_case JSON, every part optional (the defaults fill the rest). */
 const storedPolicy = z.strictObject({
@@ -100,6 +137,18 @@ const storedPolicy = z.strictObject({
     .max(20, 'at most 20 windows')
     .optional(),
   allow_window_override: z.boolean().optional(),
+  drain_timeout_seconds: z
+    .number()
+    .int('drain_timeout_seconds is whole seconds')
+    .min(10, 'drain_timeout_seconds is at least 10')
+    .max(MAX_SETTLE_SECONDS, `drain_timeout_seconds is at most ${MAX_SETTLE_SECONDS} (one hour)`)
+    .optional(),
+  masters: z
+    .number()
+    .int('masters is a whole number')
+    .min(1, 'masters is at least 1')
+    .max(15, 'masters is at most 15')
+    .optional(),
 });
 export type StoredRebootPolicy = z.input<typeof storedPolicy>;
 
@@ -119,6 +168,9 @@ export function parseRebootPolicy(value: unknown): RebootPolicy {
     roles[role] = {
       patterns: given.patterns ?? roles[role].patterns,
       maxParallel: given.max_parallel ?? roles[role].maxParallel,
+      settleSeconds: given.settle_seconds ?? roles[role].settleSeconds,
+      // HAProxy VMs are not cluster nodes: never drained, whatever is set.
+      drain: role === 'haproxy' ? false : (given.drain ?? roles[role].drain),
     };
   }
   return {
@@ -126,6 +178,8 @@ export function parseRebootPolicy(value: unknown): RebootPolicy {
     cooldownSeconds: parsed.data.cooldown_seconds ?? DEFAULT_REBOOT_POLICY.cooldownSeconds,
     windows: (parsed.data.windows ?? []).map((text) => parseMaintenanceWindow(text) as MaintenanceWindow),
     allowWindowOverride: parsed.data.allow_window_override ?? DEFAULT_REBOOT_POLICY.allowWindowOverride,
+    drainTimeoutSeconds: parsed.data.drain_timeout_seconds ?? DEFAULT_REBOOT_POLICY.drainTimeoutSeconds,
+    masters: parsed.data.masters ?? DEFAULT_REBOOT_POLICY.masters,
   };
 }
 
@@ -134,7 +188,12 @@ export function storedRebootPolicy(policy: RebootPolicy): StoredRebootPolicy {
   const roles = Object.fromEntries(
     NodeRoles.map((role) => [
       role,
-      { patterns: policy.roles[role].patterns, max_parallel: policy.roles[role].maxParallel },
+      {
+        patterns: policy.roles[role].patterns,
+        max_parallel: policy.roles[role].maxParallel,
+        settle_seconds: policy.roles[role].settleSeconds,
+        drain: policy.roles[role].drain,
+      },
     ]),
   );
   return {
@@ -142,6 +201,8 @@ export function storedRebootPolicy(policy: RebootPolicy): StoredRebootPolicy {
     cooldown_seconds: policy.cooldownSeconds,
     windows: policy.windows.map((window) => window.text),
     allow_window_override: policy.allowWindowOverride,
+    drain_timeout_seconds: policy.drainTimeoutSeconds,
+    masters: policy.masters,
   };
 }
 
@@ -178,161 +239,4 @@ export function roleOf(nodename: string, policy: RebootPolicy): NodeRole {
 export function rollingPlan(role: RollingRole, nodenames: readonly string[], policy: RebootPolicy): string[] {
   const roles = role === 'all' ? ROLLING_ORDER : [role];
   return roles.flatMap((wanted) => nodenames.filter((name) => roleOf(name, policy) === wanted));
-}
-
-/** A node as the rules see it: its name and its Nova status. */
-export interface NodeSeen {
-  nodename: string;
-  status: string;
-}
-
-export interface AdmissionFacts {
-  target: string;
-  policy: RebootPolicy;
-  /** The cluster's reboots that have started and not ended, this one excepted (node names). */
-  inFlight: readonly string[];
-  /** The cluster's nodes with their Nova status, as recently seen. */
-  nodes: readonly NodeSeen[];
-  /** The time of the decision (ms since the epoch; now unless given), for the maintenance windows. */
-  now?: number;
-  /** The job's deadline (ms since the epoch), if it has one: a window that opens only after it is a refusal. */
-  deadlineAt?: number | null;
-  /** The customer overrode the maintenance windows (`override_window`): they do not hold this reboot back. */
-  windowOverride?: boolean;
-}
-
-/** What the rules say of a reboot now. `reason` is a plain sentence without a trailing period. */
-export type Admission =
-  { would: 'start'; reason: string } | { would: 'wait'; reason: string } | { would: 'refuse'; reason: string };
-
-/** Names a few nodes, then how many more: `a, b and 3 more`. */
-function listed(names: readonly string[]): string {
-  const shown = names.slice(0, 3);
-  const more = names.length - shown.length;
-  if (more > 0) return `${shown.join(', ')} and ${more} more`;
-  return shown.length > 1 ? `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}` : (shown[0] ?? '');
-}
-
-/**
- * The rules: at most `maxParallel` reboots of the node's role in flight; a master only when every other master
- * is `ACTIVE` and none reboots (etcd keeps its quorum); an HAProxy node only when another HAProxy node is
- * `ACTIVE` and not rebooting (the cluster keeps a front door), never when it is the only one.
- */
-export function decideAdmission(facts: AdmissionFacts): Admission {
-  const { target, policy } = facts;
-  const window = windowDecision(policy, facts.now ?? Date.now(), facts.deadlineAt ?? null, facts.windowOverride);
-  if (window) return window;
-  const role = roleOf(target, policy);
-  const inFlight = new Set(facts.inFlight.filter((name) => name !== target));
-  const sameRole = [...inFlight].filter((name) => roleOf(name, policy) === role);
-  const { maxParallel } = policy.roles[role];
-  if (sameRole.length >= maxParallel) {
-    return { would: 'wait', reason: `${listed(sameRole)} ${sameRole.length === 1 ? 'is' : 'are'} rebooting` };
-  }
-  const peers = facts.nodes.filter((node) => node.nodename !== target && roleOf(node.nodename, policy) === role);
-  const up = (node: NodeSeen) => node.status === 'ACTIVE' && !inFlight.has(node.nodename);
-  if (role === 'master') {
-    const down = peers.filter((node) => !up(node));
-    if (down.length > 0) {
-      const [first] = down;
-      const what = inFlight.has(first!.nodename) ? 'rebooting' : first!.status;
-      const rest = down.length > 1 ? ` (${down.length - 1} more master${down.length > 2 ? 's' : ''} not ACTIVE)` : '';
-      return { would: 'wait', reason: `${first!.nodename} is ${what}: etcd needs every other master${rest}` };
-    }
-    return { would: 'start', reason: `every other master is ACTIVE` };
-  }
-  if (role === 'haproxy') {
-    if (peers.length === 0) {
-      return {
-        would: 'refuse',
-        reason: `${target} is the cluster's only HAProxy node: rebooting it takes the cluster offline`,
-      };
-    }
-    if (!peers.some(up)) {
-      return {
-        would: 'wait',
-        reason: `no other HAProxy node is ACTIVE (${listed(peers.map((node) => `${node.nodename} ${inFlight.has(node.nodename) ? 'rebooting' : node.status}`))})`,
-      };
-    }
-    return { would: 'start', reason: `another HAProxy node is ACTIVE` };
-  }
-  return {
-    would: 'start',
-    reason: `${sameRole.length} of at most ${maxParallel} ${role} reboot${maxParallel === 1 ? '' : 's'} in flight`,
-  };
-}
-
-/**
- * What the maintenance windows say of a reboot at `at` (null: nothing, a window is open, there is none, or the
- * customer overrode them): `wait` until the next window opens, or `refuse` when it opens only at or after the
- * job's deadline (or never).
- */
-export function windowDecision(
-  policy: RebootPolicy,
-  at: number,
-  deadlineAt: number | null,
-  overridden = false,
-): Admission | null {
-  if (overridden) return null;
-  const status = windowStatus(policy.windows, at);
-  if (status.open) return null;
-  if (status.nextOpen === null) return { would: 'refuse', reason: 'no maintenance window opens in the next two weeks' };
-  const opens = windowTime(status.nextOpen);
-  if (deadlineAt !== null && status.nextOpen >= deadlineAt) {
-    return {
-      would: 'refuse',
-      reason: `outside the maintenance window; the next opens ${opens}, after the job's deadline (${windowTime(deadlineAt)})`,
-    };
-  }
-  return { would: 'wait', reason: `outside the maintenance window; next opens ${opens}` };
-}
-
-/** {@link decideInTurn}'s facts: the admission's, and who asked before. */
-export interface TurnFacts extends AdmissionFacts {
-  /** The cluster's reboots asked before this one that have not started yet, oldest first (node names). */
-  ahead: readonly string[];
-}
-
-/**
- * {@link decideAdmission} in request order, within the node's role: a reboot the rules would start now still waits
- * when starting it would hold back one of its role that asked before. The older ones are taken in order, each
- * counted as started if the rules would start it now (an older one that cannot start anyway, say a master
- * waiting for a peer that is down, holds nobody back); this one starts only if it still may after them.
- */
-export function decideInTurn(facts: TurnFacts): Admission {
-  const now = decideAdmission(facts);
-  if (now.would !== 'start') return now;
-  const { target, policy } = facts;
-  const role = roleOf(target, policy);
-  const started = [...facts.inFlight];
-  const first: string[] = [];
-  for (const name of facts.ahead) {
-    if (name === target || roleOf(name, policy) !== role) continue;
-    if (decideAdmission({ ...facts, target: name, inFlight: started }).would !== 'start') continue;
-    started.push(name);
-    first.push(name);
-  }
-  if (first.length === 0 || decideAdmission({ ...facts, inFlight: started }).would === 'start') return now;
-  return { would: 'wait', reason: `${listed(first)} asked first` };
-}
-
-/**
- * Which waiting reboots to wake when a reboot of the cluster ends: per role, the oldest ones, as many as the
- * role may have in flight (only they can start; the others would wait behind them). `waiting` is oldest first.
- */
-export function turnHeads<T extends { target: string }>(waiting: readonly T[], policy: RebootPolicy): T[] {
-  const taken = new Map<NodeRole, number>();
-  return waiting.filter((job) => {
-    const role = roleOf(job.target, policy);
-    const count = taken.get(role) ?? 0;
-    taken.set(role, count + 1);
-    return count < policy.roles[role].maxParallel;
-  });
-}
-
-/** Seconds until a node may be rebooted again after its last `Done` at `lastDoneAt`; 0 when it may now. */
-export function cooldownLeftSeconds(lastDoneAt: Date | null, policy: RebootPolicy, now = Date.now()): number {
-  if (!lastDoneAt || policy.cooldownSeconds <= 0) return 0;
-  const left = lastDoneAt.getTime() + policy.cooldownSeconds * 1000 - now;
-  return left > 0 ? Math.ceil(left / 1000) : 0;
 }

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditAction } from '@oshift/audit';
 import { poolQuery, queryRows } from '@oshift/persistence';
-import { activeStateSql, JobEndLine } from './job-state';
+import { activeStateSql, JobEndLine, releasedOnEndSql } from './job-state';
 import type { JobEntity } from './job.entity';
 import { jobFromRow, WITH_DB_NOW } from './job-row';
 import type { JobLine } from './job-view';
@@ -14,13 +14,31 @@ export interface PollEntry {
   jobId: string;
   /** `<node> <STATUS>` (none when Nova could not be asked this time), and any note after it. */
   lines: string[];
-  end?: { state: 'done' | 'failed'; errors: string };
+  /**
+   * `released`: a failed job's node is back at rest already by this poll's listing and no POST of it may still
+   * land, so it is released as it ends (else only a `Done` job, or one that never attempted a reboot, is).
+   */
+  end?: { state: 'done' | 'failed'; errors: string; released?: boolean };
 }
 
 /** A line one poll wrote, with its job. */
 export type WrittenLine = JobLine & { jobId: string };
 
+/** An ended reboot not released yet: a POST of it might still land, or its node was not seen back at rest. */
+export interface UnreleasedJob {
+  id: string;
+  target: string;
+  serverId: string | null;
+  /** How long ago its last reboot POST was attempted (ms, by Postgres' clock). */
+  attemptedAgoMs: number;
+  /** Nova's acceptance of that POST is not recorded: it may land until the confirm window has passed. */
+  inDoubt: boolean;
+}
+
 const ACTIVE = activeStateSql();
+
+/** SQL condition "an ended reboot that still counts as in flight". */
+const UNRELEASED = `state IN ('done', 'failed') AND admitted_at IS NOT NULL AND released_at IS NULL`;
 
 /**
  * The jobs a cluster's watcher observes: every active job whose reboot was attempted (sent, or in doubt). The
@@ -32,11 +50,12 @@ const ACTIVE = activeStateSql();
 export class WatchedJobs {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** The clusters that have jobs to watch now. */
+  /** The clusters that have jobs to watch now: reboots attempted, and ended reboots not released yet. */
   async clusters(): Promise<string[]> {
     const rows = await poolQuery<{ cluster_id: string }>(
       this.dataSource,
-      `SELECT DISTINCT cluster_id FROM jobs WHERE reboot_attempted_at IS NOT NULL AND ${ACTIVE}`,
+      `SELECT cluster_id FROM jobs WHERE reboot_attempted_at IS NOT NULL AND ${ACTIVE}
+       UNION SELECT cluster_id FROM jobs WHERE ${UNRELEASED}`,
       [],
     );
     return rows.map((row) => row.cluster_id);
@@ -58,6 +77,45 @@ export class WatchedJobs {
     return rows.map((row) => jobFromRow(this.dataSource, row));
   }
 
+  /**
+   * The cluster's ended reboots that still count as in flight (see {@link UnreleasedJob}). They need no lease:
+   * releasing one is a single idempotent write, whichever watcher makes it.
+   */
+  async unreleased(clusterId: string): Promise<UnreleasedJob[]> {
+    const rows = await poolQuery<{
+      id: string;
+      target: string;
+      server_id: string | null;
+      attempted_ago_ms: number | null;
+      in_doubt: boolean;
+    }>(
+      this.dataSource,
+      `SELECT id, target, server_id,
+              (extract(epoch FROM now() - reboot_attempted_at) * 1000)::float8 AS attempted_ago_ms,
+              (reboot_sent_at IS NULL OR reboot_sent_at < reboot_attempted_at) AS in_doubt
+         FROM jobs WHERE cluster_id = $1 AND ${UNRELEASED}`,
+      [clusterId],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      target: row.target,
+      serverId: row.server_id,
+      attemptedAgoMs: Number(row.attempted_ago_ms ?? Number.POSITIVE_INFINITY),
+      inDoubt: row.in_doubt,
+    }));
+  }
+
+  /** Releases ended reboots: their nodes are back at rest. Answers the ids released now. */
+  async release(jobIds: readonly string[]): Promise<string[]> {
+    if (jobIds.length === 0) return [];
+    const rows = await queryRows<{ id: string }>(
+      this.dataSource,
+      `UPDATE jobs SET released_at = now() WHERE id = ANY($1::text[]) AND ${UNRELEASED} RETURNING id`,
+      [jobIds],
+    );
+    return rows.map((row) => row.id);
+  }
+
   /** Gives up the leases of the cluster's jobs this watcher holds (it no longer watches the cluster). */
   async letGo(clusterId: string, owner: string): Promise<void> {
     await queryRows(
@@ -77,13 +135,16 @@ export class WatchedJobs {
     const rows = await queryRows<WrittenLine>(
       this.dataSource,
       `WITH input AS (
-         SELECT * FROM jsonb_to_recordset($3::jsonb) AS i(job_id text, lines jsonb, end_state text, errors text)),
+         SELECT * FROM jsonb_to_recordset($3::jsonb)
+                    AS i(job_id text, lines jsonb, end_state text, errors text, released boolean)),
        held AS (
          UPDATE jobs j
             SET lease_until = CASE WHEN i.end_state IS NULL THEN now() + make_interval(secs => $2) END,
                 state = COALESCE(i.end_state, j.state),
                 errors = COALESCE(i.errors, j.errors),
-                finished_at = CASE WHEN i.end_state IS NULL THEN j.finished_at ELSE now() END
+                finished_at = CASE WHEN i.end_state IS NULL THEN j.finished_at ELSE now() END,
+                released_at = CASE WHEN i.end_state IS NULL THEN j.released_at WHEN i.released THEN now()
+                                   ELSE ${releasedOnEndSql('i.end_state', 'j.')} END
            FROM input i
           WHERE j.id = i.job_id AND j.lease_owner = $1 AND ${activeStateSql('j.')}
           RETURNING j.id, j.cluster_id, j.target, j.requested_by, i.lines, i.end_state, i.errors),
@@ -116,6 +177,7 @@ export class WatchedJobs {
             lines: entry.lines,
             end_state: entry.end?.state ?? null,
             errors: entry.end?.errors ?? null,
+            released: entry.end?.released ?? false,
           })),
         ),
       ],

@@ -28,6 +28,10 @@ interface PolicyOptions {
   /** False with `--no-window-override`; see {@link windowOverrideFlag}. */
   windowOverride?: boolean;
   allowWindowOverride?: boolean;
+  settle?: string[];
+  drain?: string[];
+  drainTimeout?: string;
+  masters?: string;
 }
 
 const ROLES = NodeRoles.join('|');
@@ -45,8 +49,9 @@ export function addClusterPolicyCommand(cluster: Command, run: ActionRunner): vo
     .argument('<id>', 'cluster id')
     .option(
       '--set <json>',
-      'the whole policy as JSON: {"roles": {"<role>": {"patterns": [...], "max_parallel": n}}, "cooldown_seconds": s, ' +
-        '"windows": ["Mon-Fri 01:00-05:00 Europe/London"], "allow_window_override": true}',
+      'the whole policy as JSON: {"roles": {"<role>": {"patterns": [...], "max_parallel": n, "settle_seconds": s, ' +
+        '"drain": true}}, "cooldown_seconds": s, "windows": ["Mon-Fri 01:00-05:00 Europe/London"], ' +
+        '"allow_window_override": true, "drain_timeout_seconds": s, "masters": n}',
     )
     .option('--file <path>', 'the whole policy from a JSON file')
     .option('--reset', 'clear the policy: the defaults apply again')
@@ -57,6 +62,14 @@ export function addClusterPolicyCommand(cluster: Command, run: ActionRunner): vo
       collect,
     )
     .option('--cooldown <seconds>', 'refuse a reboot of a node this long after its last Done (0: off)')
+    .option(
+      '--settle <role=seconds>',
+      'a node of the role counts as settling this long after it is back (Ready, else released); repeatable',
+      collect,
+    )
+    .option('--drain <role=on|off>', 'whether a reboot of the role drains the node first; repeatable', collect)
+    .option('--drain-timeout <seconds>', 'a drain not done after this long fails the job, nothing sent (default 300)')
+    .option('--masters <n>', 'how many masters the cluster has: fewer in Nova’s listing hold master reboots back')
     .option(
       '--window <window>',
       'a maintenance window, like "Mon-Fri 01:00-05:00 Europe/London"; repeatable, replaces the windows',
@@ -75,6 +88,16 @@ name (* any run of characters, ? one, # one or more digits). The defaults know b
 anything else is other; max_parallel 1 for every role; cooldown 0. Masters and HAProxy nodes also keep quorum
 whatever max_parallel says. --nodes shows how the policy reads each node's name before it matters.
 
+Quorum and settle times: a master starts only when the cluster's number of masters (--masters, default 3) is in
+Nova's listing and every other master is ACTIVE, not rebooting, Ready on a cluster connected to its Kubernetes
+API, and settled: back for its role's settle time (--settle; defaults master 120 s, haproxy 60 s, others 0),
+counted from its Ready transition when connected, else from the moment its last reboot was released. An HAProxy
+node starts only when another one is ACTIVE and settled. For other roles, settling nodes count against
+max_parallel. A reboot counts as in flight until its node is back, even after its job ended.
+
+Drains (connected clusters): --drain role=on|off (default on for master, infra, worker, other; HAProxy nodes are
+never drained), --drain-timeout seconds (default 300).
+
 Maintenance windows: "<days> HH:MM-HH:MM <IANA time zone>", days as Mon-Fri, Sat,Sun or daily; a close at or
 before the open is the next day's (Sat 22:00-02:00 UTC); 24:00 is midnight. With windows set, a reboot outside
 every window waits for the next one, a reboot whose deadline comes first is refused, and a rolling reboot pauses
@@ -85,6 +108,8 @@ Examples:
   admin cluster policy prod.example.com
   admin cluster policy prod.example.com --nodes
   admin cluster policy prod.example.com --max-parallel worker=3 --cooldown 600
+  admin cluster policy prod.example.com --settle master=180 --settle haproxy=90 --masters 3
+  admin cluster policy prod.example.com --drain infra=off --drain-timeout 600
   admin cluster policy prod.example.com --pattern infra=infra-* --pattern infra=router-*
   admin cluster policy prod.example.com --window "Mon-Fri 01:00-05:00 Europe/London" --window "Sat 22:00-02:00 UTC"
   admin cluster policy prod.example.com --clear-windows --allow-window-override
@@ -103,6 +128,10 @@ Examples:
         options.cooldown !== undefined ||
         options.window !== undefined ||
         options.clearWindows === true ||
+        options.settle !== undefined ||
+        options.drain !== undefined ||
+        options.drainTimeout !== undefined ||
+        options.masters !== undefined ||
         override !== undefined;
       if (options.window !== undefined && options.clearWindows) {
         throw new UsageError('give --window or --clear-windows, not both', path);
@@ -166,6 +195,8 @@ function applyFlags(base: unknown, options: PolicyOptions, path: string): unknow
     cooldown_seconds?: number;
     windows?: string[];
     allow_window_override?: boolean;
+    drain_timeout_seconds?: number;
+    masters?: number;
   };
   const roleOf = (role: NodeRole) => ((policy.roles ??= {})[role] ??= {});
   for (const entry of options.maxParallel ?? []) {
@@ -182,6 +213,27 @@ function applyFlags(base: unknown, options: PolicyOptions, path: string): unknow
   if (options.cooldown !== undefined) {
     if (!/^\d{1,7}$/.test(options.cooldown)) throw new UsageError('--cooldown takes whole seconds', path);
     policy.cooldown_seconds = Number(options.cooldown);
+  }
+  for (const entry of options.settle ?? []) {
+    const [role, value] = pair(entry, '--settle', '<role>=<seconds>', path);
+    if (!/^\d{1,5}$/.test(value)) throw new UsageError(`--settle takes <role>=<whole seconds>, not ${entry}`, path);
+    roleOf(role).settle_seconds = Number(value);
+  }
+  for (const entry of options.drain ?? []) {
+    const [role, value] = pair(entry, '--drain', '<role>=on|off', path);
+    if (value !== 'on' && value !== 'off') throw new UsageError(`--drain takes <role>=on|off, not ${entry}`, path);
+    if (role === 'haproxy' && value === 'on') {
+      throw new UsageError('HAProxy nodes are not cluster nodes: they are never drained', path);
+    }
+    roleOf(role).drain = value === 'on';
+  }
+  if (options.drainTimeout !== undefined) {
+    if (!/^\d{1,5}$/.test(options.drainTimeout)) throw new UsageError('--drain-timeout takes whole seconds', path);
+    policy.drain_timeout_seconds = Number(options.drainTimeout);
+  }
+  if (options.masters !== undefined) {
+    if (!/^\d{1,2}$/.test(options.masters)) throw new UsageError('--masters takes a whole number', path);
+    policy.masters = Number(options.masters);
   }
   if (options.window !== undefined) policy.windows = options.window;
   if (options.clearWindows) policy.windows = [];

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import { ClusterRules, NodeRoles, upcomingOpenings, windowStatus } from '@oshift/jobs';
+import { ClusterRules, type NodeRole, NodeRoles, upcomingOpenings, windowStatus } from '@oshift/jobs';
 import { Requires } from '../auth/requires.decorator';
 import { NOT_FOUND } from '../http/request.errors';
 import { ApiClusterRoutes } from '../openapi/api-docs.decorators';
@@ -14,12 +14,17 @@ const OPENINGS_SHOWN = 5;
 export class ClusterPolicyController {
   constructor(@Inject(ClusterRules) private readonly rules: Pick<ClusterRules, 'policy'>) {}
 
-  /** The cluster's reboot rules as its customers may read them: windows, their next openings, limits. */
+  /**
+   * The cluster's reboot rules as its customers may read them: windows, their next openings, limits, settle times,
+   * drains and the number of masters.
+   */
   @Get('policy')
   @Requires('nodes:read', NOT_FOUND)
   @ApiOperation({
     operationId: 'getClusterPolicy',
-    summary: 'The cluster’s reboot rules: its maintenance windows and their next openings, limits and cooldown',
+    summary:
+      'The cluster’s reboot rules: its maintenance windows and their next openings, limits, cooldown, settle ' +
+      'times, drains and its number of masters',
   })
   @ApiOkResponse({ description: 'The rules in force', type: ClusterPolicyDto })
   async policy(@Param('clusterId') clusterId: string): Promise<ClusterPolicyView> {
@@ -35,9 +40,16 @@ export class ClusterPolicyController {
       })),
       window_override_allowed: policy.allowWindowOverride,
       cooldown_seconds: policy.cooldownSeconds,
-      max_parallel: Object.fromEntries(
-        NodeRoles.map((role) => [role, policy.roles[role].maxParallel]),
-      ) as ClusterPolicyView['max_parallel'],
+      max_parallel: perRole((role) => policy.roles[role].maxParallel),
+      settle_seconds: perRole((role) => policy.roles[role].settleSeconds),
+      drain: perRole((role) => policy.roles[role].drain),
+      drain_timeout_seconds: policy.drainTimeoutSeconds,
+      masters: policy.masters,
     };
   }
+}
+
+/** One value per role, in the roles' order. */
+function perRole<T>(value: (role: NodeRole) => T): Record<NodeRole, T> {
+  return Object.fromEntries(NodeRoles.map((role) => [role, value(role)])) as Record<NodeRole, T>;
 }

@@ -17,6 +17,10 @@ export interface ClusterPolicyView {
   window_override_allowed: boolean;
   cooldown_seconds: number;
   max_parallel: Record<NodeRole, number>;
+  settle_seconds: Record<NodeRole, number>;
+  drain: Record<NodeRole, boolean>;
+  drain_timeout_seconds: number;
+  masters: number;
 }
 
 /** OpenAPI shape of {@link PolicyOpening}. */
@@ -67,4 +71,37 @@ export class ClusterPolicyDto implements ClusterPolicyView {
     example: { haproxy: 1, master: 1, infra: 1, worker: 2, other: 1 },
   })
   max_parallel!: Record<NodeRole, number>;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description:
+      'How long a node of each role counts as settling after it is back (Kubernetes Ready on a connected cluster, ' +
+      'else its reboot released): another master, or another HAProxy node, starts only when every other one ' +
+      '(HAProxy: another one) is settled; for other roles settling nodes count against max_parallel',
+    example: { haproxy: 60, master: 120, infra: 0, worker: 0, other: 0 },
+  })
+  settle_seconds!: Record<NodeRole, number>;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'boolean' },
+    description:
+      'Whether a reboot of each role drains the node first (cordon, evict its pods) on a connected cluster; ' +
+      'HAProxy nodes are never drained',
+    example: { haproxy: false, master: true, infra: true, worker: true, other: true },
+  })
+  drain!: Record<NodeRole, boolean>;
+
+  @ApiProperty({
+    description: 'A drain that has not emptied the node after this many seconds fails the job, nothing sent to Nova',
+    example: 300,
+  })
+  drain_timeout_seconds!: number;
+
+  @ApiProperty({
+    description: 'How many masters the cluster has: while fewer are in Nova’s listing, no master reboot starts',
+    example: 3,
+  })
+  masters!: number;
 }

@@ -17,8 +17,16 @@ const node = (nodename: string, status = 'ACTIVE'): ClusterNode => ({
 const NODES = ['haproxy-0', 'master-0', 'master-1', 'master-2', 'worker-0', 'worker-1'].map((name) => node(name));
 const COOLDOWN: RebootPolicy = { ...DEFAULT_REBOOT_POLICY, cooldownSeconds: 300 };
 
-/** The rules over fixed facts: the node's facts, the cluster's reboots in flight and those waiting their turn. */
-function rulesWith(facts: Partial<NodeRebootFacts> = {}, inFlight: string[] = [], ahead: string[] = []) {
+/**
+ * The rules over fixed facts: the node's facts, the cluster's reboots in flight, those waiting their turn and how
+ * long ago each node was last released.
+ */
+function rulesWith(
+  facts: Partial<NodeRebootFacts> = {},
+  inFlight: string[] = [],
+  ahead: string[] = [],
+  released: Record<string, number> = {},
+) {
   const asked: string[] = [];
   const rules = new RebootRules({
     nodeFacts: async (_cluster, target) => {
@@ -27,6 +35,7 @@ function rulesWith(facts: Partial<NodeRebootFacts> = {}, inFlight: string[] = []
     },
     inFlight: async () => inFlight,
     waitingTurn: async () => ahead,
+    releasedAgo: async () => released,
   });
   return { rules, asked };
 }
@@ -46,6 +55,14 @@ describe('RebootRules', () => {
     expect(await rulesWith({}, ['master-1']).rules.forecast('c1', 'master-0', NODES)).toEqual({
       would: 'wait',
       reason: 'master-1 is rebooting',
+      role: 'master',
+    });
+  });
+
+  it('forecasts wait while another master settles, saying which and for how long still', async () => {
+    expect(await rulesWith({}, [], [], { 'master-1': 45_000 }).rules.forecast('c1', 'master-0', NODES)).toEqual({
+      would: 'wait',
+      reason: 'master-1 is not settled yet (back 45 s of 120 s, 75 s still): etcd needs every other master',
       role: 'master',
     });
   });

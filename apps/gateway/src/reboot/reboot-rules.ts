@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { ClusterApis, clusterReadiness } from '@oshift/cluster-api';
 import {
   type Admission,
   ClusterRules,
@@ -6,6 +7,7 @@ import {
   cooldownReason,
   decideAdmission,
   decideInTurn,
+  healthFacts,
   type NodeRole,
   type NodeSeen,
   RebootCooldownError,
@@ -33,7 +35,10 @@ export type RebootForecast = Admission & { role: NodeRole };
 @Injectable()
 export class RebootRules {
   constructor(
-    @Inject(ClusterRules) private readonly rules: Pick<ClusterRules, 'nodeFacts' | 'inFlight' | 'waitingTurn'>,
+    @Inject(ClusterRules)
+    private readonly rules: Pick<ClusterRules, 'nodeFacts' | 'inFlight' | 'waitingTurn' | 'releasedAgo'>,
+    /** Connected clusters' Kubernetes APIs: the forecast then judges masters by `Ready` too, as the worker does. */
+    @Optional() @Inject(ClusterApis) private readonly apis?: Pick<ClusterApis, 'connection'>,
   ) {}
 
   /**
@@ -48,10 +53,11 @@ export class RebootRules {
     nodes: readonly ClusterNode[],
     schedule: Schedule = ASAP,
   ): Promise<RebootForecast> {
-    const [facts, inFlight, ahead] = await Promise.all([
+    const [facts, inFlight, ahead, releasedAgoMs] = await Promise.all([
       this.rules.nodeFacts(clusterId, target),
       this.rules.inFlight(clusterId),
       this.rules.waitingTurn(clusterId),
+      this.rules.releasedAgo(clusterId),
     ]);
     const role = roleOf(target, facts.policy);
     if (facts.activeJobId) {
@@ -78,7 +84,10 @@ export class RebootRules {
       };
     }
     // A new request comes after every one that waits: the forecast waits its turn as the worker will make it.
-    return { ...decideInTurn({ target, policy, inFlight, ahead, nodes: seen(nodes), ...timing }), role };
+    // With the nodes' health and settle times: which node is not Ready or not settled yet, and for how long still.
+    const health = healthFacts(seen(nodes), this.apis ? await clusterReadiness(this.apis, clusterId) : null);
+    const decision = decideInTurn({ target, policy, inFlight, ahead, ...health, releasedAgoMs, ...timing });
+    return { ...decision, role };
   }
 
   /**

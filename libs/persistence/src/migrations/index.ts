@@ -9,6 +9,7 @@ import { HotQueryIndexes1796090019080 } from './1796090019080-HotQueryIndexes';
 import { ScheduledReboots1796090019200 } from './1796090019200-ScheduledReboots';
 import { RebootSilences1796090019300 } from './1796090019300-RebootSilences';
 import { ClusterKubeApi1796090019410 } from './1796090019410-ClusterKubeApi';
+import { JobReleases1796090019420 } from './1796090019420-JobReleases';
 
 /** Every migration, oldest first, run from the TypeScript sources. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   ScheduledReboots1796090019200,
   RebootSilences1796090019300,
   ClusterKubeApi1796090019410,
+  JobReleases1796090019420,
 ];
