@@ -1282,10 +1282,10 @@ export interface operations {
             query?: {
                 state?: "queued" | "scheduled" | "waiting" | "running" | "done" | "failed";
                 /** @description Only the jobs of this node */
-                target?: unknown;
+                target?: string;
                 limit?: number;
                 /** @description The `next` cursor of the previous page */
-                before?: unknown;
+                before?: string;
             };
             header?: never;
             path: {

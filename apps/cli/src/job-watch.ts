@@ -1,3 +1,4 @@
+import type { ApiSchema } from './api-schemas';
 import type { CommandContext } from './command-context';
 import { CliError, EXIT } from './exit-codes';
 import { JobFollower, type JobEvent } from './job-follower';
@@ -13,10 +14,7 @@ export const jobPath = (context: CommandContext, jobId: string) =>
 const NODE_STATUS_LINE = /^\S+ [A-Z_]+$/;
 
 /** What a job's answer says of its expected end (absent without history, or once ended). */
-interface JobEta {
-  state?: string;
-  eta?: string;
-}
+type JobEta = Partial<Pick<ApiSchema<'Job'>, 'state' | 'eta'>>;
 
 /** `back in about N s` for a job not ended that has an ETA, else null. */
 export function backInAbout(job: JobEta, now = Date.now()): string | null {

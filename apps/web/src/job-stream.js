@@ -1,7 +1,7 @@
 // @ts-check
 // A job's lines, each once, then its end: the event stream (resumed with Last-Event-ID), else `?since` polling.
 
-/** @typedef {{ n: number, text: string }} JobLine */
+/** A line as the stream gives it (without the time a JSON answer adds). @typedef {Pick<import('./api.js').ApiSchema<'JobLine'>, 'n' | 'text'>} JobLine */
 /** @typedef {{ state: 'done' | 'failed', errors: string }} JobEnd */
 
 const RETRY_MS = 1000;
@@ -87,7 +87,7 @@ export async function followJob(api, path, { onLine, signal }) {
  */
 async function pollJob(api, path, take, last, signal) {
   for (;;) {
-    /** @type {{ state: string, errors: string, lines: JobLine[] }} */
+    /** @type {import('./api.js').ApiSchema<'JobLinesSince'>} */
     const job = await api.call(`${path}?since=${last()}`, { signal });
     job.lines.forEach(take);
     if (job.state === 'done' || job.state === 'failed') return { state: job.state, errors: job.errors };

@@ -80,9 +80,9 @@ export function ApiJobList(): MethodDecorator {
       summary: 'The cluster’s jobs, newest first (any user granted the cluster)',
     }),
     ApiQuery({ name: 'state', required: false, enum: [...JobViewStates] }),
-    ApiQuery({ name: 'target', required: false, description: 'Only the jobs of this node' }),
+    ApiQuery({ name: 'target', required: false, type: String, description: 'Only the jobs of this node' }),
     ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } }),
-    ApiQuery({ name: 'before', required: false, description: 'The `next` cursor of the previous page' }),
+    ApiQuery({ name: 'before', required: false, type: String, description: 'The `next` cursor of the previous page' }),
     ApiOkResponse({ description: 'A page of jobs', type: JobListDto }),
     ApiBadRequestResponse({ description: 'A malformed parameter, or an unknown one', type: ErrorBodyDto }),
   );
