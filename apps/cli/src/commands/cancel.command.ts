@@ -9,7 +9,7 @@ import { jobPath } from '../job-watch';
  */
 export async function cancelCommand(context: CommandContext, jobId: string): Promise<void> {
   const answer = await (await context.api()).delete(jobPath(context, jobId));
-  if (context.json) return context.raw(answer.text);
+  if (context.forScripts) return context.raw(answer.text);
   const job = JSON.parse(answer.text) as ApiSchema<'Job'>;
   if (job.state === 'failed') context.out.line(`job ${jobId} cancelled: ${job.errors}`);
   else {

@@ -17,7 +17,7 @@ export async function jobsCommand(context: CommandContext, flags: JobsFlags): Pr
     before: flags.before,
   };
   const answer = await (await context.api()).get(`${context.clusterPath()}/jobs`, { query });
-  if (context.json) return context.raw(answer.text);
+  if (context.forScripts) return context.raw(answer.text);
   const list = JSON.parse(answer.text) as ApiSchema<'JobList'>;
   context.out.table(
     ['JOB ID', 'TARGET', 'TYPE', 'STATE', 'CREATED', 'ENDED'],

@@ -7,7 +7,7 @@ import type { CommandContext } from '../command-context';
  */
 export async function nodesCommand(context: CommandContext): Promise<void> {
   const answer = await (await context.api()).get(`${context.clusterPath()}/nodestatus`);
-  if (context.json) return context.raw(answer.text);
+  if (context.forScripts) return context.raw(answer.text);
   // `ready`/`schedulable` only on a cluster connected to its Kubernetes API.
   const nodes = JSON.parse(answer.text) as ApiSchema<'NodeStatus'>[];
   const connected = nodes.some((node) => 'ready' in node);

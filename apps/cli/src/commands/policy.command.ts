@@ -4,7 +4,7 @@ import type { CommandContext } from '../command-context';
 /** `oshift policy`: the cluster's reboot rules: maintenance windows and their next openings, limits, cooldown. */
 export async function policyCommand(context: CommandContext): Promise<void> {
   const answer = await (await context.api()).get(`${context.clusterPath()}/policy`);
-  if (context.json) return context.raw(answer.text);
+  if (context.forScripts) return context.raw(answer.text);
   const policy = JSON.parse(answer.text) as ApiSchema<'ClusterPolicy'>;
   if (policy.windows.length === 0) {
     context.out.line('maintenance windows: none (reboots may start any time)');

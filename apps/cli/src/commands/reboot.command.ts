@@ -38,9 +38,9 @@ export async function rebootCommand(context: CommandContext, node: string, flags
     body,
     headers: { 'idempotency-key': key },
   });
-  if (context.json) context.raw(answer.text);
+  if (context.forScripts) context.raw(answer.text);
   const { job_id: jobId } = JSON.parse(answer.text) as ApiSchema<'RebootStarted'>;
-  if (!context.json) context.out.line(jobId);
+  if (!context.forScripts) context.out.line(jobId);
   if (flags.wait || flags.follow) await watchJob(context, jobId, flags.follow ? 'follow' : 'wait', timeout);
 }
 
@@ -53,10 +53,10 @@ export type Forecast = ApiSchema<'RebootForecast'> | ApiSchema<'RollingRebootFor
  */
 export function showForecast(context: CommandContext, text: string): void {
   const forecast = JSON.parse(text) as Forecast;
-  if (context.json) context.raw(text);
+  if (context.forScripts) context.raw(text);
   const said = `would ${forecast.would}: ${forecast.reason}; nothing was started`;
   if (forecast.would === 'refuse') throw new CliError(said, EXIT.refused);
-  if (context.json) return;
+  if (context.forScripts) return;
   context.out.line(said);
   for (const node of 'nodes' in forecast ? forecast.nodes : []) context.out.line(`  ${node}`);
 }

@@ -36,8 +36,8 @@ export async function rollingRebootCommand(context: CommandContext, flags: Rolli
   if (flags.dryRun) return showForecast(context, (await api.post(path, { body: { ...body, dry_run: true } })).text);
 
   const answer = await api.post(path, { body, headers: { 'idempotency-key': key } });
-  if (context.json) context.raw(answer.text);
+  if (context.forScripts) context.raw(answer.text);
   const { job_id: jobId } = JSON.parse(answer.text) as ApiSchema<'RebootStarted'>;
-  if (!context.json) context.out.line(jobId);
+  if (!context.forScripts) context.out.line(jobId);
   if (flags.wait || flags.follow) await watchJob(context, jobId, flags.follow ? 'follow' : 'wait', timeout);
 }
