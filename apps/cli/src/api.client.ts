@@ -98,7 +98,8 @@ export class ApiClient {
       this.trace('GET', url, started, reasonOf(error));
       throw error;
     }
-    this.trace('GET', url, started, `${response.status} ${response.headers.get('content-type') ?? ''}`.trim());
+    const mediaType = response.headers.get('content-type')?.split(';')[0] ?? '';
+    this.trace('GET', url, started, `${response.status} ${mediaType}`.trim());
     if (response.ok) return response;
     const text = await response.text();
     throw this.failure(response.status, text);
