@@ -27,20 +27,23 @@ export function configFile(env: { configHome?: string; home: string }): string {
 const isMapping = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** The config file as read: its profiles by name (not yet checked) and its `current-profile`. */
+interface ConfigFile {
+  profiles: Record<string, unknown>;
+  current?: string;
+}
+
 /**
- * The profile `requested` (`--profile`, else OSHIFT_PROFILE), else the file's `current-profile`, from `file`;
- * undefined when none is named (or there is no file and none was asked for). A YAML parser reads the file, since
- * people write it by hand: comments, quoting and the rest of YAML mean what they mean. A file that does not say
- * what it should (a typo in a key, a profile that is not there) is a usage error naming the file, never ignored.
- * A profile that holds a password or token must be in a file only its owner can read, as ssh asks of its keys.
+ * The config file, undefined when there is none. A YAML parser reads it, since people write it by hand:
+ * comments, quoting and the rest of YAML mean what they mean. A file that does not say what it should is a
+ * usage error naming it, never ignored.
  */
-export function loadProfile(file: string, requested: string | undefined): Profile | undefined {
+function readConfig(file: string): ConfigFile | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw usageError(`${file}: ${(error as Error).message}`);
-    if (requested) throw usageError(`profile "${requested}" asked for, but there is no ${file}`);
     return undefined;
   }
   let config: unknown;
@@ -57,7 +60,31 @@ export function loadProfile(file: string, requested: string | undefined): Profil
   const current = config['current-profile'];
   if (current !== undefined && typeof current !== 'string')
     throw usageError(`${file}: "current-profile" must be a name`);
+  return { profiles, current };
+}
 
+/** The names of the file's profiles, for completion: none when the file is missing or unreadable. */
+export function profileNames(file: string): string[] {
+  try {
+    return Object.keys(readConfig(file)?.profiles ?? {});
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The profile `requested` (`--profile`, else OSHIFT_PROFILE), else the file's `current-profile`, from `file`;
+ * undefined when none is named (or there is no file and none was asked for). A typo in a key, a profile that is
+ * not there, is a usage error naming the file. A profile that holds a password or token must be in a file only
+ * its owner can read, as ssh asks of its keys.
+ */
+export function loadProfile(file: string, requested: string | undefined): Profile | undefined {
+  const config = readConfig(file);
+  if (!config) {
+    if (requested) throw usageError(`profile "${requested}" asked for, but there is no ${file}`);
+    return undefined;
+  }
+  const { profiles, current } = config;
   const name = requested || current;
   if (!name) return undefined;
   const settings = profiles[name];

@@ -1,6 +1,7 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { type CliIo, CommandContext, type GlobalFlags, OUTPUT_FORMATS } from './command-context';
-import { COMPLETION_SHELLS, type CompletionShell, completionScript } from './completion.script';
+import { configFile, profileNames } from './cli-profile';
+import { COMPLETION_SHELLS, type CompletionShell, completionScript, PROFILES_COMMAND } from './completion.script';
 import { cancelCommand } from './commands/cancel.command';
 import { jobCommand, type JobFlags } from './commands/job.command';
 import { jobsCommand, type JobsFlags } from './commands/jobs.command';
@@ -144,6 +145,13 @@ export function buildProgram(io: CliIo): Command {
     .description('print the shell completion script (bash: source <(oshift completion bash))')
     .addArgument(new Argument('<shell>', 'the shell').choices(COMPLETION_SHELLS))
     .action((shell: CompletionShell) => void io.stdout.write(completionScript(program, shell)));
+  // What the completion scripts run to complete --profile: the config file's profile names, one a line.
+  program.addCommand(
+    new Command(PROFILES_COMMAND).action(() => {
+      for (const name of profileNames(configFile(io.env))) io.stdout.write(`${controlFree(name)}\n`);
+    }),
+    { hidden: true },
+  );
 
   for (const command of program.commands) command.addHelpText('after', `\n${EXIT_CODES_HELP}`);
   return program;

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { buildProgram, runCli } from './cli.program';
 import { environment } from './cli.config';
@@ -13,13 +16,32 @@ async function script(shell: string): Promise<{ code: number; stdout: string }> 
   return { code, stdout: text };
 }
 
+/**
+ * A directory with `bin/oshift`, which runs the CLI from its sources (the scripts call it to list profiles), and
+ * `config/oshift/config.yaml` of two profiles: the PATH and XDG_CONFIG_HOME of the shells below.
+ */
+function shellHome(): { dir: string; env: NodeJS.ProcessEnv } {
+  const dir = mkdtempSync(join(tmpdir(), 'oshift-completion-'));
+  mkdirSync(join(dir, 'bin'));
+  mkdirSync(join(dir, 'config', 'oshift'), { recursive: true });
+  const main = resolve(__dirname, 'main.ts');
+  writeFileSync(
+    join(dir, 'bin', 'oshift'),
+    `#!/bin/sh\nexec "${process.execPath}" -r @swc-node/register "${main}" "$@"\n`,
+  );
+  chmodSync(join(dir, 'bin', 'oshift'), 0o755);
+  writeFileSync(join(dir, 'config', 'oshift', 'config.yaml'), 'profiles:\n  prod: {}\n  staging: {}\n');
+  const env = { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}`, XDG_CONFIG_HOME: join(dir, 'config') };
+  return { dir, env };
+}
+
 /** bash with the script loaded, completing the words of `line` (the last one being typed). */
-function bashCompletes(completion: string, line: string[]): string[] {
+function bashCompletes(completion: string, line: string[], env?: NodeJS.ProcessEnv): string[] {
   const program = `${completion}
 COMP_WORDS=("$@"); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=()
 _oshift
 printf '%s\\n' "\${COMPREPLY[@]}"`;
-  const output = execFileSync('bash', ['-c', program, 'bash', ...line], { encoding: 'utf8' });
+  const output = execFileSync('bash', ['-c', program, 'bash', ...line], { encoding: 'utf8', env });
   return output.split('\n').filter(Boolean);
 }
 
@@ -45,7 +67,9 @@ describe('oshift completion', () => {
         stdout: new PassThrough(),
         stderr: new PassThrough(),
         env: environment({}),
-      }).commands.map((command) => command.name()),
+      })
+        .commands.map((command) => command.name())
+        .filter((name) => !name.startsWith('__')), // hidden: __profiles
     );
     expect(bashCompletes(bash, ['oshift', 'roll'])).toEqual(['rolling-reboot']);
     expect(bashCompletes(bash, ['oshift', 'reboot', '--d'])).toEqual(['--debug', '--dry-run']);
@@ -56,7 +80,19 @@ describe('oshift completion', () => {
     expect(bashCompletes(bash, ['oshift', 'completion', ''])).toEqual(['bash', 'zsh']);
     // A value that is the user's to type (a profile's name) is not mistaken for the command.
     expect(bashCompletes(bash, ['oshift', '--profile', 'prod', 'no'])).toEqual(['nodes']);
-    expect(bashCompletes(bash, ['oshift', '--profile', ''])).toEqual([]);
+  });
+
+  it('completes --profile with the config file’s profile names, as oshift itself reads them', () => {
+    const home = shellHome();
+    try {
+      expect(bashCompletes(bash, ['oshift', '--profile', ''], home.env)).toEqual(['prod', 'staging']);
+      expect(bashCompletes(bash, ['oshift', 'nodes', '--profile', 'st'], home.env)).toEqual(['staging']);
+      // No config file: nothing to offer, and no error in the user's shell.
+      const none = { ...home.env, XDG_CONFIG_HOME: join(home.dir, 'nowhere') };
+      expect(bashCompletes(bash, ['oshift', '--profile', ''], none)).toEqual([]);
+    } finally {
+      rmSync(home.dir, { recursive: true, force: true });
+    }
   });
 
   it('writes a zsh script that zsh parses and registers for oshift', async () => {
@@ -74,6 +110,24 @@ describe('oshift completion', () => {
       { encoding: 'utf8' },
     );
     expect(registered).toBe('_oshift\n');
+    // --profile's values: the names `oshift __profiles` prints (zsh's _describe stubbed to show what it is given).
+    const home = shellHome();
+    try {
+      const offered = execFileSync(
+        'zsh',
+        [
+          '-f',
+          '-c',
+          'eval "$1"; _describe() { print -l -- ${(P)2} }; _oshift_command=oshift; _oshift_profiles',
+          'zsh',
+          zsh.stdout,
+        ],
+        { encoding: 'utf8', env: home.env },
+      );
+      expect(offered).toBe('prod\nstaging\n');
+    } finally {
+      rmSync(home.dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a shell it has no script for (exit 2)', async () => {

@@ -1,5 +1,8 @@
 import type { Command, Option } from 'commander';
 
+/** The hidden command the scripts run to complete `--profile`: it prints the config file's profile names. */
+export const PROFILES_COMMAND = '__profiles';
+
 /** The shells `oshift completion` writes a script for. */
 export const COMPLETION_SHELLS = ['bash', 'zsh'] as const;
 export type CompletionShell = (typeof COMPLETION_SHELLS)[number];
@@ -38,12 +41,14 @@ function specOf(program: Command): { global: OptionSpec[]; commands: CommandSpec
   const visible = (command: Command) => command.options.filter((option) => !option.hidden).map(optionSpec);
   return {
     global: [...visible(program), HELP],
-    commands: program.commands.map((command) => ({
-      name: command.name(),
-      description: command.description(),
-      options: visible(command),
-      argumentChoices: command.registeredArguments[0]?.argChoices ?? [],
-    })),
+    commands: program.commands
+      .filter((command) => command.name() !== PROFILES_COMMAND)
+      .map((command) => ({
+        name: command.name(),
+        description: command.description(),
+        options: visible(command),
+        argumentChoices: command.registeredArguments[0]?.argChoices ?? [],
+      })),
   };
 }
 
@@ -81,6 +86,7 @@ _oshift() {
   done
   case "$prev" in
 ${choiceCases.join('\n')}
+    --profile) COMPREPLY=($(compgen -W "$("\${COMP_WORDS[0]}" ${PROFILES_COMMAND} 2>/dev/null)" -- "$cur")); return ;;
   esac
   # Any other option's value is the user's to type (a URL, a name, a job id).
   [[ $valued == *" $prev "* ]] && return
@@ -106,7 +112,12 @@ const zshDescription = (text: string) => text.replace(/([[\]:\\])/g, '\\$1').rep
 
 /** One option as `_arguments` takes it: `(-o --output)'{-o,--output}'[the format]:format:(table json yaml)'`. */
 function zshOption(option: OptionSpec): string {
-  const value = option.takesValue ? `:value:${option.choices.length ? `(${option.choices.join(' ')})` : ''}` : '';
+  const action = option.flags.includes('--profile')
+    ? '_oshift_profiles'
+    : option.choices.length
+      ? `(${option.choices.join(' ')})`
+      : '';
+  const value = option.takesValue ? `:value:${action}` : '';
   const spec = `[${zshDescription(option.description)}]${value}`;
   if (option.flags.length === 1) return `'${option.flags[0]}${spec}'`;
   return `'(${option.flags.join(' ')})'{${option.flags.join(',')}}'${spec}'`;
@@ -124,8 +135,13 @@ function zshScript(program: Command): string {
   return `#compdef oshift
 # zsh completion for oshift. Load it now:  source <(oshift completion zsh)
 # or for every shell:  oshift completion zsh > "\${fpath[1]}/_oshift"
+_oshift_profiles() {
+  local -a profiles
+  profiles=(\${(f)"$(\${~_oshift_command} ${PROFILES_COMMAND} 2>/dev/null)"})
+  _describe profile profiles
+}
 _oshift() {
-  local context state state_descr line
+  local context state state_descr line _oshift_command=\${words[1]}
   local -a global commands
   global=(${global.map(zshOption).join(' ')})
   commands=(
