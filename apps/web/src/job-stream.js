@@ -9,19 +9,23 @@ const POLL_MS = 1000;
 const wait = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Reads `text/event-stream` events from a response body.
+ * Reads `text/event-stream` events from a response body. A `\r` that ends a chunk waits for the next one: it may
+ * be the first half of a `\r\n`, which taken alone would read as a line end and a blank line, ending the event early.
  * @param {ReadableStream<Uint8Array>} body
  * @returns {AsyncGenerator<{ event: string, id: string, data: string }>}
  */
-async function* streamEvents(body) {
+export async function* streamEvents(body) {
   const reader = body
     .pipeThrough(/** @type {TransformStream<Uint8Array, string>} */ (new TextDecoderStream()))
     .getReader();
   let pending = '';
+  let held = '';
   for (;;) {
     const { value, done } = await reader.read();
-    if (done) return;
-    pending += value.replace(/\r\n?/g, '\n');
+    // At the end a held `\r` is a line end after all.
+    const text = held + (done ? '' : value);
+    held = !done && text.endsWith('\r') ? '\r' : '';
+    pending += (held ? text.slice(0, -1) : text).replace(/\r\n?/g, '\n');
     let blank;
     while ((blank = pending.indexOf('\n\n')) >= 0) {
       const block = pending.slice(0, blank);
@@ -35,6 +39,7 @@ async function* streamEvents(body) {
       }
       if (event.data.length) yield { ...event, data: event.data.join('\n') };
     }
+    if (done) return;
   }
 }
 
