@@ -53,11 +53,17 @@ describe('oshift completion', () => {
     bash = run.stdout;
   });
 
-  it('registers with bash when sourced', () => {
-    const registered = execFileSync('bash', ['-c', `source /dev/stdin <<'SCRIPT'\n${bash}SCRIPT\ncomplete -p oshift`], {
-      encoding: 'utf8',
-    });
-    expect(registered).toBe('complete -F _oshift oshift\n');
+  it('registers with bash when sourced from `oshift completion bash`, as a user loads it', () => {
+    const home = shellHome();
+    try {
+      const registered = execFileSync('bash', ['-c', 'source <(oshift completion bash); complete -p oshift'], {
+        encoding: 'utf8',
+        env: home.env,
+      });
+      expect(registered).toBe('complete -F _oshift oshift\n');
+    } finally {
+      rmSync(home.dir, { recursive: true, force: true });
+    }
   });
 
   it('completes commands, each command’s flags, and the values of flags with choices', () => {
