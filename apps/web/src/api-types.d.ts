@@ -157,6 +157,16 @@ export interface components {
              * @example ACTIVE
              */
             status: string;
+            /**
+             * @description Only on a cluster connected to its Kubernetes API: whether the VM's Kubernetes node reports Ready. null when no node of the cluster is this VM (HAProxy VMs) or the cluster API did not answer in time.
+             * @example true
+             */
+            ready?: boolean | null;
+            /**
+             * @description Only on a cluster connected to its Kubernetes API: whether its node accepts new pods (false: cordoned, as during a drain). null as for `ready`.
+             * @example true
+             */
+            schedulable?: boolean | null;
         };
         /** @description A reboot of that node is already running */
         RebootConflict: {
