@@ -68,7 +68,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The cluster’s reboot rules: its maintenance windows and their next openings, limits and cooldown */
+        /** The cluster’s reboot rules: its maintenance windows and their next openings, limits, cooldown, settle times, drains and its number of masters */
         get: operations["getClusterPolicy"];
         put?: never;
         post?: never;
@@ -327,6 +327,42 @@ export interface components {
             max_parallel: {
                 [key: string]: number;
             };
+            /**
+             * @description How long a node of each role counts as settling after it is back (Kubernetes Ready on a connected cluster, else its reboot released): another master, or another HAProxy node, starts only when every other one (HAProxy: another one) is settled; for other roles settling nodes count against max_parallel
+             * @example {
+             *       "haproxy": 60,
+             *       "master": 120,
+             *       "infra": 0,
+             *       "worker": 0,
+             *       "other": 0
+             *     }
+             */
+            settle_seconds: {
+                [key: string]: number;
+            };
+            /**
+             * @description Whether a reboot of each role drains the node first (cordon, evict its pods) on a connected cluster; HAProxy nodes are never drained
+             * @example {
+             *       "haproxy": false,
+             *       "master": true,
+             *       "infra": true,
+             *       "worker": true,
+             *       "other": true
+             *     }
+             */
+            drain: {
+                [key: string]: boolean;
+            };
+            /**
+             * @description A drain that has not emptied the node after this many seconds fails the job, nothing sent to Nova
+             * @example 300
+             */
+            drain_timeout_seconds: number;
+            /**
+             * @description How many masters the cluster has: while fewer are in Nova’s listing, no master reboot starts
+             * @example 3
+             */
+            masters: number;
         };
         /** @description A customer started the job outside the maintenance windows */
         WindowOverride: {
