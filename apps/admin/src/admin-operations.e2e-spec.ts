@@ -66,7 +66,7 @@ describe('admin CLI operations', () => {
   let simulator: OpenStackSimulator;
   const clusterId = `ops-${suffix}`;
   const listed = async () =>
-    (JSON.parse((await admin(['cluster', 'list', '--json'])).stdout) as { id: string }[]).find(
+    (JSON.parse((await admin(['cluster', 'list', '-o', 'json'])).stdout) as { id: string }[]).find(
       (cluster) => cluster.id === clusterId,
     );
 
@@ -148,7 +148,7 @@ describe('admin CLI operations', () => {
       status: 0,
       stdout: `user ${username} removed\n`,
     });
-    const users = JSON.parse((await admin(['user', 'list', '--json'])).stdout) as { username: string }[];
+    const users = JSON.parse((await admin(['user', 'list', '-o', 'json'])).stdout) as { username: string }[];
     expect(users.map((user) => user.username)).not.toContain(username);
     const { rows } = await db.query(`SELECT outcome FROM audit_events WHERE action = 'user.remove' AND target = $1`, [
       username,

@@ -83,7 +83,7 @@ describe('admin CLI', () => {
     const secrets = new ClusterSecrets({ env: {}, encryptionKey: key });
     expect(secrets.resolve(rows[0].secret_ref, clusterSecretBinding(clusterId))).toBe(osSecret);
 
-    const listed = await run(['cluster', 'list', '--json']);
+    const listed = await run(['cluster', 'list', '-o', 'json']);
     expect(listed.status).toBe(0);
     const cluster = (JSON.parse(listed.stdout) as Record<string, unknown>[]).find((entry) => entry.id === clusterId);
     expect(cluster).toMatchObject({
@@ -121,7 +121,7 @@ describe('admin CLI', () => {
     expect((await run(['revoke', username, clusterId, 'reboot'])).status).toBe(0);
     expect((await run(['user', 'disable', username])).status).toBe(0);
 
-    const listed = await run(['user', 'list', '--json']);
+    const listed = await run(['user', 'list', '-o', 'json']);
     expect(listed.status).toBe(0);
     const users = JSON.parse(listed.stdout) as { username: string }[];
     expect(users.find((user) => user.username === username)).toEqual({
@@ -134,7 +134,7 @@ describe('admin CLI', () => {
   });
 
   it('shows the audit trail of these changes, newest first, without any secret', async () => {
-    const audit = await run(['audit', '--user', actor, '--json']);
+    const audit = await run(['audit', '--user', actor, '-o', 'json']);
     expect(audit.status).toBe(0);
     const events = JSON.parse(audit.stdout) as Record<string, unknown>[];
     expect(events.map((event) => [event.action, event.target, event.clusterId, event.outcome])).toEqual([
@@ -148,7 +148,7 @@ describe('admin CLI', () => {
     expect(events.every((event) => event.actor === actor && String(event.source).startsWith('cli:'))).toBe(true);
     expect(events[5].detail).toMatchObject({ applicationCredentialId: 'ac-1', secretRefScheme: 'enc' });
 
-    const onCluster = await run(['audit', '--cluster', clusterId, '--limit', '2', '--json']);
+    const onCluster = await run(['audit', '--cluster', clusterId, '--limit', '2', '-o', 'json']);
     expect((JSON.parse(onCluster.stdout) as Record<string, unknown>[]).map((event) => event.action)).toEqual([
       'grant.revoke',
       'grant.add',
@@ -159,7 +159,8 @@ describe('admin CLI', () => {
       actor,
       '--since',
       new Date(Date.now() + 60_000).toISOString(),
-      '--json',
+      '-o',
+      'json',
     ]);
     expect(JSON.parse(later.stdout)).toEqual([]);
     const table = await run(['audit', '--user', actor]);
@@ -177,6 +178,9 @@ describe('admin CLI', () => {
       ['frobnicate'],
       [],
       ['audit', '--limit', 'lots'],
+      // -o json, as oshift says it; --json is gone.
+      ['user', 'list', '--json'],
+      ['cluster', 'list', '-o', 'xml'],
     ]) {
       const result = await run(args);
       expect(result.status).toBe(2);

@@ -105,7 +105,7 @@ describe('admin CLI: webhook add, list, test, remove', () => {
       stdout: `webhook ${id} removed\n`,
       stderr: '',
     });
-    expect((await admin(['webhook', 'list', clusterId, '--json'])).stdout).toBe('[]\n');
+    expect((await admin(['webhook', 'list', clusterId, '-o', 'json'])).stdout).toBe('[]\n');
     const audit = await db.query(`SELECT action, detail FROM audit_events WHERE cluster_id = $1 ORDER BY id`, [
       clusterId,
     ]);

@@ -1,5 +1,7 @@
-import { Command, CommanderError, Option } from 'commander';
-import { type CliIo, CommandContext, type GlobalFlags } from './command-context';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { type CliIo, CommandContext, type GlobalFlags, OUTPUT_FORMATS } from './command-context';
+import { configFile, profileNames } from './cli-profile';
+import { COMPLETION_SHELLS, type CompletionShell, completionScript, PROFILES_COMMAND } from './completion.script';
 import { cancelCommand } from './commands/cancel.command';
 import { jobCommand, type JobFlags } from './commands/job.command';
 import { jobsCommand, type JobsFlags } from './commands/jobs.command';
@@ -12,11 +14,14 @@ import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes';
 import { controlFree } from './terminal-output';
 import { VERSION } from './version';
 
-const SETTINGS_HELP = `Settings (a flag wins over its variable):
+const SETTINGS_HELP = `Settings (a flag wins over its variable, a variable over the profile):
   --url, OSHIFT_URL            the API, e.g. https://self-service.example.com
   --cluster, OSHIFT_CLUSTER    the cluster id, e.g. mycompany.cor00005.cna.ukcloud.com
   --user, OSHIFT_USER          user name; password from OSHIFT_PASSWORD or --password-stdin
-  OSHIFT_TOKEN                 an SSO access token instead of a user and password
+  OSHIFT_TOKEN                 an SSO access token, used when no user is set
+  --profile, OSHIFT_PROFILE    a profile of ~/.config/oshift/config.yaml ($XDG_CONFIG_HOME/oshift/
+                               config.yaml), else its current-profile: any of url, cluster,
+                               user, password, token (the file chmod 600 if it holds a secret)
   NO_COLOR                     no colour even on a terminal`;
 
 const EXAMPLES = `Examples:
@@ -26,8 +31,10 @@ const EXAMPLES = `Examples:
   oshift reboot master-0.openstacklocal --dry-run
   oshift rolling-reboot --role worker --follow
   oshift cancel <job id>
-  oshift jobs --state waiting
-  oshift policy`;
+  oshift jobs --state waiting -o yaml
+  oshift policy
+  oshift --profile staging --debug nodes
+  source <(oshift completion bash)`;
 
 /** The `oshift` command tree; each action gets a {@link CommandContext} built from the global flags. */
 export function buildProgram(io: CliIo): Command {
@@ -38,11 +45,13 @@ export function buildProgram(io: CliIo): Command {
     .option('--cluster <id>', 'the cluster (env OSHIFT_CLUSTER)')
     .option('--user <name>', 'user name (env OSHIFT_USER)')
     .option('--password-stdin', 'read the password from the first line of stdin (else OSHIFT_PASSWORD)')
+    .option('--profile <name>', 'the profile of the config file to use (env OSHIFT_PROFILE)')
     .addOption(
-      new Option('-o, --output <format>', 'table for people, json for scripts')
-        .choices(['table', 'json'])
+      new Option('-o, --output <format>', 'table for people; json or yaml for scripts')
+        .choices(OUTPUT_FORMATS)
         .default('table'),
     )
+    .option('--debug', 'show each request on stderr: method, URL, status, time (never credentials)')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
@@ -130,6 +139,19 @@ export function buildProgram(io: CliIo): Command {
     .command('whoami')
     .description('the user the API sees, with its clusters and roles')
     .action((_flags, command: Command) => whoamiCommand(context(command)));
+
+  program
+    .command('completion')
+    .description('print the shell completion script (bash: source <(oshift completion bash))')
+    .addArgument(new Argument('<shell>', 'the shell').choices(COMPLETION_SHELLS))
+    .action((shell: CompletionShell) => void io.stdout.write(completionScript(program, shell)));
+  // What the completion scripts run to complete --profile: the config file's profile names, one a line.
+  program.addCommand(
+    new Command(PROFILES_COMMAND).action(() => {
+      for (const name of profileNames(configFile(io.env))) io.stdout.write(`${controlFree(name)}\n`);
+    }),
+    { hidden: true },
+  );
 
   for (const command of program.commands) command.addHelpText('after', `\n${EXIT_CODES_HELP}`);
   return program;

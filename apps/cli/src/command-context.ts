@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { ApiClient } from './api.client';
 import { clusterOf, connection, type ConnectionFlags, type environment } from './cli.config';
+import { configFile, loadProfile, type ProfileSettings } from './cli-profile';
 import { usageError } from './exit-codes';
 import { TerminalOutput } from './terminal-output';
 
@@ -14,8 +15,13 @@ export interface CliIo {
 
 /** Options every command takes. */
 export interface GlobalFlags extends ConnectionFlags {
-  output: 'table' | 'json';
+  output: OutputFormat;
+  debug?: boolean;
 }
+
+/** `-o`: for people (table), or for scripts (json, yaml). */
+export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** The first line of stdin (`--password-stdin`), without its line ending. */
 async function firstLine(stdin: Readable): Promise<string> {
@@ -41,28 +47,58 @@ export class CommandContext {
     this.err = new TerminalOutput(io.stderr, false);
   }
 
-  get json(): boolean {
-    return this.flags.output === 'json';
+  /** Whether the output is for scripts (`-o json` or `-o yaml`): the API's answers, not tables. */
+  get forScripts(): boolean {
+    return this.flags.output !== 'table';
   }
 
   private client?: Promise<ApiClient>;
+  private profileSettings?: ProfileSettings;
+
+  /** `--debug`: a line on stderr (never stdout, which scripts read); nothing without the flag. */
+  debug(text: string): void {
+    if (this.flags.debug) this.err.line(`debug: ${text}`);
+  }
+
+  /** The profile's settings (none without a profile), read once, when a command first needs a setting. */
+  private profile(): ProfileSettings {
+    if (!this.profileSettings) {
+      const file = configFile(this.io.env);
+      const profile = loadProfile(file, this.flags.profile || this.io.env.profile);
+      this.debug(profile ? `profile ${profile.name} from ${file}` : `no profile (${file})`);
+      this.profileSettings = profile?.settings ?? {};
+    }
+    return this.profileSettings;
+  }
 
   /** The API client, built once (stdin holds the password only once). */
   api(): Promise<ApiClient> {
-    this.client ??= connection(this.flags, this.io.env, () => firstLine(this.io.stdin)).then(
-      (settings) => new ApiClient(settings),
-    );
+    this.client ??= Promise.resolve()
+      .then(() => connection(this.flags, this.io.env, this.profile(), () => firstLine(this.io.stdin)))
+      .then(
+        (settings) => new ApiClient(settings, undefined, this.flags.debug ? (line) => this.debug(line) : undefined),
+      );
     return this.client;
   }
 
   /** `/api/openshift/<cluster>`, the prefix of the cluster's calls. */
   clusterPath(): string {
-    return `/api/openshift/${encodeURIComponent(clusterOf(this.flags, this.io.env))}`;
+    return `/api/openshift/${encodeURIComponent(clusterOf(this.flags, this.io.env, this.profile()))}`;
   }
 
-  /** An API answer (JSON) for scripts, as it came but for control characters, written as `\u` escapes. */
+  /**
+   * An API answer (JSON) for scripts: with `-o json` as it came but for control characters, written as `\u`
+   * escapes; with `-o yaml` the same value as a YAML document.
+   */
   raw(text: string): void {
-    this.out.json(text.replace(/\n$/, ''));
+    if (this.flags.output === 'yaml') this.out.yaml(JSON.parse(text));
+    else this.out.json(text.replace(/\n$/, ''));
+  }
+
+  /** A value of the CLI's own (a job's line, its end) for scripts: one JSON line, or one YAML document. */
+  record(value: unknown): void {
+    if (this.flags.output === 'yaml') this.out.yaml(value);
+    else this.out.json(JSON.stringify(value));
   }
 }
 

@@ -34,6 +34,21 @@ describe('readEvents', () => {
     ]);
   });
 
+  it('takes a \\r\\n split across two chunks as one line end, not as the blank line that ends an event', async () => {
+    const events = await all(
+      body('event: line\r', '\nid: 1\r', '\ndata: worker-0 REBOOT\r', '\ndata: second\r\n\r', '\n'),
+    );
+    expect(events).toEqual([{ event: 'line', id: '1', data: 'worker-0 REBOOT\nsecond' }]);
+  });
+
+  it('takes a lone \\r as a line end, even the last one of the body', async () => {
+    const events = await all(body('data: a\r', 'data: b\r\r', 'event: end\rdata: {}\r', '\r'));
+    expect(events).toEqual([
+      { event: 'message', id: undefined, data: 'a\nb' },
+      { event: 'end', id: undefined, data: '{}' },
+    ]);
+  });
+
   it('joins data lines, keeps a value without its single leading space, drops an unfinished event', async () => {
     const events = await all(body('data:a\ndata:  b\n\n', 'event: line\ndata: cut off'));
     expect(events).toEqual([{ event: 'message', id: undefined, data: 'a\n b' }]);

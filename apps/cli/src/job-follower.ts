@@ -1,20 +1,15 @@
 import { type ApiClient, pause } from './api.client';
+import type { ApiSchema } from './api-schemas';
 import { readEvents } from './event-stream';
 import { CliError, EXIT } from './exit-codes';
 
-export type JobEndState = 'done' | 'failed';
+/** The states a job ends in. */
+export type JobEndState = Extract<ApiSchema<'Job'>['state'], 'done' | 'failed'>;
 export type JobEvent = { kind: 'line'; n: number; text: string } | { kind: 'end'; state: JobEndState; errors: string };
 
 /** Stream connections that may fail in a row (without a new line between them) before falling back to polling. */
 const STREAM_ATTEMPTS = 3;
 const RECONNECT_DELAY_MS = 500;
-
-/** `GET …/job/{id}?since=N` */
-interface SinceAnswer {
-  state: string;
-  errors: string;
-  lines: { n: number; text: string }[];
-}
 
 /**
  * The lines of a job, each once and in order, then its end: from the job's event stream (resumed with
@@ -66,7 +61,7 @@ export class JobFollower {
     const { signal, pollIntervalMs = 1000 } = this.options;
     for (;;) {
       const answer = await this.api.get(this.path, { query: { since: this.last }, signal });
-      const body = JSON.parse(answer.text) as SinceAnswer;
+      const body = JSON.parse(answer.text) as ApiSchema<'JobLinesSince'>;
       for (const line of body.lines) {
         if (line.n <= this.last) continue;
         this.last = line.n;

@@ -1,3 +1,4 @@
+import type { ApiSchema } from './api-schemas';
 import type { CommandContext } from './command-context';
 import { CliError, EXIT } from './exit-codes';
 import { JobFollower, type JobEvent } from './job-follower';
@@ -13,10 +14,7 @@ export const jobPath = (context: CommandContext, jobId: string) =>
 const NODE_STATUS_LINE = /^\S+ [A-Z_]+$/;
 
 /** What a job's answer says of its expected end (absent without history, or once ended). */
-interface JobEta {
-  state?: string;
-  eta?: string;
-}
+type JobEta = Partial<Pick<ApiSchema<'Job'>, 'state' | 'eta'>>;
 
 /** `back in about N s` for a job not ended that has an ETA, else null. */
 export function backInAbout(job: JobEta, now = Date.now()): string | null {
@@ -61,23 +59,23 @@ export async function watchJob(
       } else {
         lastLine = event.text;
         if (mode === 'wait') continue;
-        if (context.json) context.out.json(JSON.stringify({ n: event.n, text: event.text }));
+        if (context.forScripts) context.record({ n: event.n, text: event.text });
         else context.out.jobLine(event.text);
         // At its first `<node> <STATUS>` line the reboot has started: people are told once, on stderr, when to
         // expect the node back (stdout stays the job's lines, for scripts).
-        if (!context.json && !etaTold && NODE_STATUS_LINE.test(event.text)) {
+        if (!context.forScripts && !etaTold && NODE_STATUS_LINE.test(event.text)) {
           etaTold = true;
           const notice = backInAbout(JSON.parse((await api.get(path, { signal: timeout.signal })).text) as JobEta);
           if (notice) context.err.line(notice);
         }
       }
     }
-    if (mode === 'wait' && context.json) context.raw((await api.get(path, { signal: timeout.signal })).text);
+    if (mode === 'wait' && context.forScripts) context.raw((await api.get(path, { signal: timeout.signal })).text);
   } finally {
     clearTimeout(timer);
   }
   if (!end) throw new CliError(`job ${jobId}: the API ended the stream without the job's end`, EXIT.unavailable);
-  if (context.json && mode === 'follow') context.out.json(JSON.stringify({ state: end.state, errors: end.errors }));
-  if (!context.json && mode === 'wait') context.out.jobLine(lastLine);
+  if (context.forScripts && mode === 'follow') context.record({ state: end.state, errors: end.errors });
+  if (!context.forScripts && mode === 'wait') context.out.jobLine(lastLine);
   if (end.state === 'failed') throw new CliError(end.errors || `job ${jobId} ended Fail`, EXIT.jobFailed);
 }

@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { TerminalOutput, terminalSafeJson } from './terminal-output';
+import { parse, parseAllDocuments } from 'yaml';
+import { TerminalOutput, terminalSafeJson, terminalSafeYaml } from './terminal-output';
 
 function capture(colour: boolean) {
   const stream = new PassThrough();
@@ -53,5 +54,41 @@ describe('TerminalOutput', () => {
     expect(text()).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
     expect(JSON.parse(text())).toEqual(JSON.parse(answer));
     expect(terminalSafeJson('"\x9b"\t\r\n')).toBe('"\\u009b"\t\r\n');
+  });
+});
+
+describe('terminalSafeYaml', () => {
+  it('writes a JSON value as YAML that a YAML 1.1 or 1.2 reader reads back as the same value', () => {
+    const value = {
+      jobs: [{ job_id: 'b7Qx0WmXrJ2i5Y1nQm8k3A', state: 'done', ended_at: null, eta: '2026-12-06T12:00:00Z' }],
+      // Words a YAML 1.1 reader would take for booleans, numbers or null unless quoted.
+      words: ['yes', 'on', 'no', 'null', '0123', '1e3', '~', ''],
+      output: 'worker-0.openstacklocal REBOOT\nworker-0.openstacklocal ACTIVE\nDone',
+      max_parallel: { worker: 1 },
+      open_now: false,
+    };
+    const text = terminalSafeYaml(value);
+    expect(parse(text)).toEqual(value);
+    expect(parse(text, { version: '1.1' })).toEqual(value);
+    expect(text).toContain('  - job_id: b7Qx0WmXrJ2i5Y1nQm8k3A\n    state: done\n    ended_at: null\n');
+  });
+
+  it('lets no control character reach the terminal, yet reads back as the same strings', () => {
+    const value = { text: 'a\x1b[31mred\x07', csi: 'b\x9b2J', del: 'c\x7f', separator: 'd\u2028e', 'k\x1by': 1 };
+    const text = terminalSafeYaml(value);
+    expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]/);
+    expect(parse(text)).toEqual(value);
+  });
+
+  it('writes one document, then `---` before each next one: a YAML stream', () => {
+    const { out, text } = capture(false);
+    out.yaml({ n: 1, text: 'worker-0.openstacklocal REBOOT' });
+    out.yaml({ state: 'done', errors: '' });
+    // "n" is quoted: a YAML 1.1 reader takes a bare n for false.
+    expect(text()).toBe('"n": 1\ntext: worker-0.openstacklocal REBOOT\n---\nstate: done\nerrors: ""\n');
+    expect(parseAllDocuments(text()).map((document) => document.toJS())).toEqual([
+      { n: 1, text: 'worker-0.openstacklocal REBOOT' },
+      { state: 'done', errors: '' },
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { Document, visit } from 'yaml';
 
 const COLOURS = { green: 32, yellow: 33, red: 31, dim: 2 } as const;
 type Colour = keyof typeof COLOURS;
@@ -40,6 +41,33 @@ const printable = (value: unknown): string =>
 export const terminalSafeJson = (text: string): string =>
   text.replace(JSON_CONTROL, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
+/** Characters a YAML emitter may leave as they are but a terminal must not get: DEL, C1 controls, U+2028/9. */
+const YAML_UNSAFE = /[\x7f-\x9f\u2028\u2029]/g;
+/** Characters that make a YAML string be written double-quoted, where each can be an escape. */
+const NEEDS_QUOTES = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]/;
+
+/**
+ * A JSON value as a YAML document, safe for a terminal without changing what it says. It is written for YAML 1.1
+ * readers as well as 1.2 ones (`yes`, `on`, `0123` quoted, as 1.1 would read them as other types). A string
+ * holding a control character is written double-quoted, where the emitter escapes C0 controls (`\e`); DEL, C1
+ * controls and the Unicode line separators, which it leaves as they are, become `\x`/`\u` escapes there.
+ */
+export function terminalSafeYaml(value: unknown): string {
+  const document = new Document(value, { version: '1.1' });
+  visit(document, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && NEEDS_QUOTES.test(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return document
+    .toString({ lineWidth: 0 })
+    .replace(YAML_UNSAFE, (character) =>
+      character.charCodeAt(0) > 0xff
+        ? `\\u${character.charCodeAt(0).toString(16)}`
+        : `\\x${character.charCodeAt(0).toString(16)}`,
+    );
+}
+
 /** What the CLI writes for people: aligned columns, colour only on a terminal and never with `NO_COLOR`. */
 export class TerminalOutput {
   constructor(
@@ -55,6 +83,14 @@ export class TerminalOutput {
   /** JSON for scripts, as it came but for control characters, which are written as `\u` escapes. */
   json(text: string): void {
     this.write(terminalSafeJson(text));
+  }
+
+  private yamlDocuments = 0;
+
+  /** A value as a YAML document for scripts; from the second on, each opens with `---` (one YAML stream). */
+  yaml(value: unknown): void {
+    const text = terminalSafeYaml(value).replace(/\n$/, '');
+    this.write(this.yamlDocuments++ === 0 ? text : `---\n${text}`);
   }
 
   /** A status word in its colour (ACTIVE green, REBOOT yellow, ERROR red…). */

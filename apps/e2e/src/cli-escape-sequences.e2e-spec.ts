@@ -1,4 +1,5 @@
 import { newJobId } from '@oshift/jobs';
+import { parse } from 'yaml';
 import { oshift, settingsFor, type OshiftRun } from './oshift.runner';
 import { SystemUnderTest } from './system-under-test';
 
@@ -49,6 +50,13 @@ describe('oshift and escape sequences in server names', () => {
     expect(json.code).toBe(0);
     expect((JSON.parse(json.stdout) as { nodename: string }[]).map((node) => node.nodename)).toContain(EVIL);
     expect(json.stdout).toContain('\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31m.openstacklocal');
+  });
+
+  it('-o yaml keeps the name too, each control character an escape inside double quotes', async () => {
+    const yaml = await run(['nodes', '-o', 'yaml']);
+    expect(yaml.code).toBe(0);
+    expect((parse(yaml.stdout) as { nodename: string }[]).map((node) => node.nodename)).toContain(EVIL);
+    expect(yaml.stdout).toContain('- nodename: "worker-9.\\e]0;pwned\\a\\e[2J\\x9b31m.openstacklocal"\n');
   });
 
   it('rolling-reboot --dry-run lists the plan without the escape sequences', async () => {

@@ -112,7 +112,7 @@ describe('a cluster connected to its Kubernetes API', () => {
         `cluster ${id}: 8 of 10 server(s) matched to a node; no node for: ${HAPROXY.join(', ')}\n`,
       stderr: '',
     });
-    const listed = await admin(['cluster', 'list', '--json']);
+    const listed = await admin(['cluster', 'list', '-o', 'json']);
     const entry = (JSON.parse(listed.stdout) as Record<string, unknown>[]).find((cluster) => cluster.id === id);
     expect(entry).toMatchObject({ kubeApiUrl: kube.tlsUrl, kubeTokenRefScheme: 'enc', kubeCa: true });
     expect(listed.stdout).not.toMatch(/kubeTokenRef"|BEGIN CERTIFICATE/);

@@ -240,9 +240,10 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
           security: expect.arrayContaining([{ basic: [] }, { bearer: [] }]),
         });
         for (const status of ['401', '404', '429', '503']) {
-          // A reboot inside the node's cooldown is a 429 with the rules' reason beside the error.
+          // A reboot inside the node's cooldown is a 429 with the rules' reason beside the error (a refusal is an
+          // Error too: anyOf).
           const error =
-            method === 'post' && status === '429' ? { oneOf: [ref('Error'), ref('RebootRefusal')] } : ref('Error');
+            method === 'post' && status === '429' ? { anyOf: [ref('Error'), ref('RebootRefusal')] } : ref('Error');
           expect({ path, status, schema: schemaOf(operation, status) }).toEqual({ path, status, schema: error });
         }
       }
@@ -275,7 +276,8 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
           status_url: { type: 'string' },
         },
       });
-      expect(schemas.JobOutput).toMatchObject({
+      // The reference's job output, which every Job carries.
+      expect(schemas.Job).toMatchObject({
         required: expect.arrayContaining(['output', 'errors']),
         properties: { output: { type: 'string' }, errors: { type: 'string' } },
       });
@@ -321,7 +323,6 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
       const whenTheyApply = ['cancelled_by', 'eta', 'eta_basis', 'not_before', 'role', 'window_override'];
       expect(Object.keys(output).sort()).toEqual(keys(schemas.Job).filter((key) => !whenTheyApply.includes(key)));
       expect(keys(schemas.Job)).toEqual(expect.arrayContaining(whenTheyApply));
-      expect(keys(schemas.Job)).toEqual(expect.arrayContaining(keys(schemas.JobOutput)));
       const started = await system.request('POST', `${base}/reboot`, {
         user: operator,
         json: { target: 'worker-2.openstacklocal' },

@@ -1,6 +1,19 @@
 // @ts-check
 // The public API as the page calls it: credentials held in memory only, sent on every request.
 
+/**
+ * A shape the API answers with, as docs/openapi.json names it, e.g. `ApiSchema<'Job'>` (api-types.d.ts is
+ * generated from that document: npm run openapi:types; types only, the browser never loads it).
+ * @template {keyof import('./api-types').components['schemas']} Name
+ * @typedef {import('./api-types').components['schemas'][Name]} ApiSchema
+ */
+
+/**
+ * The JSON body an operation takes, e.g. `RequestBody<'rebootNode'>`.
+ * @template {keyof import('./api-types').operations} Operation
+ * @typedef {NonNullable<import('./api-types').operations[Operation]['requestBody']>['content']['application/json']} RequestBody
+ */
+
 /** A refusal or failure of the API, with its `error` text. */
 export class ApiError extends Error {
   /**

@@ -6,7 +6,7 @@ import { JobsView } from './jobs-view.js';
 import { NodesView } from './nodes-view.js';
 import { finishSso, startSso } from './sso.js';
 
-/** @typedef {{ user: string, clusters: { id: string, roles: string[] }[] }} Me */
+/** @typedef {import('./api.js').ApiSchema<'Me'>} Me */
 
 const signInSection = byId('sign-in');
 const signInError = byId('sign-in-error');
@@ -66,11 +66,12 @@ async function reboot(node, type, notBefore) {
   if (!current) return;
   const { api } = current;
   const cluster = clusterPicker.value;
-  /** @type {Record<string, string>} */
+  /** @type {import('./api.js').RequestBody<'rebootNode'>} */
   const body = { target: node };
   if (type === 'HARD') body.type = type;
   if (notBefore) body.not_before = notBefore;
   try {
+    /** @type {import('./api.js').ApiSchema<'RebootStarted'>} */
     const started = await api.call(`${clusterPath(cluster)}/reboot`, {
       method: 'POST',
       body,

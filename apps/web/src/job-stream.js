@@ -1,7 +1,7 @@
 // @ts-check
 // A job's lines, each once, then its end: the event stream (resumed with Last-Event-ID), else `?since` polling.
 
-/** @typedef {{ n: number, text: string }} JobLine */
+/** A line as the stream gives it (without the time a JSON answer adds). @typedef {Pick<import('./api.js').ApiSchema<'JobLine'>, 'n' | 'text'>} JobLine */
 /** @typedef {{ state: 'done' | 'failed', errors: string }} JobEnd */
 
 const RETRY_MS = 1000;
@@ -9,19 +9,23 @@ const POLL_MS = 1000;
 const wait = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Reads `text/event-stream` events from a response body.
+ * Reads `text/event-stream` events from a response body. A `\r` that ends a chunk waits for the next one: it may
+ * be the first half of a `\r\n`, which taken alone would read as a line end and a blank line, ending the event early.
  * @param {ReadableStream<Uint8Array>} body
  * @returns {AsyncGenerator<{ event: string, id: string, data: string }>}
  */
-async function* streamEvents(body) {
+export async function* streamEvents(body) {
   const reader = body
     .pipeThrough(/** @type {TransformStream<Uint8Array, string>} */ (new TextDecoderStream()))
     .getReader();
   let pending = '';
+  let held = '';
   for (;;) {
     const { value, done } = await reader.read();
-    if (done) return;
-    pending += value.replace(/\r\n?/g, '\n');
+    // At the end a held `\r` is a line end after all.
+    const text = held + (done ? '' : value);
+    held = !done && text.endsWith('\r') ? '\r' : '';
+    pending += (held ? text.slice(0, -1) : text).replace(/\r\n?/g, '\n');
     let blank;
     while ((blank = pending.indexOf('\n\n')) >= 0) {
       const block = pending.slice(0, blank);
@@ -35,6 +39,7 @@ async function* streamEvents(body) {
       }
       if (event.data.length) yield { ...event, data: event.data.join('\n') };
     }
+    if (done) return;
   }
 }
 
@@ -87,7 +92,7 @@ export async function followJob(api, path, { onLine, signal }) {
  */
 async function pollJob(api, path, take, last, signal) {
   for (;;) {
-    /** @type {{ state: string, errors: string, lines: JobLine[] }} */
+    /** @type {import('./api.js').ApiSchema<'JobLinesSince'>} */
     const job = await api.call(`${path}?since=${last()}`, { signal });
     job.lines.forEach(take);
     if (job.state === 'done' || job.state === 'failed') return { state: job.state, errors: job.errors };

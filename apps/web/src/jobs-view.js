@@ -84,7 +84,7 @@ export class JobsView {
   async refreshList(api, cluster) {
     this.listSection.hidden = false;
     try {
-      /** @type {{ jobs: { job_id: string, target: string, type: string, state: string, created_at: string, eta?: string }[] }} */
+      /** @type {import('./api.js').ApiSchema<'JobList'>} */
       const { jobs } = await api.call(`${clusterPath(cluster)}/jobs?limit=20`);
       this.etas = new Map(jobs.flatMap((job) => (job.eta ? [[job.job_id, job.eta]] : [])));
       this.showEta();

@@ -11,7 +11,7 @@ const REFRESH_MS = 3000;
 
 /**
  * One VM as nodestatus answers it; `ready`/`schedulable` only on a connected cluster (null: no node, or unknown).
- * @typedef {{ nodename: string, status: string, ready?: boolean | null, schedulable?: boolean | null }} NodeStatus
+ * @typedef {import('./api.js').ApiSchema<'NodeStatus'>} NodeStatus
  */
 
 export class NodesView {

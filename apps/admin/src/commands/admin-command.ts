@@ -1,5 +1,14 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { AdminContext } from '../admin.context';
+
+/** `-o table|json` on the commands that list, as `oshift -o` is: a table for people, JSON for scripts. */
+export interface OutputOptions {
+  output: 'table' | 'json';
+}
+
+/** The `-o, --output` option of {@link OutputOptions}. */
+export const outputOption = () =>
+  new Option('-o, --output <format>', 'table for people, json for scripts').choices(['table', 'json']).default('table');
 
 /** Wraps a command's work so that it runs with the context of this CLI run (config and database on first use). */
 export type ActionRunner = <A extends unknown[]>(

@@ -1,15 +1,14 @@
 import { InvalidArgumentError } from 'commander';
 import { AuditLog } from '@oshift/audit';
 import { formatTable } from '../table.format';
-import type { CommandRegistration } from './admin-command';
+import { type CommandRegistration, outputOption, type OutputOptions } from './admin-command';
 
-interface AuditOptions {
+interface AuditOptions extends OutputOptions {
   cluster?: string;
   user?: string;
   since?: Date;
   until?: Date;
   limit: number;
-  json?: boolean;
 }
 
 /** `audit`: the audit trail, newest first; `--user` selects what that actor did. */
@@ -22,7 +21,7 @@ export const auditCommand: CommandRegistration = (program, run) => {
     .option('--since <iso>', 'events at or after this ISO 8601 date or time', parseDate)
     .option('--until <iso>', 'events before this ISO 8601 date or time', parseDate)
     .option('--limit <n>', 'at most this many events (1 to 10000)', parseLimit, 100)
-    .option('--json', 'print JSON')
+    .addOption(outputOption())
     .action(
       run(async (context, options: AuditOptions) => {
         const events = await AuditLog.query(await context.dataSource(), {
@@ -32,7 +31,7 @@ export const auditCommand: CommandRegistration = (program, run) => {
           until: options.until,
           limit: options.limit,
         });
-        if (options.json) return context.printJson(events);
+        if (options.output === 'json') return context.printJson(events);
         context.print(
           formatTable(
             ['AT', 'ACTOR', 'SOURCE', 'ACTION', 'CLUSTER', 'TARGET', 'OUTCOME', 'DETAIL'],

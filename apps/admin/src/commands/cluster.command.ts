@@ -12,7 +12,7 @@ import type { AdminContext } from '../admin.context';
 import { CommandError } from '../command.error';
 import { formatTable } from '../table.format';
 import { UsageError } from '../usage.error';
-import { commandPath, type CommandRegistration } from './admin-command';
+import { commandPath, type CommandRegistration, outputOption, type OutputOptions } from './admin-command';
 import { checkCluster } from './cluster-check';
 import { addClusterPolicyCommand } from './cluster-policy.command';
 
@@ -75,11 +75,11 @@ export const clusterCommands: CommandRegistration = (program, run) => {
   cluster
     .command('list')
     .description('every cluster with its OpenStack settings (secrets shown only as their kind)')
-    .option('--json', 'print JSON')
+    .addOption(outputOption())
     .action(
-      run(async (context, options: { json?: boolean }) => {
+      run(async (context, options: OutputOptions) => {
         const clusters = (await (await context.clusterAdmin()).list()).map(describe);
-        if (options.json) return context.printJson(clusters);
+        if (options.output === 'json') return context.printJson(clusters);
         context.print(
           formatTable(
             ['ID', 'AUTH URL', 'REGION', 'INTERFACE', 'PROJECT', 'KUBERNETES', 'CREDENTIAL', 'SECRET'],

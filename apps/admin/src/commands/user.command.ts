@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { type ClusterGrant, isRole } from '@oshift/access';
 import { formatTable } from '../table.format';
-import type { CommandRegistration } from './admin-command';
+import { type CommandRegistration, outputOption, type OutputOptions } from './admin-command';
 
 /** `user add|passwd|disable|enable|remove|list`: API users. Passwords come from stdin, never from arguments. */
 export const userCommands: CommandRegistration = (program, run) => {
@@ -64,11 +64,11 @@ export const userCommands: CommandRegistration = (program, run) => {
   user
     .command('list')
     .description('every user with status and grants')
-    .option('--json', 'print JSON')
+    .addOption(outputOption())
     .action(
-      run(async (context, options: { json?: boolean }) => {
+      run(async (context, options: OutputOptions) => {
         const users = await (await context.accessAdmin()).listUsers();
-        if (options.json) return context.printJson(users);
+        if (options.output === 'json') return context.printJson(users);
         context.print(
           formatTable(
             ['USER', 'STATUS', 'GRANTS'],

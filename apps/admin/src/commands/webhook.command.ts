@@ -2,7 +2,7 @@ import { generateWebhookSecret } from '@oshift/webhooks';
 import type { AdminContext } from '../admin.context';
 import { CommandError } from '../command.error';
 import { formatTable } from '../table.format';
-import type { CommandRegistration } from './admin-command';
+import { type CommandRegistration, outputOption, type OutputOptions } from './admin-command';
 
 /** `webhook add|list|remove|test`: signed POSTs to a customer's system when a job of their cluster ends. */
 export const webhookCommands: CommandRegistration = (program, run) => {
@@ -30,11 +30,9 @@ export const webhookCommands: CommandRegistration = (program, run) => {
     .command('list')
     .description('the webhooks, of one cluster or all, each with its latest delivery')
     .argument('[cluster]', 'cluster id')
-    .option('--json', 'print JSON')
+    .addOption(outputOption())
     .action(
-      run(async (context, clusterId: string | undefined, options: { json?: boolean }) =>
-        list(context, clusterId, options),
-      ),
+      run(async (context, clusterId: string | undefined, options: OutputOptions) => list(context, clusterId, options)),
     );
 
   webhook
@@ -61,9 +59,9 @@ export const webhookCommands: CommandRegistration = (program, run) => {
     );
 };
 
-async function list(context: AdminContext, clusterId: string | undefined, options: { json?: boolean }): Promise<void> {
+async function list(context: AdminContext, clusterId: string | undefined, options: OutputOptions): Promise<void> {
   const webhooks = await (await context.webhookAdmin()).list(clusterId);
-  if (options.json) return context.printJson(webhooks);
+  if (options.output === 'json') return context.printJson(webhooks);
   context.print(
     formatTable(
       ['ID', 'CLUSTER', 'URL', 'LAST DELIVERY', 'STATUS', 'ATTEMPTS', 'AT'],

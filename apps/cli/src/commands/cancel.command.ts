@@ -1,13 +1,6 @@
+import type { ApiSchema } from '../api-schemas';
 import type { CommandContext } from '../command-context';
 import { jobPath } from '../job-watch';
-
-/** The job as `DELETE job/{id}` answers it (the fields this command shows). */
-interface CancelledJob {
-  state: string;
-  kind?: string;
-  errors: string;
-  cancelled_by?: string;
-}
 
 /**
  * `oshift cancel <job>`: ends a reboot that has not started (waiting or queued) with `Fail`, or calls off the rest
@@ -16,8 +9,8 @@ interface CancelledJob {
  */
 export async function cancelCommand(context: CommandContext, jobId: string): Promise<void> {
   const answer = await (await context.api()).delete(jobPath(context, jobId));
-  if (context.json) return context.raw(answer.text);
-  const job = JSON.parse(answer.text) as CancelledJob;
+  if (context.forScripts) return context.raw(answer.text);
+  const job = JSON.parse(answer.text) as ApiSchema<'Job'>;
   if (job.state === 'failed') context.out.line(`job ${jobId} cancelled: ${job.errors}`);
   else {
     context.out.line(

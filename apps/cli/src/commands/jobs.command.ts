@@ -1,28 +1,24 @@
+import type { ApiSchema, QueryOf } from '../api-schemas';
 import { type CommandContext, positiveNumber } from '../command-context';
 
 export interface JobsFlags {
-  state?: string;
+  state?: QueryOf<'listJobs'>['state'];
   target?: string;
   limit?: string;
   before?: string;
 }
 
-interface JobList {
-  jobs: { job_id: string; target: string; type: string; state: string; created_at: string; ended_at: string | null }[];
-  next: string | null;
-}
-
 /** `oshift jobs`: the cluster's jobs, newest first. */
 export async function jobsCommand(context: CommandContext, flags: JobsFlags): Promise<void> {
-  const query = {
+  const query: QueryOf<'listJobs'> = {
     state: flags.state,
     target: flags.target,
     limit: positiveNumber('--limit', flags.limit),
     before: flags.before,
   };
   const answer = await (await context.api()).get(`${context.clusterPath()}/jobs`, { query });
-  if (context.json) return context.raw(answer.text);
-  const list = JSON.parse(answer.text) as JobList;
+  if (context.forScripts) return context.raw(answer.text);
+  const list = JSON.parse(answer.text) as ApiSchema<'JobList'>;
   context.out.table(
     ['JOB ID', 'TARGET', 'TYPE', 'STATE', 'CREATED', 'ENDED'],
     list.jobs.map((job) => [job.job_id, job.target, job.type, job.state, job.created_at, job.ended_at]),

@@ -1,12 +1,5 @@
+import type { ApiSchema } from '../api-schemas';
 import type { CommandContext } from '../command-context';
-
-/** One VM as nodestatus answers it; `ready`/`schedulable` only on a cluster connected to its Kubernetes API. */
-interface NodeStatus {
-  nodename: string;
-  status: string;
-  ready?: boolean | null;
-  schedulable?: boolean | null;
-}
 
 /**
  * `oshift nodes`: every VM of the cluster with its Nova status, and on a cluster connected to its Kubernetes API
@@ -14,8 +7,9 @@ interface NodeStatus {
  */
 export async function nodesCommand(context: CommandContext): Promise<void> {
   const answer = await (await context.api()).get(`${context.clusterPath()}/nodestatus`);
-  if (context.json) return context.raw(answer.text);
-  const nodes = JSON.parse(answer.text) as NodeStatus[];
+  if (context.forScripts) return context.raw(answer.text);
+  // `ready`/`schedulable` only on a cluster connected to its Kubernetes API.
+  const nodes = JSON.parse(answer.text) as ApiSchema<'NodeStatus'>[];
   const connected = nodes.some((node) => 'ready' in node);
   context.out.table(
     connected ? ['NAME', 'STATUS', 'READY', 'SCHEDULABLE'] : ['NAME', 'STATUS'],

@@ -1,19 +1,11 @@
+import type { ApiSchema } from '../api-schemas';
 import type { CommandContext } from '../command-context';
-
-interface Policy {
-  windows: string[];
-  open_now: boolean;
-  openings: { opens: string; closes: string }[];
-  window_override_allowed: boolean;
-  cooldown_seconds: number;
-  max_parallel: Record<string, number>;
-}
 
 /** `oshift policy`: the cluster's reboot rules: maintenance windows and their next openings, limits, cooldown. */
 export async function policyCommand(context: CommandContext): Promise<void> {
   const answer = await (await context.api()).get(`${context.clusterPath()}/policy`);
-  if (context.json) return context.raw(answer.text);
-  const policy = JSON.parse(answer.text) as Policy;
+  if (context.forScripts) return context.raw(answer.text);
+  const policy = JSON.parse(answer.text) as ApiSchema<'ClusterPolicy'>;
   if (policy.windows.length === 0) {
     context.out.line('maintenance windows: none (reboots may start any time)');
   } else {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ApiSchema, RequestBody } from '../api-schemas';
 import { type CommandContext, positiveNumber } from '../command-context';
 import { CliError, EXIT, usageError } from '../exit-codes';
 import { watchJob } from '../job-watch';
@@ -22,32 +23,29 @@ export async function rebootCommand(context: CommandContext, node: string, flags
   if (timeout !== undefined && !flags.wait && !flags.follow) throw usageError('--timeout needs --wait or --follow');
   const key = flags.idempotencyKey ?? randomUUID();
   if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw usageError('--idempotency-key must be 1-255 printable characters');
-  const type = flags.hard ? 'HARD' : 'SOFT';
+  const type: RequestBody<'rebootNode'>['type'] = flags.hard ? 'HARD' : 'SOFT';
   if (flags.dryRun && (flags.wait || flags.follow))
     throw usageError('--dry-run starts nothing to --wait for or --follow');
   const api = await context.api();
   if (flags.dryRun) {
-    const answer = await api.post(`${context.clusterPath()}/reboot`, { body: { target: node, type, dry_run: true } });
+    const body: RequestBody<'rebootNode'> = { target: node, type, dry_run: true };
+    const answer = await api.post(`${context.clusterPath()}/reboot`, { body });
     return showForecast(context, answer.text);
   }
 
+  const body: RequestBody<'rebootNode'> = flags.hard ? { target: node, type } : { target: node };
   const answer = await api.post(`${context.clusterPath()}/reboot`, {
-    body: flags.hard ? { target: node, type } : { target: node },
+    body,
     headers: { 'idempotency-key': key },
   });
-  if (context.json) context.raw(answer.text);
-  const { job_id: jobId } = JSON.parse(answer.text) as { job_id: string };
-  if (!context.json) context.out.line(jobId);
+  if (context.forScripts) context.raw(answer.text);
+  const { job_id: jobId } = JSON.parse(answer.text) as ApiSchema<'RebootStarted'>;
+  if (!context.forScripts) context.out.line(jobId);
   if (flags.wait || flags.follow) await watchJob(context, jobId, flags.follow ? 'follow' : 'wait', timeout);
 }
 
-/** The API's answer to a dry run: what the reboot would do now, and why. */
-export interface Forecast {
-  would: 'start' | 'wait' | 'refuse';
-  reason: string;
-  /** A rolling reboot's nodes, in order. */
-  nodes?: string[];
-}
+/** The API's answer to a dry run: what the reboot would do now, and why (a rolling reboot's nodes, in order). */
+export type Forecast = ApiSchema<'RebootForecast'> | ApiSchema<'RollingRebootForecast'>;
 
 /**
  * Prints a dry run's answer: `would start|wait: <reason>` (and a rolling reboot's nodes, in order), or the API's
@@ -55,10 +53,10 @@ export interface Forecast {
  */
 export function showForecast(context: CommandContext, text: string): void {
   const forecast = JSON.parse(text) as Forecast;
-  if (context.json) context.raw(text);
+  if (context.forScripts) context.raw(text);
   const said = `would ${forecast.would}: ${forecast.reason}; nothing was started`;
   if (forecast.would === 'refuse') throw new CliError(said, EXIT.refused);
-  if (context.json) return;
+  if (context.forScripts) return;
   context.out.line(said);
-  for (const node of forecast.nodes ?? []) context.out.line(`  ${node}`);
+  for (const node of 'nodes' in forecast ? forecast.nodes : []) context.out.line(`  ${node}`);
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ApiSchema, RequestBody } from '../api-schemas';
 import { type CommandContext, positiveNumber } from '../command-context';
 import { usageError } from '../exit-codes';
 import { watchJob } from '../job-watch';
@@ -29,14 +30,14 @@ export async function rollingRebootCommand(context: CommandContext, flags: Rolli
   if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw usageError('--idempotency-key must be 1-255 printable characters');
   if (flags.dryRun && (flags.wait || flags.follow))
     throw usageError('--dry-run starts nothing to --wait for or --follow');
-  const body = { role: flags.role, type: flags.hard ? 'HARD' : 'SOFT' };
+  const body: RequestBody<'rollingReboot'> = { role: flags.role, type: flags.hard ? 'HARD' : 'SOFT' };
   const api = await context.api();
   const path = `${context.clusterPath()}/rolling-reboot`;
   if (flags.dryRun) return showForecast(context, (await api.post(path, { body: { ...body, dry_run: true } })).text);
 
   const answer = await api.post(path, { body, headers: { 'idempotency-key': key } });
-  if (context.json) context.raw(answer.text);
-  const { job_id: jobId } = JSON.parse(answer.text) as { job_id: string };
-  if (!context.json) context.out.line(jobId);
+  if (context.forScripts) context.raw(answer.text);
+  const { job_id: jobId } = JSON.parse(answer.text) as ApiSchema<'RebootStarted'>;
+  if (!context.forScripts) context.out.line(jobId);
   if (flags.wait || flags.follow) await watchJob(context, jobId, flags.follow ? 'follow' : 'wait', timeout);
 }

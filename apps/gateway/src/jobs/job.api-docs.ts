@@ -15,7 +15,6 @@ import { JobViewStates } from '@oshift/jobs';
 import { ErrorBodyDto } from '../http/error-body.dto';
 import { JobNotCancellableDto } from './job-not-cancellable.dto';
 import { JobDetailDto, JobLinesSinceDto } from './job-detail.dto';
-import { JobOutputDto } from './job-output.dto';
 import { JobListDto } from './job-list.dto';
 import { HEARTBEAT_MS } from './job-feed.hub';
 
@@ -37,8 +36,7 @@ export function ApiJob(): MethodDecorator {
       summary: 'A job: its output so far (it only grows, ending Done or Fail), state and times',
       description: `Without \`since\` the answer is a \`Job\`; with \`since=N\` a \`JobLinesSince\`. ${EVENT_STREAM}`,
     }),
-    // JobOutput: the reference's own shape, which Job extends.
-    ApiExtraModels(JobOutputDto, JobDetailDto, JobLinesSinceDto),
+    ApiExtraModels(JobDetailDto, JobLinesSinceDto),
     ApiParam({ name: 'jobId', description: 'The job_id of a reboot of this cluster' }),
     ApiQuery({
       name: 'since',
@@ -82,9 +80,9 @@ export function ApiJobList(): MethodDecorator {
       summary: 'The cluster’s jobs, newest first (any user granted the cluster)',
     }),
     ApiQuery({ name: 'state', required: false, enum: [...JobViewStates] }),
-    ApiQuery({ name: 'target', required: false, description: 'Only the jobs of this node' }),
+    ApiQuery({ name: 'target', required: false, type: String, description: 'Only the jobs of this node' }),
     ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } }),
-    ApiQuery({ name: 'before', required: false, description: 'The `next` cursor of the previous page' }),
+    ApiQuery({ name: 'before', required: false, type: String, description: 'The `next` cursor of the previous page' }),
     ApiOkResponse({ description: 'A page of jobs', type: JobListDto }),
     ApiBadRequestResponse({ description: 'A malformed parameter, or an unknown one', type: ErrorBodyDto }),
   );

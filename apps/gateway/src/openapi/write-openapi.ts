@@ -8,12 +8,12 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadGatewayConfig } from '../gateway.config';
 import { GatewayModule } from '../gateway.module';
-import { buildOpenApiDocument } from './openapi.document';
+import { buildOpenApiDocument, DOCUMENT_SERVER } from './openapi.document';
 
 const FILE = resolve(__dirname, '../../../../docs/openapi.json');
 
 async function main(check: boolean): Promise<number> {
-  // Placeholders: the document holds only PUBLIC_URL, which operators set (the served copy names theirs).
+  // Placeholders: the document names no address of the config (its server is DOCUMENT_SERVER).
   const config = loadGatewayConfig({
     DATABASE_URL: 'postgres://unused@localhost/unused',
     PUBLIC_URL: 'https://self-service.example.com',
@@ -23,7 +23,7 @@ async function main(check: boolean): Promise<number> {
     logger: false,
     abortOnError: false,
   });
-  const text = `${JSON.stringify(buildOpenApiDocument(app, config), null, 2)}\n`;
+  const text = `${JSON.stringify(buildOpenApiDocument(app, config, DOCUMENT_SERVER), null, 2)}\n`;
   await app.close();
   if (!check) {
     writeFileSync(FILE, text);

@@ -49,9 +49,16 @@ export interface JobRequestDocs {
   tooMany: { description: string; refusal: boolean };
 }
 
-const oneOf = (...models: Type[]) => ({
-  'application/json': { schema: { oneOf: models.map((model) => ({ $ref: getSchemaPath(model) })) } },
+/** A JSON body that is one of `models` (`oneOf`), or any of them where they overlap (`anyOf`). */
+const composed = (keyword: 'oneOf' | 'anyOf', ...models: Type[]) => ({
+  'application/json': { schema: { [keyword]: models.map((model) => ({ $ref: getSchemaPath(model) })) } },
 });
+
+/**
+ * An `Error`, or a `RebootRefusal`, which is an `Error` with a `reason`: every refusal is also an `Error`, so the
+ * two overlap, and `anyOf` says so (`oneOf` would reject a refusal, which matches both).
+ */
+const errorOrRefusal = composed('anyOf', ErrorBodyDto, RebootRefusalDto);
 
 /** The OpenAPI description of a job-starting route. */
 export function ApiJobRequest(docs: JobRequestDocs): MethodDecorator {
@@ -69,7 +76,7 @@ export function ApiJobRequest(docs: JobRequestDocs): MethodDecorator {
     docs.badRequest.refusal
       ? ApiBadRequestResponse({
           description: docs.badRequest.description,
-          content: oneOf(ErrorBodyDto, RebootRefusalDto),
+          content: errorOrRefusal,
         })
       : ApiBadRequestResponse({ description: docs.badRequest.description, type: ErrorBodyDto }),
     ApiHeader({
@@ -80,14 +87,17 @@ export function ApiJobRequest(docs: JobRequestDocs): MethodDecorator {
         'within 24 h answers the first 202 again (same job_id) and starts nothing; with another body, 422.',
       schema: { type: 'string', maxLength: 255 },
     }),
-    ApiConflictResponse({ description: docs.conflict, content: oneOf(RebootConflictDto, RebootRefusalDto) }),
+    ApiConflictResponse({
+      description: docs.conflict,
+      content: composed('oneOf', RebootConflictDto, RebootRefusalDto),
+    }),
     docs.tooMany.refusal
       ? ApiTooManyRequestsResponse({
           description: docs.tooMany.description,
           headers: {
             'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } },
           },
-          content: oneOf(ErrorBodyDto, RebootRefusalDto),
+          content: errorOrRefusal,
         })
       : ApiTooManyRequestsResponse({
           description: docs.tooMany.description,
