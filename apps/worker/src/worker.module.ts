@@ -36,6 +36,8 @@ import { AlertmanagerClient } from './alertmanager.client';
 import { JobAnnouncer } from './job-announcer';
 import { RebootSilencer } from './reboot-silencer';
 import { JobReconciler } from './job-reconciler';
+import { ClusterApis } from './cluster-api.port';
+import { NodeDrainer } from './node-drainer';
 import { RebootJobObserver } from './reboot-job.observer';
 import { ClusterWatcher } from './cluster-watcher';
 import { RebootHandler } from './reboot.handler';
@@ -91,6 +93,8 @@ export class WorkerModule {
         WatchedJobs,
         RollingJobs,
         RebootSender,
+        ClusterApis,
+        NodeDrainer,
         RollingHandler,
         ClusterWatcher,
         RebootHandler,
