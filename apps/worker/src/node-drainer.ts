@@ -225,7 +225,7 @@ export class NodeDrainer {
     }
     if (refused.length === 0) return;
     const problem = `evictions refused (${refused.join('; ')})`;
-    this.logger.log({ msg: 'evictions refused; trying again', jobId: job.id, refused });
+    this.logger.debug({ msg: 'evictions refused; trying again', jobId: job.id, refused });
     if (problem !== job.lastProblem) held(await this.jobs.noteProblem(lease, problem));
     job.lastProblem = problem;
   }
