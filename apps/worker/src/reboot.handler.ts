@@ -195,7 +195,11 @@ export class RebootHandler {
     if (deadlineAt && dbNow(job) + this.config.worker.sendMarginMs >= deadlineAt.getTime()) {
       // Waited for the rules: say so. Never asked them (the job sat in the queue): the send step says why.
       if (job.waitingReason === null) return 'start';
-      return this.fail(lease, `Deadline passed while waiting (${job.waitingReason}): no reboot was sent to ${target}`);
+      return this.fail(
+        lease,
+        `Deadline passed while waiting (${job.waitingReason}): no reboot was sent to ${target}`,
+        job,
+      );
     }
     const health = await nodesWithHealth(this.registry, this.apis, job.clusterId);
     const now = dbNow(job);
@@ -217,7 +221,7 @@ export class RebootHandler {
       this.logger.log({ msg: 'reboot admitted', jobId: job.id, reason: admission.reason });
       return 'start';
     }
-    if (admission.would === 'refuse') return this.fail(lease, `${admission.reason}: no reboot was sent`);
+    if (admission.would === 'refuse') return this.fail(lease, `${admission.reason}: no reboot was sent`, job);
     if (job.waitingReason === null) await this.sender.append(lease, `Waiting: ${admission.reason}`);
     job.waitingReason = admission.reason;
     // Outside the maintenance windows: nothing can change before the next one opens, so look again only then.
@@ -246,7 +250,7 @@ export class RebootHandler {
   private async locate(job: JobEntity, lease: JobLease): Promise<string | null> {
     const node = await this.registry.findNode(job.clusterId, job.target);
     if (!node) {
-      await this.fail(lease, `Node ${job.target} no longer exists in OpenStack: no reboot was sent`);
+      await this.fail(lease, `Node ${job.target} no longer exists in OpenStack: no reboot was sent`, job);
       return null;
     }
     held(await this.jobs.setServer(lease, node.serverId));
