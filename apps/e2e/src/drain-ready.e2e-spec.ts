@@ -21,6 +21,7 @@ interface JobLines {
 /** The environment variable the workers read the cluster API's token from (an `env:` reference). */
 const TOKEN_ENV = 'OSHIFT_SECRET_E2E_KUBE';
 const READY_DELAY_MS = 20_000;
+const WORKER_ENV = { POLL_INTERVAL_MS: '250' };
 
 /** Starts the system, connects its cluster to the simulator's Kubernetes API, then starts a worker with the token. */
 async function connectedSystem(options: {
@@ -56,7 +57,7 @@ describe('a reboot on a connected cluster: drain before, Ready after', () => {
   beforeAll(async () => {
     system = await connectedSystem({
       gatewayEnv: { JOB_DEADLINE_SECONDS: '180' },
-      workerEnv: { POLL_INTERVAL_MS: '250' },
+      workerEnv: WORKER_ENV,
     });
     operator = await system.user(['reboot']);
   }, 120_000);
@@ -98,6 +99,44 @@ describe('a reboot on a connected cluster: drain before, Ready after', () => {
     expect(at('Done')).toBeGreaterThanOrEqual(after.readySince);
     expect(at('Done') - at('worker-0.openstacklocal ACTIVE')).toBeGreaterThanOrEqual(READY_DELAY_MS - 1000);
   }, 180_000);
+
+  it('a worker process SIGKILLed while draining, then while waiting for Ready: resumed in its phase, each line once', async () => {
+    const node = 'worker-2.openstacklocal';
+    system.simulator.setKnobs({ nodeReadyDelayMs: READY_DELAY_MS }, node);
+    // Evicted pods take 8 s to stop here, so the drain is still running when its worker dies.
+    system.simulator.setKnobs({ podTerminationMs: 8000 });
+    const restart = async () => {
+      await system.workers[system.workers.length - 1].stop('SIGKILL');
+      await system.startWorker({ ...WORKER_ENV, [TOKEN_ENV]: system.simulator.kubernetes().token });
+    };
+    try {
+      const jobId = await startReboot(system, operator, node);
+      await followJob(system, operator, jobId, { until: (output) => output.includes('Draining: ') });
+      await restart();
+      await followJob(system, operator, jobId, {
+        until: (output) => output.includes(`Waiting: ${node} is not Ready`),
+        timeoutMs: 120_000,
+      });
+      await restart();
+      const job = await followJob(system, operator, jobId, { timeoutMs: 170_000 });
+      expect(job.errors).toBe('');
+      expect(system.simulator.podsAtReboot(node)).toEqual([[]]);
+      expect(system.simulator.reboots(node).accepted).toEqual({ SOFT: 1, HARD: 0 });
+      expect(system.simulator.kubeNode(node)).toMatchObject({ ready: true, unschedulable: false });
+      const { lines } = await jobLines(system, operator, jobId);
+      const said = lines.map((line) => line.text).filter((text) => /^[A-Z][a-z]+: /.test(text));
+      expect(said).toEqual([
+        `Draining: 1 pod to evict from ${node}`,
+        `Drained: ${node}`,
+        `Waiting: ${node} is not Ready in the cluster`,
+        `Ready: ${node}`,
+        `Uncordoned: ${node}`,
+      ]);
+      expect(lines.at(-1)?.text).toBe('Done');
+    } finally {
+      system.simulator.setKnobs({ podTerminationMs: 1000 });
+    }
+  }, 240_000);
 
   it('a budget that forbids the eviction: Fail at the drain timeout naming the pod, uncordoned, no reboot', async () => {
     const node = 'worker-1.openstacklocal';
