@@ -100,6 +100,35 @@ describe('a reboot on a connected cluster: drain before, Ready after', () => {
     expect(at('Done') - at('worker-0.openstacklocal ACTIVE')).toBeGreaterThanOrEqual(READY_DELAY_MS - 1000);
   }, 180_000);
 
+  it('a master: its etcd quorum guard is evicted under its budget, its mirror pods stay, Done after Ready', async () => {
+    const node = 'master-0.openstacklocal';
+    // The masters' settle time (120 s by default) is not what this test is about.
+    await system.setRebootPolicy({ roles: { master: { settle_seconds: 0 } } });
+    system.simulator.setKnobs({ nodeReadyDelayMs: READY_DELAY_MS }, node);
+    const before = system.simulator.kubePods(node);
+    const leaving = before.filter((pod) => !pod.daemonSet && !pod.mirror).map((pod) => `${pod.namespace}/${pod.name}`);
+    expect(leaving).toEqual([expect.stringMatching(/^openshift-etcd\/etcd-quorum-guard-/)]);
+
+    const jobId = await startReboot(system, operator, node);
+    const job = await followJob(system, operator, jobId, { timeoutMs: 170_000 });
+    expect(job.errors).toBe('');
+    expect(system.simulator.podsAtReboot(node)).toEqual([[]]);
+    const { lines } = await jobLines(system, operator, jobId);
+    const said = lines.map((line) => line.text).filter((text) => /^[A-Z][a-z]+: /.test(text));
+    expect(said).toEqual([
+      `Draining: 1 pod to evict from ${node}`,
+      `Drained: ${node}`,
+      `Waiting: ${node} is not Ready in the cluster`,
+      `Ready: ${node}`,
+      `Uncordoned: ${node}`,
+    ]);
+    // The static pods were never evicted: the same mirror pods run on the node.
+    const mirrors = (pods: typeof before) => pods.filter((pod) => pod.mirror).map((pod) => pod.name);
+    expect(mirrors(system.simulator.kubePods(node))).toEqual(mirrors(before));
+    expect(system.simulator.maxMastersNotReady()).toBe(1);
+    await system.setRebootPolicy(null);
+  }, 180_000);
+
   it('a worker process SIGKILLed while draining, then while waiting for Ready: resumed in its phase, each line once', async () => {
     const node = 'worker-2.openstacklocal';
     system.simulator.setKnobs({ nodeReadyDelayMs: READY_DELAY_MS }, node);
