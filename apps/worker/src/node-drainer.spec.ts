@@ -5,7 +5,7 @@ import {
   type ClusterNode,
   type EvictionResult,
   type NodePod,
-} from './cluster-api.port';
+} from '@oshift/cluster-api';
 import { NodeDrainer } from './node-drainer';
 import { jobRow } from './reboot-world.fixture';
 

@@ -10,7 +10,7 @@ import {
   type RebootPolicy,
   roleOf,
 } from '@oshift/jobs';
-import { type ClusterApi, ClusterApis, ClusterApiUnavailableError, matchNode, type NodePod } from './cluster-api.port';
+import { type ClusterApi, ClusterApis, ClusterApiUnavailableError, matchNode, type NodePod } from '@oshift/cluster-api';
 import { apiDown, drainingLine, type NodeSeen, nodeRecordOf, planBackStep, planDrainStep, podName } from './node-step';
 import { held, RebootSender } from './reboot-sender';
 import type { WorkerConfig } from './worker.config';
@@ -21,14 +21,7 @@ const STEPS_AT_ONCE = 4;
 
 /** The drain's rules for a role: whether it drains (HAProxy VMs are not cluster nodes: never), and its timeout. */
 export function drainRules(policy: RebootPolicy, role: NodeRole): { drain: boolean; drainTimeoutMs: number } {
-  const given = policy as RebootPolicy & {
-    drainTimeoutSeconds?: number;
-    roles: Record<NodeRole, { drain?: boolean }>;
-  };
-  return {
-    drain: role !== 'haproxy' && (given.roles[role].drain ?? true),
-    drainTimeoutMs: (given.drainTimeoutSeconds ?? 300) * 1000,
-  };
+  return { drain: role !== 'haproxy' && policy.roles[role].drain, drainTimeoutMs: policy.drainTimeoutSeconds * 1000 };
 }
 
 /** The words of a cluster API failure worth waiting out; anything else (a bug, Postgres) is thrown again. */

@@ -1,4 +1,4 @@
-import type { ClusterNode, NodePod } from './cluster-api.port';
+import type { ClusterNode, NodePod } from '@oshift/cluster-api';
 import { type BackFacts, type DrainFacts, type NodeRecord, planBackStep, planDrainStep } from './node-step';
 
 const NOW = Date.parse('2026-12-01T10:00:00Z');

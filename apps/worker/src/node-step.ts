@@ -1,5 +1,5 @@
+import type { ClusterNode, NodePod } from '@oshift/cluster-api';
 import type { NodePhase } from '@oshift/jobs';
-import type { ClusterNode, NodePod } from './cluster-api.port';
 
 /**
  * A reboot's side in the cluster's own API (connected clusters), as pure decisions like {@link planRebootStep}:

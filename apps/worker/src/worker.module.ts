@@ -36,7 +36,6 @@ import { AlertmanagerClient } from './alertmanager.client';
 import { JobAnnouncer } from './job-announcer';
 import { RebootSilencer } from './reboot-silencer';
 import { JobReconciler } from './job-reconciler';
-import { ClusterApis } from './cluster-api.port';
 import { NodeDrainer } from './node-drainer';
 import { RebootJobObserver } from './reboot-job.observer';
 import { ClusterWatcher } from './cluster-watcher';
@@ -93,7 +92,6 @@ export class WorkerModule {
         WatchedJobs,
         RollingJobs,
         RebootSender,
-        ClusterApis,
         NodeDrainer,
         RollingHandler,
         ClusterWatcher,
