@@ -74,7 +74,7 @@ class FakeCluster implements ClusterApi {
   }
 }
 
-function world(options: { connected?: boolean; policy?: object } = {}) {
+function world(options: { connected?: boolean; policy?: object; nodePattern?: string } = {}) {
   const cluster = new FakeCluster();
   /** The job's row as Postgres holds it. */
   const row: JobEntity = jobRow({ state: 'running', serverId: 'srv-0', admittedAt: new Date() });
@@ -101,7 +101,8 @@ function world(options: { connected?: boolean; policy?: object } = {}) {
   };
   const policy = { ...DEFAULT_REBOOT_POLICY, ...options.policy };
   const rules = { policy: async () => policy };
-  const apis = { forCluster: async () => (options.connected === false ? null : cluster) };
+  const connection = { api: cluster, nodePattern: options.nodePattern ?? null };
+  const apis = { connection: async () => (options.connected === false ? null : connection) };
   const drainer = new NodeDrainer(records, rules, sender, { worker: { sendMarginMs: 1000 } }, apis);
   /** One delivery: the job as a fresh claim reads it from its row. */
   const beforeSend = () => drainer.beforeSend({ ...row }, LEASE);
@@ -205,6 +206,15 @@ describe('NodeDrainer', () => {
       end: { state: 'done', errors: '' },
     });
     expect(cluster.node0.unschedulable).toBe(false);
+  });
+
+  it("finds a server's node by the cluster's pattern when neither its name nor its hostname label is the server's", async () => {
+    const { cluster, row, beforeSend } = world({ nodePattern: '{short}.nodes.example' });
+    cluster.node0 = { ...cluster.node0, name: 'worker-0.nodes.example', hostname: null };
+    row.target = 'worker-0.openstacklocal';
+    await beforeSend();
+    expect(row.kubeNode).toBe('worker-0.nodes.example');
+    expect(cluster.calls[0]).toBe('cordon worker-0.nodes.example');
   });
 
   it('leaves a cluster without a connection, and HAProxy VMs, exactly as before', async () => {

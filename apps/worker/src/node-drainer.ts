@@ -10,7 +10,14 @@ import {
   type RebootPolicy,
   roleOf,
 } from '@oshift/jobs';
-import { type ClusterApi, ClusterApis, ClusterApiUnavailableError, matchNode, type NodePod } from '@oshift/cluster-api';
+import {
+  type ClusterApi,
+  ClusterApis,
+  ClusterApiUnavailableError,
+  type ClusterConnection,
+  matchNode,
+  type NodePod,
+} from '@oshift/cluster-api';
 import { apiDown, drainingLine, type NodeSeen, nodeRecordOf, planBackStep, planDrainStep, podName } from './node-step';
 import { held, RebootSender } from './reboot-sender';
 import type { WorkerConfig } from './worker.config';
@@ -50,7 +57,7 @@ export class NodeDrainer {
     @Inject(ClusterRules) private readonly rules: Pick<ClusterRules, 'policy'>,
     @Inject(RebootSender) private readonly sender: Pick<RebootSender, 'append' | 'end'>,
     @Inject(WORKER_CONFIG) private readonly config: { worker: Pick<WorkerConfig['worker'], 'sendMarginMs'> },
-    @Optional() @Inject(ClusterApis) private readonly apis?: Pick<ClusterApis, 'forCluster'>,
+    @Optional() @Inject(ClusterApis) private readonly apis?: Pick<ClusterApis, 'connection'>,
   ) {}
 
   /**
@@ -59,8 +66,9 @@ export class NodeDrainer {
    */
   async beforeSend(job: JobEntity, lease: JobLease): Promise<'go' | 'later' | 'ended'> {
     if (job.nodePhase !== null && job.nodePhase !== 'draining') return 'go';
-    const api = await this.apiOf(job);
-    if (!api) return 'go';
+    const connection = await this.connectionOf(job);
+    if (!connection) return 'go';
+    const { api } = connection;
     const policy = await this.rules.policy(job.clusterId);
     const role = roleOf(job.target, policy);
     if (role === 'haproxy') return 'go';
@@ -68,7 +76,7 @@ export class NodeDrainer {
     for (let round = 0; round < STEPS_AT_ONCE; round += 1) {
       let seen: NodeSeen;
       try {
-        seen = await this.seeDrain(api, job);
+        seen = await this.seeDrain(connection, job);
       } catch (error) {
         seen = { problem: apiProblem(error) };
       }
@@ -200,8 +208,9 @@ export class NodeDrainer {
   }
 
   /** The node and the pods on it, as the cluster's API shows them now. */
-  private async seeDrain(api: ClusterApi, job: JobEntity): Promise<NodeSeen> {
-    const node = job.kubeNode ? await api.node(job.kubeNode) : matchNode(job.target, await api.nodes());
+  private async seeDrain({ api, nodePattern }: ClusterConnection, job: JobEntity): Promise<NodeSeen> {
+    // The server's node is found once (by name, hostname label or the cluster's pattern), then asked by name.
+    const node = job.kubeNode ? await api.node(job.kubeNode) : matchNode(job.target, await api.nodes(), nodePattern);
     const pods = node && job.nodePhase === 'draining' ? await api.podsOn(node.name) : [];
     return { node, pods };
   }
@@ -240,6 +249,11 @@ export class NodeDrainer {
   }
 
   private async apiOf(job: JobEntity): Promise<ClusterApi | null> {
-    return (await this.apis?.forCluster(job.clusterId)) ?? null;
+    return (await this.connectionOf(job))?.api ?? null;
+  }
+
+  /** The cluster's API and node pattern as its row says now; null when it is not connected. */
+  private async connectionOf(job: JobEntity): Promise<ClusterConnection | null> {
+    return (await this.apis?.connection(job.clusterId)) ?? null;
   }
 }
