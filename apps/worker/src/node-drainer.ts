@@ -26,20 +26,9 @@ import { WORKER_CONFIG } from './worker.tokens';
 /** Steps carried out in one go (record, cordon, then evict) before the job looks again after a poll. */
 const STEPS_AT_ONCE = 4;
 
-/**
- * The drain's rules for a role: whether it drains (HAProxy VMs are not cluster nodes: never), and its timeout. Read
- * from the policy's `drain` and `drainTimeoutSeconds` (issue #20's policy fields), defaulting to on and 300 s while
- * a policy lacks them.
- */
+/** The drain's rules for a role: whether it drains (HAProxy VMs are not cluster nodes: never), and its timeout. */
 export function drainRules(policy: RebootPolicy, role: NodeRole): { drain: boolean; drainTimeoutMs: number } {
-  const given = policy as RebootPolicy & {
-    drainTimeoutSeconds?: number;
-    roles: Record<NodeRole, { drain?: boolean }>;
-  };
-  return {
-    drain: role !== 'haproxy' && (given.roles[role].drain ?? true),
-    drainTimeoutMs: (given.drainTimeoutSeconds ?? 300) * 1000,
-  };
+  return { drain: role !== 'haproxy' && policy.roles[role].drain, drainTimeoutMs: policy.drainTimeoutSeconds * 1000 };
 }
 
 /** The words of a cluster API failure worth waiting out; anything else (a bug, Postgres) is thrown again. */
