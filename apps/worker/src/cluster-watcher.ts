@@ -21,6 +21,7 @@ import { type NovaServer, rebootInProgress, rebootRecordedFor } from '@oshift/op
 import { withLogContext } from '@oshift/observability';
 import { RedisConnections } from '@oshift/redis';
 import { JobAnnouncer, type JobAnnouncements } from './job-announcer';
+import { NodeDrainer } from './node-drainer';
 import { listingProblem, permanentFailure, sentSoFar, waitableProblem } from './reboot-failures';
 import {
   held,
@@ -92,6 +93,8 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     @Optional() @Inject(JobAnnouncer) private readonly announcer: JobAnnouncements = SILENT,
     /** The clusters' Kubernetes APIs, for the quorum rules before a resend (none: judged from Nova alone). */
     @Optional() @Inject(ClusterApis) private readonly apis?: KubeReadinessSource,
+    /** Follows a connected cluster's node until it is back (none in unit tests of the Nova side). */
+    @Optional() @Inject(NodeDrainer) private readonly drainer?: Pick<NodeDrainer, 'back'>,
   ) {
     // A watch outlives a few missed rounds, so a busy round does not hand the cluster to another worker.
     const ttlMs = Math.max(5 * config.worker.pollIntervalMs, 5000);
@@ -260,10 +263,14 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
       if (!server)
         return step.do === 'fail' ? { jobId: job.id, lines, end: failed(step.reason) } : { jobId: job.id, lines };
       switch (step.do) {
-        case 'done':
+        case 'done': {
+          // On a connected cluster, back means Ready with a new boot id and uncordoned: followed poll by poll.
+          const back = this.drainer ? await this.drainer.back(job, lease, lines) : null;
+          if (back) return { jobId: job.id, ...back };
           return { jobId: job.id, lines, end: { state: 'done', errors: '' } };
+        }
         case 'fail':
-          return { jobId: job.id, lines, end: failed(step.reason) };
+          return { jobId: job.id, lines, end: failed(leftCordoned(job, step.reason)) };
         case 'confirm':
           held(await this.records.markRebootSent(lease, job.rebootType));
           this.logger.log({ msg: 'reboot in doubt found in Nova; not sent again', jobId: job.id });
@@ -341,6 +348,12 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
       this.logger.debug({ msg: 'waiting jobs not woken', clusterId, error: String(error) });
     }
   }
+}
+
+/** A reboot that failed after its drain leaves the node cordoned (it may be unwell): the reason says so. */
+function leftCordoned(job: JobEntity, reason: string): string {
+  if (job.cordonedByJob !== true || job.kubeNode === null) return reason;
+  return `${reason}${reason.endsWith('.') ? '' : '.'} ${job.kubeNode} was left cordoned.`;
 }
 
 function failed(errors: string): PollEntry['end'] {

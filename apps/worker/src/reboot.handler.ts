@@ -15,6 +15,7 @@ import {
 } from '@oshift/jobs';
 import { ClusterApis } from '@oshift/cluster-api';
 import { NodeRegistry } from '@oshift/node-registry';
+import { NodeDrainer } from './node-drainer';
 import { permanentFailure, waitableProblem } from './reboot-failures';
 import {
   type KubeReadinessSource,
@@ -83,6 +84,8 @@ export class RebootHandler {
     @Optional() @Inject(RebootSilencer) private readonly silencer?: Pick<RebootSilencer, 'silence'>,
     /** The clusters' Kubernetes APIs, for the quorum rules on connected clusters (none: judged from Nova alone). */
     @Optional() @Inject(ClusterApis) private readonly apis?: KubeReadinessSource,
+    /** Drains the node first on a connected cluster (none in unit tests of the Nova side). */
+    @Optional() @Inject(NodeDrainer) private readonly drainer?: Pick<NodeDrainer, 'beforeSend' | 'undo'>,
   ) {}
 
   async run(payload: RebootJobPayload): Promise<RunOutcome> {
@@ -145,15 +148,22 @@ export class RebootHandler {
         const turn = await this.admit(job, lease);
         if (turn !== 'start') return turn;
       }
+      // On a connected cluster the node is drained first (a step per delivery); elsewhere this goes on at once.
+      const drained = this.drainer ? await this.drainer.beforeSend(job, lease) : 'go';
+      if (drained !== 'go') return drained;
       const step = planRebootStep(stepFacts(job, null, false, job.lastProblem ?? undefined), this.config.worker);
-      if (step.do === 'fail') return this.fail(lease, step.reason);
+      if (step.do === 'fail') return this.fail(lease, step.reason, job);
       if (step.do !== 'send') return 'later';
       // Before the first POST (once per job): a failure to silence is told, and the reboot goes on.
       const unsilenced = await this.silencer?.silence(job, lease);
       if (unsilenced) await this.sender.append(lease, unsilenced);
       const rules = await rulesFor(this.registry, job, this.apis);
       const problem = await this.sender.send(job, lease, nova, serverId, step.type, rules);
-      if (problem === null) return 'ended';
+      if (problem === null) {
+        // Refused for good: nothing was sent, so the node this job cordoned is given back to the cluster.
+        await this.drainer?.undo(job);
+        return 'ended';
+      }
       // The rules, asked once more under the cluster's lock, make it wait again: nothing was sent.
       if (typeof problem === 'object') return 'later';
       if (problem === '') await this.noteRebooting(job, serverId, step.type);
@@ -166,12 +176,12 @@ export class RebootHandler {
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
       const waitable = waitableProblem(error);
-      if (waitable === null) return this.fail(lease, permanentFailure(job, error));
+      if (waitable === null) return this.fail(lease, permanentFailure(job, error), job);
       this.logger.warn({ msg: 'OpenStack not usable now; retrying', jobId: job.id, error: waitable });
       if (waitable !== job.lastProblem) held(await this.jobs.noteProblem(lease, waitable));
       job.lastProblem = waitable;
       const step = planRebootStep(stepFacts(job, null, false, waitable), this.config.worker);
-      if (step.do === 'fail') return this.fail(lease, step.reason);
+      if (step.do === 'fail') return this.fail(lease, step.reason, job);
       return 'later';
     }
   }
@@ -185,7 +195,11 @@ export class RebootHandler {
     if (deadlineAt && dbNow(job) + this.config.worker.sendMarginMs >= deadlineAt.getTime()) {
       // Waited for the rules: say so. Never asked them (the job sat in the queue): the send step says why.
       if (job.waitingReason === null) return 'start';
-      return this.fail(lease, `Deadline passed while waiting (${job.waitingReason}): no reboot was sent to ${target}`);
+      return this.fail(
+        lease,
+        `Deadline passed while waiting (${job.waitingReason}): no reboot was sent to ${target}`,
+        job,
+      );
     }
     const health = await nodesWithHealth(this.registry, this.apis, job.clusterId);
     const now = dbNow(job);
@@ -207,7 +221,7 @@ export class RebootHandler {
       this.logger.log({ msg: 'reboot admitted', jobId: job.id, reason: admission.reason });
       return 'start';
     }
-    if (admission.would === 'refuse') return this.fail(lease, `${admission.reason}: no reboot was sent`);
+    if (admission.would === 'refuse') return this.fail(lease, `${admission.reason}: no reboot was sent`, job);
     if (job.waitingReason === null) await this.sender.append(lease, `Waiting: ${admission.reason}`);
     job.waitingReason = admission.reason;
     // Outside the maintenance windows: nothing can change before the next one opens, so look again only then.
@@ -225,8 +239,10 @@ export class RebootHandler {
     return this.registry.noteNodeStatus(job.clusterId, { nodename: job.target, serverId, status, taskState });
   }
 
-  private async fail(lease: JobLease, reason: string): Promise<'ended'> {
-    await this.sender.end(lease, 'failed', reason);
+  /** Ends the job `Fail`; before its reboot was sent, the node it cordoned is uncordoned, and the reason says so. */
+  private async fail(lease: JobLease, reason: string, job?: JobEntity): Promise<'ended'> {
+    const cordon = job && this.drainer ? await this.drainer.undo(job) : '';
+    await this.sender.end(lease, 'failed', cordon ? `${reason} ${cordon}` : reason);
     return 'ended';
   }
 
@@ -234,7 +250,7 @@ export class RebootHandler {
   private async locate(job: JobEntity, lease: JobLease): Promise<string | null> {
     const node = await this.registry.findNode(job.clusterId, job.target);
     if (!node) {
-      await this.fail(lease, `Node ${job.target} no longer exists in OpenStack: no reboot was sent`);
+      await this.fail(lease, `Node ${job.target} no longer exists in OpenStack: no reboot was sent`, job);
       return null;
     }
     held(await this.jobs.setServer(lease, node.serverId));

@@ -36,6 +36,7 @@ import { AlertmanagerClient } from './alertmanager.client';
 import { JobAnnouncer } from './job-announcer';
 import { RebootSilencer } from './reboot-silencer';
 import { JobReconciler } from './job-reconciler';
+import { NodeDrainer } from './node-drainer';
 import { RebootJobObserver } from './reboot-job.observer';
 import { ClusterWatcher } from './cluster-watcher';
 import { RebootHandler } from './reboot.handler';
@@ -91,6 +92,7 @@ export class WorkerModule {
         WatchedJobs,
         RollingJobs,
         RebootSender,
+        NodeDrainer,
         RollingHandler,
         ClusterWatcher,
         RebootHandler,

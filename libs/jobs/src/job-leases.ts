@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AUDIT_COLUMNS, AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
 import { queryRows } from '@oshift/persistence';
 import { activeStateSql, JobEndLine, type JobState, releasedOnEndSql } from './job-state';
-import { JobEntity } from './job.entity';
+import { JobEntity, type NodePhase } from './job.entity';
 import { jobFromRow, WITH_DB_NOW } from './job-row';
 import type { JobLine } from './job-view';
 import { LINE_VIEW } from './job-views.repository';
@@ -31,6 +31,18 @@ export interface RebootAttempt {
   novaRequestId?: string;
   /** Nova's words, when it refused or failed. */
   message?: string;
+}
+
+/** What a job records of its node's side in the cluster's API ({@link JobLeases.noteNode}); absent: unchanged. */
+export interface NodeRecord {
+  kubeNode?: string;
+  nodePhase?: NodePhase;
+  cordonedByJob?: boolean;
+  bootIdBefore?: string;
+  /** Stamp the drain's start (once; a resumed drain keeps the first). */
+  drainStarted?: boolean;
+  /** The progress line just said. */
+  nodeLine?: string;
 }
 
 const ACTIVE = activeStateSql();
@@ -152,6 +164,35 @@ export class JobLeases {
       [lease.jobId, lease.owner, type],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * Records where the job's reboot stands in the cluster's API (see the node columns of {@link JobEntity}); a
+   * field left out is kept. `drainStarted` stamps the drain's start at Postgres' time, once. Answers the drain's
+   * start (null when none), or false when the lease was lost.
+   */
+  async noteNode(lease: JobLease, record: NodeRecord): Promise<{ drainStartedAt: Date | null } | false> {
+    const rows = await queryRows<{ drain_started_at: Date | null }>(
+      this.dataSource,
+      `UPDATE jobs SET kube_node = COALESCE($3, kube_node), node_phase = COALESCE($4, node_phase),
+              cordoned_by_job = COALESCE($5, cordoned_by_job), boot_id_before = COALESCE($6, boot_id_before),
+              drain_started_at = CASE WHEN $7 THEN COALESCE(drain_started_at, now()) ELSE drain_started_at END,
+              node_line = COALESCE($8, node_line)
+        WHERE id = $1 AND lease_owner = $2 AND ${ACTIVE} RETURNING drain_started_at`,
+      [
+        lease.jobId,
+        lease.owner,
+        record.kubeNode ?? null,
+        record.nodePhase ?? null,
+        record.cordonedByJob ?? null,
+        record.bootIdBefore ?? null,
+        record.drainStarted === true,
+        record.nodeLine ?? null,
+      ],
+    );
+    if (!rows[0]) return false;
+    const started = rows[0].drain_started_at;
+    return { drainStartedAt: started ? new Date(started) : null };
   }
 
   /**

@@ -1,6 +1,13 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import type { JobKind, JobState } from './job-state';
 
+/**
+ * A reboot's phase in the cluster's own API (connected clusters): `draining` (cordoned, pods being evicted),
+ * `drained` (ready for the reboot POST), `active` (Nova shows the server back; waiting for the node to be Ready
+ * with a new boot id), `ready` (Ready again; uncordon, then `Done`).
+ */
+export type NodePhase = 'draining' | 'drained' | 'active' | 'ready';
+
 /** A reboot job of one node of one cluster. Only one active job per node (partial unique index). */
 @Entity({ name: 'jobs' })
 export class JobEntity {
@@ -117,6 +124,30 @@ export class JobEntity {
   /** The Alertmanager silence created for the node before the first reboot POST ('' when that failed; null: none tried). */
   @Column({ name: 'silence_id', type: 'text', nullable: true })
   silenceId!: string | null;
+
+  /** On a connected cluster: the Kubernetes node the job's server is (null: not followed in the cluster's API). */
+  @Column({ name: 'kube_node', type: 'text', nullable: true })
+  kubeNode!: string | null;
+
+  /** Where the reboot stands in the cluster's API (see {@link NodePhase}); null before it began there. */
+  @Column({ name: 'node_phase', type: 'text', nullable: true })
+  nodePhase!: NodePhase | null;
+
+  /** This job cordoned the node (true: it uncordons it; false: the node was cordoned already, it is left so). */
+  @Column({ name: 'cordoned_by_job', type: 'boolean', nullable: true })
+  cordonedByJob!: boolean | null;
+
+  /** The node's `status.nodeInfo.bootID` read before the reboot: back means Ready with another one. */
+  @Column({ name: 'boot_id_before', type: 'text', nullable: true })
+  bootIdBefore!: string | null;
+
+  /** When the drain began (its timeout counts from here). */
+  @Column({ name: 'drain_started_at', type: 'timestamptz', nullable: true })
+  drainStartedAt!: Date | null;
+
+  /** The last progress line said about the node (`Draining: …`, `Waiting: …`): a line is said again only on change. */
+  @Column({ name: 'node_line', type: 'text', nullable: true })
+  nodeLine!: string | null;
 
   @Column({ name: 'deadline_at', type: 'timestamptz', nullable: true })
   deadlineAt!: Date | null;

@@ -10,6 +10,7 @@ import { ScheduledReboots1796090019200 } from './1796090019200-ScheduledReboots'
 import { RebootSilences1796090019300 } from './1796090019300-RebootSilences';
 import { ClusterKubeApi1796090019410 } from './1796090019410-ClusterKubeApi';
 import { JobReleases1796090019420 } from './1796090019420-JobReleases';
+import { NodeDrain1796090020300 } from './1796090020300-NodeDrain';
 
 /** Every migration, oldest first, run from the TypeScript sources. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   RebootSilences1796090019300,
   ClusterKubeApi1796090019410,
   JobReleases1796090019420,
+  NodeDrain1796090020300,
 ];
