@@ -1,6 +1,6 @@
-import type { SimKnobs } from '@oshift/openstack-sim';
+import { connectedSystem, workerEnvOf } from './connected-cluster';
 import { followJob, startReboot } from './job-polling';
-import { SystemUnderTest, type TestUser } from './system-under-test';
+import type { SystemUnderTest, TestUser } from './system-under-test';
 
 /**
  * Issue 20's acceptance for a reboot on a cluster connected to its Kubernetes API, through the real gateway and
@@ -18,26 +18,8 @@ interface JobLines {
   lines: Array<{ n: number; time: string; text: string }>;
 }
 
-/** The environment variable the workers read the cluster API's token from (an `env:` reference). */
-const TOKEN_ENV = 'OSHIFT_SECRET_E2E_KUBE';
 const READY_DELAY_MS = 20_000;
 const WORKER_ENV = { POLL_INTERVAL_MS: '250' };
-
-/** Starts the system, connects its cluster to the simulator's Kubernetes API, then starts a worker with the token. */
-async function connectedSystem(options: {
-  knobs?: Partial<SimKnobs>;
-  gatewayEnv?: Record<string, string>;
-  workerEnv?: Record<string, string>;
-}): Promise<SystemUnderTest> {
-  const system = await SystemUnderTest.start({ ...options, workers: 0 });
-  const kube = system.simulator.kubernetes();
-  await system.dataSource.query(
-    `UPDATE clusters SET kube_api_url = $2, kube_token_ref = $3, kube_ca_pem = $4 WHERE id = $1`,
-    [system.clusterId, kube.tlsUrl, `env:${TOKEN_ENV}`, kube.caPem],
-  );
-  await system.startWorker({ ...options.workerEnv, [TOKEN_ENV]: kube.token });
-  return system;
-}
 
 async function jobLines(system: SystemUnderTest, user: TestUser, jobId: string): Promise<JobLines> {
   const response = await system.request('GET', `/api/openshift/${system.clusterId}/job/${jobId}?since=0`, { user });
@@ -136,7 +118,7 @@ describe('a reboot on a connected cluster: drain before, Ready after', () => {
     system.simulator.setKnobs({ podTerminationMs: 8000 });
     const restart = async () => {
       await system.workers[system.workers.length - 1].stop('SIGKILL');
-      await system.startWorker({ ...WORKER_ENV, [TOKEN_ENV]: system.simulator.kubernetes().token });
+      await system.startWorker(workerEnvOf(system, WORKER_ENV));
     };
     try {
       const jobId = await startReboot(system, operator, node);

@@ -1,4 +1,5 @@
 import { demoProject } from '@oshift/openstack-sim';
+import { connectedSystem } from './connected-cluster';
 import { followJob, startReboot } from './job-polling';
 import { SystemUnderTest, type TestUser } from './system-under-test';
 
@@ -152,18 +153,12 @@ describe('masters on a cluster connected to its Kubernetes API, Ready 8 s after 
   const READY_DELAY_MS = 8000;
 
   beforeAll(async () => {
-    system = await SystemUnderTest.start({
+    system = await connectedSystem({
       knobs: { rebootDurationMs: 3000, nodeReadyDelayMs: READY_DELAY_MS },
-      workers: 0,
+      workers: 2,
+      workerEnv: DEFAULTS,
       productionSettle: true,
     });
-    // Connected as an operator would connect it; the workers read the token from their environment.
-    const kube = system.simulator.kubernetes();
-    await system.dataSource.query(
-      `UPDATE clusters SET kube_api_url = $2, kube_token_ref = 'env:OSHIFT_SECRET_E2E_KUBE' WHERE id = $1`,
-      [system.clusterId, kube.url],
-    );
-    await Promise.all([1, 2].map(() => system.startWorker({ ...DEFAULTS, OSHIFT_SECRET_E2E_KUBE: kube.token })));
     operator = await system.user(['reboot']);
     await system.setRebootPolicy({ roles: { master: { settle_seconds: SETTLE_MS / 1000 } } });
   }, 120_000);

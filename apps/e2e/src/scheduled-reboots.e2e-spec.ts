@@ -162,6 +162,15 @@ describe('scheduled reboots and maintenance windows', () => {
     expect(cli.code).toBe(0);
     expect(cli.stdout).toContain(`maintenance windows: ${window}\nopen now: no\n`);
     expect(cli.stdout).toContain(new Date(opens).toISOString());
+    expect(cli.stdout).toContain(
+      [
+        'at most at once: haproxy 1, master 1, infra 1, worker 1, other 1',
+        'settle after a reboot: haproxy 0 s, master 0 s, infra 0 s, worker 0 s, other 0 s',
+        'drain first: haproxy no, master yes, infra yes, worker yes, other yes',
+        'drain timeout: 300 s',
+        'masters: 3',
+      ].join('\n'),
+    );
 
     const dryRun = await post({ target: node, dry_run: true });
     expect(dryRun).toEqual({

@@ -1,7 +1,10 @@
 import type { ApiSchema } from '../api-schemas';
 import type { CommandContext } from '../command-context';
 
-/** `oshift policy`: the cluster's reboot rules: maintenance windows and their next openings, limits, cooldown. */
+/**
+ * `oshift policy`: the cluster's reboot rules: maintenance windows and their next openings, limits, cooldown, settle
+ * times, draining and the number of masters.
+ */
 export async function policyCommand(context: CommandContext): Promise<void> {
   const answer = await (await context.api()).get(`${context.clusterPath()}/policy`);
   if (context.forScripts) return context.raw(answer.text);
@@ -16,8 +19,16 @@ export async function policyCommand(context: CommandContext): Promise<void> {
     );
   }
   context.out.line(`cooldown: ${policy.cooldown_seconds} s`);
-  const limits = Object.entries(policy.max_parallel).map(([role, count]) => `${role} ${count}`);
-  context.out.line(`at most at once: ${limits.join(', ')}`);
+  const perRole = <T>(values: Record<string, T>, say: (value: T) => string) =>
+    Object.entries(values)
+      .map(([role, value]) => `${role} ${say(value)}`)
+      .join(', ');
+  context.out.line(`at most at once: ${perRole(policy.max_parallel, String)}`);
+  // How the cluster's health holds reboots back (the drain and Ready only on a cluster connected to its API).
+  context.out.line(`settle after a reboot: ${perRole(policy.settle_seconds, (seconds) => `${seconds} s`)}`);
+  context.out.line(`drain first: ${perRole(policy.drain, (drain) => (drain ? 'yes' : 'no'))}`);
+  context.out.line(`drain timeout: ${policy.drain_timeout_seconds} s`);
+  context.out.line(`masters: ${policy.masters}`);
   if (policy.openings.length > 0) {
     context.out.table(
       ['OPENS', 'CLOSES'],
