@@ -130,6 +130,7 @@ describe('tracing: one trace from POST reboot through the queue to the Nova call
     const polls = pollsOfJob();
     expect(polls.every((poll) => poll.service === 'oshift-worker' && poll.traceId !== root.traceId)).toBe(true);
     expect(polls.map((poll) => poll.attributes['oshift.cluster.id'])).toEqual(polls.map(() => system.clusterId));
+    expect(polls.map((poll) => listingOf(poll)?.service)).toEqual(polls.map(() => 'oshift-worker'));
     expect(receiver.refused).toEqual([]);
 
     // The gateway's log line of the request, and the worker's lines of the job, carry the trace's id.
