@@ -9,7 +9,11 @@ export interface ReceivedSpan {
   parentSpanId?: string;
   name: string;
   kind: number;
+  /** When the span started, in nanoseconds since the epoch (a decimal string, or a number, in OTLP's JSON). */
+  startTimeUnixNano: string | number;
   attributes: Record<string, string | number | boolean | undefined>;
+  /** The spans of other traces this one is linked to (span links). */
+  links?: { traceId: string; spanId: string }[];
 }
 
 interface OtlpValue {

@@ -12,7 +12,7 @@ const CONSUMER = 5;
 /** The URL of an outbound HTTP span (undici's and node:http's attribute names). */
 const urlOf = (span: ReceivedSpan): string => String(span.attributes['url.full'] ?? span.attributes['http.url'] ?? '');
 
-describe('tracing: one trace from POST reboot through the queue to the Nova calls', () => {
+describe('tracing: one trace from POST reboot through the queue to the Nova calls and the watcher’s polls', () => {
   let receiver: OtlpReceiver;
   let system: SystemUnderTest;
 
@@ -36,7 +36,7 @@ describe('tracing: one trace from POST reboot through the queue to the Nova call
     await receiver?.stop();
   });
 
-  it('holds the gateway request, the queued job and the worker’s Keystone and Nova calls, and log lines name it', async () => {
+  it('holds the gateway request, the queued job, the worker’s Keystone and Nova calls and the watcher’s observations, and log lines name it', async () => {
     const operator = await system.user(['reboot']);
     const response = await system.request('POST', `/api/openshift/${system.clusterId}/reboot`, {
       user: operator,
@@ -87,6 +87,50 @@ describe('tracing: one trace from POST reboot through the queue to the Nova call
         attributes: expect.objectContaining({ 'db.system.name': 'postgresql' }),
       }),
     );
+
+    // The watcher's polls of the sent reboot are in the trace too: each one's observation of the job is a child
+    // of the handling that sent it, naming the node and the status Nova showed; the last saw it ACTIVE (Done).
+    const observed = (span: ReceivedSpan) =>
+      span.service === 'oshift-worker' &&
+      span.name === 'oshift.watch.observe' &&
+      span.attributes['oshift.job.id'] === jobId;
+    // Each poll is one span of its own, linked to the traces of the jobs it polled, with the Nova listing in it.
+    const pollsOfJob = () =>
+      receiver.spans.filter(
+        (span) =>
+          span.name === 'oshift.watch.poll' &&
+          (span.links ?? []).some((link) => link.traceId === root.traceId && link.spanId === handled.spanId),
+      );
+    const listingOf = (poll: ReceivedSpan) =>
+      receiver.spans.find(
+        (span) =>
+          span.traceId === poll.traceId &&
+          span.parentSpanId === poll.spanId &&
+          span.kind === CLIENT &&
+          /\/servers\/detail/.test(urlOf(span)),
+      );
+    await receiver.waitFor(
+      () =>
+        inTrace().some((span) => observed(span) && span.attributes['oshift.job.state'] === 'done') &&
+        pollsOfJob().length === inTrace().filter(observed).length &&
+        pollsOfJob().every(listingOf),
+      "the watcher's polls of the job, each with its Nova listing, and their observations in the request's trace",
+    );
+    const byStart = (a: ReceivedSpan, b: ReceivedSpan) =>
+      Number(BigInt(a.startTimeUnixNano) - BigInt(b.startTimeUnixNano));
+    const observations = inTrace().filter(observed).sort(byStart);
+    expect(observations.map((span) => span.parentSpanId)).toEqual(observations.map(() => handled.spanId));
+    expect(observations.map((span) => span.attributes['oshift.node.name'])).toEqual(
+      observations.map(() => 'worker-1.openstacklocal'),
+    );
+    expect(observations.at(-1)?.attributes).toMatchObject({
+      'oshift.nova.status': 'ACTIVE',
+      'oshift.job.state': 'done',
+    });
+    const polls = pollsOfJob();
+    expect(polls.every((poll) => poll.service === 'oshift-worker' && poll.traceId !== root.traceId)).toBe(true);
+    expect(polls.map((poll) => poll.attributes['oshift.cluster.id'])).toEqual(polls.map(() => system.clusterId));
+    expect(polls.map((poll) => listingOf(poll)?.service)).toEqual(polls.map(() => 'oshift-worker'));
     expect(receiver.refused).toEqual([]);
 
     // The gateway's log line of the request, and the worker's lines of the job, carry the trace's id.

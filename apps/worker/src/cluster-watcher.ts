@@ -17,6 +17,7 @@ import {
 } from '@oshift/jobs';
 import { ClusterApis } from '@oshift/cluster-api';
 import { NodeRegistry } from '@oshift/node-registry';
+import { StoredTraces } from '@oshift/telemetry';
 import { type NovaServer, rebootInProgress, rebootRecordedFor } from '@oshift/openstack-client';
 import { withLogContext } from '@oshift/observability';
 import { RedisConnections } from '@oshift/redis';
@@ -153,6 +154,14 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     // Ended reboots whose node may not be back yet are watched until it is (see `releaseEnded`).
     const ended = await this.jobs.unreleased(clusterId);
     if (jobs.length === 0 && ended.length === 0) return;
+    // With tracing on, the poll (its listing, its statement) is one span linked to the traces of its jobs.
+    const traces = jobs.map((job) => job.traceContext);
+    const attributes = { 'oshift.cluster.id': clusterId, 'oshift.watch.jobs': jobs.length };
+    return StoredTraces.linked(traces, 'oshift.watch.poll', attributes, () => this.pollHeld(clusterId, jobs, ended));
+  }
+
+  /** The poll of the jobs held (and of the ended ones not yet released): the listing, each job's step, the one statement. */
+  private async pollHeld(clusterId: string, jobs: JobEntity[], ended: readonly UnreleasedJob[]): Promise<void> {
     const requests = new Map(jobs.map((job) => [job.id, job.requestId]));
     let nova: WatchedNova | null = null;
     let servers: Map<string, NovaServer> | null = null;
@@ -179,7 +188,7 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     for (const job of jobs) {
       // Whatever is logged about a job carries its id and the request that created it.
       const entry = await withLogContext({ jobId: job.id, requestId: job.requestId }, () =>
-        this.observe(job, nova, servers, problem),
+        this.observeInTrace(job, nova, servers, problem),
       ).catch((error: unknown) => (error instanceof LeaseLost ? null : this.afterError(job, error)));
       if (entry?.end?.state === 'failed' && servers) {
         // Failed with its node already at rest and no POST that may still land: released as it ends.
@@ -238,6 +247,31 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     this.logger.warn({ msg: 'cluster unreachable from this worker; letting its watch go', clusterId, failures });
     await this.leases.letGo(clusterId);
     await this.jobs.letGo(clusterId, this.owner);
+  }
+
+  /**
+   * {@link observe}, recorded in the job's own trace (the handling that sent its reboot) as `oshift.watch.observe`
+   * with the node and the Nova status this poll saw, when a trace is kept with the job: a slow reboot can then be
+   * followed from its request to the poll that saw it end. The Nova calls of a resend or an escalation join it.
+   */
+  private observeInTrace(
+    job: JobEntity,
+    nova: WatchedNova | null,
+    servers: Map<string, NovaServer> | null,
+    problem: string | undefined,
+  ): Promise<PollEntry | null> {
+    const seen = servers && job.serverId ? servers.get(job.serverId)?.status : undefined;
+    const attributes = {
+      'oshift.job.id': job.id,
+      'oshift.node.name': job.target,
+      ...(seen ? { 'oshift.nova.status': seen } : {}),
+      ...(problem ? { 'oshift.watch.problem': problem } : {}),
+    };
+    return StoredTraces.continue(job.traceContext, 'oshift.watch.observe', attributes, async (notes) => {
+      const entry = await this.observe(job, nova, servers, problem);
+      if (entry?.end) notes({ 'oshift.job.state': entry.end.state });
+      return entry;
+    });
   }
 
   /** Decides one job's step from the cluster's listing; sends an escalation or a resend when one is due. */

@@ -87,6 +87,7 @@ export function jobRow(overrides: Partial<JobEntity> = {}): JobEntity {
     waitingReason: null,
     cancelledBy: null,
     lastProblem: null,
+    traceContext: null,
     silenceId: null,
     kubeNode: null,
     nodePhase: null,
@@ -236,6 +237,7 @@ export function setUp(script: Script = {}) {
         startedAt: row.job.startedAt ?? new Date(),
         leaseOwner: lease.owner,
         leaseUntil: later(lease.ttlMs),
+        traceContext: lease.traceContext ?? row.job.traceContext,
       });
       return { ...row.job };
     },

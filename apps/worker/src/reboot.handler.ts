@@ -15,6 +15,7 @@ import {
 } from '@oshift/jobs';
 import { ClusterApis } from '@oshift/cluster-api';
 import { NodeRegistry } from '@oshift/node-registry';
+import { StoredTraces } from '@oshift/telemetry';
 import { NodeDrainer } from './node-drainer';
 import { permanentFailure, waitableProblem } from './reboot-failures';
 import {
@@ -89,8 +90,11 @@ export class RebootHandler {
   ) {}
 
   async run(payload: RebootJobPayload): Promise<RunOutcome> {
-    // One owner per process: a retry in this process takes its own lease back at once.
+    // One owner per process: a retry in this process takes its own lease back at once. The claim keeps this
+    // handling's trace with the job, for the watcher's observations of it (none with tracing off).
     const lease: JobLease = { jobId: payload.jobId, owner: this.owner, ttlMs: this.config.worker.leaseMs };
+    const traceContext = StoredTraces.current();
+    if (traceContext) lease.traceContext = traceContext;
     const job = await this.jobs.claim(lease);
     if (!job) {
       // Ended or never committed: nothing to do. In another handler's hands: look again when its lease ends.

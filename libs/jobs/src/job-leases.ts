@@ -15,6 +15,8 @@ export interface JobLease {
   /** Unique per handler run (process and attempt). */
   owner: string;
   ttlMs: number;
+  /** The trace the handler runs in (W3C `traceparent`), kept with the job when it claims it; none with tracing off. */
+  traceContext?: string;
 }
 
 /** The job's columns a reconciler needs to hand it back to the queue. */
@@ -78,18 +80,19 @@ export class JobLeases {
   /**
    * Claims a job for one handler: marks it running, counts the attempt and takes its lease. Null when
    * the job has ended, another handler holds a lease that has not lapsed (it is being worked on), or it is
-   * scheduled for later (its `not_before` is ahead).
+   * scheduled for later (its `not_before` is ahead). The lease's trace, if any, is kept with the job.
    */
   async claim(lease: JobLease): Promise<JobEntity | null> {
     const rows = await queryRows(
       this.dataSource,
       `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, now()),
-              lease_owner = $2, lease_until = now() + make_interval(secs => $3)
+              lease_owner = $2, lease_until = now() + make_interval(secs => $3),
+              trace_context = COALESCE($4, trace_context)
         WHERE id = $1 AND ${ACTIVE}
           AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
           AND (not_before IS NULL OR not_before <= now())
         RETURNING *, ${WITH_DB_NOW}`,
-      [lease.jobId, lease.owner, lease.ttlMs / 1000],
+      [lease.jobId, lease.owner, lease.ttlMs / 1000, lease.traceContext ?? null],
     );
     return rows[0] ? jobFromRow(this.dataSource, rows[0]) : null;
   }

@@ -84,6 +84,18 @@ describe('JobRequests, JobLeases and JobViews against Postgres', () => {
     expect(await jobs.claim(lease(id, 'live-worker'))).not.toBeNull();
   });
 
+  it('keeps the trace of the handling that claimed the job last, and none when it was not traced', async () => {
+    const id = await queuedJob();
+    expect((await jobs.claim(lease(id, 'worker-a')))?.traceContext).toBeNull();
+    const first = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    expect((await jobs.claim({ ...lease(id, 'worker-a'), traceContext: first }))?.traceContext).toBe(first);
+    // A handling without tracing (tracing turned off meanwhile) leaves the last trace as it was.
+    expect((await jobs.claim(lease(id, 'worker-a')))?.traceContext).toBe(first);
+    const second = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await jobs.claim({ ...lease(id, 'worker-a'), traceContext: second });
+    expect((await jobs.find(id))?.traceContext).toBe(second);
+  });
+
   it('appends lines in order, ends once, and writes nothing after the end', async () => {
     const id = await queuedJob();
     const held = lease(id, 'worker-a');

@@ -110,6 +110,13 @@ export class JobEntity {
   @Column({ name: 'last_problem', type: 'text', nullable: true })
   lastProblem!: string | null;
 
+  /**
+   * The trace of the job's last handling (W3C `traceparent`), when tracing is on: the watcher's observations of
+   * the job join it. Null when tracing is off.
+   */
+  @Column({ name: 'trace_context', type: 'text', nullable: true })
+  traceContext!: string | null;
+
   /** A scheduled reboot starts no earlier than this (`not_before`); until then its job is `scheduled`. */
   @Column({ name: 'not_before', type: 'timestamptz', nullable: true })
   notBefore!: Date | null;

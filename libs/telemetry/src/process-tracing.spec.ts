@@ -1,7 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
-
-const ROOT = resolve(__dirname, '../../..');
+import { runFresh } from './fresh-process.fixture';
 
 /**
  * Runs, in a fresh Node process as `npm run gateway` starts one, what a `*.tracing.ts` module does, then reports
@@ -22,13 +19,7 @@ function startIn(env: Record<string, string>) {
     console.log(JSON.stringify({ started: Boolean(tracing), sdkLoaded: loaded.length > 0, fields }));
     process.exit(0);
   `;
-  const run = spawnSync(process.execPath, ['-r', '@swc-node/register', '-e', script], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', ...env },
-    timeout: 60000,
-  });
-  return { status: run.status, stderr: run.stderr, result: run.status === 0 ? JSON.parse(run.stdout) : undefined };
+  return runFresh(script, { PATH: process.env.PATH ?? '', ...env });
 }
 
 describe('ProcessTracing', () => {

@@ -81,6 +81,11 @@ export class ProcessTracing {
   /** Whether a tracing of this process has started (at most one does). */
   private static started = false;
 
+  /** Whether this process traces (OpenTelemetry is loaded only then). */
+  static get on(): boolean {
+    return ProcessTracing.started;
+  }
+
   /** Sends the spans still buffered (at a graceful stop). */
   async shutdown(): Promise<void> {
     await this.sdk.shutdown().catch(() => undefined); // a collector that is down loses these spans, nothing more

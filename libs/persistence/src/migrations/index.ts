@@ -11,6 +11,7 @@ import { RebootSilences1796090019300 } from './1796090019300-RebootSilences';
 import { ClusterKubeApi1796090019410 } from './1796090019410-ClusterKubeApi';
 import { JobReleases1796090019420 } from './1796090019420-JobReleases';
 import { NodeDrain1796090020300 } from './1796090020300-NodeDrain';
+import { JobTraceContext1796090021500 } from './1796090021500-JobTraceContext';
 
 /** Every migration, oldest first, run from the TypeScript sources. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   ClusterKubeApi1796090019410,
   JobReleases1796090019420,
   NodeDrain1796090020300,
+  JobTraceContext1796090021500,
 ];
