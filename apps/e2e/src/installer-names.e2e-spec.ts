@@ -40,13 +40,13 @@ describe('a cluster with the OpenShift 4 installer’s names', () => {
   it('shows each node’s role in a dry run: masters, workers and infra nodes, none other', async () => {
     expect(await post('reboot', { target: 'ocp-x7k2p-master-1', dry_run: true })).toEqual({
       status: 200,
-      body: { would: 'start', reason: 'every other master is ACTIVE', role: 'master' },
+      body: { would: 'start', reason: 'every other master is ACTIVE and settled', role: 'master' },
     });
     expect(await post('rolling-reboot', { role: 'master', dry_run: true })).toEqual({
       status: 200,
       body: {
         would: 'start',
-        reason: 'every other master is ACTIVE',
+        reason: 'every other master is ACTIVE and settled',
         nodes: MASTERS,
         roles: {
           'ocp-x7k2p-master-0': 'master',

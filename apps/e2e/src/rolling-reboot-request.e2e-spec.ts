@@ -155,7 +155,7 @@ describe('rolling reboot requests', () => {
     });
     expect((await rolling({ role: 'master', dry_run: true })).body).toEqual({
       would: 'start',
-      reason: 'every other master is ACTIVE',
+      reason: 'every other master is ACTIVE and settled',
       nodes: ['master-0.openstacklocal', 'master-1.openstacklocal', 'master-2.openstacklocal'],
       roles,
     });
