@@ -16,6 +16,8 @@ describe('reboot jobs under OpenStack faults', () => {
       workerEnv: { SOFT_REBOOT_TIMEOUT_SECONDS: '1', POLL_INTERVAL_MS: '200', OPENSTACK_TIMEOUT_MS: '2000' },
     });
     operator = await system.user(['reboot']);
+    // The hung worker below never comes back, so it stays in flight (as it should): one more worker may reboot.
+    await system.setRebootPolicy({ roles: { worker: { max_parallel: 2 } } });
     const project = demoProject();
     const session = new KeystoneSession({
       authUrl: system.simulator.identityUrl,
@@ -40,7 +42,8 @@ describe('reboot jobs under OpenStack faults', () => {
 
   it('a reboot that hangs (SOFT, then HARD after escalation) ends Fail at the deadline', async () => {
     system.simulator.setKnobs({ rebootHangs: true }, 'worker-1.openstacklocal');
-    const job = await followJob(system, operator, await startReboot(system, operator, 'worker-1.openstacklocal'));
+    const jobId = await startReboot(system, operator, 'worker-1.openstacklocal');
+    const job = await followJob(system, operator, jobId);
     const lines = job.output.split('\n');
     expect(lines).toContain('Soft reboot did not finish in 1 s: escalating to HARD reboot');
     expect(lines).toContain('worker-1.openstacklocal HARD_REBOOT');
@@ -48,6 +51,9 @@ describe('reboot jobs under OpenStack faults', () => {
     expect(job.errors).toBe(
       'Deadline passed: worker-1.openstacklocal is still HARD_REBOOT (a HARD reboot was sent and did not finish in time)',
     );
+    // The node is not back: its reboot still counts as in flight, for the cluster's rules, until Nova shows it at rest.
+    const [row] = await system.dataSource.query(`SELECT released_at FROM jobs WHERE id = $1`, [jobId]);
+    expect(row.released_at).toBeNull();
   });
 
   it('a SOFT reboot slower than its limit is escalated to HARD, then ends Done', async () => {
