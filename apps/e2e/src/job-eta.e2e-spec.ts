@@ -56,12 +56,12 @@ describe('an honest ETA', () => {
     expect(listed.find((job) => job.job_id === node.jobId)).toMatchObject({ eta: node.job.eta, eta_basis: 'node' });
     await followJob(system, operator, node.jobId);
 
-    const role = await whileRebooting(system, operator, 'worker-1.openstacklocal', 1000);
+    const role = await whileRebooting(system, operator, 'worker-1.openstacklocal', 2500);
     expect(role.job.eta_basis).toBe('role');
     expect(Date.parse(role.job.eta!)).toBeGreaterThanOrEqual(role.asked - 1000);
     await followJob(system, operator, role.jobId);
 
-    const cluster = await whileRebooting(system, operator, 'master-0.openstacklocal', 1000);
+    const cluster = await whileRebooting(system, operator, 'master-0.openstacklocal', 2500);
     expect(cluster.job.eta_basis).toBe('cluster');
     const ended = await followJob(system, operator, cluster.jobId);
     expect(ended.output.split('\n').at(-1)).toBe('Done');
