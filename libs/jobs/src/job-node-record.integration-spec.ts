@@ -1,11 +1,10 @@
 import { DataSource } from 'typeorm';
-import { AuditAction, AuditOutcome } from '@oshift/audit';
 import { dataSourceOptions } from '@oshift/persistence';
 import { testServices, uniqueName } from '@oshift/testing';
-import { newJobId } from './job-id';
 import { jobEntities } from './job.entities';
 import { JobLeases } from './job-leases';
 import { JobRequests } from './job-requests';
+import { acceptedTestJob } from './queued-job.fixture';
 
 describe('JobLeases.noteNode against Postgres: where a reboot stands in the cluster API survives its worker', () => {
   let dataSource: DataSource;
@@ -30,17 +29,7 @@ describe('JobLeases.noteNode against Postgres: where a reboot stands in the clus
   });
 
   it('keeps what a step leaves out, stamps the drain start once, and writes nothing without the lease', async () => {
-    const id = newJobId();
-    await requests.accept({
-      id,
-      clusterId,
-      target: 'worker-0',
-      type: 'SOFT',
-      requestedBy: 'tester',
-      requestId: null,
-      deadlineMs: 60000,
-      audit: { actor: 'tester', source: null, action: AuditAction.nodeReboot, outcome: AuditOutcome.accepted },
-    });
+    const id = await acceptedTestJob(requests, clusterId, 'worker-0');
     const lease = { jobId: id, owner: 'worker-a', ttlMs: 60000 };
     const fresh = await jobs.claim(lease);
     expect(fresh).toMatchObject({ kubeNode: null, nodePhase: null, cordonedByJob: null, drainStartedAt: null });

@@ -1,12 +1,11 @@
 import { DataSource } from 'typeorm';
-import { AuditAction, AuditOutcome } from '@oshift/audit';
 import { dataSourceOptions } from '@oshift/persistence';
 import { testServices, uniqueName } from '@oshift/testing';
 import { JobAdmissions } from './job-admissions';
-import { newJobId } from './job-id';
 import { jobEntities } from './job.entities';
 import { type JobLease, JobLeases } from './job-leases';
 import { JobRequests } from './job-requests';
+import { acceptedTestJob } from './queued-job.fixture';
 import { decideAdmission } from './reboot-admission';
 
 /**
@@ -46,17 +45,7 @@ describe('JobAdmissions.recheckBeforeSend against Postgres', () => {
 
   /** A job of the node, claimed under a lease, and admitted `admittedAgoMs` ago. */
   async function admittedJob(target: string, admittedAgoMs: number): Promise<JobLease> {
-    const id = newJobId();
-    await requests.accept({
-      id,
-      clusterId,
-      target,
-      type: 'SOFT',
-      requestedBy: 'tester',
-      requestId: null,
-      deadlineMs: 60000,
-      audit: { actor: 'tester', source: null, action: AuditAction.nodeReboot, outcome: AuditOutcome.accepted },
-    });
+    const id = await acceptedTestJob(requests, clusterId, target);
     const lease = { jobId: id, owner: `worker-${target}`, ttlMs: 60000 };
     await jobs.claim(lease);
     await dataSource.query(`UPDATE jobs SET admitted_at = now() - make_interval(secs => $2) WHERE id = $1`, [

@@ -1,13 +1,12 @@
 import { DataSource } from 'typeorm';
-import { AuditAction, AuditOutcome } from '@oshift/audit';
 import { dataSourceOptions } from '@oshift/persistence';
 import { testServices, uniqueName } from '@oshift/testing';
 import { ClusterRules } from './cluster-rules';
 import { JobAdmissions } from './job-admissions';
-import { newJobId } from './job-id';
 import { jobEntities } from './job.entities';
 import { type JobLease, JobLeases } from './job-leases';
 import { JobRequests } from './job-requests';
+import { acceptedTestJob } from './queued-job.fixture';
 import { decideAdmission, decideInTurn } from './reboot-admission';
 import type { RebootPolicy } from './reboot-policy';
 import { WatchedJobs } from './watched-jobs';
@@ -52,17 +51,7 @@ describe('released_at: in flight until the node is back, against Postgres', () =
 
   /** A job of the node, claimed under a lease. */
   async function claimedJob(target: string): Promise<JobLease> {
-    const id = newJobId();
-    await requests.accept({
-      id,
-      clusterId,
-      target,
-      type: 'SOFT',
-      requestedBy: 'tester',
-      requestId: null,
-      deadlineMs: 60000,
-      audit: { actor: 'tester', source: null, action: AuditAction.nodeReboot, outcome: AuditOutcome.accepted },
-    });
+    const id = await acceptedTestJob(requests, clusterId, target);
     const lease = { jobId: id, owner: `worker-${target}`, ttlMs: 60000 };
     await jobs.claim(lease);
     return lease;

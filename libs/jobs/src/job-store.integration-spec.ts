@@ -1,12 +1,11 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '@oshift/persistence';
 import { testServices, uniqueName } from '@oshift/testing';
-import { newJobId } from './job-id';
 import { jobEntities } from './job.entities';
 import { type JobLease, JobLeases } from './job-leases';
 import { JobRequests } from './job-requests';
+import { acceptedTestJob } from './queued-job.fixture';
 import { JobViews } from './job-views.repository';
-import { AuditAction, AuditOutcome } from '@oshift/audit';
 import { RebootAlreadyRunningError } from './job.errors';
 
 describe('JobRequests, JobLeases and JobViews against Postgres', () => {
@@ -34,17 +33,7 @@ describe('JobRequests, JobLeases and JobViews against Postgres', () => {
   });
 
   async function queuedJob(target = uniqueName('node')): Promise<string> {
-    const id = newJobId();
-    await requests.accept({
-      id,
-      clusterId,
-      target,
-      type: 'SOFT',
-      requestedBy: 'tester',
-      requestId: null,
-      deadlineMs: 60000,
-      audit: { actor: 'tester', source: null, action: AuditAction.nodeReboot, outcome: AuditOutcome.accepted },
-    });
+    const id = await acceptedTestJob(requests, clusterId, target);
     return id;
   }
 

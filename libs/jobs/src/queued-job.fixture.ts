@@ -1,0 +1,19 @@
+import { AuditAction, AuditOutcome } from '@oshift/audit';
+import { newJobId } from './job-id';
+import type { JobRequests } from './job-requests';
+
+/** For the lib's integration specs: a SOFT reboot of `target` accepted as a tester would ask it; its job id. */
+export async function acceptedTestJob(requests: JobRequests, clusterId: string, target: string): Promise<string> {
+  const id = newJobId();
+  await requests.accept({
+    id,
+    clusterId,
+    target,
+    type: 'SOFT',
+    requestedBy: 'tester',
+    requestId: null,
+    deadlineMs: 60000,
+    audit: { actor: 'tester', source: null, action: AuditAction.nodeReboot, outcome: AuditOutcome.accepted },
+  });
+  return id;
+}
