@@ -229,6 +229,13 @@ export class RedisClusterSet {
       const states = await Promise.all(nodes.map((node) => redisCli(node.port, 'CLUSTER', 'INFO')));
       return states.every((state) => state.includes('cluster_state:ok'));
     });
+    // A replica that has never finished its first sync refuses to take over ("Disconnected from master for longer
+    // than allowed"), and its first full sync waits out the primary's 5 s diskless delay: a test that kills a
+    // primary sooner would see its slots down for good, which is not the failover it means to test.
+    await until('every replica in sync', async () => {
+      const roles = await Promise.all(nodes.map((node) => redisCli(node.port, 'INFO', 'replication')));
+      return roles.every((role) => role.includes('role:master') || role.includes('master_link_status:up'));
+    });
     return new RedisClusterSet(nodes, dir);
   }
 
