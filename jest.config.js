@@ -26,6 +26,9 @@ const base = {
 module.exports = {
   // End-to-end tests boot processes and follow reboots; Jest 30 takes the timeout from here, not per project.
   testTimeout: 120000,
+  // A run ends when its last file has: a handle some test left open (a socket, a timer) must not hold the run,
+  // and CI with it, until its deadline, as one did once after every file had passed or failed.
+  forceExit: true,
   // Once per run, whatever projects are selected: a private database and Redis key prefix.
   globalSetup: '<rootDir>/libs/testing/jest-global-setup.js',
   globalTeardown: '<rootDir>/libs/testing/jest-global-teardown.js',
