@@ -70,8 +70,10 @@ describe('an honest ETA', () => {
     });
     expect(await after.json()).not.toHaveProperty('eta');
 
-    // The CLI tells people when to expect the node back, once, on stderr; stdout is the job id and its lines.
-    system.simulator.setKnobs({ rebootDurationMs: 1000 }, 'worker-0.openstacklocal');
+    // The CLI tells people when to expect the node back, once, on stderr; stdout is the job id and its lines. It
+    // asks for the ETA at the first status line: the reboot lasts long enough that a loaded machine still asks
+    // while it runs (a 1 s one had ended by then once, and an ended job has no ETA to tell).
+    system.simulator.setKnobs({ rebootDurationMs: 5000 }, 'worker-0.openstacklocal');
     const run = await oshift(['reboot', 'worker-0.openstacklocal', '--follow'], settingsFor(system, operator));
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/^back in about \d+ s\n$/);
