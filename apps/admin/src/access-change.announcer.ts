@@ -39,7 +39,9 @@ export class AccessChangeAnnouncer implements AccessChangeNotifier {
   }
 
   close(): void {
-    this.redis?.disconnect();
+    // A connection that already ended (refused, and one-shot never retries) has nothing left to close: disconnecting
+    // it anyway starts ioredis' 2 s timer to destroy a socket that is gone, which holds the CLI's caller that long.
+    if (this.redis?.status !== 'end') this.redis?.disconnect();
     this.redis = undefined;
   }
 }

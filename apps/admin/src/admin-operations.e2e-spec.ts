@@ -1,31 +1,15 @@
 // The operator CLI's help and its operations commands (cluster update/check, user remove, prune), run in-process
 // against the test database and, for `cluster check`, the OpenStack simulator.
 import { randomBytes } from 'node:crypto';
-import { Readable, Writable } from 'node:stream';
 import { Client } from 'pg';
 import { OpenStackSimulator, demoProject } from '@oshift/openstack-sim';
 import { testServices } from '@oshift/testing';
-import { AdminCli } from './admin.cli';
-import { loadAdminConfig } from './admin.config';
+import { adminInProcess } from './admin.runner';
 
 const suffix = randomBytes(4).toString('hex');
 const actor = `e2e:admin-ops-${suffix}`;
 
-/** Runs one CLI command in this process, with `input` on stdin and `env` over the test database's. */
-async function admin(args: string[], input = '', env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const sink = (write: (text: string) => void) =>
-    new Writable({ write: (chunk: Buffer, _encoding, done) => (write(chunk.toString('utf8')), done()) });
-  const io = {
-    stdin: Readable.from([input]),
-    stdout: sink((text) => (stdout += text)),
-    stderr: sink((text) => (stderr += text)),
-  };
-  const config = () => loadAdminConfig({ DATABASE_URL: testServices().databaseUrl, ADMIN_ACTOR: actor, ...env });
-  const status = await new AdminCli(io, config).run(args);
-  return { status, stdout, stderr };
-}
+const admin = adminInProcess({ DATABASE_URL: testServices().databaseUrl, ADMIN_ACTOR: actor });
 
 /** The command paths listed under "Commands:" in a help text. */
 function subcommands(help: string): string[] {

@@ -1,48 +1,16 @@
-import { spawn } from 'node:child_process';
+// The operator CLI's changes to users, grants and clusters, their audit trail and its refusals, run in-process
+// against the test database; the real process where the promise is about the process itself.
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { PasswordHasher } from '@oshift/access';
 import { clusterSecretBinding, ClusterSecrets } from '@oshift/node-registry';
 import { testServices } from '@oshift/testing';
+import { type AdminCommand, type AdminRun, adminInProcess, adminProcess } from './admin.runner';
 
-const ROOT = resolve(__dirname, '../../..');
 const suffix = randomBytes(4).toString('hex');
 const actor = `e2e:admin-${suffix}`;
 const key = randomBytes(32).toString('base64');
-
-// Each command is a fresh process (about a second to start); a test here runs several.
-jest.setTimeout(120_000);
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI the way an operator does, with `input` piped on stdin. */
-function admin(args: string[], input = '', env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/admin/src/main.ts', ...args], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        DATABASE_URL: testServices().databaseUrl,
-        ADMIN_ACTOR: actor,
-        CLUSTER_SECRET_KEY: key,
-        ...env,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.once('error', fail);
-    child.once('close', (status) => done({ status, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const environment = { DATABASE_URL: testServices().databaseUrl, ADMIN_ACTOR: actor, CLUSTER_SECRET_KEY: key };
 
 describe('admin CLI', () => {
   const db = new Client({ connectionString: testServices().databaseUrl });
@@ -51,18 +19,24 @@ describe('admin CLI', () => {
   const password = `pw-${randomBytes(8).toString('hex')}`;
   const newPassword = `pw2-${randomBytes(8).toString('hex')}`;
   const osSecret = `os-secret-${randomBytes(8).toString('hex')}`;
-  const everything: Run[] = [];
-  const run = async (args: string[], input?: string, env?: Record<string, string>) => {
-    const result = await admin(args, input, env);
-    everything.push(result);
-    return result;
-  };
+  const everything: AdminRun[] = [];
+  const recorded =
+    (command: AdminCommand): AdminCommand =>
+    async (...args) => {
+      const result = await command(...args);
+      everything.push(result);
+      return result;
+    };
+  const run = recorded(adminInProcess(environment));
+  const runProcess = recorded(adminProcess({ PATH: process.env.PATH ?? '', ...environment }));
 
   beforeAll(() => db.connect());
   afterAll(() => db.end());
 
   it('registers a cluster whose secret, read from stdin, is stored encrypted', async () => {
-    const added = await run(
+    // The real process: the secret piped to its stdin as an operator pipes it, its exit status, and (last test)
+    // none of it on its real stdout or stderr.
+    const added = await runProcess(
       [
         'cluster',
         'add',
@@ -187,6 +161,12 @@ describe('admin CLI', () => {
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(/^usage error: [^\n]+\n$/);
     }
+    // The real binary exits with that status, as a shell script sees it.
+    expect(await runProcess(['frobnicate'])).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: expect.stringMatching(/^usage error: [^\n]+\n$/),
+    });
   });
 
   it('answers a refused change with status 1 and one clear line, never a stack trace', async () => {

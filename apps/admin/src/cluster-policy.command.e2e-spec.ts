@@ -1,31 +1,17 @@
-import { execFile } from 'node:child_process';
+// The operator CLI's `cluster policy`, run in-process against the test database; the real process twice, for its
+// exit statuses.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { testServices } from '@oshift/testing';
+import { adminInProcess, adminProcess } from './admin.runner';
 
-const ROOT = resolve(__dirname, '../../..');
 const suffix = randomBytes(4).toString('hex');
 const actor = `e2e:policy-${suffix}`;
-
-jest.setTimeout(120_000);
-
-/** `npm run admin -- cluster policy …` as an operator runs it. */
-function admin(args: string[]) {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-    execFile(
-      process.execPath,
-      ['-r', '@swc-node/register', 'apps/admin/src/main.ts', ...args],
-      {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', DATABASE_URL: testServices().databaseUrl, ADMIN_ACTOR: actor },
-      },
-      (error, stdout, stderr) => done({ status: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const environment = { DATABASE_URL: testServices().databaseUrl, ADMIN_ACTOR: actor };
+const admin = adminInProcess(environment);
 
 /** The policy in its stored form with every default written out, with the given changes. */
 function policy(
@@ -282,7 +268,10 @@ describe('admin CLI: cluster policy', () => {
       expect({ args, status: run.status, stdout: run.stdout }).toEqual({ args, status, stdout: '' });
       expect(run.stderr).toMatch(message);
     }
-    const unknown = await admin(['cluster', 'policy', `nowhere-${suffix}`, '--cooldown', '5']);
+    // The real binary exits with the status of a usage error and of a refusal, as a shell script sees them.
+    const asProcess = adminProcess({ PATH: process.env.PATH ?? '', ...environment });
+    expect((await asProcess(['cluster', 'policy', clusterId, '--cooldown', '1.5'])).status).toBe(2);
+    const unknown = await asProcess(['cluster', 'policy', `nowhere-${suffix}`, '--cooldown', '5']);
     expect([unknown.status, unknown.stderr]).toEqual([1, `error: unknown cluster nowhere-${suffix}\n`]);
     expect(await stored()).toBeNull();
     expect((await audit()).length).toBe(before);

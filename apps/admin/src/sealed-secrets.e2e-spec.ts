@@ -5,12 +5,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable, Writable } from 'node:stream';
 import { Client } from 'pg';
 import { OpenStackSimulator, demoProject } from '@oshift/openstack-sim';
 import { sealUnboundV1, testServices } from '@oshift/testing';
-import { AdminCli } from './admin.cli';
-import { loadAdminConfig } from './admin.config';
+import { adminInProcess } from './admin.runner';
 
 const suffix = randomBytes(4).toString('hex');
 const actor = `e2e:sealed-${suffix}`;
@@ -20,28 +18,12 @@ const MOVED = 'was sealed for another row or field, or under another key';
 
 jest.setTimeout(120_000);
 
-/** Runs one CLI command in this process, with `input` on stdin and `env` over the test database's and the key. */
-async function admin(args: string[], input = '', env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const sink = (write: (text: string) => void) =>
-    new Writable({ write: (chunk: Buffer, _encoding, done) => (write(chunk.toString('utf8')), done()) });
-  const io = {
-    stdin: Readable.from([input]),
-    stdout: sink((text) => (stdout += text)),
-    stderr: sink((text) => (stderr += text)),
-  };
-  const config = () =>
-    loadAdminConfig({
-      DATABASE_URL: testServices().databaseUrl,
-      ADMIN_ACTOR: actor,
-      CLUSTER_SECRET_KEY: key,
-      WEBHOOK_ALLOW_LOOPBACK: 'true',
-      ...env,
-    });
-  const status = await new AdminCli(io, config).run(args);
-  return { status, stdout, stderr };
-}
+const admin = adminInProcess({
+  DATABASE_URL: testServices().databaseUrl,
+  ADMIN_ACTOR: actor,
+  CLUSTER_SECRET_KEY: key,
+  WEBHOOK_ALLOW_LOOPBACK: 'true',
+});
 
 /** An HTTP server that answers 204 and keeps every request it got. */
 async function recorder(): Promise<{
