@@ -45,6 +45,19 @@ describe('admin CLI help', () => {
   });
 });
 
+describe('admin CLI without its database', () => {
+  it('says it cannot reach it, and why, in one line: status 1', async () => {
+    // The socket's error is not an Error of the test's realm: the CLI still reads its message.
+    const run = await admin(['user', 'list'], '', { DATABASE_URL: 'postgres://admin:secret@localhost:1/oshift' });
+    expect(run).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: expect.stringMatching(/^error: cannot reach the database \(connect ECONNREFUSED [^)]+:1\)\n$/),
+    });
+    expect(run.stderr).not.toContain('secret');
+  });
+});
+
 describe('admin CLI operations', () => {
   const db = new Client({ connectionString: testServices().databaseUrl });
   let simulator: OpenStackSimulator;

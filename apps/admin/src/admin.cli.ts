@@ -114,7 +114,9 @@ export class AdminCli {
 /** One line for stderr: no stack trace, no connection string credentials. */
 function describe(error: unknown): string {
   if (error instanceof UsageError) return `usage error: ${error.message}`;
-  const message = error instanceof Error ? oneLine(error.message.split('\n')[0]) : 'unexpected failure';
+  // Duck-typed: an error raised by Node's own sockets is not an `Error` of this realm when the CLI runs inside Jest.
+  const text = (error as { message?: unknown } | null)?.message;
+  const message = typeof text === 'string' ? oneLine(text.split('\n')[0]) : 'unexpected failure';
   if (EXPECTED.some((type) => error instanceof type)) return `error: ${message}`;
   const code = (error as { code?: unknown })?.code;
   if (typeof code === 'string' && UNREACHABLE.has(code)) return `error: cannot reach the database (${message})`;
