@@ -49,7 +49,7 @@ export const AUDIT_BATCH_SQL = `
   SELECT count(*)::int AS audit_events FROM gone`;
 
 /** The oldest rows kept, from the same indexes (see {@link JobRetention.oldestKept}). */
-const OLDEST_KEPT_SQL = `
+export const OLDEST_KEPT_SQL = `
   WITH oldest AS (SELECT id, coalesce(finished_at, created_at) AS ended FROM jobs WHERE state IN ('done', 'failed')
                    ORDER BY coalesce(finished_at, created_at) LIMIT 1)
   SELECT (SELECT ended FROM oldest) AS jobs,
