@@ -179,6 +179,9 @@ describe('operability: structured logs, metrics, health and the OpenAPI document
     expect(sample(text, 'oshift_queue_oldest_waiting_seconds{queue="webhook"}')).toBe(0);
     expect(sample(text, 'oshift_webhook_deliveries_total{outcome="delivered"}')).toBe(0);
     expect(sample(text, 'oshift_jobs_past_deadline')).toBe(0);
+    // Retention runs every RETENTION_INTERVAL_SECONDS: nothing deleted yet, each table's counter at 0.
+    expect(sample(text, 'oshift_retention_deleted_rows_total{table="jobs"}')).toBe(0);
+    expect(sample(text, 'oshift_retention_deleted_rows_total{table="audit_events"}')).toBe(0);
     expect(sample(text, 'oshift_dependency_up{dependency="postgres"}')).toBe(1);
     expect(sample(text, 'oshift_openstack_request_duration_seconds_count{operation="nova.reboot",outcome="202"}')).toBe(
       1,

@@ -18,6 +18,8 @@ import { redisEnvironment, redisSettings } from '@oshift/redis';
 import { webhookAllowCidrs } from '@oshift/webhooks';
 import { DEFAULT_SILENCE_MATCHERS, parseSilenceMatchers } from './silence-matchers';
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 const schema = z
   .object({
     DATABASE_URL: postgresUrl,
@@ -61,6 +63,10 @@ const schema = z
         }
       }),
     ALERTMANAGER_TIMEOUT_MS: positiveInt(5000),
+    RETENTION_DAYS: positiveInt(90),
+    AUDIT_RETENTION_DAYS: positiveInt(365),
+    RETENTION_BATCH_SIZE: positiveInt(500),
+    RETENTION_INTERVAL_SECONDS: positiveInt(600),
   })
   .transform((env, ctx) => ({
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
@@ -118,6 +124,17 @@ const schema = z
       /** The silence's matchers, `{node}` standing for the node's name. */
       matchers: env.ALERTMANAGER_SILENCE_MATCHERS,
       timeoutMs: env.ALERTMANAGER_TIMEOUT_MS,
+    },
+    /**
+     * What the workers delete, in batches of `batchSize` rows each its own short transaction, one worker at a
+     * time, every `intervalMs`: ended jobs (with their lines, deliveries and idempotency keys) older than
+     * `jobsMs`, audit events older than `auditMs`.
+     */
+    retention: {
+      jobsMs: env.RETENTION_DAYS * DAY_MS,
+      auditMs: env.AUDIT_RETENTION_DAYS * DAY_MS,
+      batchSize: env.RETENTION_BATCH_SIZE,
+      intervalMs: env.RETENTION_INTERVAL_SECONDS * 1000,
     },
   }));
 

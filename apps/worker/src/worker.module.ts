@@ -14,6 +14,7 @@ import {
   JobSilences,
   JobMetrics,
   JobRequests,
+  JobRetention,
   MONITORED_QUEUES,
   rebootQueueModules,
   RollingJobs,
@@ -36,6 +37,7 @@ import { AlertmanagerClient } from './alertmanager.client';
 import { JobAnnouncer } from './job-announcer';
 import { RebootSilencer } from './reboot-silencer';
 import { JobReconciler } from './job-reconciler';
+import { RetentionSweeper } from './retention-sweeper';
 import { NodeDrainer } from './node-drainer';
 import { RebootJobObserver } from './reboot-job.observer';
 import { ClusterWatcher } from './cluster-watcher';
@@ -98,6 +100,8 @@ export class WorkerModule {
         RebootHandler,
         RebootProcessor,
         JobReconciler,
+        JobRetention,
+        RetentionSweeper,
         JobMetrics,
         { provide: MONITORED_QUEUES, inject: [getQueueToken(WEBHOOK_QUEUE)], useFactory: (queue: Queue) => [queue] },
         RebootJobObserver,

@@ -13,6 +13,7 @@ export * from './job.errors';
 export * from './job.metrics';
 export * from './job-cancels';
 export * from './job-leases';
+export * from './job-retention';
 export * from './job-silences';
 export * from './job-requests';
 export * from './reboot-queue';

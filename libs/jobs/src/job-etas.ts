@@ -31,23 +31,35 @@ interface EtaRow {
 }
 
 /**
- * One statement: the jobs' nodes and reboot times (of those admitted), the cluster's rules (for roles), and the last
- * {@link ETA_SAMPLE} successful reboots of every node of the cluster (reboot POST accepted to `Done`), which hold
- * the last ones of any role and of the cluster too. `jobs_done_reboots_idx` serves the history.
+ * How many of the cluster's latest successful reboots a role's p50 is looked for in: the history read stays the
+ * same size however long the cluster's history grows.
  */
-const ETA_SQL = `SELECT (extract(epoch FROM now()) * 1000)::bigint::text AS now_ms,
+export const ETA_ROLE_WINDOW = 10 * ETA_SAMPLE;
+
+/**
+ * One statement: the jobs' nodes and reboot times (of those admitted), the cluster's rules (for roles), the last
+ * {@link ETA_SAMPLE} successful reboots (reboot POST accepted to `Done`) of each node asked about
+ * (`jobs_node_done_idx`, one probe per node) and the cluster's last {@link ETA_ROLE_WINDOW} ones
+ * (`jobs_done_reboots_idx`), which hold the last ones of the cluster and, but for a role that rarely reboots, of
+ * each role. Bounded by the jobs asked about, never by the length of the history.
+ */
+const DONE_REBOOT = `d.cluster_id = $1 AND d.state = 'done' AND d.kind = 'reboot' AND d.reboot_sent_at IS NOT NULL`;
+export const ETA_SQL = `SELECT (extract(epoch FROM now()) * 1000)::bigint::text AS now_ms,
        (SELECT reboot_policy FROM clusters WHERE id = $1) AS policy,
        (SELECT json_agg(json_build_object('id', j.id, 'target', j.target,
                                           'sent_ms', extract(epoch FROM j.reboot_sent_at) * 1000))
           FROM jobs j WHERE j.cluster_id = $1 AND j.id = ANY($2::text[]) AND j.admitted_at IS NOT NULL) AS jobs,
        (SELECT json_agg(json_build_object('target', h.target, 'ms', h.ms, 'at', h.at))
-          FROM (SELECT d.target, extract(epoch FROM d.finished_at - d.reboot_sent_at) * 1000 AS ms,
-                       extract(epoch FROM d.finished_at) * 1000 AS at,
-                       row_number() OVER (PARTITION BY d.target ORDER BY d.finished_at DESC) AS n
-                  FROM jobs d
-                 WHERE d.cluster_id = $1 AND d.state = 'done' AND d.kind = 'reboot' AND d.reboot_sent_at IS NOT NULL
-               ) h
-         WHERE h.n <= ${ETA_SAMPLE}) AS history`;
+          FROM (SELECT d.id, d.target, extract(epoch FROM d.finished_at - d.reboot_sent_at) * 1000 AS ms,
+                       extract(epoch FROM d.finished_at) * 1000 AS at
+                  FROM (SELECT DISTINCT target FROM jobs WHERE cluster_id = $1 AND id = ANY($2::text[])) asked,
+                       LATERAL (SELECT * FROM jobs d WHERE ${DONE_REBOOT} AND d.target = asked.target
+                                 ORDER BY d.finished_at DESC LIMIT ${ETA_SAMPLE}) d
+                UNION
+                SELECT d.id, d.target, extract(epoch FROM d.finished_at - d.reboot_sent_at) * 1000,
+                       extract(epoch FROM d.finished_at) * 1000
+                  FROM (SELECT * FROM jobs d WHERE ${DONE_REBOOT} ORDER BY d.finished_at DESC LIMIT ${ETA_ROLE_WINDOW}) d
+               ) h) AS history`;
 
 /** The median of the newest {@link ETA_SAMPLE} reboots (the lower middle one of an even count), or null. */
 export function p50Of(reboots: readonly PastReboot[]): number | null {

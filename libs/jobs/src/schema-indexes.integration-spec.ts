@@ -49,6 +49,22 @@ describe('schema indexes', () => {
       'jobs_waiting_turn_idx',
     ],
     [
+      'retention’s batch of ended jobs, oldest first',
+      `SELECT id FROM jobs WHERE state IN ('done', 'failed') AND coalesce(finished_at, created_at) < now() - interval '90 days'
+        ORDER BY coalesce(finished_at, created_at) LIMIT 500`,
+      'jobs_ended_idx',
+    ],
+    [
+      'the jobs list of a cluster, newest first',
+      `SELECT id FROM jobs WHERE cluster_id = 'c' ORDER BY created_at DESC, id DESC LIMIT 51`,
+      'jobs_cluster_created_idx',
+    ],
+    [
+      'a job poll’s lines after the cursor',
+      `SELECT line FROM job_lines WHERE job_id = 'j' AND seq > 40 ORDER BY seq`,
+      'job_lines_pkey',
+    ],
+    [
       'audit events by time',
       `SELECT id FROM audit_events WHERE at < now() - interval '90 days'`,
       'audit_events_at_idx',

@@ -1,10 +1,14 @@
 import { InvalidArgumentError } from 'commander';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { AuditAction, AuditLog, AuditOutcome } from '@oshift/audit';
+import { JobRetention } from '@oshift/jobs';
 import type { CommandRegistration } from './admin-command';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const UNITS: Record<string, number> = { d: DAY_MS, w: 7 * DAY_MS, h: 60 * 60 * 1000 };
+
+/** Rows per batch: each batch is its own short transaction (see JobRetention). */
+const BATCH_SIZE = 1000;
 
 interface Counts {
   jobs: number;
@@ -36,41 +40,34 @@ export const pruneCommand: CommandRegistration = (program, run) => {
     );
 };
 
-/**
- * Ended jobs older than `$1`, but never a step of a rolling reboot still running: the rolling reboot reads its
- * ended steps to know which nodes it has rebooted, and would reboot a pruned one again.
- */
-const ENDED_JOBS = `FROM jobs WHERE state IN ('done', 'failed') AND coalesce(finished_at, created_at) < $1
-   AND NOT EXISTS (SELECT 1 FROM jobs rolling WHERE rolling.id = jobs.parent_id AND rolling.state IN ('queued', 'running'))`;
-
-async function count(dataSource: DataSource | EntityManager, before: Date): Promise<Counts> {
-  const [row] = await dataSource.query(
-    `SELECT (SELECT count(*) ${ENDED_JOBS})::int AS jobs,
-            (SELECT count(*) FROM job_lines WHERE job_id IN (SELECT id ${ENDED_JOBS}))::int AS lines,
-            (SELECT count(*) FROM audit_events WHERE at < $1)::int AS "auditEvents"`,
-    [before],
-  );
-  return row as Counts;
+async function count(dataSource: DataSource, before: Date): Promise<Counts> {
+  const counts = await new JobRetention(dataSource).count({ jobsBefore: before, auditBefore: before });
+  return { jobs: counts.jobs, lines: counts.job_lines, auditEvents: counts.audit_events };
 }
 
-/** One transaction: the counts, the deletions (lines go with their jobs) and an audit event saying so. */
+/**
+ * The workers' retention batches (JobRetention) with one cutoff for jobs and audit events, each batch its own
+ * short transaction, waiting for a worker's batch rather than giving up; then an audit event saying so.
+ */
 async function prune(dataSource: DataSource, before: Date, who: { actor: string; source: string }): Promise<Counts> {
-  return dataSource.transaction(async (manager) => {
-    const counts = await count(manager, before);
-    await manager.query(`DELETE ${ENDED_JOBS}`, [before]);
-    // The append-only trigger lets only a transaction that says so delete audit events (see AuditRetention).
-    await manager.query(`SELECT set_config('oshift.retention', 'prune', true)`);
-    await manager.query(`DELETE FROM audit_events WHERE at < $1`, [before]);
-    await AuditLog.record(manager, {
-      actor: who.actor,
-      source: who.source,
-      action: AuditAction.retentionPrune,
-      target: null,
-      outcome: AuditOutcome.ok,
-      detail: { before: before.toISOString(), ...counts },
-    });
-    return counts;
+  const run = await new JobRetention(dataSource).run({ jobsBefore: before, auditBefore: before }, BATCH_SIZE, {
+    wait: true,
   });
+  const counts = { jobs: run.jobs, lines: run.job_lines, auditEvents: run.audit_events };
+  await AuditLog.record(dataSource.manager, {
+    actor: who.actor,
+    source: who.source,
+    action: AuditAction.retentionPrune,
+    target: null,
+    outcome: AuditOutcome.ok,
+    detail: {
+      before: before.toISOString(),
+      ...counts,
+      webhookDeliveries: run.webhook_deliveries,
+      idempotencyKeys: run.idempotency_keys,
+    },
+  });
+  return counts;
 }
 
 function parseAge(value: string): number {
