@@ -93,7 +93,6 @@ describe('deployment manifests', () => {
     expect(kinds).toEqual(
       expect.arrayContaining([
         'ConfigMap',
-        'CronJob',
         'Deployment',
         'HorizontalPodAutoscaler',
         'Job',
@@ -135,18 +134,9 @@ describe('deployment manifests', () => {
       'oshift-gateway': ['gateway'],
       'oshift-worker': ['worker'],
       'oshift-migrate': ['migrate'],
-      // Kubernetes expands $(OLDER_THAN) from the container's environment: the retention of oshift-prune-config.
-      'oshift-prune': ['admin', 'prune', '--older-than', '$(OLDER_THAN)'],
     });
-    const [prune] = byKind(openshift, 'CronJob');
-    expect(containersOf(prune)[0].env).toEqual(
-      expect.arrayContaining([
-        { name: 'OLDER_THAN', valueFrom: { configMapKeyRef: { name: 'oshift-prune-config', key: 'OLDER_THAN' } } },
-      ]),
-    );
-    const retention = openshift.find((object) => object.metadata.name === 'oshift-prune-config')!;
-    expect(retention.data).toEqual({ OLDER_THAN: '90d' });
-    expect(prune.spec).toMatchObject({ concurrencyPolicy: 'Forbid' });
+    // Retention is the workers' (RETENTION_DAYS, AUDIT_RETENTION_DAYS): no CronJob prunes with a cutoff of its own.
+    expect(byKind(openshift, 'CronJob')).toEqual([]);
   });
 
   it('gives gateway and worker probes, resources and a disruption budget, and the gateway a Service', () => {
@@ -225,7 +215,7 @@ describe('deployment manifests', () => {
             'app.kubernetes.io/part-of': 'oshift-self-service',
             'app.kubernetes.io/version': '0.1.0',
             'app.kubernetes.io/managed-by': 'kustomize',
-            'app.kubernetes.io/component': expect.stringMatching(/^(gateway|worker|migrate|prune|server|monitoring)$/),
+            'app.kubernetes.io/component': expect.stringMatching(/^(gateway|worker|migrate|server|monitoring)$/),
           },
         });
       }

@@ -1,6 +1,5 @@
-// The migrate Job and the prune CronJob, run as the manifests write them: their command line (with Kubernetes'
-// $(VAR) expansion) and exactly their environment, the Secret's DATABASE_URL pointing at a new database of
-// their own (so that the prune touches no other test's data).
+// The migrate Job, run as the manifests write it: its command line (with Kubernetes' $(VAR) expansion) and exactly
+// its environment, the Secret's DATABASE_URL pointing at a new database of its own.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -20,14 +19,11 @@ interface Container {
   }[];
 }
 
-/** The container of a Job or CronJob, its environment resolved as the kubelet would (Secrets from `secrets`). */
-function commandOf(objects: KubeObject[], kind: 'Job' | 'CronJob', secrets: Record<string, string>) {
-  const object = objects.find((candidate) => candidate.kind === kind)!;
-  const spec = object.spec as {
-    template?: { spec: { containers: Container[] } };
-    jobTemplate?: { spec: { template: { spec: { containers: Container[] } } } };
-  };
-  const [container] = (spec.template ?? spec.jobTemplate!.spec.template).spec.containers;
+/** The container of a Job, its environment resolved as the kubelet would (Secrets from `secrets`). */
+function commandOf(objects: KubeObject[], secrets: Record<string, string>) {
+  const object = objects.find((candidate) => candidate.kind === 'Job')!;
+  const spec = object.spec as { template: { spec: { containers: Container[] } } };
+  const [container] = spec.template.spec.containers;
   const env: Record<string, string> = {};
   for (const variable of container.env) {
     const ref = variable.valueFrom;
@@ -51,7 +47,7 @@ async function entrypoint(args: string[], env: Record<string, string>) {
   return stdout;
 }
 
-describe("the manifests' Job and CronJob", () => {
+describe("the manifests' migrate Job", () => {
   const objects = renderKustomization('deploy/kubernetes/openshift');
   const server = new URL(testServices().databaseUrl);
   server.pathname = '/postgres';
@@ -70,17 +66,9 @@ describe("the manifests' Job and CronJob", () => {
   });
 
   it('migrate: applies the migrations to a new database, and runs again on every upgrade as a no-op', async () => {
-    const { args, env } = commandOf(objects, 'Job', secrets);
+    const { args, env } = commandOf(objects, secrets);
     expect(args).toEqual(['migrate']);
     expect(await entrypoint(args, env)).toMatch(/^applied \w+/);
     expect(await entrypoint(args, env)).toBe('schema is up to date\n');
-  }, 60000);
-
-  it('prune: deletes what is older than the retention in oshift-prune-config', async () => {
-    const { args, env } = commandOf(objects, 'CronJob', secrets);
-    expect(args).toEqual(['admin', 'prune', '--older-than', '90d']);
-    expect(await entrypoint(args, env)).toMatch(
-      /^deleted \d+ job\(s\) with \d+ output line\(s\) and \d+ audit event\(s\) from before \d{4}-\d\d-\d\dT/,
-    );
   }, 60000);
 });
