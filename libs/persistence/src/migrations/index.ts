@@ -12,6 +12,7 @@ import { ClusterKubeApi1796090019410 } from './1796090019410-ClusterKubeApi';
 import { JobReleases1796090019420 } from './1796090019420-JobReleases';
 import { NodeDrain1796090020300 } from './1796090020300-NodeDrain';
 import { JobTraceContext1796090021500 } from './1796090021500-JobTraceContext';
+import { StatusLineCadence1796090022210 } from './1796090022210-StatusLineCadence';
 
 /** Every migration, oldest first, run from the TypeScript sources. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   JobReleases1796090019420,
   NodeDrain1796090020300,
   JobTraceContext1796090021500,
+  StatusLineCadence1796090022210,
 ];
