@@ -30,6 +30,8 @@ const schema = z
     /** `false`: the demo cluster is not connected to its Kubernetes API (reboots judged from Nova alone). */
     DEMO_KUBE: flag(true),
     POLL_INTERVAL_MS: positiveInt(1000),
+    /** The worker's OUTPUT_LINE_SECONDS: a status line every second in the demo, so a reboot looks alive. */
+    OUTPUT_LINE_SECONDS: z.coerce.number().int().min(0).default(1),
     /** The key that seals webhook signing secrets; unset, the demo makes one and keeps it in DATA_DIR. */
     CLUSTER_SECRET_KEY: clusterSecretKey,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'),
@@ -48,6 +50,7 @@ const schema = z
     },
     dataDir: env.DATA_DIR,
     pollIntervalMs: env.POLL_INTERVAL_MS,
+    outputLineSeconds: env.OUTPUT_LINE_SECONDS,
     logLevel: env.LOG_LEVEL,
     clusterSecretKey: env.CLUSTER_SECRET_KEY,
   }));

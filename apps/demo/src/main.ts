@@ -92,6 +92,7 @@ async function main(): Promise<void> {
         ...shared,
         DATABASE_POOL_SIZE: '4',
         POLL_INTERVAL_MS: String(config.pollIntervalMs),
+        OUTPUT_LINE_SECONDS: String(config.outputLineSeconds),
         // Health and metrics on any free port (printed when the worker is ready), so a demo never collides.
         WORKER_HTTP_PORT: '0',
         // Webhook events link to the demo's gateway, and may go to a receiver on this machine (http://127.0.0.1:…).

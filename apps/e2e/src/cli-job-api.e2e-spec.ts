@@ -15,7 +15,11 @@ describe('oshift on the job API', () => {
   };
 
   beforeAll(async () => {
-    system = await SystemUnderTest.start({ knobs: { rebootDurationMs: 1500 } });
+    system = await SystemUnderTest.start({
+      knobs: { rebootDurationMs: 1500 },
+      // A status line every poll (250 ms), so a 5 s reboot writes enough lines for the stream to be cut twice.
+      workerEnv: { OUTPUT_LINE_SECONDS: '0' },
+    });
     operator = await system.user(['read', 'reboot']);
     viewer = await system.user(['read']);
     asOperator = settingsFor(system, operator);

@@ -35,6 +35,7 @@ import {
 } from './reboot-sender';
 import { releaseDue, unreleasedOf } from './reboot-release';
 import { inDoubt, planRebootStep, progressOf, stepFacts, type StepSettings } from './reboot-step';
+import { statusLineDue } from './status-cadence';
 import { WatchLeases } from './watch-leases';
 import type { WorkerConfig } from './worker.config';
 import { WORKER_CONFIG } from './worker.tokens';
@@ -58,14 +59,16 @@ export interface WatchTargets extends Pick<NodeRegistry, 'noteListing' | 'listNo
   nova(clusterId: string): Promise<WatchedNova>;
 }
 
-type WatchSettings = Pick<WorkerConfig['worker'], 'leaseMs' | 'pollIntervalMs'> & StepSettings;
+type WatchSettings = Pick<WorkerConfig['worker'], 'leaseMs' | 'pollIntervalMs' | 'outputLineMs'> & StepSettings;
 
 /**
  * Follows every reboot in flight, a cluster at a time: each poll interval, the worker that watches a cluster
  * (one at a time, through {@link WatchLeases} in Redis; taken over when its worker dies) lists the cluster's
  * servers once (paged `servers/detail`), decides each job's step from that one listing, and writes the whole
- * poll (every job's `<node> <STATUS>` line, the `Done`/`Fail` ends and their audit records) in one statement.
- * `Done` is written in the poll that first sees the server `ACTIVE` again. Nothing waits in a worker slot:
+ * poll (the jobs' `<node> <STATUS>` lines, the `Done`/`Fail` ends and their audit records) in one statement.
+ * A status line is written when the status changed, else at most once every `OUTPUT_LINE_SECONDS` (see
+ * `statusLineDue`), and always in the poll that ends the job: `Done` is written, after `<node> ACTIVE`, in the poll
+ * that first sees the server `ACTIVE` again. Nothing waits in a worker slot:
  * a cluster with a thousand reboots in flight costs one listing and one statement per poll.
  */
 @Injectable()
@@ -287,24 +290,35 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
       const sent = job.rebootSentAt ? 'a reboot was sent' : 'a reboot may have been sent';
       return { jobId: job.id, lines: [], end: failed(`${job.target} no longer exists in OpenStack (${sent})`) };
     }
-    const lines = server ? [`${job.target} ${server.status}`] : [];
+    const status = server ? `${job.target} ${server.status}` : null;
+    const { outputLineMs } = this.config.worker;
+    const due = status !== null && statusLineDue(job, status, dbNow(job), outputLineMs);
+    const lines = status !== null && due ? [status] : [];
+    // The entry of this poll: `status` says the status line is among its lines (kept with the job for the cadence).
+    const entry = (written: string[], end?: PollEntry['end']): PollEntry => ({
+      jobId: job.id,
+      lines: written,
+      ...(status !== null && written[0] === status ? { status } : {}),
+      ...(end ? { end } : {}),
+    });
+    // The poll that ends the job writes its status line whatever the cadence: the output ends `<node> ACTIVE`, `Done`.
+    const ending = status !== null ? [status] : [];
     try {
       const progress = progressOf(job);
       const reachedNova = server && nova && inDoubt(progress) ? await gotThrough(nova, server, job) : false;
       const lastProblem = problem ?? job.lastProblem ?? undefined;
       const step = planRebootStep(stepFacts(job, server, reachedNova, lastProblem), this.config.worker);
       // Without this poll's listing nothing is known of the reboot: only the deadline may end it; never send blind.
-      if (!server)
-        return step.do === 'fail' ? { jobId: job.id, lines, end: failed(step.reason) } : { jobId: job.id, lines };
+      if (!server) return step.do === 'fail' ? entry(lines, failed(step.reason)) : entry(lines);
       switch (step.do) {
         case 'done': {
           // On a connected cluster, back means Ready with a new boot id and uncordoned: followed poll by poll.
-          const back = this.drainer ? await this.drainer.back(job, lease, lines) : null;
-          if (back) return { jobId: job.id, ...back };
-          return { jobId: job.id, lines, end: { state: 'done', errors: '' } };
+          const back = this.drainer ? await this.drainer.back(job, lease, ending) : null;
+          if (back) return entry(back.lines, back.end);
+          return entry(ending, { state: 'done', errors: '' });
         }
         case 'fail':
-          return { jobId: job.id, lines, end: failed(leftCordoned(job, step.reason)) };
+          return entry(ending, failed(leftCordoned(job, step.reason)));
         case 'confirm':
           held(await this.records.markRebootSent(lease, job.rebootType));
           this.logger.log({ msg: 'reboot in doubt found in Nova; not sent again', jobId: job.id });
@@ -319,7 +333,7 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
             lines.push(`Soft reboot did not finish in ${seconds} s: escalating to HARD reboot`);
           }
           // The lines so far go first: the send may end the job (Nova refused for good).
-          if (lines.length > 0) await this.write([{ jobId: job.id, lines: lines.splice(0) }]);
+          if (lines.length > 0) await this.write([entry(lines.splice(0))]);
           const rules = await rulesFor(this.registry, job, this.apis);
           const outcome = await this.sender.send(job, lease, nova, job.serverId, step.type, rules);
           if (outcome === null) return null;
@@ -342,10 +356,10 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
       const waitable = waitableProblem(error);
-      if (waitable === null) return { jobId: job.id, lines, end: failed(permanentFailure(job, error)) };
+      if (waitable === null) return entry(lines, failed(permanentFailure(job, error)));
       this.logger.warn({ msg: 'OpenStack not usable now; retrying', jobId: job.id, error: waitable });
     }
-    return { jobId: job.id, lines };
+    return entry(lines);
   }
 
   private async write(

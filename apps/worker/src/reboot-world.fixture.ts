@@ -95,6 +95,8 @@ export function jobRow(overrides: Partial<JobEntity> = {}): JobEntity {
     bootIdBefore: null,
     drainStartedAt: null,
     nodeLine: null,
+    statusLine: null,
+    statusLineAt: null,
     mirroredLines: 0,
     deadlineAt: new Date(Date.now() + 10 * MINUTE),
     createdAt: new Date(),
@@ -147,6 +149,8 @@ export interface Script {
   leaseTakenAfterLines?: number;
   softRebootTimeoutMs?: number;
   confirmWindowMs?: number;
+  /** OUTPUT_LINE_SECONDS, in ms (default 0: a status line every poll). */
+  outputLineMs?: number;
 }
 
 /** A job row with the output Postgres holds for it. */
@@ -380,6 +384,7 @@ export function setUp(script: Script = {}) {
         const row = leased(entry.jobId, owner);
         if (!row) continue;
         for (const text of entry.lines) written.push(append(row, text));
+        if (entry.status) [row.job.statusLine, row.job.statusLineAt] = [entry.status, new Date()];
         if (entry.end) written.push(end(row, entry.end.state, entry.end.errors, entry.end.released));
         else if (row.job.leaseOwner === owner) row.job.leaseUntil = later(ttlMs);
       }
@@ -438,6 +443,7 @@ export function setUp(script: Script = {}) {
   const settings = {
     leaseMs: 30_000,
     pollIntervalMs: 1,
+    outputLineMs: script.outputLineMs ?? 0,
     softRebootTimeoutMs: script.softRebootTimeoutMs ?? 0,
     confirmWindowMs: script.confirmWindowMs ?? 30_000,
     sendMarginMs: 5,

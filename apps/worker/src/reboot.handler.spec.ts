@@ -766,7 +766,7 @@ describe('RebootHandler and ClusterWatcher', () => {
     });
   });
 
-  it('lists a cluster once and writes all of its jobs in one statement per poll', async () => {
+  it('lists a cluster once and writes all of its jobs in one statement per poll, status lines on change only', async () => {
     const [w1, w2] = [node('worker-1', 'srv-1'), node('worker-2', 'srv-2')];
     const listing = (...statuses: [string, string | null][]) => [
       ...statuses.map(([status, task], index) => server(status, task, undefined, [NODE, w1, w2][index])),
@@ -785,26 +785,51 @@ describe('RebootHandler and ClusterWatcher', () => {
         listing(back, reboot, ['HARD_REBOOT', 'rebooting_hard']),
         listing(back, back, back),
       ],
+      // A cadence longer than the test: an unchanged status is not said again.
+      outputLineMs: 60 * MINUTE,
     });
     expect(await world.watch()).toBe(3);
     expect(world.calls).toEqual(['list', 'list', 'list']);
     const done = { state: 'done', errors: '' };
+    const said = (jobId: string, status: string) => ({ jobId, lines: [status], status });
     expect(world.writes).toEqual([
+      [said('job-1', 'worker-0 REBOOT'), said('job-2', 'worker-1 REBOOT'), said('job-3', 'worker-2 REBOOT')],
       [
-        { jobId: 'job-1', lines: ['worker-0 REBOOT'] },
-        { jobId: 'job-2', lines: ['worker-1 REBOOT'] },
-        { jobId: 'job-3', lines: ['worker-2 REBOOT'] },
+        { ...said('job-1', 'worker-0 ACTIVE'), end: done },
+        { jobId: 'job-2', lines: [] },
+        said('job-3', 'worker-2 HARD_REBOOT'),
       ],
       [
-        { jobId: 'job-1', lines: ['worker-0 ACTIVE'], end: done },
-        { jobId: 'job-2', lines: ['worker-1 REBOOT'] },
-        { jobId: 'job-3', lines: ['worker-2 HARD_REBOOT'] },
-      ],
-      [
-        { jobId: 'job-2', lines: ['worker-1 ACTIVE'], end: done },
-        { jobId: 'job-3', lines: ['worker-2 ACTIVE'], end: done },
+        { ...said('job-2', 'worker-1 ACTIVE'), end: done },
+        { ...said('job-3', 'worker-2 ACTIVE'), end: done },
       ],
     ]);
     expect([...world.rows.values()].map((row) => row.ended)).toEqual([[done], [done], [done]]);
+  });
+
+  it('keeps the cadence of a job taken over from its row: no status said again early, none held back', async () => {
+    const w1 = node('worker-1', 'srv-1');
+    const reboot = (of = NODE) => server('REBOOT', 'rebooting', undefined, of);
+    const back = (of = NODE) => server('ACTIVE', null, undefined, of);
+    // A worker that died wrote worker-0's REBOOT 2 s ago, and worker-1's 11 s ago.
+    const saidAgo = (ms: number, statusLine: string) => ({ statusLine, statusLineAt: new Date(Date.now() - ms) });
+    const world = setUp({
+      job: sentRow(0, saidAgo(2_000, 'worker-0 REBOOT')),
+      others: [
+        sentRow(0, { id: 'job-2', target: w1.nodename, serverId: w1.serverId, ...saidAgo(11_000, 'worker-1 REBOOT') }),
+      ],
+      listings: [
+        [reboot(), reboot(w1)],
+        [reboot(), reboot(w1)],
+        [back(), back(w1)],
+      ],
+      outputLineMs: 10_000,
+    });
+    // The worker that takes the cluster over knows nothing but the rows.
+    expect(await world.watch(10, world.newWatcher())).toBe(3);
+    const done = { state: 'done', errors: '' };
+    expect(world.lines).toEqual(['worker-0 ACTIVE']);
+    expect(world.rows.get('job-2')!.lines).toEqual(['worker-1 REBOOT', 'worker-1 ACTIVE']);
+    expect([...world.rows.values()].map((row) => row.ended)).toEqual([[done], [done]]);
   });
 });

@@ -27,6 +27,7 @@ const schema = z
     ...redisEnvironment,
     WORKER_CONCURRENCY: positiveInt(16),
     POLL_INTERVAL_MS: positiveInt(1000),
+    OUTPUT_LINE_SECONDS: z.coerce.number().int().min(0).default(10),
     RECONCILE_INTERVAL_MS: positiveInt(30000),
     SHUTDOWN_GRACE_MS: positiveInt(10000),
     JOB_LEASE_SECONDS: positiveInt(30),
@@ -74,6 +75,8 @@ const schema = z
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
       pollIntervalMs: env.POLL_INTERVAL_MS,
+      /** A job's `<node> <STATUS>` line is written on every change, else at most once this often; 0: every poll. */
+      outputLineMs: env.OUTPUT_LINE_SECONDS * 1000,
       reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
       /** How long a job stays with a handler that stopped renewing its lease (renewed on every poll). */

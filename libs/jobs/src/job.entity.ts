@@ -156,6 +156,16 @@ export class JobEntity {
   @Column({ name: 'node_line', type: 'text', nullable: true })
   nodeLine!: string | null;
 
+  /**
+   * The last `<node> <STATUS>` line the cluster's watcher wrote, and when (Postgres' clock): the next is written on
+   * a change, else once `OUTPUT_LINE_SECONDS` have passed (see `statusLineDue`). Null before the first.
+   */
+  @Column({ name: 'status_line', type: 'text', nullable: true })
+  statusLine!: string | null;
+
+  @Column({ name: 'status_line_at', type: 'timestamptz', nullable: true })
+  statusLineAt!: Date | null;
+
   @Column({ name: 'deadline_at', type: 'timestamptz', nullable: true })
   deadlineAt!: Date | null;
 

@@ -12,8 +12,13 @@ import { LINE_VIEW } from './job-views.repository';
 /** What one poll of a cluster writes for one of its jobs: its status line, and its end when it ended. */
 export interface PollEntry {
   jobId: string;
-  /** `<node> <STATUS>` (none when Nova could not be asked this time), and any note after it. */
+  /**
+   * `<node> <STATUS>` (none when Nova could not be asked this time, or when the status has not changed since the
+   * last one and `OUTPUT_LINE_SECONDS` have not passed), and any note after it.
+   */
   lines: string[];
+  /** The `<node> <STATUS>` line among `lines`, when this poll writes one: kept with the job, with its time. */
+  status?: string;
   /**
    * `released`: a failed job's node is back at rest already by this poll's listing and no POST of it may still
    * land, so it is released as it ends (else only a `Done` job, or one that never attempted a reboot, is).
@@ -127,7 +132,8 @@ export class WatchedJobs {
 
   /**
    * Writes one poll of a cluster in one statement, for the jobs whose lease the watcher still holds: each
-   * job's line (lines are never rewritten, numbered on), and for the jobs that ended, the final state, the
+   * job's lines (lines are never rewritten, numbered on) and its status line with its time (`status_line`, for the
+   * cadence of the next), and for the jobs that ended, the final state, the
    * `Done`/`Fail` line and the `job.end` audit record. Leases are renewed; an ended job's is dropped.
    */
   async writePoll(owner: string, ttlMs: number, entries: readonly PollEntry[]): Promise<WrittenLine[]> {
@@ -136,11 +142,13 @@ export class WatchedJobs {
       this.dataSource,
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($3::jsonb)
-                    AS i(job_id text, lines jsonb, end_state text, errors text, released boolean)),
+                    AS i(job_id text, lines jsonb, status text, end_state text, errors text, released boolean)),
        held AS (
          UPDATE jobs j
             SET lease_until = CASE WHEN i.end_state IS NULL THEN now() + make_interval(secs => $2) END,
                 state = COALESCE(i.end_state, j.state),
+                status_line = COALESCE(i.status, j.status_line),
+                status_line_at = CASE WHEN i.status IS NULL THEN j.status_line_at ELSE now() END,
                 errors = COALESCE(i.errors, j.errors),
                 finished_at = CASE WHEN i.end_state IS NULL THEN j.finished_at ELSE now() END,
                 released_at = CASE WHEN i.end_state IS NULL THEN j.released_at WHEN i.released THEN now()
@@ -175,6 +183,7 @@ export class WatchedJobs {
           entries.map((entry) => ({
             job_id: entry.jobId,
             lines: entry.lines,
+            status: entry.status ?? null,
             end_state: entry.end?.state ?? null,
             errors: entry.end?.errors ?? null,
             released: entry.end?.released ?? false,

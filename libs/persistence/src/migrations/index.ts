@@ -13,6 +13,7 @@ import { JobReleases1796090019420 } from './1796090019420-JobReleases';
 import { NodeDrain1796090020300 } from './1796090020300-NodeDrain';
 import { JobTraceContext1796090021500 } from './1796090021500-JobTraceContext';
 import { RetentionIndexes1796090022200 } from './1796090022200-RetentionIndexes';
+import { StatusLineCadence1796090022210 } from './1796090022210-StatusLineCadence';
 
 /** Every migration, oldest first, run from the TypeScript sources. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   NodeDrain1796090020300,
   JobTraceContext1796090021500,
   RetentionIndexes1796090022200,
+  StatusLineCadence1796090022210,
 ];
