@@ -7,14 +7,14 @@ import { SystemUnderTest, type TestUser } from './system-under-test';
  * Issue 20's quorum by settle time, on a cluster not connected to its Kubernetes API, with production default
  * timings (POLL_INTERVAL_MS 1000, JOB_LEASE_SECONDS 30, OPENSTACK_TIMEOUT_MS 10000: a POST without an answer may
  * still land for 30 s). A reboot counts as in flight until its node is back at rest, and the next master starts
- * only once the previous one has been back for the master settle time. The settle time is set to 20 s by policy
+ * only once the previous one has been back for the master settle time. The settle time is set to 10 s by policy
  * to keep the tests short (the default, 120 s, is shown by the dry run); Nova's own count says whether two masters
  * were ever down together.
  */
 const PROJECT = demoProject().id;
 const node = (name: string) => `${name}.openstacklocal`;
 const DEFAULTS = { POLL_INTERVAL_MS: '1000' };
-const SETTLE_MS = 20_000;
+const SETTLE_MS = 10_000;
 
 interface JobTimes {
   target: string;
@@ -180,7 +180,7 @@ describe('masters on a cluster connected to its Kubernetes API, Ready 8 s after 
       [jobIds],
     );
     for (let index = 1; index < rows.length; index += 1) {
-      // The previous master settles 20 s from its Ready (8 s after ACTIVE), and from its job's end, whichever is later.
+      // The previous master settles 10 s from its Ready (8 s after ACTIVE), and from its job's end, whichever is later.
       expect(rows[index]!.attempted.getTime() - rows[index - 1]!.finished.getTime()).toBeGreaterThanOrEqual(SETTLE_MS);
     }
   }, 300_000);
