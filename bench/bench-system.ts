@@ -209,7 +209,12 @@ export class BenchSystem {
     });
     const servers = [
       // The stream case follows with up to 1,000 clients of one user: the per-user cap is not what it measures.
-      this.spawn('gateway', 'apps/gateway/src/main.ts', { ...http(gatewayPort), STREAM_MAX_PER_USER: '2000' }),
+      this.spawn('gateway', 'apps/gateway/src/main.ts', {
+        ...http(gatewayPort),
+        STREAM_MAX_PER_USER: '2000',
+        // BENCH_GATEWAY_NODE_OPTIONS: the gateway under the CPU profiler (`--cpu-prof`), say.
+        ...(process.env.BENCH_GATEWAY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_GATEWAY_NODE_OPTIONS } : {}),
+      }),
       this.spawn('gateway-without-auth', 'bench/gateway-without-auth.ts', http(openPort)),
       this.spawn('baseline', 'bench/baseline-server.ts', http(baselinePort)),
     ];
