@@ -157,7 +157,15 @@ describe('JobRequests, JobLeases and JobViews against Postgres', () => {
 
   it('pages through orphans oldest deadline first', async () => {
     const ids = [await queuedJob(), await queuedJob(), await queuedJob()];
-    await dataSource.query(`UPDATE jobs SET created_at = now() - interval '1 hour' WHERE id = ANY($1)`, [ids]);
+    // Deadlines a minute apart in the order the jobs were made (two made within one millisecond would tie, and the
+    // page would then order them by their random ids), in milliseconds as every deadline is written: the cursor is
+    // the last row's deadline as this process holds it.
+    await dataSource.query(
+      `UPDATE jobs SET created_at = now() - interval '1 hour',
+              deadline_at = date_trunc('milliseconds', now() + array_position($1::text[], id) * interval '1 minute')
+        WHERE id = ANY($1)`,
+      [ids],
+    );
     const seen: string[] = [];
     let after;
     for (;;) {

@@ -87,7 +87,8 @@ export class RollingJobs {
       this.dataSource,
       `WITH parent AS (
          UPDATE jobs SET waiting_reason = $3,
-                deadline_at = deadline_at + greatest(interval '0', to_timestamp($4::float8 / 1000) - now())
+                deadline_at = date_trunc('milliseconds',
+                  deadline_at + greatest(interval '0', to_timestamp($4::float8 / 1000) - now()))
           WHERE id = $1 AND lease_owner = $2 AND ${activeStateSql()} AND waiting_reason IS DISTINCT FROM $3
           RETURNING id)
        INSERT INTO job_lines (job_id, seq, line)
