@@ -104,8 +104,8 @@ export default [
     rules: { 'no-restricted-properties': 'off' },
   },
   {
-    // Tests may reach into test utilities; unit specs beside lib code may use the testing lib too.
-    files: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/*.e2e-spec.ts'],
+    // Tests and their runners may reach into test utilities; unit specs beside lib code may use the testing lib too.
+    files: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/*.e2e-spec.ts', '**/*.runner.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',

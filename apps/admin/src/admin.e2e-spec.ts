@@ -28,7 +28,7 @@ describe('admin CLI', () => {
       return result;
     };
   const run = recorded(adminInProcess(environment));
-  const runProcess = recorded(adminProcess({ PATH: process.env.PATH ?? '', ...environment }));
+  const runProcess = recorded(adminProcess(environment));
 
   beforeAll(() => db.connect());
   afterAll(() => db.end());

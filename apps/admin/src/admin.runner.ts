@@ -1,12 +1,9 @@
 // The operator CLI as the admin specs run it: in this process (fast: a spawned process takes 1.5 to 4 s to start),
 // or as the real process for the few promises about the process itself. Never reached from main.ts, never built.
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import { AppProcess } from '@oshift/testing';
 import { AdminCli } from './admin.cli';
 import { loadAdminConfig } from './admin.config';
-
-const ROOT = resolve(__dirname, '../../..');
 
 /** What one run of the CLI did: its exit status and everything it wrote. */
 export interface AdminRun {
@@ -39,23 +36,10 @@ export function adminInProcess(environment: Record<string, string>): AdminComman
 }
 
 /**
- * The real process, as an operator runs it (`npm run admin -- …`): `input` piped on stdin, and only
- * `environment` (with `env` over it) in its environment.
+ * The real process, as an operator runs it (`npm run admin -- …`): `input` piped on stdin, and `environment` (with
+ * `env` over it) in its environment, through the testing lib's {@link AppProcess.run}.
  */
 export function adminProcess(environment: Record<string, string>): AdminCommand {
   return (args, input = '', env = {}) =>
-    new Promise((done, fail) => {
-      const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/admin/src/main.ts', ...args], {
-        cwd: ROOT,
-        env: { ...environment, ...env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      child.once('error', fail);
-      child.once('close', (status) => done({ status, stdout, stderr }));
-      child.stdin.end(input);
-    });
+    AppProcess.run('apps/admin/src/main.ts', args, { env: { ...environment, ...env }, input });
 }

@@ -269,7 +269,7 @@ describe('admin CLI: cluster policy', () => {
       expect(run.stderr).toMatch(message);
     }
     // The real binary exits with the status of a usage error and of a refusal, as a shell script sees them.
-    const asProcess = adminProcess({ PATH: process.env.PATH ?? '', ...environment });
+    const asProcess = adminProcess(environment);
     expect((await asProcess(['cluster', 'policy', clusterId, '--cooldown', '1.5'])).status).toBe(2);
     const unknown = await asProcess(['cluster', 'policy', `nowhere-${suffix}`, '--cooldown', '5']);
     expect([unknown.status, unknown.stderr]).toEqual([1, `error: unknown cluster nowhere-${suffix}\n`]);

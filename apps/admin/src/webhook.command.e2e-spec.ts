@@ -19,7 +19,7 @@ const environment = {
 };
 const admin = adminInProcess(environment);
 /** `npm run admin -- webhook …` as an operator runs it, for what is about the process itself. */
-const adminAsProcess = adminProcess({ PATH: process.env.PATH ?? '', ...environment });
+const adminAsProcess = adminProcess(environment);
 
 describe('admin CLI: webhook add, list, test, remove', () => {
   const db = new Client({ connectionString: testServices().databaseUrl });

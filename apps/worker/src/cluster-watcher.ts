@@ -291,9 +291,8 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
       return { jobId: job.id, lines: [], end: failed(`${job.target} no longer exists in OpenStack (${sent})`) };
     }
     const status = server ? `${job.target} ${server.status}` : null;
-    const { outputLineMs } = this.config.worker;
-    const due = status !== null && statusLineDue(job, status, dbNow(job), outputLineMs);
-    const lines = status !== null && due ? [status] : [];
+    const due = status !== null && statusLineDue(job, status, dbNow(job), this.config.worker.outputLineMs);
+    const lines = due ? [status] : [];
     // The entry of this poll: `status` says the status line is among its lines (kept with the job for the cadence).
     const entry = (written: string[], end?: PollEntry['end']): PollEntry => ({
       jobId: job.id,
