@@ -81,8 +81,9 @@ export class BenchSystem {
   gatewayUrl = '';
   openGatewayUrl = '';
   baselineUrl = '';
-  /** The authenticated gateway's process (its RSS is read by the stream case). */
+  /** The authenticated gateway's process (its RSS is read by the stream case) and the baseline server's. */
   gatewayProcess?: AppProcess;
+  baselineProcess?: AppProcess;
 
   private constructor(private readonly config: BenchConfig) {}
 
@@ -114,12 +115,24 @@ export class BenchSystem {
       if (build.status !== 0) throw new Error(`building the worker failed: ${build.stderr || build.stdout}`);
       this.workerBuilt = true;
     }
+    await this.startConsumers(count, BUILT_WORKER, {
+      // The per-cluster ceiling protects a customer's cloud; in the pipeline it would measure the ceiling, not us.
+      OPENSTACK_CALLS_PER_SECOND: '1000000',
+      ...env,
+    });
+  }
+
+  /**
+   * Starts `count` of the pipeline's yardstick consumers (bench/baseline-consumer.ts: one statement per job, no
+   * Nova) with `concurrency` slots each, in the workers' place: {@link stopWorkers} stops them too.
+   */
+  async startBaselineConsumers(count: number, concurrency: number): Promise<void> {
+    await this.startConsumers(count, 'bench/baseline-consumer.ts', { WORKER_CONCURRENCY: String(concurrency) });
+  }
+
+  private async startConsumers(count: number, entry: string, env: Record<string, string>): Promise<void> {
     const started = Array.from({ length: count }, (_, i) =>
-      this.spawn(`worker-${this.workers.length + i}`, BUILT_WORKER, {
-        // The per-cluster ceiling protects a customer's cloud; in the pipeline it would measure the ceiling, not us.
-        OPENSTACK_CALLS_PER_SECOND: '1000000',
-        ...env,
-      }),
+      this.spawn(`worker-${this.workers.length + i}`, entry, env),
     );
     this.workers.push(...started);
     await Promise.all(started.map((worker) => worker.waitFor(/consuming reboot jobs/, 60000)));
@@ -218,7 +231,7 @@ export class BenchSystem {
       this.spawn('gateway-without-auth', 'bench/gateway-without-auth.ts', http(openPort)),
       this.spawn('baseline', 'bench/baseline-server.ts', http(baselinePort)),
     ];
-    this.gatewayProcess = servers[0];
+    [this.gatewayProcess, , this.baselineProcess] = servers;
     await Promise.all(servers.map((server) => server.waitFor(/"listening"/, 60000)));
     [this.gatewayUrl, this.openGatewayUrl, this.baselineUrl] = [gatewayPort, openPort, baselinePort].map(
       (port) => `http://127.0.0.1:${port}`,

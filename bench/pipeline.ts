@@ -1,8 +1,15 @@
 import { loadavg } from 'node:os';
 import type { BenchSystem, RebootTarget } from './bench-system';
+import { CoreShares, pidsNamed } from './proc-stats';
 
-/** Reboot jobs through the whole pipeline (gateway 202 → queue → worker → Nova → `Done`) with N workers. */
+/**
+ * Reboot jobs through the whole pipeline (gateway 202 → queue → worker → Nova → `Done`) with N workers; or, as
+ * `baseline`, through the least work that gives the same answer (the baseline server's INSERT and queue add,
+ * then N bench/baseline-consumer.ts processes writing each job's end in one statement).
+ */
 export interface PipelineResult {
+  /** Absent in results written before the baseline was measured: `system`. */
+  subject?: 'system' | 'baseline';
   workers: number;
   /** The workers' settings: WORKER_CONCURRENCY and POLL_INTERVAL_MS; how long the simulator's reboots took. */
   concurrency: number;
@@ -20,6 +27,11 @@ export interface PipelineResult {
   meanJobMs: number;
   /** 1-minute load average of the machine when the measured batch started and when it ended. */
   loadAverage: { start: number; end: number };
+  /**
+   * Cores each part used over the measured batch: the HTTP server (gateway or baseline server), the workers (or
+   * baseline consumers), this process (the simulator and the load), Postgres, Redis, and the machine.
+   */
+  cores?: Record<string, number>;
 }
 
 /** How the pipeline's workers run and how long the simulator's reboots take (0: they end as soon as sent). */
@@ -33,8 +45,9 @@ const SUBMITTERS = 32;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Starts `workers` worker processes, warms them up with an unmeasured batch (JIT, pools, Keystone tokens of
- * every cluster), then sends one reboot per target through the gateway and waits for every job to end.
+ * Starts `workers` worker processes (or baseline consumers), warms them up with an unmeasured batch (JIT, pools,
+ * Keystone tokens of every cluster), then sends one reboot per target through the gateway (or the baseline
+ * server) and waits for every job to end.
  */
 export async function runPipeline(
   system: BenchSystem,
@@ -42,25 +55,44 @@ export async function runPipeline(
   targets: readonly RebootTarget[],
   warmupJobs: number,
   settings: PipelineSettings,
+  subject: 'system' | 'baseline' = 'system',
 ): Promise<PipelineResult> {
   system.resetCloud({ rebootDurationMs: settings.rebootMs });
-  await system.startWorkers(workers, {
-    WORKER_CONCURRENCY: String(settings.concurrency),
-    POLL_INTERVAL_MS: String(settings.pollIntervalMs),
-  });
+  if (subject === 'baseline') {
+    await system.startBaselineConsumers(workers, settings.concurrency);
+    // The baseline server reads nodes from the gateway's node-list cache once and then holds them: the gateway
+    // fills the cache for every cluster just before the warm-up, which reaches each cluster once.
+    await fillNodeLists(system, targets);
+  } else {
+    await system.startWorkers(workers, {
+      WORKER_CONCURRENCY: String(settings.concurrency),
+      POLL_INTERVAL_MS: String(settings.pollIntervalMs),
+    });
+  }
+  const url = subject === 'baseline' ? system.baselineUrl : system.gatewayUrl;
+  const server = subject === 'baseline' ? system.baselineProcess : system.gatewayProcess;
   try {
     const deadline = () => Date.now() + 600_000;
     if (warmupJobs > 0) {
-      const warmup = await submit(system, targets.slice(0, warmupJobs));
+      const warmup = await submit(system, targets.slice(0, warmupJobs), url);
       await untilEnded(system, warmup, deadline(), `pipeline warm-up with ${workers} workers`);
     }
+    const shares = new CoreShares({
+      server: () => (server?.pid ? [server.pid] : []),
+      workers: () => system.workers.flatMap((worker) => (worker.pid ? [worker.pid] : [])),
+      'bench (simulator, load)': () => [process.pid],
+      postgres: () => pidsNamed('postgres'),
+      redis: () => pidsNamed('redis-server'),
+    });
     const loadAtStart = loadavg()[0];
+    shares.start();
     const startedAt = Date.now();
-    const ids = await submit(system, targets);
+    const ids = await submit(system, targets, url);
     const submitSeconds = (Date.now() - startedAt) / 1000;
     const row = await untilEnded(system, ids, deadline(), `pipeline with ${workers} workers`);
     const seconds = ((row.last ?? Date.now()) - startedAt) / 1000;
     return {
+      subject,
       workers,
       ...settings,
       jobs: ids.length,
@@ -71,10 +103,25 @@ export async function runPipeline(
       jobsPerSec: ids.length / seconds,
       meanJobMs: row.mean ?? 0,
       loadAverage: { start: round2(loadAtStart), end: round2(loadavg()[0]) },
+      cores: shares.stop(),
     };
   } finally {
     await system.stopWorkers();
   }
+}
+
+/** Asks the gateway for the node list of each cluster of `targets` once, which puts it in the shared cache. */
+async function fillNodeLists(system: BenchSystem, targets: readonly RebootTarget[]): Promise<void> {
+  const clusters = [...new Set(targets.map((target) => target.clusterId))];
+  await Promise.all(
+    clusters.map(async (clusterId) => {
+      const response = await fetch(`${system.gatewayUrl}/api/openshift/${clusterId}/nodestatus`, {
+        headers: { authorization: system.operator.authorization },
+      });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`nodestatus of ${clusterId} answered ${response.status}`);
+    }),
+  );
 }
 
 /** Where a batch of jobs stands. */
@@ -111,14 +158,18 @@ async function untilEnded(system: BenchSystem, ids: string[], deadline: number, 
   }
 }
 
-/** Sends one reboot per target through the gateway (HTTP Basic, 32 at a time); the job ids of the 202s. */
-export async function submit(system: BenchSystem, targets: readonly RebootTarget[]): Promise<string[]> {
+/** Sends one reboot per target to `url`, the gateway unless it says (HTTP Basic, 32 at a time); the 202s' job ids. */
+export async function submit(
+  system: BenchSystem,
+  targets: readonly RebootTarget[],
+  url = system.gatewayUrl,
+): Promise<string[]> {
   const ids: string[] = [];
   let next = 0;
   const submitter = async () => {
     while (next < targets.length) {
       const { clusterId, nodename } = targets[next++];
-      const response = await fetch(`${system.gatewayUrl}/api/openshift/${clusterId}/reboot`, {
+      const response = await fetch(`${url}/api/openshift/${clusterId}/reboot`, {
         method: 'POST',
         headers: { authorization: system.operator.authorization, 'content-type': 'application/json' },
         body: JSON.stringify({ target: nodename }),

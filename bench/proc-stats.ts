@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** What /proc tells of one process at one moment (Linux). */
 export interface ProcessReading {
@@ -112,4 +112,72 @@ export function percentile(values: readonly number[], share: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.max(1, Math.ceil(share * sorted.length));
   return sorted[rank - 1];
+}
+
+/** The processes whose command name (`comm`, as `ps -o comm` shows it) is `name`: every `postgres` backend, say. */
+export function pidsNamed(name: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) pids.push(Number(entry));
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return pids;
+}
+
+/** CPU seconds the whole machine has spent busy (every core; /proc/stat's first line without idle and iowait). */
+export function machineBusySeconds(): number {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return (user + nice + system + irq + softirq + steal) / clockTicks();
+}
+
+/**
+ * Cores each part of a system used over a window: named groups of processes, looked up again at the end (a
+ * process that began in the window counts from its start; one that ended in it is missed: Postgres's pooled
+ * backends stay), and the whole machine beside them, which holds what the groups do not (other processes, the
+ * kernel's own work).
+ */
+export class CoreShares {
+  private readonly first = new Map<string, Map<number, number>>();
+  private machineFirst = 0;
+  private startedAt = 0;
+
+  constructor(private readonly groups: Record<string, () => readonly number[]>) {}
+
+  start(): void {
+    for (const [name, pids] of Object.entries(this.groups)) this.first.set(name, cpuPerPid(pids()));
+    this.machineFirst = machineBusySeconds();
+    this.startedAt = Date.now();
+  }
+
+  /** Cores per group, and `machine`, over the window. */
+  stop(): Record<string, number> {
+    const seconds = (Date.now() - this.startedAt) / 1000;
+    const cores: Record<string, number> = {};
+    for (const [name, pids] of Object.entries(this.groups)) {
+      const before = this.first.get(name) ?? new Map<number, number>();
+      let used = 0;
+      for (const [pid, cpu] of cpuPerPid(pids())) used += cpu - (before.get(pid) ?? 0);
+      cores[name] = round2(used / seconds);
+    }
+    cores.machine = round2((machineBusySeconds() - this.machineFirst) / seconds);
+    return cores;
+  }
+}
+
+function cpuPerPid(pids: readonly number[]): Map<number, number> {
+  const cpu = new Map<number, number>();
+  for (const pid of pids) {
+    const reading = readProcess(pid);
+    if (reading) cpu.set(pid, reading.cpuSeconds);
+  }
+  return cpu;
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
 }

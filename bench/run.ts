@@ -339,7 +339,10 @@ async function streamCases(system: BenchSystem, config: BenchConfig): Promise<St
   return results;
 }
 
-/** Each worker count in turn (1 2 4, then 4 2 1, …); the best round of each count is kept. */
+/**
+ * Each worker count in turn (1 2 4, then 4 2 1, …), the system's workers and then as many baseline consumers
+ * (the other way round in the next round); the best round of each count and subject is kept.
+ */
 async function pipelineCases(system: BenchSystem, config: BenchConfig): Promise<PipelineResult[]> {
   const jobs = system.fleetTargets.slice(0, config.pipelineJobs);
   const settings = {
@@ -347,17 +350,24 @@ async function pipelineCases(system: BenchSystem, config: BenchConfig): Promise<
     pollIntervalMs: config.pipelinePollIntervalMs,
     rebootMs: config.pipelineRebootMs,
   };
-  const best = new Map<number, PipelineResult>();
+  const best = new Map<string, PipelineResult>();
   for (let round = 0; round < config.pipelineRounds; round++) {
-    const order = round % 2 === 0 ? config.workerCounts : [...config.workerCounts].reverse();
+    const forward = round % 2 === 0;
+    const order = forward ? config.workerCounts : [...config.workerCounts].reverse();
     for (const workers of order) {
-      say(`pipeline: ${jobs.length} reboots with ${workers} worker(s), round ${round + 1}…`);
-      const result = await runPipeline(system, workers, jobs, config.pipelineWarmupJobs, settings);
-      say(`pipeline: ${result.jobsPerSec.toFixed(1)} jobs/s (load average ${result.loadAverage.end})`);
-      if (result.jobsPerSec > (best.get(workers)?.jobsPerSec ?? 0)) best.set(workers, result);
+      for (const subject of forward ? (['system', 'baseline'] as const) : (['baseline', 'system'] as const)) {
+        const who = subject === 'system' ? 'worker(s)' : 'baseline consumer(s)';
+        say(`pipeline: ${jobs.length} reboots with ${workers} ${who}, round ${round + 1}…`);
+        const result = await runPipeline(system, workers, jobs, config.pipelineWarmupJobs, settings, subject);
+        say(`pipeline: ${result.jobsPerSec.toFixed(1)} jobs/s (load average ${result.loadAverage.end})`);
+        const key = `${subject} ${workers}`;
+        if (result.jobsPerSec > (best.get(key)?.jobsPerSec ?? 0)) best.set(key, result);
+      }
     }
   }
-  return config.workerCounts.map((workers) => best.get(workers)!);
+  return (['system', 'baseline'] as const).flatMap((subject) =>
+    config.workerCounts.map((workers) => best.get(`${subject} ${workers}`)!),
+  );
 }
 
 /** One reboot of every worker node of the fleet at once, on each worker count in turn. */
