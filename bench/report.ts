@@ -333,7 +333,7 @@ function pipelineTable(pipeline: PipelineResult[]): string {
       'vs baseline',
       'mean 202→Done ms',
       'load avg',
-      ...(coreParts.length > 0 ? [`cores: ${coreParts.join(' / ')}`] : []),
+      ...(coreParts.length > 0 ? [`cores: ${coreParts.join(' / ')}`, 'CPU ms per job, the same parts'] : []),
     ],
     pipeline.map((each) => {
       const yardstick = each.subject === 'baseline' ? undefined : baselineOf(each);
@@ -351,7 +351,17 @@ function pipelineTable(pipeline: PipelineResult[]): string {
         yardstick ? (each.jobsPerSec / yardstick.jobsPerSec).toFixed(2) : '',
         each.meanJobMs.toFixed(0),
         `${each.loadAverage.start} → ${each.loadAverage.end}`,
-        ...(coreParts.length > 0 ? [coreParts.map((part) => String(each.cores?.[part] ?? '—')).join(' / ')] : []),
+        ...(coreParts.length > 0
+          ? [
+              coreParts.map((part) => String(each.cores?.[part] ?? '—')).join(' / '),
+              coreParts
+                .map((part) => {
+                  const cores = each.cores?.[part];
+                  return cores === undefined ? '—' : ((cores * each.seconds * 1000) / each.jobs).toFixed(1);
+                })
+                .join(' / '),
+            ]
+          : []),
       ];
     }),
   );
