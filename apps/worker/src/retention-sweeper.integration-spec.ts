@@ -75,6 +75,12 @@ describe('RetentionSweeper against Postgres', () => {
        SELECT '00000000-0000-0000-0000-000000000001', id, 'delivered' FROM unnest($1::text[]) id`,
       [ids],
     );
+    // The operators' test deliveries belong to no job: one past retention, one recent.
+    await db.query(
+      `INSERT INTO webhook_deliveries (webhook_id, event, state, created_at)
+       VALUES ('00000000-0000-0000-0000-000000000001', 'webhook.test', 'delivered', ${ago(95)}),
+              ('00000000-0000-0000-0000-000000000001', 'webhook.test', 'delivered', ${ago(1)})`,
+    );
     await db.query(
       `INSERT INTO idempotency_keys (username, key, request_hash, job_id) SELECT 'u', 'k-' || id, 'h', id FROM unnest($1::text[]) id`,
       [ids],
@@ -105,14 +111,15 @@ describe('RetentionSweeper against Postgres', () => {
       auditBefore: new Date(Date.now() - 365 * DAY_MS),
     };
 
-    // Two batches of two jobs, oldest first: each takes its jobs' lines, deliveries and keys, and no more.
+    // Two batches of two jobs, oldest first: each takes its jobs' lines, deliveries and keys, and no more; the
+    // first takes the old test delivery too.
     const batches: RetentionCounts[] = [];
     const stopped = await retention.run(cutoffs, 2, {
       onBatch: (counts) => batches.push(counts),
       stop: () => batches.length === 2,
     });
     const batch = { jobs: 2, job_lines: 6, webhook_deliveries: 2, idempotency_keys: 2, audit_events: 0 };
-    expect(batches).toEqual([batch, batch]);
+    expect(batches).toEqual([{ ...batch, webhook_deliveries: 3 }, batch]);
     expect(stopped).toMatchObject({ jobs: 4, job_lines: 12, interrupted: true });
     expect((await left()).jobs).toEqual(['old-1', 'queued-old', 'recent', 'rolling', 'running-old', 'step-of-rolling']);
 
@@ -143,7 +150,7 @@ describe('RetentionSweeper against Postgres', () => {
       jobs: ['queued-old', 'recent', 'rolling', 'running-old', 'step-of-rolling'],
       lines_of: ['recent', 'running-old', 'step-of-rolling'],
       lines: 9,
-      deliveries: 3,
+      deliveries: 4,
       keys: 3,
       audit_events: 2,
     });
@@ -164,6 +171,8 @@ describe('RetentionSweeper against Postgres', () => {
     expect(age('jobs') / 86_400).toBeCloseTo(119, 2);
     expect(age('audit_events') / 86_400).toBeCloseTo(101, 2);
     expect(age('job_lines') / 86_400).toBeCloseTo(120, 0);
+    // The oldest delivery kept is the recent test delivery (1 day), older than those the seed made for jobs (now).
+    expect(age('webhook_deliveries') / 86_400).toBeCloseTo(1, 2);
 
     // Nothing left past retention: a further pass deletes nothing.
     expect(await sweeper.sweep()).toMatchObject({ jobs: 0, audit_events: 0, interrupted: false });

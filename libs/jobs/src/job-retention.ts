@@ -30,17 +30,21 @@ const ENDED_JOBS = `FROM jobs WHERE state IN ('done', 'failed') AND coalesce(fin
 
 /**
  * One batch of at most `$2` ended jobs and, in the same statement, their output lines, webhook deliveries and
- * idempotency keys (deleted here rather than by the foreign keys' cascades, so that each table's count is known).
+ * idempotency keys (deleted here rather than by the foreign keys' cascades, so that each table's count is known);
+ * with them, at most `$2` of the operators' test deliveries (`webhook.test`, no job) made before `$1`.
  */
 export const JOBS_BATCH_SQL = `
   WITH batch AS (SELECT id ${ENDED_JOBS} ORDER BY coalesce(finished_at, created_at) LIMIT $2 FOR UPDATE SKIP LOCKED),
        lines AS (DELETE FROM job_lines WHERE job_id IN (SELECT id FROM batch) RETURNING 1),
        deliveries AS (DELETE FROM webhook_deliveries WHERE job_id IN (SELECT id FROM batch) RETURNING 1),
+       tests AS (DELETE FROM webhook_deliveries WHERE id IN (
+                   SELECT id FROM webhook_deliveries WHERE job_id IS NULL AND created_at < $1 ORDER BY created_at LIMIT $2
+                 ) RETURNING 1),
        keys AS (DELETE FROM idempotency_keys WHERE job_id IN (SELECT id FROM batch) RETURNING 1),
        gone AS (DELETE FROM jobs WHERE id IN (SELECT id FROM batch) RETURNING 1)
   SELECT (SELECT count(*) FROM gone)::int AS jobs, (SELECT count(*) FROM lines)::int AS job_lines,
-         (SELECT count(*) FROM deliveries)::int AS webhook_deliveries,
-         (SELECT count(*) FROM keys)::int AS idempotency_keys`;
+         (SELECT count(*) FROM deliveries)::int + (SELECT count(*) FROM tests)::int AS webhook_deliveries,
+         (SELECT count(*) FROM keys)::int AS idempotency_keys, (SELECT count(*) FROM tests)::int AS test_deliveries`;
 
 /** One batch of at most `$2` audit events from before `$1`, oldest first (read from `audit_events_at_idx`). */
 export const AUDIT_BATCH_SQL = `
@@ -54,7 +58,8 @@ export const OLDEST_KEPT_SQL = `
                    ORDER BY coalesce(finished_at, created_at) LIMIT 1)
   SELECT (SELECT ended FROM oldest) AS jobs,
          (SELECT min(created_at) FROM job_lines WHERE job_id = (SELECT id FROM oldest)) AS job_lines,
-         (SELECT min(created_at) FROM webhook_deliveries WHERE job_id = (SELECT id FROM oldest)) AS webhook_deliveries,
+         least((SELECT min(created_at) FROM webhook_deliveries WHERE job_id = (SELECT id FROM oldest)),
+               (SELECT min(created_at) FROM webhook_deliveries WHERE job_id IS NULL)) AS webhook_deliveries,
          (SELECT min(created_at) FROM idempotency_keys WHERE job_id = (SELECT id FROM oldest)) AS idempotency_keys,
          (SELECT at FROM audit_events ORDER BY at LIMIT 1) AS audit_events`;
 
@@ -84,14 +89,20 @@ export function noRetentionCounts(): RetentionCounts {
 export class JobRetention {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** One batch of ended jobs: the rows deleted by table, or null when another process holds the lock. */
-  async deleteJobsBatch(before: Date, batchSize: number, wait = false): Promise<RetentionCounts | null> {
+  /**
+   * One batch of ended jobs (and of test deliveries): the rows deleted by table, `full` when either filled the
+   * batch (there may be more), or null when another process holds the lock.
+   */
+  async deleteJobsBatch(
+    before: Date,
+    batchSize: number,
+    wait = false,
+  ): Promise<(RetentionCounts & { full: boolean }) | null> {
     return this.locked(wait, async (manager) => {
-      const [row] = await queryRows<Omit<RetentionCounts, 'audit_events'>>(manager, JOBS_BATCH_SQL, [
-        before,
-        batchSize,
-      ]);
-      return { ...row, audit_events: 0 };
+      const [{ test_deliveries, ...row }] = await queryRows<
+        Omit<RetentionCounts, 'audit_events'> & { test_deliveries: number }
+      >(manager, JOBS_BATCH_SQL, [before, batchSize]);
+      return { ...row, audit_events: 0, full: row.jobs >= batchSize || test_deliveries >= batchSize };
     });
   }
 
@@ -120,10 +131,11 @@ export class JobRetention {
     };
     for (;;) {
       if (stop()) return { ...totals, interrupted: true };
-      const counts = await this.deleteJobsBatch(cutoffs.jobsBefore, batchSize, wait);
-      if (!counts) return { ...totals, interrupted: true };
+      const batch = await this.deleteJobsBatch(cutoffs.jobsBefore, batchSize, wait);
+      if (!batch) return { ...totals, interrupted: true };
+      const { full, ...counts } = batch;
       add(counts);
-      if (counts.jobs < batchSize) break;
+      if (!full) break;
     }
     for (;;) {
       if (stop()) return { ...totals, interrupted: true };
