@@ -55,9 +55,15 @@ describe('npm run bench -- --quick', () => {
       expect(Object.keys(each.statuses)).toEqual(['200']);
     }
     expect(results.novaListCalls.length).toBeGreaterThan(0);
-    expect(results.pipeline.map((each: { workers: number }) => each.workers)).toEqual([1, 2, 4]);
-    for (const each of results.pipeline)
+    // The pipeline at each worker count, then its yardstick (baseline consumers) at each, with the cores each used.
+    expect(
+      results.pipeline.map((each: { subject: string; workers: number }) => `${each.subject} ${each.workers}`),
+    ).toEqual(['system 1', 'system 2', 'system 4', 'baseline 1', 'baseline 2', 'baseline 4']);
+    for (const each of results.pipeline) {
       expect(each).toMatchObject({ failed: 0, done: each.jobs, rebootMs: 0, concurrency: 16 });
+      expect(each.cores.workers).toBeGreaterThan(0);
+      expect(each.cores.machine).toBeGreaterThan(0);
+    }
     // Every reboot in flight ended Done, each server was rebooted once, and each Done came after its ACTIVE.
     expect(results.inflight.map((each: { workers: number }) => each.workers)).toEqual([1, 4]);
     for (const each of results.inflight) {
