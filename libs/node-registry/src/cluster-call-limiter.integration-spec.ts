@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { connectRedis } from '@oshift/redis';
+import { connectRedis, scanKeys } from '@oshift/redis';
 import { testServices, uniqueName } from '@oshift/testing';
 import { ClusterCallLimiter } from './cluster-call-limiter';
 
@@ -36,6 +36,14 @@ describe('ClusterCallLimiter against Redis', () => {
     expect(grants).toHaveLength(12);
     expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(4);
     expect(perSecond.size).toBeGreaterThanOrEqual(3);
+    // Each second's counter expires on its own (set by the first call of that second, never pushed back).
+    const counters = await scanKeys(redis, `${prefix}:openstack-calls:*`);
+    expect(counters.length).toBeGreaterThanOrEqual(1);
+    for (const key of counters) {
+      const ttl = await redis.pttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(2000);
+    }
   });
 
   it('keeps clusters apart and lets calls through when Redis does not answer', async () => {
