@@ -10,7 +10,7 @@ import 'reflect-metadata';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { loadBenchConfig } from './bench.config';
 import { BenchSystem } from './bench-system';
-import { measure, type LoadTarget } from './load';
+import { measure } from './load';
 import { readProcess } from './proc-stats';
 
 async function main(): Promise<void> {
@@ -18,34 +18,25 @@ async function main(): Promise<void> {
   const rounds = Number(process.argv[3] ?? 1);
   const config = loadBenchConfig(['--quick']);
   const system = await BenchSystem.start(config);
-  const endQueued = () =>
-    system.dataSource.query(`UPDATE jobs SET state = 'done', finished_at = now() WHERE state = 'queued'`);
-  const freer = setInterval(() => void endQueued().catch(() => undefined), 100);
+  const freer = setInterval(() => void system.endQueuedJobs().catch(() => undefined), 100);
   try {
-    let next = 0;
-    const first = system.rebootTargets[0];
-    const target: LoadTarget = {
-      url: `${system.gatewayUrl}/api/openshift/${first.clusterId}/reboot`,
-      method: 'POST',
-      headers: { authorization: system.operator.authorization, 'content-type': 'application/json' },
-      body: JSON.stringify({ target: first.nodename }),
-      next: () => {
-        const { clusterId, nodename } = system.rebootTargets[next++ % system.rebootTargets.length];
-        return { path: `/api/openshift/${clusterId}/reboot`, body: JSON.stringify({ target: nodename }) };
-      },
-    };
+    const target = system.rebootLoad(system.gatewayUrl);
     const pid = system.gatewayProcess?.pid ?? 0;
     const settings = { durationS: seconds, rounds: 1, warmupS: 0, connections: 32 };
+    // Warm-up; a gateway that died (a preload gone wrong, say) is said at once, with its last words.
+    const alive = () => {
+      if (!system.gatewayProcess?.running)
+        throw new Error(`gateway exited: ${system.gatewayProcess?.logs.slice(-2000)}`);
+    };
     await measure(target, { ...settings, durationS: 3 });
-    if (!system.gatewayProcess?.running) throw new Error(`gateway exited: ${system.gatewayProcess?.logs.slice(-2000)}`);
+    alive();
     for (let round = 0; round < rounds; round++) {
       const countsBefore = await roundTrips(pid);
       const cpuBefore = readProcess(pid)?.cpuSeconds ?? 0;
       const result = await measure(target, settings);
       // The gateway's CPU time per request: what the load on the machine moves least.
       const cpuSeconds = (readProcess(pid)?.cpuSeconds ?? 0) - cpuBefore;
-      if (!system.gatewayProcess?.running)
-        throw new Error(`gateway exited: ${system.gatewayProcess?.logs.slice(-3000)}`);
+      alive();
       const countsAfter = await roundTrips(pid);
       const { reqPerSec, p50Ms, p99Ms, requests, statuses } = result;
       const cpuMsPer1000 = Math.round(((cpuSeconds * 1000) / requests) * 1000 * 10) / 10;

@@ -149,6 +149,14 @@ describe('JobRequests against Postgres', () => {
         guard: { policy: stored, cooldownSeconds: policy.cooldownSeconds, at },
       };
     };
+    /** A target whose last reboot ended `Done` at `finishedAt` (SQL), under a cooldown of 300 s. */
+    const doneAt = async (finishedAt: string) => {
+      await setPolicy(COOLDOWN);
+      const done = request(uniqueName('node'));
+      await intake.accept(done);
+      await dataSource.query(`UPDATE jobs SET state = 'done', finished_at = ${finishedAt} WHERE id = $1`, [done.id]);
+      return done;
+    };
     const recorded = async (id: string) =>
       (await dataSource.query(`SELECT count(*)::int AS n FROM jobs WHERE id = $1`, [id]))[0].n as number;
     afterEach(() => setPolicy(null));
@@ -170,14 +178,7 @@ describe('JobRequests against Postgres', () => {
     });
 
     it('answers an active job by its id before the cooldown, and the cooldown with the seconds left', async () => {
-      await setPolicy(COOLDOWN);
-      const target = uniqueName('node');
-      const done = request(target);
-      await intake.accept(done);
-      await dataSource.query(
-        `UPDATE jobs SET state = 'done', finished_at = now() - interval '10 seconds' WHERE id = $1`,
-        [done.id],
-      );
+      const { target } = await doneAt(`now() - interval '10 seconds'`);
       const cooling = await guarded(target);
       const refusal = await intake.accept(cooling).catch((error: unknown) => error);
       expect(refusal).toBeInstanceOf(RebootCooldownError);
@@ -193,16 +194,9 @@ describe('JobRequests against Postgres', () => {
     });
 
     it('agrees with the cooldown to the millisecond: a Done exactly a cooldown before its start is over', async () => {
-      await setPolicy(COOLDOWN);
-      const target = uniqueName('node');
-      const done = request(target);
-      await intake.accept(done);
       // Postgres keeps microseconds, the gateway's clock milliseconds: the Done lies 0.4 ms into its millisecond.
-      await dataSource.query(
-        `UPDATE jobs SET state = 'done', finished_at = date_trunc('milliseconds', now()) + interval '0.4 milliseconds'
-          WHERE id = $1`,
-        [done.id],
-      );
+      const done = await doneAt(`date_trunc('milliseconds', now()) + interval '0.4 milliseconds'`);
+      const { target } = done;
       const [{ finished }] = await dataSource.query(`SELECT finished_at AS finished FROM jobs WHERE id = $1`, [
         done.id,
       ]);

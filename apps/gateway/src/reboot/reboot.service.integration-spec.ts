@@ -80,7 +80,7 @@ describe('RebootService on two gateways against Postgres and Redis', () => {
     const intake = new JobIntake(
       new JobRequests(dataSource),
       new RebootProducer(queue),
-      new RequestAudit(dataSource, { audit: {} }),
+      new RequestAudit(dataSource, { audit: { hashKey: undefined } }),
       new JobLinks(config),
       config,
       counted,
