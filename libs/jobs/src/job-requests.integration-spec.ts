@@ -177,6 +177,16 @@ describe('JobRequests against Postgres', () => {
       expect(await intake.replay(claim)).toBeNull();
     });
 
+    it('answers a request that lost the race to its own key by the job the key started, not as already running', async () => {
+      const claim = { username: 'alice', key: uniqueName('key'), requestHash: 'hash-a' };
+      const target = uniqueName('node');
+      // Both decided before either was recorded; the first one's job is active when the second is recorded.
+      const [first, second] = [await guarded(target, new Date(), claim), await guarded(target, new Date(), claim)];
+      expect(await intake.accept(first)).toEqual({ created: true });
+      expect(await intake.accept(second)).toEqual({ created: false, jobId: first.id });
+      expect(await recorded(second.id)).toBe(0);
+    });
+
     it('answers an active job by its id before the cooldown, and the cooldown with the seconds left', async () => {
       const { target } = await doneAt(`now() - interval '10 seconds'`);
       const cooling = await guarded(target);

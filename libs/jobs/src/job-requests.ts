@@ -173,11 +173,12 @@ export class JobRequests {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
       throw new RebootAlreadyRunningError(await this.activeJobOf(job.clusterId, job.target), job.clusterId);
     }
-    if (guard && row) refuseUnguarded(job, guard, row);
-    // Only a key taken meanwhile stops the insert: answer with the job it started (or 422 for another body).
+    // A key taken meanwhile stops the insert: answer with the job it started (or 422 for another body). It comes
+    // first, as without a guard: a request that raced its own retry is answered by the job the retry started.
     const earlier = claim ? await this.replay(claim) : null;
-    if (!earlier) throw new Error('reboot job was not recorded');
-    return { created: false, jobId: earlier };
+    if (earlier) return { created: false, jobId: earlier };
+    if (guard && row) refuseUnguarded(job, guard, row);
+    throw new Error('reboot job was not recorded');
   }
 
   /**
