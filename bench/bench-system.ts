@@ -15,6 +15,7 @@ import {
 import { dataSourceOptions, migrate } from '@oshift/persistence';
 import { AppProcess, deleteRedisKeys, freePort } from '@oshift/testing';
 import type { BenchConfig } from './bench.config';
+import type { LoadTarget } from './load';
 
 /** Clusters the reboot cases spread their targets over, and VMs in each (many names: few 409s). */
 const REBOOT_CLUSTERS = 8;
@@ -152,6 +153,27 @@ export class BenchSystem {
   }
 
   /** Stops every process and removes the database and the Redis keys of this run. Safe to call twice. */
+  /** The benchmark's reboot case against the server at `base`: a JSON body, a different node per request. */
+  rebootLoad(base: string): LoadTarget {
+    let next = 0;
+    const first = this.rebootTargets[0];
+    return {
+      url: `${base}/api/openshift/${first.clusterId}/reboot`,
+      method: 'POST',
+      headers: { authorization: this.operator.authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ target: first.nodename }),
+      next: () => {
+        const { clusterId, nodename } = this.rebootTargets[next++ % this.rebootTargets.length];
+        return { path: `/api/openshift/${clusterId}/reboot`, body: JSON.stringify({ target: nodename }) };
+      },
+    };
+  }
+
+  /** Ends every queued job as a worker would (`done`), so that its node may be rebooted again. */
+  async endQueuedJobs(): Promise<void> {
+    await this.dataSource.query(`UPDATE jobs SET state = 'done', finished_at = now() WHERE state = 'queued'`);
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.processes.splice(0).map((child) => child.stop().catch(() => undefined)));
     for (const cleanup of this.cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);

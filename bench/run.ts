@@ -272,26 +272,12 @@ async function rebootCases(
   settings: LoadSettings,
   http: HttpCase[],
 ): Promise<void> {
-  const target = (base: string): LoadTarget => {
-    let next = 0;
-    const first = system.rebootTargets[0];
-    return {
-      url: `${base}/api/openshift/${first.clusterId}/reboot`,
-      method: 'POST',
-      headers: { authorization: system.operator.authorization, 'content-type': 'application/json' },
-      body: JSON.stringify({ target: first.nodename }),
-      next: () => {
-        const { clusterId, nodename } = system.rebootTargets[next++ % system.rebootTargets.length];
-        return { path: `/api/openshift/${clusterId}/reboot`, body: JSON.stringify({ target: nodename }) };
-      },
-    };
-  };
+  const target = (base: string): LoadTarget => system.rebootLoad(base);
   const clusters = [...new Set(system.rebootTargets.map((each) => each.clusterId))];
   const statusPaths = clusters.map((clusterId) => `/api/openshift/${clusterId}/nodestatus`);
 
   // No worker runs now: free the nodes by ending their queued jobs, as a worker would, every 100 ms.
-  const endQueued = () =>
-    system.dataSource.query(`UPDATE jobs SET state = 'done', finished_at = now() WHERE state = 'queued'`);
+  const endQueued = () => system.endQueuedJobs();
   const freer = setInterval(() => void endQueued().catch(() => undefined), 100);
   try {
     const results = await keepingCacheWarm(

@@ -38,6 +38,7 @@ import { JobIntake } from './reboot/job-intake';
 import { RebootController } from './reboot/reboot.controller';
 import { RebootProducer } from './reboot/reboot.producer';
 import { RebootRules } from './reboot/reboot-rules';
+import { ClusterPolicyCache } from './reboot/cluster-policy.cache';
 import { RebootService } from './reboot/reboot.service';
 import { RollingRebootController } from './reboot/rolling-reboot.controller';
 import { RollingRebootService } from './reboot/rolling-reboot.service';
@@ -93,6 +94,7 @@ export class GatewayModule {
         NodeReadiness,
         RebootService,
         RebootRules,
+        ClusterPolicyCache,
         RollingRebootService,
         RollingRules,
         JobIntake,

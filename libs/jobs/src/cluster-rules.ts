@@ -15,6 +15,12 @@ export interface NodeRebootFacts {
   activeJobId: string | null;
 }
 
+/** A cluster's policy as stored (`reboot_policy` as text, null when none is set) and as it applies. */
+export interface StoredPolicy {
+  stored: string | null;
+  policy: RebootPolicy;
+}
+
 /**
  * SQL condition "a reboot of the cluster in flight": admitted by the rules and not released (its node not back at
  * rest yet), whatever the job's state: a job that ended while its POST might still land counts until released.
@@ -65,6 +71,20 @@ export class ClusterRules {
       [clusterId],
     );
     return parseRebootPolicy(rows[0]?.reboot_policy ?? null);
+  }
+
+  /**
+   * The cluster's policy with its stored text, which a later statement can compare with the policy then in force
+   * (see `AcceptGuard`): equal texts are the same policy (jsonb's text is canonical).
+   */
+  async storedPolicy(clusterId: string): Promise<StoredPolicy> {
+    const rows = await poolQuery<{ stored: string | null }>(
+      this.dataSource,
+      `SELECT reboot_policy::text AS stored FROM clusters WHERE id = $1`,
+      [clusterId],
+    );
+    const stored = rows[0]?.stored ?? null;
+    return { stored, policy: parseRebootPolicy(stored === null ? null : JSON.parse(stored)) };
   }
 
   /** The nodes of the cluster whose reboot has started and is not released (the node not back at rest yet). */

@@ -4,7 +4,13 @@ import { testServices, uniqueName } from '@oshift/testing';
 import { newJobId } from './job-id';
 import { AuditAction, AuditOutcome } from '@oshift/audit';
 import { type IdempotencyClaim, JobRequests, type RebootIntake } from './job-requests';
-import { IdempotencyKeyReusedError, RebootAlreadyRunningError } from './job.errors';
+import { ClusterRules } from './cluster-rules';
+import {
+  IdempotencyKeyReusedError,
+  PolicyChangedError,
+  RebootAlreadyRunningError,
+  RebootCooldownError,
+} from './job.errors';
 import { JobLeases } from './job-leases';
 import { JobViews } from './job-views.repository';
 
@@ -127,5 +133,87 @@ describe('JobRequests against Postgres', () => {
     const now = request(uniqueName('node'));
     await intake.accept(now);
     expect(await intake.wasScheduled(now.id)).toBe(false);
+  });
+
+  describe('with a guard (the facts the request was decided on, checked by the statement that records it)', () => {
+    const COOLDOWN = { cooldown_seconds: 300 };
+    const setPolicy = (policy: unknown) =>
+      dataSource.query(`UPDATE clusters SET reboot_policy = $2::jsonb WHERE id = $1`, [
+        clusterId,
+        policy === null ? null : JSON.stringify(policy),
+      ]);
+    const guarded = async (target: string, at = new Date(), idempotency?: IdempotencyClaim) => {
+      const { stored, policy } = await new ClusterRules(dataSource).storedPolicy(clusterId);
+      return {
+        ...request(target, idempotency),
+        guard: { policy: stored, cooldownSeconds: policy.cooldownSeconds, at },
+      };
+    };
+    /** A target whose last reboot ended `Done` at `finishedAt` (SQL), under a cooldown of 300 s. */
+    const doneAt = async (finishedAt: string) => {
+      await setPolicy(COOLDOWN);
+      const done = request(uniqueName('node'));
+      await intake.accept(done);
+      await dataSource.query(`UPDATE jobs SET state = 'done', finished_at = ${finishedAt} WHERE id = $1`, [done.id]);
+      return done;
+    };
+    const recorded = async (id: string) =>
+      (await dataSource.query(`SELECT count(*)::int AS n FROM jobs WHERE id = $1`, [id]))[0].n as number;
+    afterEach(() => setPolicy(null));
+
+    it('records the job when the policy is the one in force and the node has no active job and no cooldown', async () => {
+      await setPolicy(COOLDOWN);
+      const job = await guarded(uniqueName('node'));
+      expect(await intake.accept(job)).toEqual({ created: true });
+      expect(await recorded(job.id)).toBe(1);
+    });
+
+    it('records nothing when the policy changed since, not even the key', async () => {
+      const claim = { username: 'alice', key: uniqueName('key'), requestHash: 'hash-a' };
+      const job = await guarded(uniqueName('node'), new Date(), claim);
+      await setPolicy(COOLDOWN);
+      await expect(intake.accept(job)).rejects.toEqual(new PolicyChangedError(clusterId));
+      expect(await recorded(job.id)).toBe(0);
+      expect(await intake.replay(claim)).toBeNull();
+    });
+
+    it('answers a request that lost the race to its own key by the job the key started, not as already running', async () => {
+      const claim = { username: 'alice', key: uniqueName('key'), requestHash: 'hash-a' };
+      const target = uniqueName('node');
+      // Both decided before either was recorded; the first one's job is active when the second is recorded.
+      const [first, second] = [await guarded(target, new Date(), claim), await guarded(target, new Date(), claim)];
+      expect(await intake.accept(first)).toEqual({ created: true });
+      expect(await intake.accept(second)).toEqual({ created: false, jobId: first.id });
+      expect(await recorded(second.id)).toBe(0);
+    });
+
+    it('answers an active job by its id before the cooldown, and the cooldown with the seconds left', async () => {
+      const { target } = await doneAt(`now() - interval '10 seconds'`);
+      const cooling = await guarded(target);
+      const refusal = await intake.accept(cooling).catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(RebootCooldownError);
+      expect((refusal as RebootCooldownError).retryAfterSeconds).toBeGreaterThanOrEqual(289);
+      expect((refusal as RebootCooldownError).retryAfterSeconds).toBeLessThanOrEqual(291);
+      expect(await recorded(cooling.id)).toBe(0);
+      // Scheduled past the cooldown: recorded. Then a third request finds that job active, cooldown or not.
+      const later = await guarded(target, new Date(Date.now() + 300_000));
+      expect(await intake.accept(later)).toEqual({ created: true });
+      await expect(intake.accept(await guarded(target))).rejects.toEqual(
+        new RebootAlreadyRunningError(later.id, clusterId),
+      );
+    });
+
+    it('agrees with the cooldown to the millisecond: a Done exactly a cooldown before its start is over', async () => {
+      // Postgres keeps microseconds, the gateway's clock milliseconds: the Done lies 0.4 ms into its millisecond.
+      const done = await doneAt(`date_trunc('milliseconds', now()) + interval '0.4 milliseconds'`);
+      const { target } = done;
+      const [{ finished }] = await dataSource.query(`SELECT finished_at AS finished FROM jobs WHERE id = $1`, [
+        done.id,
+      ]);
+      const edge = new Date(new Date(finished).getTime() + 300_000);
+      const inside = await guarded(target, new Date(edge.getTime() - 1));
+      await expect(intake.accept(inside)).rejects.toMatchObject({ retryAfterSeconds: 1 });
+      expect(await intake.accept(await guarded(target, edge))).toEqual({ created: true });
+    });
   });
 });

@@ -34,6 +34,17 @@ export class IdempotencyKeyReusedError extends Error {
   }
 }
 
+/**
+ * The cluster's reboot policy is no longer the one a request was decided on (see `AcceptGuard`): nothing was
+ * recorded, and the request is to be decided again on the policy in force.
+ */
+export class PolicyChangedError extends Error {
+  override readonly name = 'PolicyChangedError';
+  constructor(readonly clusterId: string) {
+    super(`the reboot policy of ${clusterId} changed while the request was decided`);
+  }
+}
+
 /** The node ended a reboot `Done` less than the cluster's cooldown ago; another may start in `retryAfterSeconds`. */
 export class RebootCooldownError extends Error {
   override readonly name = 'RebootCooldownError';

@@ -227,12 +227,22 @@ function matches(glob: string, name: string): boolean {
   return regex.test(name);
 }
 
+/**
+ * The roles already found per policy (its `roles`, which a parsed policy never changes, and which copies of it
+ * share): a decision over a cluster's node list matches each name once per policy, not once per request.
+ */
+const rolesFound = new WeakMap<RebootPolicy['roles'], Map<string, NodeRole>>();
+
 /** The node's role: the first role (in {@link NodeRoles} order) one of whose patterns matches its name. */
 export function roleOf(nodename: string, policy: RebootPolicy): NodeRole {
-  for (const role of NodeRoles) {
-    if (policy.roles[role].patterns.some((glob) => matches(glob, nodename))) return role;
-  }
-  return 'other';
+  let found = rolesFound.get(policy.roles);
+  if (!found) rolesFound.set(policy.roles, (found = new Map()));
+  const known = found.get(nodename);
+  if (known) return known;
+  const role = NodeRoles.find((each) => policy.roles[each].patterns.some((glob) => matches(glob, nodename))) ?? 'other';
+  if (found.size > 10_000) found.clear();
+  found.set(nodename, role);
+  return role;
 }
 
 /** The nodes a rolling reboot of `role` takes, in order: by role (see {@link ROLLING_ORDER}), then as listed. */

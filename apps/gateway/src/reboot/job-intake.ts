@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Principal } from '@oshift/access';
 import { type AuditAction, AuditOutcome } from '@oshift/audit';
 import {
@@ -13,8 +13,11 @@ import {
   QueueUnavailableError,
   RebootAlreadyRunningError,
   RebootCooldownError,
+  type AcceptGuard,
+  PolicyChangedError,
   type RebootKind,
   RebootRefusedError,
+  type RebootPolicy,
   type RollingRole,
   windowDecision,
 } from '@oshift/jobs';
@@ -24,6 +27,7 @@ import type { GatewayConfig } from '../gateway.config';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { InvalidRequestError } from '../http/request.errors';
 import { JobLinks } from '../jobs/job-links';
+import { ClusterPolicyCache } from './cluster-policy.cache';
 import { RebootProducer } from './reboot.producer';
 import { parseIdempotencyKey } from './reboot-request.dto';
 
@@ -60,6 +64,8 @@ export interface JobToStart {
   notBefore?: Date | null;
   /** Started outside the cluster's maintenance windows: who asked, and why. */
   windowOverride?: { by: string; reason: string } | null;
+  /** What the checks left to the statement that records the job (the windows are screened already then). */
+  guard?: AcceptGuard;
 }
 
 /** What every job-starting request's body holds besides its own fields: its type, dry run and when it starts. */
@@ -114,8 +120,12 @@ export interface IntakeRoute<T extends JobAsk, F extends object> {
     clusterId: string,
     value: T,
     nodes: readonly ClusterNode[],
-  ): Promise<Pick<JobToStart, 'kind' | 'rollingRole' | 'deadlineMs'>>;
+    schedule: Schedule,
+  ): Promise<Pick<JobToStart, 'kind' | 'rollingRole' | 'deadlineMs' | 'guard'>>;
 }
+
+/** How many times a request decided on a policy that changed meanwhile is decided again before it fails. */
+const POLICY_RETRIES = 3;
 
 /** The audit detail of a refusal the checks throw, or null for any other error (it is not a refusal). */
 function refusalOf(error: unknown): Record<string, unknown> | null {
@@ -143,6 +153,8 @@ export class JobIntake {
     @Inject(JobLinks) private readonly links: Pick<JobLinks, 'statusUrl'>,
     @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'jobs'>,
     @Inject(ClusterRules) private readonly rules: Pick<ClusterRules, 'policy'>,
+    /** The policies a route's screen decided on (see `RebootRules.admit`): an entry found stale is dropped. */
+    @Optional() @Inject(ClusterPolicyCache) private readonly policies?: Pick<ClusterPolicyCache, 'forget'>,
   ) {}
 
   /**
@@ -191,18 +203,27 @@ export class JobIntake {
       await this.record(asked, AuditOutcome.dryRun, detail);
       return forecast;
     }
-    const job = await route.screen(clusterId, value, nodes).catch(refused);
-    const deadlineMs = job.deadlineMs ?? schedule.deadlineMs;
-    await this.screenWindows(clusterId, value, deadlineMs).catch(refused);
-    return this.start(asked, {
-      target,
-      type: value.type,
-      ...job,
-      deadlineMs,
-      idempotency: claim,
-      notBefore: value.not_before ?? null,
-      windowOverride: value.override_window ? { by: principal.username, reason: value.reason ?? '' } : null,
-    });
+    for (let tries = 1; ; tries++) {
+      const job = await route.screen(clusterId, value, nodes, schedule).catch(refused);
+      const deadlineMs = job.deadlineMs ?? schedule.deadlineMs;
+      // A guard means the route screened the windows itself, on the policy the guard holds.
+      if (!job.guard) await this.screenWindows(clusterId, value, deadlineMs).catch(refused);
+      try {
+        return await this.start(asked, {
+          target,
+          type: value.type,
+          ...job,
+          deadlineMs,
+          idempotency: claim,
+          notBefore: value.not_before ?? null,
+          windowOverride: value.override_window ? { by: principal.username, reason: value.reason ?? '' } : null,
+        });
+      } catch (error) {
+        // Decided on a policy no longer in force: nothing was recorded; decide again on the one in force.
+        if (!(error instanceof PolicyChangedError) || tries >= POLICY_RETRIES) throw error;
+        this.policies?.forget(clusterId);
+      }
+    }
   }
 
   /**
@@ -212,14 +233,9 @@ export class JobIntake {
    */
   private async screenWindows(clusterId: string, value: JobAsk, deadlineMs: number): Promise<void> {
     const policy = await this.rules.policy(clusterId);
-    if (value.override_window && !policy.allowWindowOverride) {
-      throw new RebootRefusedError(
-        "this cluster's operator does not allow override_window: reboots start only inside its maintenance windows",
-      );
-    }
-    const at = Math.max(Date.now(), value.not_before?.getTime() ?? 0);
-    const decision = windowDecision(policy, at, at + deadlineMs, value.override_window);
-    if (decision?.would === 'refuse') throw new RebootRefusedError(decision.reason);
+    const schedule = { notBefore: value.not_before?.getTime() ?? null, override: value.override_window, deadlineMs };
+    const refusal = windowRefusal(policy, schedule);
+    if (refusal) throw refusal;
   }
 
   /**
@@ -273,12 +289,16 @@ export class JobIntake {
         windowOverride: job.windowOverride ?? null,
         audit: accepted,
         idempotency: job.idempotency,
+        ...(job.guard ? { guard: job.guard } : {}),
       });
       if (!recorded.created) return this.replayed(clusterId, recorded.jobId, requestId);
     } catch (error) {
       if (error instanceof RebootAlreadyRunningError) {
         await this.record(asked, AuditOutcome.refused, { reason: 'already running', runningJobId: error.jobId });
       }
+      // A cooldown the guard found (the screen's own refusal when the policy is read first).
+      const refusal = refusalOf(error);
+      if (refusal) await this.record(asked, AuditOutcome.refused, refusal);
       throw error;
     }
 
@@ -352,6 +372,22 @@ export class JobIntake {
     this.logger.error({ msg: 'enqueue failed, job discarded', jobId, requestId, error: String(error) });
     throw new QueueUnavailableError(jobId, { cause: error });
   }
+}
+
+/**
+ * The maintenance windows' refusal of a request on `policy`, by the same function the worker's admission uses, or
+ * null: a request whose deadline (counted from its `not_before`) comes before the next window opens, or an
+ * `override_window` on a cluster whose operator switched that right off.
+ */
+export function windowRefusal(policy: RebootPolicy, schedule: Schedule): RebootRefusedError | null {
+  if (schedule.override && !policy.allowWindowOverride) {
+    return new RebootRefusedError(
+      "this cluster's operator does not allow override_window: reboots start only inside its maintenance windows",
+    );
+  }
+  const at = Math.max(Date.now(), schedule.notBefore ?? 0);
+  const decision = windowDecision(policy, at, at + schedule.deadlineMs, schedule.override);
+  return decision?.would === 'refuse' ? new RebootRefusedError(decision.reason) : null;
 }
 
 /**

@@ -1,11 +1,15 @@
 import {
   DEFAULT_REBOOT_POLICY,
+  parseRebootPolicy,
+  storedRebootPolicy,
   type NodeRebootFacts,
   type RebootPolicy,
   RebootCooldownError,
   RebootRefusedError,
 } from '@oshift/jobs';
 import type { ClusterNode } from '@oshift/node-registry';
+import { ClusterPolicyCache } from './cluster-policy.cache';
+import type { Schedule } from './job-intake';
 import { RebootRules } from './reboot-rules';
 
 const node = (nodename: string, status = 'ACTIVE'): ClusterNode => ({
@@ -28,17 +32,26 @@ function rulesWith(
   released: Record<string, number> = {},
 ) {
   const asked: string[] = [];
-  const rules = new RebootRules({
-    nodeFacts: async (_cluster, target) => {
-      asked.push(target);
-      return { policy: DEFAULT_REBOOT_POLICY, lastDoneAt: null, activeJobId: null, ...facts };
+  /** The policy the cache reads (what Postgres holds), unless a test changes it behind the cache's back. */
+  const stored = { text: facts.policy ? JSON.stringify(storedRebootPolicy(facts.policy)) : null };
+  const policyNow = () => parseRebootPolicy(stored.text === null ? null : JSON.parse(stored.text));
+  const policies = new ClusterPolicyCache({ storedPolicy: async () => ({ stored: stored.text, policy: policyNow() }) });
+  const rules = new RebootRules(
+    {
+      nodeFacts: async (_cluster, target) => {
+        asked.push(target);
+        return { lastDoneAt: null, activeJobId: null, ...facts, policy: policyNow() };
+      },
+      inFlight: async () => inFlight,
+      waitingTurn: async () => ahead,
+      releasedAgo: async () => released,
     },
-    inFlight: async () => inFlight,
-    waitingTurn: async () => ahead,
-    releasedAgo: async () => released,
-  });
-  return { rules, asked };
+    policies,
+  );
+  return { rules, asked, stored };
 }
+
+const NOW: Schedule = { notBefore: null, override: false, deadlineMs: 600_000 };
 
 describe('RebootRules', () => {
   it('forecasts start, or wait with why, as the worker’s admission decides', async () => {
@@ -132,5 +145,44 @@ describe('RebootRules', () => {
     const lastDoneAt = new Date(Date.now() - 10_000);
     const { rules } = rulesWith({ policy: COOLDOWN, lastDoneAt, activeJobId: 'job-8' });
     await expect(rules.screen('c1', 'worker-0', NODES)).resolves.toBeUndefined();
+  });
+
+  it('admits on the policy it holds without reading the node’s facts, leaving them to the guarded insert', async () => {
+    const { rules, asked, stored } = rulesWith({ policy: COOLDOWN });
+    const guard = await rules.admit('c1', 'worker-0', NODES, NOW);
+    expect(guard).toEqual({ policy: stored.text, cooldownSeconds: 300, at: expect.any(Date) });
+    expect(Math.abs(guard.at.getTime() - Date.now())).toBeLessThan(1000);
+    expect(asked).toEqual([]);
+    // A scheduled reboot's guard counts its cooldown from its time.
+    const later = Date.now() + 60_000;
+    expect((await rules.admit('c1', 'worker-0', NODES, { ...NOW, notBefore: later })).at).toEqual(new Date(later));
+  });
+
+  it('answers what the held policy refuses from the facts Postgres holds now, cooldown first', async () => {
+    const lastDoneAt = new Date(Date.now() - 250_000);
+    const cooling = rulesWith({ policy: COOLDOWN, lastDoneAt });
+    // The cluster's only HAProxy node inside its cooldown: the cooldown is the answer, as the screen gives it.
+    await expect(cooling.rules.admit('c1', 'haproxy-0', NODES, NOW)).rejects.toBeInstanceOf(RebootCooldownError);
+    expect(cooling.asked).toEqual(['haproxy-0']);
+    await expect(rulesWith().rules.admit('c1', 'haproxy-0', NODES, NOW)).rejects.toEqual(
+      new RebootRefusedError("haproxy-0 is the cluster's only HAProxy node: rebooting it takes the cluster offline"),
+    );
+    const closed = rulesWith({ policy: parseRebootPolicy({ allow_window_override: false }) });
+    await expect(closed.rules.admit('c1', 'worker-0', NODES, { ...NOW, override: true })).rejects.toMatchObject({
+      reason:
+        "this cluster's operator does not allow override_window: reboots start only inside its maintenance windows",
+    });
+  });
+
+  it('never refuses on a held policy that is no longer in force: it decides again on the one read now', async () => {
+    const { rules, stored, asked } = rulesWith({ policy: parseRebootPolicy({ allow_window_override: false }) });
+    const before = stored.text;
+    expect(await rules.admit('c1', 'worker-0', NODES, NOW)).toMatchObject({ policy: before });
+    // The operator allows overrides again, behind the cache's back: the entry held still says no.
+    stored.text = JSON.stringify(storedRebootPolicy(parseRebootPolicy({ allow_window_override: true })));
+    const guard = await rules.admit('c1', 'worker-0', NODES, { ...NOW, override: true });
+    expect(guard.policy).toBe(stored.text);
+    expect(guard.policy).not.toBe(before);
+    expect(asked).toEqual(['worker-0']);
   });
 });

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ClusterApis, clusterReadiness } from '@oshift/cluster-api';
 import {
+  type AcceptGuard,
   type Admission,
   ClusterRules,
   cooldownLeftSeconds,
@@ -12,13 +13,16 @@ import {
   type NodeSeen,
   RebootCooldownError,
   RebootRefusedError,
+  type RebootPolicy,
   roleOf,
+  type StoredPolicy,
   windowDecision,
   windowStatus,
   windowTime,
 } from '@oshift/jobs';
 import type { ClusterNode } from '@oshift/node-registry';
-import type { Schedule } from './job-intake';
+import { ClusterPolicyCache } from './cluster-policy.cache';
+import { type Schedule, windowRefusal } from './job-intake';
 
 /**
  * What the cluster's reboot rules say of a customer's request, from Postgres (policy, reboots in flight, the
@@ -37,6 +41,8 @@ export class RebootRules {
   constructor(
     @Inject(ClusterRules)
     private readonly rules: Pick<ClusterRules, 'nodeFacts' | 'inFlight' | 'waitingTurn' | 'releasedAgo'>,
+    /** The policies as this gateway last read them, for {@link admit}. */
+    @Inject(ClusterPolicyCache) private readonly policies: Pick<ClusterPolicyCache, 'get' | 'forget'>,
     /** Connected clusters' Kubernetes APIs: the forecast then judges masters by `Ready` too, as the worker does. */
     @Optional() @Inject(ClusterApis) private readonly apis?: Pick<ClusterApis, 'connection'>,
   ) {}
@@ -91,22 +97,69 @@ export class RebootRules {
   }
 
   /**
+   * A real request's checks without a round trip of their own: the rules and the maintenance windows on the
+   * policy this gateway holds, and the rest (the policy still in force, an active job, the cooldown) left to the
+   * statement that records the job, through the guard answered. A request the policy held refuses is screened as
+   * before from what Postgres holds now ({@link screen}, then the windows), so a refusal, and which one comes
+   * first, never depends on the cache.
+   */
+  async admit(
+    clusterId: string,
+    target: string,
+    nodes: readonly ClusterNode[],
+    schedule: Schedule,
+  ): Promise<AcceptGuard> {
+    const at = Math.max(Date.now(), schedule.notBefore ?? 0);
+    const held = await this.policies.get(clusterId);
+    if (!neverAllowed(target, nodes, held.policy) && !windowRefusal(held.policy, schedule)) return guardOf(held, at);
+    this.policies.forget(clusterId);
+    const notBefore = schedule.notBefore === null ? undefined : new Date(schedule.notBefore);
+    const policy = await this.screened(clusterId, target, nodes, notBefore);
+    const refusal = windowRefusal(policy, schedule);
+    if (refusal) throw refusal;
+    // The policy in force allows what the one held refused: the guard holds the one read now.
+    return guardOf(await this.policies.get(clusterId), at);
+  }
+
+  /**
    * Throws {@link RebootCooldownError} when the node is inside its cooldown (at `notBefore`, when scheduled), or {@link RebootRefusedError} when
    * the rules can never let its reboot start; whether it would start or wait now is left to the worker.
    */
   async screen(clusterId: string, target: string, nodes: readonly ClusterNode[], notBefore?: Date): Promise<void> {
+    await this.screened(clusterId, target, nodes, notBefore);
+  }
+
+  /** {@link screen}, answering the policy it read. */
+  private async screened(
+    clusterId: string,
+    target: string,
+    nodes: readonly ClusterNode[],
+    notBefore?: Date,
+  ): Promise<RebootPolicy> {
     const facts = await this.rules.nodeFacts(clusterId, target);
     // A node with an active job is answered by that job (409 with its id), not by its cooldown. A scheduled
     // reboot's cooldown is the one at its time.
     const at = Math.max(Date.now(), notBefore?.getTime() ?? 0);
     const left = facts.activeJobId ? 0 : cooldownLeftSeconds(facts.lastDoneAt, facts.policy, at);
     if (left > 0) throw new RebootCooldownError(target, left);
-    // A refusal depends on the cluster's nodes alone (which roles have peers), never on what is in flight.
-    // The windows are screened by the intake, for both kinds of job: here only the rules of the nodes.
-    const policy = { ...facts.policy, windows: [] };
-    const decision = decideAdmission({ target, policy, inFlight: [], nodes: seen(nodes) });
-    if (decision.would === 'refuse') throw new RebootRefusedError(decision.reason);
+    const refusal = neverAllowed(target, nodes, facts.policy);
+    if (refusal) throw refusal;
+    return facts.policy;
   }
+}
+
+/**
+ * Why the rules can never let this reboot start ({@link RebootRefusedError}), or null. A refusal depends on the
+ * cluster's nodes alone (which roles have peers), never on what is in flight. The windows are screened apart (the
+ * intake screens them for both kinds of job): here only the rules of the nodes.
+ */
+function neverAllowed(target: string, nodes: readonly ClusterNode[], policy: RebootPolicy): RebootRefusedError | null {
+  const decision = decideAdmission({ target, policy: { ...policy, windows: [] }, inFlight: [], nodes: seen(nodes) });
+  return decision.would === 'refuse' ? new RebootRefusedError(decision.reason) : null;
+}
+
+function guardOf(held: StoredPolicy, at: number): AcceptGuard {
+  return { policy: held.stored, cooldownSeconds: held.policy.cooldownSeconds, at: new Date(at) };
 }
 
 /** The nodes as the rules see them: name and Nova status. */

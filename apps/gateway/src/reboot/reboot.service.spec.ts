@@ -17,7 +17,7 @@ import {
 import { CloudUnavailableError, type ClusterNode, NodeNotFoundError } from '@oshift/node-registry';
 import type { AuditedDecision, AuditedRequest } from '../audit/request-audit';
 import { InvalidRequestError } from '../http/request.errors';
-import { JobIntake, type RebootStarted } from './job-intake';
+import { JobIntake, type RebootStarted, windowRefusal } from './job-intake';
 import { type RebootForecast, RebootService } from './reboot.service';
 import { RollingRebootService } from './rolling-reboot.service';
 
@@ -94,9 +94,14 @@ function setUp(
     {
       forecast: async () =>
         overrides.forecast ?? { would: 'start', reason: '0 of at most 1 worker reboot in flight', role: 'worker' },
-      screen: async (_c, target) => {
+      // The real admit screens the windows on the policy it holds, and leaves the rest to the guarded insert.
+      admit: async (_c, target, _nodes, schedule) => {
         screened.push(target);
         if (overrides.screen) throw overrides.screen;
+        const policy = overrides.policy ?? DEFAULT_REBOOT_POLICY;
+        const refusal = windowRefusal(policy, schedule);
+        if (refusal) throw refusal;
+        return { policy: null, cooldownSeconds: policy.cooldownSeconds, at: new Date() };
       },
     },
     intake,

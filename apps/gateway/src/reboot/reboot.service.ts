@@ -12,7 +12,8 @@ export type { RebootForecast } from './reboot-rules';
 /**
  * Decides reboot requests through the one intake path ({@link JobIntake.request}); what is a reboot's own is
  * named here: its body (`target`, `type`, `dry_run`), that the node must be one of the cluster's, and the
- * cluster's rules for one node (cooldown, a reboot they never allow; a dry run's forecast). A request repeated
+ * cluster's rules for one node (cooldown, a reboot they never allow, the windows; a dry run's forecast), decided on
+ * the policy this gateway holds and checked by the statement that records the job ({@link RebootRules.admit}). A request repeated
  * with its `Idempotency-Key` gets the first answer again and starts nothing.
  */
 @Injectable()
@@ -21,7 +22,7 @@ export class RebootService extends RoutedIntake<RebootRequestDto, RebootForecast
 
   constructor(
     @Inject(NodeRegistry) registry: Pick<NodeRegistry, 'listNodes'>,
-    @Inject(RebootRules) rules: Pick<RebootRules, 'forecast' | 'screen'>,
+    @Inject(RebootRules) rules: Pick<RebootRules, 'forecast' | 'admit'>,
     @Inject(JobIntake) intake: Pick<JobIntake, 'request'>,
   ) {
     super(registry, intake);
@@ -37,10 +38,9 @@ export class RebootService extends RoutedIntake<RebootRequestDto, RebootForecast
         known(clusterId, target, nodes);
         return rules.forecast(clusterId, target, nodes, schedule);
       },
-      screen: async (clusterId, { target, not_before }, nodes) => {
+      screen: async (clusterId, { target }, nodes, schedule) => {
         known(clusterId, target, nodes);
-        await rules.screen(clusterId, target, nodes, not_before);
-        return {};
+        return { guard: await rules.admit(clusterId, target, nodes, schedule) };
       },
     };
   }
