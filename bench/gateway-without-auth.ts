@@ -39,17 +39,25 @@ function withoutAuthentication(root: DynamicModule): DynamicModule {
     typeof provider === 'object' && 'provide' in provider && provider.provide === APP_GUARD && 'useClass' in provider
       ? provider.useClass === AuthGuard
       : false;
-  const visit = (module: DynamicModule): DynamicModule => ({
-    ...module,
-    imports: module.imports?.map((imported) =>
-      typeof imported === 'object' && imported !== null && 'module' in imported ? visit(imported) : imported,
-    ),
-    providers: module.providers?.map((provider) => {
-      if (!isAuthGuard(provider)) return provider;
-      swapped += 1;
-      return { provide: APP_GUARD, useValue: new AdmitEveryone() };
-    }),
-  });
+  // A module imported in two places (auth, imported again by the query check) is swapped once, into one copy.
+  const visited = new Map<DynamicModule, DynamicModule>();
+  const visit = (module: DynamicModule): DynamicModule => {
+    const known = visited.get(module);
+    if (known) return known;
+    const copy: DynamicModule = {
+      ...module,
+      imports: module.imports?.map((imported) =>
+        typeof imported === 'object' && imported !== null && 'module' in imported ? visit(imported) : imported,
+      ),
+      providers: module.providers?.map((provider) => {
+        if (!isAuthGuard(provider)) return provider;
+        swapped += 1;
+        return { provide: APP_GUARD, useValue: new AdmitEveryone() };
+      }),
+    };
+    visited.set(module, copy);
+    return copy;
+  };
   const result = visit(root);
   if (swapped !== 1) throw new Error(`expected one AuthGuard declared as APP_GUARD in the gateway, found ${swapped}`);
   return result;

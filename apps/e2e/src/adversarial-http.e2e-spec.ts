@@ -219,6 +219,13 @@ describe('adversarial: the HTTP boundary', () => {
       expect((await call('GET', `${base}/jobs?state=waiting&limit=5`, { user: operator })).status).toBe(200);
       expect((await call('DELETE', `${base}/job/${waiting}`, { user: operator })).status).toBe(200);
     });
+
+    it('checks the caller before the query: 401 without credentials, 404 on a cluster without a grant', async () => {
+      const anonymous = await call('GET', `${base}/nodestatus?refresh=1`);
+      expect(anonymous.status).toBe(401);
+      const elsewhere = await call('GET', `/api/openshift/no-such-cluster/nodestatus?refresh=1`, { user: operator });
+      expect([elsewhere.status, elsewhere.body]).toEqual([404, JSON.stringify({ error: 'Not Found' })]);
+    });
   });
 
   describe('headers of every answer', () => {

@@ -25,8 +25,9 @@ function closeConnectionsWhenClosing(fastify: FastifyInstance): void {
   fastify.addHook('preClose', async () => {
     closing = true;
   });
-  fastify.addHook('onSend', async (_request, reply) => {
+  fastify.addHook('onSend', (_request, reply, _payload, done) => {
     if (closing) void reply.header('connection', 'close');
+    done();
   });
 }
 
@@ -53,7 +54,11 @@ export async function createGatewayApp(
     http: { requireHostHeader: false },
   });
   adapter.getInstance().server.on('checkExpectation', answerUnmetExpectation);
-  adapter.getInstance().addHook('onRequest', async (_request, reply) => applyAnswerHeaders(reply.raw, answerHeaders));
+  // Callback hooks, every one of them: an `async` hook costs each request a promise and a turn of the loop.
+  adapter.getInstance().addHook('onRequest', (_request, reply, done) => {
+    applyAnswerHeaders(reply.raw, answerHeaders);
+    done();
+  });
   adapter.getInstance().addHook('onRequest', rejectMissingHost);
   // Before authentication: a refused cross-site request is never checked, decided or recorded as a decision.
   adapter.getInstance().addHook('onRequest', refuseCrossSite(config.http.publicUrl));
@@ -64,8 +69,9 @@ export async function createGatewayApp(
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onSend', async (request, reply) => {
+    .addHook('onSend', (request, reply, _payload, done) => {
       void reply.header('x-request-id', request.id);
+      done();
     });
   closeConnectionsWhenClosing(app.getHttpAdapter().getInstance());
   observeRequests(app.getHttpAdapter().getInstance(), logger.child('HTTP'), app.get(MetricsRegistry));

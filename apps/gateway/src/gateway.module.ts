@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { accessEntities } from '@oshift/access';
 import { auditEntities } from '@oshift/audit';
 import {
@@ -23,7 +23,7 @@ import type { GatewayConfig } from './gateway.config';
 import { GATEWAY_CONFIG } from './gateway.tokens';
 import { HealthController } from './health/health.controller';
 import { JsonExceptionFilter } from './http/json-exception.filter';
-import { QueryParametersInterceptor } from './http/query-parameters.interceptor';
+import { QueryParametersModule } from './http/query-parameters.module';
 import { JobCancelService } from './jobs/job-cancel.service';
 import { JobLinks } from './jobs/job-links';
 import { JobController } from './jobs/job.controller';
@@ -54,6 +54,7 @@ export class GatewayModule {
     registerBuildInfo(metrics, config.revision);
     // Besides BullMQ's: one connection for commands (login throttle, node-status cache), one for pub/sub.
     const redis = new RedisConnections(config.redis.target);
+    const auth = AuthModule.forRoot(config, redis);
     return {
       module: GatewayModule,
       imports: [
@@ -64,7 +65,9 @@ export class GatewayModule {
           ...jobEntities,
           ...nodeRegistryEntities,
         ]),
-        AuthModule.forRoot(config, redis),
+        auth,
+        // After `auth`: its guard runs after the authentication guard.
+        QueryParametersModule.after(auth),
         NodeRegistryModule.forProcess({ secrets: config.secrets, metrics }, config.openstack, {
           statusCache: {
             redis: redis.commands,
@@ -110,7 +113,6 @@ export class GatewayModule {
         JobMetrics,
         MetricsServer,
         { provide: APP_FILTER, useClass: JsonExceptionFilter },
-        { provide: APP_INTERCEPTOR, useClass: QueryParametersInterceptor },
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: RedisConnections, useValue: redis },
         // Ends the gateway announces as a worker does (a cancelled job's Fail), on the process's commands connection.

@@ -151,6 +151,22 @@ describe('NodeStatusCache (real Redis, the simulator as Nova)', () => {
     expect(sim.listCalls()).toBe(before);
   });
 
+  it('hands back the same list while its entry is unchanged, and a new one once a worker changed it', async () => {
+    const [gateway, worker] = [await replica(), await replica()];
+    const target = 'worker-0.openstacklocal';
+    const first = await gateway.listNodes(clusterId);
+    const again = await gateway.listNodes(clusterId);
+    expect(again).toBe(first);
+
+    const node = (await worker.findNode(clusterId, target))!;
+    await worker.noteNodeStatus(clusterId, { ...node, status: 'REBOOT', taskState: 'rebooting' });
+    const changed = await gateway.listNodes(clusterId);
+    expect(changed).not.toBe(first);
+    expect(statuses(changed)[target]).toBe('REBOOT');
+    await worker.noteNodeStatus(clusterId, { ...node, status: 'ACTIVE', taskState: null });
+    expect(statuses(await gateway.listNodes(clusterId))[target]).toBe('ACTIVE');
+  });
+
   it('does not store a listing that began before a worker saw a change', async () => {
     const [gateway, worker] = [await replica(), await replica()];
     const target = 'worker-2.openstacklocal';

@@ -29,6 +29,8 @@ export interface NodeStatusCacheOptions {
 const FAILURE_TTL_MS = 1000;
 /** Generation counters outlive any entry by far; they only need to outlive a load. */
 const GENERATION_TTL_MS = 24 * 3600 * 1000;
+/** How many clusters' last read entries a process keeps (a few hundred bytes to a few kB each). */
+const LAST_READS = 1000;
 const FIRST_PAUSE_MS = 5;
 const LONGEST_PAUSE_MS = 50;
 
@@ -56,6 +58,8 @@ export class NodeStatusCache {
   private readonly reads = new Map<string, Promise<ClusterNode[]>>();
   /** This process's last list per cluster, served while Redis is away (so Nova still sees one list per period). */
   private readonly local = new Map<string, { nodes: ClusterNode[]; until: number }>();
+  /** Each cluster's last entry read from Redis, with its text (see `decodeRead`). */
+  private readonly lastRead = new Map<string, { raw: string; entry: Entry }>();
 
   constructor(
     private readonly redis: Redis | null,
@@ -131,7 +135,7 @@ export class NodeStatusCache {
     const keys = this.keys(clusterId);
     let cached: Entry | null;
     try {
-      cached = decode(await redis.get(keys.entry));
+      cached = this.decodeRead(clusterId, await redis.get(keys.entry));
     } catch {
       return this.loadLocally(clusterId, load);
     }
@@ -153,7 +157,7 @@ export class NodeStatusCache {
         return load();
       }
       if (answer[0] === 'entry') {
-        const entry = decode(answer[1] ?? null);
+        const entry = this.decodeRead(clusterId, answer[1] ?? null);
         return entry ? unwrap(entry) : load();
       }
       if (answer[0] === 'locked') return this.loadAndStore(redis, clusterId, load, token, answer[1] ?? '0');
@@ -161,6 +165,30 @@ export class NodeStatusCache {
       if (Date.now() >= giveUpAt) return load();
       await pause(wait);
     }
+  }
+
+  /**
+   * The entry a read of Redis found. The same text as the cluster's previous read is the same entry, not parsed
+   * again: callers get the same list for as long as the entry is unchanged (nodestatus keeps its answer's JSON
+   * beside it), and a request costs no parse and no new objects.
+   */
+  private decodeRead(clusterId: string, raw: string | null): Entry | null {
+    const last = this.lastRead.get(clusterId);
+    if (raw === null) {
+      this.lastRead.delete(clusterId);
+      return null;
+    }
+    if (last && last.raw === raw) return last.entry;
+    const entry = decode(raw);
+    if (entry) this.remember(clusterId, raw, entry);
+    return entry;
+  }
+
+  /** Keeps the cluster's entry with its text: one per cluster, at most LAST_READS clusters (the oldest go first). */
+  private remember(clusterId: string, raw: string, entry: Entry): void {
+    this.lastRead.delete(clusterId);
+    if (this.lastRead.size >= LAST_READS) this.lastRead.delete(this.lastRead.keys().next().value as string);
+    this.lastRead.set(clusterId, { raw, entry });
   }
 
   /** Without Redis: this process's own list for one period, else `load`. */
@@ -191,7 +219,10 @@ export class NodeStatusCache {
       }
       throw error;
     }
-    await this.store(redis, clusterId, generation, { nodes }, this.options.ttlMs, token);
+    const entry = { nodes };
+    const json = await this.store(redis, clusterId, generation, entry, this.options.ttlMs, token);
+    // The next reads find this text: the same list, not parsed again.
+    this.remember(clusterId, json, entry);
     return nodes;
   }
 
@@ -202,13 +233,14 @@ export class NodeStatusCache {
     entry: Entry | null,
     ttlMs: number,
     token: string,
-  ): Promise<void> {
+  ): Promise<string> {
     const keys = this.keys(clusterId);
     const json = entry ? JSON.stringify(entry) : '';
     // Not stored: the next lookup asks Nova again, and the lock expires by itself.
     await quietly(() =>
       scripted(redis).nodeStatusStore(keys.entry, keys.generation, keys.lock, generation, json, ttlMs, token),
     );
+    return json;
   }
 
   private async unlock(redis: Redis, clusterId: string, token: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 
 /** Methods that change state: a browser sends them cross-site without a preflight as a plain form. */
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -32,9 +32,12 @@ export function crossSiteReason(
  */
 export function refuseCrossSite(publicUrl: string) {
   const publicOrigin = new URL(publicUrl).origin;
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (!STATE_CHANGING.has(request.method)) return;
-    if (crossSiteReason(request.headers, publicOrigin) === undefined) return;
-    await reply.code(403).header('content-type', 'application/json; charset=utf-8').send(BODY);
+  return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (!STATE_CHANGING.has(request.method) || crossSiteReason(request.headers, publicOrigin) === undefined) {
+      done();
+      return;
+    }
+    // Answered here: the request goes no further (`done` is not called).
+    void reply.code(403).header('content-type', 'application/json; charset=utf-8').send(BODY);
   };
 }

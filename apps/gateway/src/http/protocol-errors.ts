@@ -1,6 +1,6 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { API_ANSWER_HEADERS } from './answer-headers';
 
 /**
@@ -56,12 +56,16 @@ export function answerFrameworkError(error: FastifyError, _request: FastifyReque
 /**
  * `onRequest` hook: an HTTP/1.1 request without `Host` is a 400 (RFC 9112 §3.2). Node would answer it itself
  * with an empty body, so the server lets it through (`requireHostHeader: false`) and it is refused here.
+ * A callback hook, as every hook of the gateway: an `async` one costs each request a promise and a turn.
  */
-export async function rejectMissingHost(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export function rejectMissingHost(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const raw = request.raw;
   if (raw.httpVersionMajor === 1 && raw.httpVersionMinor >= 1 && request.headers.host === undefined) {
-    await reply.code(400).headers(PROTOCOL_ERROR_HEADERS).send(protocolErrorBody(400));
+    // Answered here: the request goes no further (`done` is not called).
+    void reply.code(400).headers(PROTOCOL_ERROR_HEADERS).send(protocolErrorBody(400));
+    return;
   }
+  done();
 }
 
 /** Node `checkExpectation` listener: an `Expect` other than `100-continue` is a 417, in JSON. */

@@ -10,6 +10,9 @@ export interface NodeReadinessFields {
   schedulable: boolean | null;
 }
 
+/** The readiness fields of a connected cluster's servers, by server name. */
+export type ReadinessOf = (serverName: string) => NodeReadinessFields;
+
 /** What a cluster's API said of its nodes (null: it could not be asked in time), and how servers map to them. */
 interface Snapshot {
   nodes: ClusterNode[] | null;
@@ -26,21 +29,30 @@ interface Snapshot {
 export class NodeReadiness {
   private readonly logger = new ContextLogger('NodeReadiness');
   private readonly recent = new Map<string, { until: number; snapshot: Promise<Snapshot | null> }>();
+  private readonly fieldsBySnapshot = new WeakMap<Snapshot, ReadinessOf>();
 
   constructor(
     private readonly apis: ClusterApis,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  /** For a connected cluster, the fields of each server by name; null when the cluster is not connected. */
-  async of(clusterId: string): Promise<((serverName: string) => NodeReadinessFields) | null> {
+  /**
+   * For a connected cluster, the fields of each server by name; null when the cluster is not connected. The same
+   * function for as long as one listing of the cluster's nodes serves (so an answer made from it can be kept).
+   */
+  async of(clusterId: string): Promise<ReadinessOf | null> {
     const snapshot = await this.snapshot(clusterId);
     if (!snapshot) return null;
-    const { nodes, nodePattern } = snapshot;
-    return (serverName) => {
-      const node = nodes && matchNode(serverName, nodes, nodePattern);
-      return node ? { ready: node.ready, schedulable: !node.unschedulable } : { ready: null, schedulable: null };
-    };
+    let fieldsOf = this.fieldsBySnapshot.get(snapshot);
+    if (!fieldsOf) {
+      const { nodes, nodePattern } = snapshot;
+      fieldsOf = (serverName) => {
+        const node = nodes && matchNode(serverName, nodes, nodePattern);
+        return node ? { ready: node.ready, schedulable: !node.unschedulable } : { ready: null, schedulable: null };
+      };
+      this.fieldsBySnapshot.set(snapshot, fieldsOf);
+    }
+    return fieldsOf;
   }
 
   private snapshot(clusterId: string): Promise<Snapshot | null> {

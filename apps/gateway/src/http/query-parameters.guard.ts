@@ -1,7 +1,6 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import type { Observable } from 'rxjs';
 import type { Principal } from '@oshift/access';
 import { AuditOutcome } from '@oshift/audit';
 import { RequestAudit } from '../audit/request-audit';
@@ -12,27 +11,33 @@ import { InvalidRequestError, unknownParameter } from './request.errors';
 type CheckedRequest = FastifyRequest & { user?: Principal; params: Record<string, string | undefined> };
 
 /**
- * Every route checks its query string, once the caller is known: a parameter the route does not read (see
- * {@link QueryParameters}) is a 400 naming it, before the route runs, so nothing starts. A refused request of a
- * route that audits its refusals (a reboot, a cancel) is recorded as refused, like any other invalid input.
+ * Every route checks its query string, once the caller is known (this guard runs after `AuthGuard`, see
+ * {@link QueryParametersModule}): a parameter the route does not read (see {@link QueryParameters}) is a 400
+ * naming it, before the route runs, so nothing starts. A refused request of a route that audits its refusals
+ * (a reboot, a cancel) is recorded as refused, like any other invalid input.
+ * A guard rather than an interceptor: with no interceptor at all, Nest calls a route without wrapping it in
+ * rxjs observables, which was a tenth of the CPU time of a nodestatus request.
  */
 @Injectable()
-export class QueryParametersInterceptor implements NestInterceptor {
+export class QueryParametersGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly audit: RequestAudit,
   ) {}
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<CheckedRequest>();
+    const query = request.query as object | undefined;
+    // Most requests have no query at all: nothing to look up.
+    if (!query || isEmpty(query)) return true;
     const targets = [context.getHandler(), context.getClass()];
     const allowed = this.reflector.getAllAndOverride<string[] | typeof ANY_QUERY | undefined>(
       QUERY_PARAMETERS,
       targets,
     );
-    if (allowed === ANY_QUERY) return next.handle();
-    const request = context.switchToHttp().getRequest<CheckedRequest>();
-    const unknown = Object.keys((request.query as object | undefined) ?? {}).find((name) => !allowed?.includes(name));
-    if (unknown === undefined) return next.handle();
+    if (allowed === ANY_QUERY) return true;
+    const unknown = Object.keys(query).find((name) => !allowed?.includes(name));
+    if (unknown === undefined) return true;
     const error = unknownParameter(unknown);
     await this.audited(request, this.reflector.get<Requirement | undefined>(REQUIREMENT, context.getHandler()), error);
     throw new InvalidRequestError(error);
@@ -48,4 +53,9 @@ export class QueryParametersInterceptor implements NestInterceptor {
       detail: { reason: 'invalid input', error },
     });
   }
+}
+
+function isEmpty(query: object): boolean {
+  for (const _name in query) return false;
+  return true;
 }
