@@ -91,6 +91,8 @@ export class BenchSystem {
   /** The authenticated gateway's process (its RSS is read by the stream case) and the baseline server's. */
   gatewayProcess?: AppProcess;
   baselineProcess?: AppProcess;
+  /** The gateway without authentication's process (its CPU time is read by `profile-nodestatus.ts --compare`). */
+  openGatewayProcess?: AppProcess;
 
   private constructor(private readonly config: BenchConfig) {}
 
@@ -118,7 +120,8 @@ export class BenchSystem {
    */
   async startWorkers(count: number, env: Record<string, string> = {}): Promise<void> {
     if (!this.workerBuilt) {
-      await build('worker');
+      const build = await AppProcess.run('tools/build/build-app.ts', ['worker']);
+      if (build.status !== 0) throw new Error(`building the worker failed: ${build.stderr || build.stdout}`);
       this.workerBuilt = true;
     }
     await this.startConsumers(count, BUILT_WORKER, {
@@ -247,7 +250,8 @@ export class BenchSystem {
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       NODE_STATUS_CACHE_MS: String(this.config.nodeStatusCacheMs),
     });
-    await build('gateway');
+    const build = await AppProcess.run('tools/build/build-app.ts', ['gateway']);
+    if (build.status !== 0) throw new Error(`building the gateway failed: ${build.stderr || build.stdout}`);
     const servers = [
       // The stream case follows with up to 1,000 clients of one user: the per-user cap is not what it measures.
       this.spawn('gateway', BUILT_GATEWAY, {
@@ -259,7 +263,7 @@ export class BenchSystem {
       this.spawn('gateway-without-auth', 'bench/gateway-without-auth.ts', http(openPort)),
       this.spawn('baseline', 'bench/baseline-server.ts', http(baselinePort)),
     ];
-    [this.gatewayProcess, , this.baselineProcess] = servers;
+    [this.gatewayProcess, this.openGatewayProcess, this.baselineProcess] = servers;
     await Promise.all(servers.map((server) => server.waitFor(/"listening"/, 60000)));
     [this.gatewayUrl, this.openGatewayUrl, this.baselineUrl] = [gatewayPort, openPort, baselinePort].map(
       (port) => `http://127.0.0.1:${port}`,
@@ -348,12 +352,6 @@ export class BenchSystem {
     this.processes.push(child);
     return child;
   }
-}
-
-/** Builds one app into dist/ (tools/build/build-app.ts). */
-async function build(app: 'gateway' | 'worker'): Promise<void> {
-  const built = await AppProcess.run('tools/build/build-app.ts', [app]);
-  if (built.status !== 0) throw new Error(`building the ${app} failed: ${built.stderr || built.stdout}`);
 }
 
 function rebootProject(index: number, password: string): SimProjectSpec {
