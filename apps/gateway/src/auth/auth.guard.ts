@@ -30,7 +30,7 @@ interface RouteAccess {
 @Injectable()
 export class AuthGuard extends PassportAuthGuard(['basic', 'bearer']) {
   private readonly logger = new Logger('Auth');
-  private readonly routes = new WeakMap<object, RouteAccess>();
+  private readonly routes = new WeakMap<object, Map<object, RouteAccess>>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -71,15 +71,18 @@ export class AuthGuard extends PassportAuthGuard(['basic', 'bearer']) {
 
   /** What a route's decorators ask of the guard, read once per route (metadata lookups cost on every request). */
   private routeOf(context: ExecutionContext): RouteAccess {
-    const handler = context.getHandler();
-    let route = this.routes.get(handler);
+    const [handler, controller] = [context.getHandler(), context.getClass()];
+    // By controller, then handler: an inherited handler may serve two controllers, one of them @Public.
+    let routes = this.routes.get(controller);
+    if (!routes) this.routes.set(controller, (routes = new Map()));
+    let route = routes.get(handler);
     if (!route) {
       route = {
-        isPublic: this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [handler, context.getClass()]) === true,
+        isPublic: this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [handler, controller]) === true,
         signedIn: this.reflector.get<boolean | undefined>(SIGNED_IN_ROUTE, handler) === true,
         requirement: this.reflector.get<Requirement | undefined>(REQUIREMENT, handler),
       };
-      this.routes.set(handler, route);
+      routes.set(handler, route);
     }
     return route;
   }
