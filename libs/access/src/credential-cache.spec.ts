@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { CredentialCache } from './credential-cache';
 import { Principal } from './principal';
 
@@ -12,6 +13,22 @@ describe('CredentialCache', () => {
     expect(cache.key('alice', 'correct horse')).toBe(key);
     expect(cache.key('alice', 'correct horsf')).not.toBe(key);
     expect(new CredentialCache(1000, 10).key('alice', 'correct horse')).not.toBe(key);
+  });
+
+  it('computes HMAC-SHA-256 exactly as node:crypto does, for any username and password', () => {
+    const secret = Buffer.from(randomBytes(64).map((byte) => byte & 0x7f));
+    const cache = new CredentialCache(1000, 10, secret);
+    const pairs = [
+      ['alice', 'correct horse'],
+      ['bob', 'pass:with:colons'],
+      ['ünïcødé', 'pä\u00dfwört€😀'],
+      ['', ''],
+      ['x'.repeat(300), 'y'.repeat(1000)],
+    ];
+    for (const [username, password] of pairs) {
+      const expected = createHmac('sha256', secret).update(username).update('\0').update(password).digest('base64url');
+      expect(cache.key(username, password)).toBe(expected);
+    }
   });
 
   it('expires entries after the TTL', () => {

@@ -1,9 +1,37 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Principal } from './principal';
 
 interface Entry {
   principal: Principal;
   expiresAt: number;
+}
+
+/** SHA-256's block: an HMAC key this long is used as it is (RFC 2104). */
+const BLOCK_BYTES = 64;
+
+/**
+ * HMAC-SHA-256 (RFC 2104) under a random key born with it, computed as two one-shot hashes
+ * (`H(K ⊕ opad ‖ H(K ⊕ ipad ‖ m))`): no `Hmac` object, key import or stream per call, which
+ * `createHmac` costs on every request of the warm path. Every key byte is below 0x80 (448 random
+ * bits in all), so `K ⊕ ipad` is ASCII and is prefixed to the message as a string, as UTF-8.
+ */
+class KeyedHash {
+  private readonly innerPad: string;
+  /** `K ⊕ opad`, then room for the inner digest: filled and hashed in one synchronous call, never shared. */
+  private readonly outer = Buffer.alloc(BLOCK_BYTES + 32);
+
+  constructor(key: Buffer = Buffer.from(randomBytes(BLOCK_BYTES).map((byte) => byte & 0x7f))) {
+    if (key.length !== BLOCK_BYTES || key.some((byte) => byte >= 0x80))
+      throw new Error(`an HMAC key of ${BLOCK_BYTES} bytes, each below 0x80, is needed`);
+    this.innerPad = Buffer.from(key.map((byte) => byte ^ 0x36)).toString('latin1');
+    Buffer.from(key.map((byte) => byte ^ 0x5c)).copy(this.outer);
+  }
+
+  /** The HMAC of `message` (UTF-8), base64url. */
+  of(message: string): string {
+    hash('sha256', this.innerPad + message, 'buffer').copy(this.outer, BLOCK_BYTES);
+    return hash('sha256', this.outer, 'base64url');
+  }
 }
 
 /**
@@ -12,16 +40,21 @@ interface Entry {
  * reusable hash of one. Bounded (oldest entries leave first) and short-lived.
  */
 export class CredentialCache {
-  private readonly secret = randomBytes(32);
+  private readonly hmac: KeyedHash;
   private readonly entries = new Map<string, Entry>();
 
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries: number,
-  ) {}
+    /** The HMAC's key (64 bytes, each below 0x80): tests only; otherwise random, born with the cache. */
+    secret?: Buffer,
+  ) {
+    this.hmac = new KeyedHash(secret);
+  }
 
+  /** HMAC-SHA-256 of `username NUL password` under the cache's secret, base64url. */
   key(username: string, password: string): string {
-    return createHmac('sha256', this.secret).update(username).update('\0').update(password).digest('base64url');
+    return this.hmac.of(`${username}\0${password}`);
   }
 
   get(key: string, now = Date.now()): Principal | undefined {

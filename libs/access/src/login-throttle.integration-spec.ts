@@ -65,6 +65,10 @@ describe('LoginThrottle against Redis', () => {
       }
     };
     await Promise.all([live(first), live(second)]);
+    // The warm path's question, answered from memory: only a caller without failures anywhere is known clean.
+    expect(second.knownClean('dave', '192.0.2.30')).toBe(false);
+    expect(second.knownClean('erin', '192.0.2.31')).toBe(true);
+    expect(second.knownClean('erin', '192.0.2.30')).toBe(false); // the address counter holds dave's failure
 
     expect(await second.check('dave', '192.0.2.30')).toEqual({ allowed: true, userAddressFailures: 1 });
     await second.recordFailure('dave', '192.0.2.30');
@@ -74,6 +78,7 @@ describe('LoginThrottle against Redis', () => {
       expect(await replica.check('dave', '192.0.2.30')).toMatchObject({ allowed: false, scope: 'user-address' });
       // A caller with no failures anywhere is allowed from memory.
       expect(await replica.check('erin', '192.0.2.31')).toEqual({ allowed: true, userAddressFailures: 0 });
+      expect(replica.knownClean('dave', '192.0.2.30')).toBe(false);
     }
     await Promise.all([first.onModuleDestroy(), second.onModuleDestroy()]);
   });
@@ -128,6 +133,8 @@ describe('LoginThrottle against Redis', () => {
     });
     await limiter.recordFailure('frank', '192.0.2.50');
     expect(await limiter.check('frank', '192.0.2.50')).toEqual({ allowed: true, userAddressFailures: 0 });
+    // Without a live feed nothing is known clean from memory: the warm path leaves such a caller to the full check.
+    expect(limiter.knownClean('grace', '192.0.2.51')).toBe(false);
     down.disconnect();
   });
 });

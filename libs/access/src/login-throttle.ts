@@ -116,13 +116,21 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
     });
   }
 
+  /**
+   * True when `username` (null for a bearer token) has no failures from `address` in any window, known from
+   * memory while the feed is live: the common case, which needs no Redis round trip (nor a promise).
+   */
+  knownClean(username: string | null, address: string): boolean {
+    if (!this.feedLive) return false;
+    // No failures anywhere in any window: nothing to look up (not even the counter names).
+    if (this.failing.size === 0) return true;
+    return !this.mayHaveFailures(this.keys(username, address).all);
+  }
+
   /** Whether `username` (null for a bearer token) may try to log in from `address` now. */
   async check(username: string | null, address: string): Promise<ThrottleDecision> {
-    // No failures anywhere in any window: nothing to look up (not even the counter names).
-    if (this.feedLive && this.failing.size === 0) return { allowed: true, userAddressFailures: 0 };
+    if (this.knownClean(username, address)) return { allowed: true, userAddressFailures: 0 };
     const keys = this.keys(username, address);
-    // The common case, a caller with no recent failures anywhere, costs no Redis round trip.
-    if (!this.mayHaveFailures(keys.all)) return { allowed: true, userAddressFailures: 0 };
     const pipeline = this.redis.multi();
     for (const key of keys.all) pipeline.get(key).pttl(key);
     const results = await this.call(() => pipeline.exec());

@@ -14,6 +14,13 @@ import { PUBLIC_ROUTE, REQUIREMENT, type Requirement, SIGNED_IN_ROUTE } from './
 
 type AuthenticatedRequest = FastifyRequest & { user: Principal; params: Record<string, string> };
 
+/** What a route's decorators ask of the guard. */
+interface RouteAccess {
+  isPublic: boolean;
+  signedIn: boolean;
+  requirement: Requirement | undefined;
+}
+
 /**
  * The one global guard: authenticates every request (HTTP Basic, or an SSO bearer token when
  * configured), then applies the access policy to the cluster in the path. A cluster the caller holds
@@ -23,6 +30,7 @@ type AuthenticatedRequest = FastifyRequest & { user: Principal; params: Record<s
 @Injectable()
 export class AuthGuard extends PassportAuthGuard(['basic', 'bearer']) {
   private readonly logger = new Logger('Auth');
+  private readonly routes = new WeakMap<object, Map<object, RouteAccess>>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -33,27 +41,50 @@ export class AuthGuard extends PassportAuthGuard(['basic', 'bearer']) {
     super();
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
-
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const route = this.routeOf(context);
+    if (route.isPublic) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const warm = await this.basic.fromCache(request);
-    if (warm) request.user = warm;
-    else await super.canActivate(context);
-    if (this.reflector.get<boolean | undefined>(SIGNED_IN_ROUTE, context.getHandler())) return true;
+    // Warm credentials are decided without a promise; the others go through passport (Basic or bearer).
+    const warm = this.basic.warm(request);
+    if (warm) {
+      request.user = warm;
+      return this.authorize(request, route);
+    }
+    return this.authenticate(context).then(() => this.authorize(request, route));
+  }
+
+  private async authenticate(context: ExecutionContext): Promise<void> {
+    await super.canActivate(context);
+  }
+
+  /** The access policy on the cluster in the path, for an authenticated caller. */
+  private authorize(request: AuthenticatedRequest, { signedIn, requirement }: RouteAccess): boolean | Promise<never> {
+    if (signedIn) return true;
     const clusterId = request.params.clusterId ?? '';
     const roles = request.user.grants.get(clusterId);
-    const requirement = this.reflector.get<Requirement | undefined>(REQUIREMENT, context.getHandler());
-    if (!roles || roles.length === 0) {
-      await this.denied(request, requirement, clusterId, roles);
-      throw new AccessDeniedError(NOT_FOUND);
-    }
-    if (requirement && !isAllowed(roles, requirement.permission)) {
-      await this.denied(request, requirement, clusterId, roles);
-      throw new AccessDeniedError(requirement.deniedMessage);
-    }
+    if (!roles || roles.length === 0) return this.refuse(request, requirement, clusterId, roles, NOT_FOUND);
+    if (requirement && !isAllowed(roles, requirement.permission))
+      return this.refuse(request, requirement, clusterId, roles, requirement.deniedMessage);
     return true;
+  }
+
+  /** What a route's decorators ask of the guard, read once per route (metadata lookups cost on every request). */
+  private routeOf(context: ExecutionContext): RouteAccess {
+    const [handler, controller] = [context.getHandler(), context.getClass()];
+    // By controller, then handler: an inherited handler may serve two controllers, one of them @Public.
+    let routes = this.routes.get(controller);
+    if (!routes) this.routes.set(controller, (routes = new Map()));
+    let route = routes.get(handler);
+    if (!route) {
+      route = {
+        isPublic: this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [handler, controller]) === true,
+        signedIn: this.reflector.get<boolean | undefined>(SIGNED_IN_ROUTE, handler) === true,
+        requirement: this.reflector.get<Requirement | undefined>(REQUIREMENT, handler),
+      };
+      routes.set(handler, route);
+    }
+    return route;
   }
 
   override handleRequest<T>(error: unknown, user: T, _info: unknown, context: ExecutionContext): T {
@@ -78,21 +109,25 @@ export class AuthGuard extends PassportAuthGuard(['basic', 'bearer']) {
     return new UnauthenticatedError(challenge);
   }
 
-  private async denied(
+  /** Refuses with `message` (404), after the audit record of the denial when the route asks for one. */
+  private async refuse(
     request: AuthenticatedRequest,
     requirement: Requirement | undefined,
     clusterId: string,
     roles: readonly Role[] | undefined,
-  ): Promise<void> {
-    if (!requirement?.audit) return;
-    await this.audit.request(request, request.user, {
-      action: requirement.audit.action,
-      clusterId,
-      target: requirement.audit.target(request),
-      outcome: AuditOutcome.denied,
-      detail: {
-        reason: roles && roles.length > 0 ? `no ${requirement.permission} permission` : 'no role on the cluster',
-      },
-    });
+    message: string,
+  ): Promise<never> {
+    if (requirement?.audit) {
+      await this.audit.request(request, request.user, {
+        action: requirement.audit.action,
+        clusterId,
+        target: requirement.audit.target(request),
+        outcome: AuditOutcome.denied,
+        detail: {
+          reason: roles && roles.length > 0 ? `no ${requirement.permission} permission` : 'no role on the cluster',
+        },
+      });
+    }
+    throw new AccessDeniedError(message);
   }
 }

@@ -21,18 +21,16 @@ export class BasicStrategy extends PassportStrategy(PassportBasicStrategy, 'basi
   }
 
   /**
-   * The warm path: credentials verified within the cache's TTL, from a caller with no failed logins,
-   * are admitted without the passport round (the cost of an unauthenticated request, as the access
-   * issue asks). Anything else, throttled callers included, takes the full path, which answers and audits.
+   * The warm path, synchronous: credentials verified within the cache's TTL, from a caller with no failed
+   * logins in any window (known from memory), are admitted without the passport round (the cost of an
+   * unauthenticated request, as the access issue asks). Anything else, callers with failures to clear or
+   * throttled included, takes the full path, which answers, clears and audits.
    */
-  async fromCache(request: FastifyRequest): Promise<Principal | null> {
+  warm(request: FastifyRequest): Principal | null {
     const credentials = basicCredentials(request.headers.authorization);
     if (!credentials) return null;
     const principal = this.verifier.cached(credentials.username, credentials.password);
-    if (!principal) return null;
-    const decision = await this.throttle.check(credentials.username, request.ip);
-    if (!decision.allowed) return null;
-    if (decision.userAddressFailures > 0) await this.throttle.recordSuccess(credentials.username, request.ip);
+    if (!principal || !this.throttle.knownClean(credentials.username, request.ip)) return null;
     return principal;
   }
 
