@@ -51,8 +51,7 @@ SELECT o.target FROM jobs o
 EXPLAIN (COSTS OFF) DELETE FROM webhook_deliveries WHERE job_id = 'done-42';
 EXPLAIN (COSTS OFF) DELETE FROM idempotency_keys WHERE job_id = 'done-42';
 \echo '--- one retention batch of 500 jobs (JobRetention, rolled back), with the job_id indexes and without them'
-BEGIN;
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF)
+PREPARE retention_batch AS
 WITH batch AS (SELECT id FROM jobs WHERE state IN ('done', 'failed')
                   AND coalesce(finished_at, created_at) < now() - interval '950 hours'
                   AND NOT EXISTS (SELECT 1 FROM jobs rolling WHERE rolling.id = jobs.parent_id
@@ -63,21 +62,13 @@ WITH batch AS (SELECT id FROM jobs WHERE state IN ('done', 'failed')
      keys AS (DELETE FROM idempotency_keys WHERE job_id IN (SELECT id FROM batch) RETURNING 1),
      gone AS (DELETE FROM jobs WHERE id IN (SELECT id FROM batch) RETURNING 1)
 SELECT (SELECT count(*) FROM gone) AS jobs, (SELECT count(*) FROM deliveries) AS deliveries;
+BEGIN;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE retention_batch;
 ROLLBACK;
 BEGIN;
 DROP INDEX webhook_deliveries_job_idx;
 DROP INDEX idempotency_keys_job_idx;
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF)
-WITH batch AS (SELECT id FROM jobs WHERE state IN ('done', 'failed')
-                  AND coalesce(finished_at, created_at) < now() - interval '950 hours'
-                  AND NOT EXISTS (SELECT 1 FROM jobs rolling WHERE rolling.id = jobs.parent_id
-                                    AND rolling.state IN ('queued', 'running'))
-                ORDER BY coalesce(finished_at, created_at) LIMIT 500 FOR UPDATE SKIP LOCKED),
-     lines AS (DELETE FROM job_lines WHERE job_id IN (SELECT id FROM batch) RETURNING 1),
-     deliveries AS (DELETE FROM webhook_deliveries WHERE job_id IN (SELECT id FROM batch) RETURNING 1),
-     keys AS (DELETE FROM idempotency_keys WHERE job_id IN (SELECT id FROM batch) RETURNING 1),
-     gone AS (DELETE FROM jobs WHERE id IN (SELECT id FROM batch) RETURNING 1)
-SELECT (SELECT count(*) FROM gone) AS jobs, (SELECT count(*) FROM deliveries) AS deliveries;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE retention_batch;
 ROLLBACK;
 
 \echo '--- retention and the audit trail by time'
