@@ -4,7 +4,7 @@
  * the workers spend while every reboot is in flight and only watched: CPU seconds from the moment Nova has
  * accepted every reboot to the moment the first one ends (the sends over, none ended yet). With
  * `BENCH_WORKER_NODE_OPTIONS="-r ./bench/worker-probe.preload.cjs"` and BENCH_PROBE (memory, heap or cpu), each
- * worker gets a SIGUSR2 five seconds into that window: see the preload for what it writes.
+ * worker gets a SIGWINCH five seconds into that window: see the preload for what it writes.
  */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const cpu = () => system.workers.map((worker) => readProcess(worker.pid ?? 0)?.cpuSeconds ?? 0);
   let steady: { seconds: number; cpuSeconds: number[]; meanInFlight: number } | undefined;
   const signal = () => {
-    for (const worker of system.workers) if (worker.pid) process.kill(worker.pid, 'SIGUSR2');
+    for (const worker of system.workers) if (worker.pid) process.kill(worker.pid, 'SIGWINCH');
   };
   const follow = (async () => {
     while (system.workers.length === 0) await sleep(200);

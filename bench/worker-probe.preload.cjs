@@ -1,7 +1,7 @@
-// `BENCH_WORKER_NODE_OPTIONS="-r ./bench/worker-probe.preload.cjs"`: a worker that answers SIGUSR2 by writing, to
+// `BENCH_WORKER_NODE_OPTIONS="-r ./bench/worker-probe.preload.cjs"`: a worker that answers SIGWINCH (not SIGUSR2: Nest's shutdown hooks stop the worker on it) by writing, to
 // BENCH_PROBE_DIR (default: its working directory), `worker-<pid>.memory.json` (process.memoryUsage() and V8's
 // heap spaces) and, with BENCH_PROBE=heap, a heap snapshot `worker-<pid>.heapsnapshot`; with BENCH_PROBE=cpu, the
-// first SIGUSR2 starts V8's sampling profiler (what --cpu-prof does, which NODE_OPTIONS does not allow) and SIGTERM
+// first SIGWINCH starts V8's sampling profiler (what --cpu-prof does, which NODE_OPTIONS does not allow) and SIGTERM
 // writes `worker-<pid>.cpuprofile`, so the profile holds the loaded window only, not the start.
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS preload (`-r`), loaded before any loader */
 const { readFileSync, writeFileSync } = require('node:fs');
@@ -13,7 +13,7 @@ const dir = process.env.BENCH_PROBE_DIR ?? process.cwd();
 const file = (suffix) => `${dir}/worker-${process.pid}.${suffix}`;
 let session;
 
-process.on('SIGUSR2', () => {
+process.on('SIGWINCH', () => {
   const memory = {
     ...process.memoryUsage(),
     heapSpaces: v8.getHeapSpaceStatistics(),
