@@ -1,7 +1,7 @@
 /**
  * `node -r @swc-node/register bench/cpu-profile-top.ts FILE.cpuprofile [TOP]`: the functions a V8 CPU profile
  * spends its samples in, by self time and by inclusive time (a function counted once per sample however deep
- * it recurses), each as a share of all samples, named `function (file:line)`, files relative to node_modules or
+ * it recurses), each as a share of the busy samples (idle ones left out), named `function (file:line)`, files relative to node_modules or
  * the repository.
  */
 import { readFileSync } from 'node:fs';
@@ -24,9 +24,12 @@ function top(file: string, count: number): void {
   };
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
+  let busy = 0;
   for (const sample of profile.samples) {
     const leaf = byId.get(sample);
-    if (!leaf) continue;
+    // Shares of the time the process was busy: idle samples (waiting in the event loop) are left out.
+    if (!leaf || leaf.callFrame.functionName === '(idle)') continue;
+    busy += 1;
     self.set(name(leaf), (self.get(name(leaf)) ?? 0) + 1);
     const seen = new Set<string>();
     for (let id: number | undefined = sample; id !== undefined; id = parent.get(id)) {
@@ -36,13 +39,13 @@ function top(file: string, count: number): void {
       inclusive.set(key, (inclusive.get(key) ?? 0) + 1);
     }
   }
-  const total = profile.samples.length;
+  const total = busy;
   const print = (title: string, table: Map<string, number>) => {
     process.stdout.write(`${title}\n`);
     for (const [key, n] of [...table].sort((a, b) => b[1] - a[1]).slice(0, count))
       process.stdout.write(`  ${((100 * n) / total).toFixed(1).padStart(5)} %  ${key}\n`);
   };
-  process.stdout.write(`${total} samples\n`);
+  process.stdout.write(`${profile.samples.length} samples, ${busy} busy (shares below are of the busy ones)\n`);
   print('self', self);
   print('inclusive', inclusive);
 }
