@@ -76,6 +76,8 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(ClusterWatcher.name);
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}:watch`;
   private readonly leases: WatchLeases;
+  /** How long a cluster's watch lasts after its last renewal. */
+  private readonly watchTtlMs: number;
   private timer?: NodeJS.Timeout;
   private round?: Promise<void>;
   private stopped = false;
@@ -101,8 +103,8 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     @Optional() @Inject(NodeDrainer) private readonly drainer?: Pick<NodeDrainer, 'back'>,
   ) {
     // A watch outlives a few missed rounds, so a busy round does not hand the cluster to another worker.
-    const ttlMs = Math.max(5 * config.worker.pollIntervalMs, 5000);
-    this.leases = new WatchLeases(redis.commands, config.redis.prefix, this.owner, ttlMs);
+    this.watchTtlMs = Math.max(5 * config.worker.pollIntervalMs, 5000);
+    this.leases = new WatchLeases(redis.commands, config.redis.prefix, this.owner, this.watchTtlMs);
   }
 
   onApplicationBootstrap(): void {
@@ -139,17 +141,31 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     const clusters = watched.map((cluster) => cluster.id);
     const withUnreleased = new Set(watched.filter((cluster) => cluster.unreleased).map((cluster) => cluster.id));
     const mine = clusters.length > 0 ? await this.leases.take(clusters) : [];
+    const renewedAt = Date.now();
     // Watched elsewhere now (this worker was too slow to renew): its jobs go to the new watcher at once.
     await Promise.all(this.leases.takenOver().map((cluster) => this.jobs.letGo(cluster, this.owner)));
     const queue = [...mine];
     const lanes = Array.from({ length: Math.min(CLUSTERS_AT_ONCE, queue.length) }, async () => {
       for (let cluster = queue.shift(); cluster !== undefined; cluster = queue.shift()) {
-        await this.poll(cluster, withUnreleased.has(cluster)).catch((error) =>
+        await this.pollIfWatched(cluster, withUnreleased.has(cluster), renewedAt).catch((error) =>
           this.logger.warn({ msg: 'cluster poll failed', clusterId: cluster, error: String(error) }),
         );
       }
     });
     await Promise.all(lanes);
+  }
+
+  /**
+   * Polls a cluster of this round. A round that has run past half a watch's life (slow polls, a loaded machine)
+   * renews the cluster's watch first: one that lapsed meanwhile and was taken by another worker is not polled,
+   * and its jobs are let go at once, so the new watcher is not kept out by the job leases this poll would renew.
+   */
+  private async pollIfWatched(clusterId: string, unreleased: boolean, renewedAt: number): Promise<void> {
+    if (Date.now() - renewedAt > this.watchTtlMs / 2 && !(await this.leases.renew(clusterId))) {
+      await this.jobs.letGo(clusterId, this.owner);
+      return;
+    }
+    await this.poll(clusterId, unreleased);
   }
 
   /**
