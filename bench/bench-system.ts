@@ -127,6 +127,7 @@ export class BenchSystem {
     await this.startConsumers(count, BUILT_WORKER, {
       // The per-cluster ceiling protects a customer's cloud; in the pipeline it would measure the ceiling, not us.
       OPENSTACK_CALLS_PER_SECOND: '1000000',
+      ...workerProbe(process.env),
       ...env,
     });
   }
@@ -352,6 +353,25 @@ export class BenchSystem {
     this.processes.push(child);
     return child;
   }
+}
+
+/**
+ * BENCH_WORKER_NODE_OPTIONS: the workers' NODE_OPTIONS (V8 flags, or a probe: `-r ./bench/worker-probe.preload.cjs`),
+ * with the probe's own settings (BENCH_PROBE, BENCH_PROBE_DIR) passed on; BENCH_WORKER_ENV_<NAME>: <NAME> in the
+ * workers' environment (BENCH_WORKER_ENV_MALLOC_ARENA_MAX=2, say).
+ */
+function workerProbe(env: NodeJS.ProcessEnv): Record<string, string> {
+  const given = Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  const options = env.BENCH_WORKER_NODE_OPTIONS;
+  return {
+    ...(options ? { NODE_OPTIONS: options } : {}),
+    ...Object.fromEntries(given.filter(([name]) => options && name.startsWith('BENCH_PROBE'))),
+    ...Object.fromEntries(
+      given
+        .filter(([name]) => name.startsWith('BENCH_WORKER_ENV_'))
+        .map(([name, value]) => [name.slice('BENCH_WORKER_ENV_'.length), value]),
+    ),
+  };
 }
 
 function rebootProject(index: number, password: string): SimProjectSpec {

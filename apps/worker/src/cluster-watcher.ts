@@ -76,6 +76,8 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(ClusterWatcher.name);
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}:watch`;
   private readonly leases: WatchLeases;
+  /** How long a cluster's watch lasts after its last renewal. */
+  private readonly watchTtlMs: number;
   private timer?: NodeJS.Timeout;
   private round?: Promise<void>;
   private stopped = false;
@@ -101,8 +103,8 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     @Optional() @Inject(NodeDrainer) private readonly drainer?: Pick<NodeDrainer, 'back'>,
   ) {
     // A watch outlives a few missed rounds, so a busy round does not hand the cluster to another worker.
-    const ttlMs = Math.max(5 * config.worker.pollIntervalMs, 5000);
-    this.leases = new WatchLeases(redis.commands, config.redis.prefix, this.owner, ttlMs);
+    this.watchTtlMs = Math.max(5 * config.worker.pollIntervalMs, 5000);
+    this.leases = new WatchLeases(redis.commands, config.redis.prefix, this.owner, this.watchTtlMs);
   }
 
   onApplicationBootstrap(): void {
@@ -135,14 +137,17 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
       if (rounds <= 1) this.resting.delete(cluster);
       else this.resting.set(cluster, rounds - 1);
     }
-    const clusters = (await this.jobs.clusters()).filter((cluster) => !this.resting.has(cluster));
+    const watched = (await this.jobs.clusters()).filter((cluster) => !this.resting.has(cluster.id));
+    const clusters = watched.map((cluster) => cluster.id);
+    const withUnreleased = new Set(watched.filter((cluster) => cluster.unreleased).map((cluster) => cluster.id));
     const mine = clusters.length > 0 ? await this.leases.take(clusters) : [];
+    const renewedAt = Date.now();
     // Watched elsewhere now (this worker was too slow to renew): its jobs go to the new watcher at once.
     await Promise.all(this.leases.takenOver().map((cluster) => this.jobs.letGo(cluster, this.owner)));
     const queue = [...mine];
     const lanes = Array.from({ length: Math.min(CLUSTERS_AT_ONCE, queue.length) }, async () => {
       for (let cluster = queue.shift(); cluster !== undefined; cluster = queue.shift()) {
-        await this.poll(cluster).catch((error) =>
+        await this.pollIfWatched(cluster, withUnreleased.has(cluster), renewedAt).catch((error) =>
           this.logger.warn({ msg: 'cluster poll failed', clusterId: cluster, error: String(error) }),
         );
       }
@@ -150,12 +155,28 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     await Promise.all(lanes);
   }
 
-  /** One poll of one cluster: one listing, one statement. */
-  async poll(clusterId: string): Promise<void> {
+  /**
+   * Polls a cluster of this round. A round that has run past half a watch's life (slow polls, a loaded machine)
+   * renews the cluster's watch first: one that lapsed meanwhile and was taken by another worker is not polled,
+   * and its jobs are let go at once, so the new watcher is not kept out by the job leases this poll would renew.
+   */
+  private async pollIfWatched(clusterId: string, unreleased: boolean, renewedAt: number): Promise<void> {
+    if (Date.now() - renewedAt > this.watchTtlMs / 2 && !(await this.leases.renew(clusterId))) {
+      await this.jobs.letGo(clusterId, this.owner);
+      return;
+    }
+    await this.poll(clusterId, unreleased);
+  }
+
+  /**
+   * One poll of one cluster: one listing, one statement. `unreleased`: the cluster has ended reboots not released
+   * yet (as this round's list of clusters said); else they are not asked for.
+   */
+  async poll(clusterId: string, unreleased = true): Promise<void> {
     const { leaseMs } = this.config.worker;
     const jobs = await this.jobs.hold(clusterId, this.owner, leaseMs);
     // Ended reboots whose node may not be back yet are watched until it is (see `releaseEnded`).
-    const ended = await this.jobs.unreleased(clusterId);
+    const ended = unreleased ? await this.jobs.unreleased(clusterId) : [];
     if (jobs.length === 0 && ended.length === 0) return;
     // With tracing on, the poll (its listing, its statement) is one span linked to the traces of its jobs.
     const traces = jobs.map((job) => job.traceContext);
@@ -366,7 +387,10 @@ export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShut
     requests = new Map<string, string | null>(),
     clusterId?: string,
   ): Promise<void> {
-    const written = await this.jobs.writePoll(this.owner, this.config.worker.leaseMs, entries);
+    // A job with nothing to say this poll is left out: `hold` renewed its lease at the start of the poll, so most
+    // polls (a status line is due once every OUTPUT_LINE_SECONDS) cost no statement at all.
+    const saying = entries.filter((entry) => entry.lines.length > 0 || entry.end !== undefined);
+    const written = await this.jobs.writePoll(this.owner, this.config.worker.leaseMs, saying);
     for (const line of written) this.announcer.line(line.jobId, { n: line.n, time: line.time, text: line.text });
     const lastOf = new Set(written.map((line) => line.jobId));
     if (clusterId && entries.some((entry) => entry.end && lastOf.has(entry.jobId))) await this.wake(clusterId);

@@ -344,11 +344,15 @@ export function setUp(script: Script = {}) {
   };
   const unreleased = (job: JobEntity) => !active(job) && job.admittedAt !== null && job.releasedAt === null;
   const watched: Pick<WatchedJobs, 'clusters' | 'hold' | 'letGo' | 'writePoll' | 'unreleased' | 'release'> = {
-    clusters: async () => [
-      ...new Set(
-        [...rows.values()].filter((row) => watchable(row.job) || unreleased(row.job)).map((row) => row.job.clusterId),
-      ),
-    ],
+    clusters: async () =>
+      [
+        ...new Set(
+          [...rows.values()].filter((row) => watchable(row.job) || unreleased(row.job)).map((row) => row.job.clusterId),
+        ),
+      ].map((id) => ({
+        id,
+        unreleased: [...rows.values()].some(({ job }) => job.clusterId === id && unreleased(job)),
+      })),
     unreleased: async (clusterId) =>
       [...rows.values()]
         .filter(({ job }) => job.clusterId === clusterId && unreleased(job))

@@ -39,4 +39,21 @@ describe('WatchLeases against Redis', () => {
     // Its watches lapsed; the other worker, alone alive by Redis' clock, takes every cluster.
     expect((await other.take(clusters)).sort()).toEqual(clusters);
   });
+
+  it('renews a watch within a long round, and tells when another worker took it meanwhile', async () => {
+    const prefix = `${testServices().redisPrefix}-${uniqueName('watch')}`;
+    const slow = await watcher(prefix, 'worker-slow', 300);
+    const other = await watcher(prefix, 'worker-other', 300);
+    expect(await slow.take(['a.example.test', 'b.example.test'])).toHaveLength(2);
+    await sleep(200);
+    // Renewed in time: still its own.
+    expect(await slow.renew('a.example.test')).toBe(true);
+    await sleep(200);
+    // b's watch lapsed (not renewed) and another worker took it; a's is still held.
+    expect(await other.take(['b.example.test'])).toEqual(['b.example.test']);
+    expect(await slow.renew('a.example.test')).toBe(true);
+    expect(await slow.renew('b.example.test')).toBe(false);
+    expect(slow.takenOver()).toEqual(['b.example.test']);
+    expect(slow.holding()).toEqual(['a.example.test']);
+  });
 });

@@ -91,6 +91,18 @@ export class WatchLeases {
     return mine;
   }
 
+  /**
+   * Renews one cluster's watch now, within a round that has run long (its watches were renewed at its start):
+   * false when it lapsed and another worker took it, which then counts among {@link takenOver}.
+   */
+  async renew(cluster: string): Promise<boolean> {
+    const commands = this.redis as unknown as WatchCommands;
+    if ((await commands.watchTake(this.key(cluster), this.owner, this.ttlMs, '0')) === 1) return true;
+    this.held.delete(cluster);
+    if (!this.lost.includes(cluster)) this.lost.push(cluster);
+    return false;
+  }
+
   /** The clusters this worker watched until the last round, which another worker watches now. */
   takenOver(): string[] {
     return this.lost;

@@ -79,7 +79,7 @@ describe('released_at: in flight until the node is back, against Postgres', () =
     expect(await jobs.finish(first, 'failed', 'Deadline passed: …')).not.toBeNull();
     expect(await released(first.jobId)).toBe(false);
     expect(await rules.inFlight(clusterId)).toEqual(['master-0']);
-    expect(await watched.clusters()).toContain(clusterId);
+    expect(await watched.clusters()).toContainEqual({ id: clusterId, unreleased: true });
     const [unreleased] = await watched.unreleased(clusterId);
     expect(unreleased).toMatchObject({ id: first.jobId, target: 'master-0', inDoubt: true });
     expect(unreleased!.attemptedAgoMs).toBeGreaterThanOrEqual(0);

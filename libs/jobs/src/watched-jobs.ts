@@ -26,6 +26,12 @@ export interface PollEntry {
   end?: { state: 'done' | 'failed'; errors: string; released?: boolean };
 }
 
+/** A cluster with jobs to watch, and whether it has ended reboots not released yet among them. */
+export interface WatchedCluster {
+  id: string;
+  unreleased: boolean;
+}
+
 /** A line one poll wrote, with its job. */
 export type WrittenLine = JobLine & { jobId: string };
 
@@ -55,15 +61,20 @@ const UNRELEASED = `state IN ('done', 'failed') AND admitted_at IS NOT NULL AND 
 export class WatchedJobs {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** The clusters that have jobs to watch now: reboots attempted, and ended reboots not released yet. */
-  async clusters(): Promise<string[]> {
-    const rows = await poolQuery<{ cluster_id: string }>(
+  /**
+   * The clusters that have jobs to watch now: reboots attempted, and ended reboots not released yet (`unreleased`
+   * says whether it has any, so a poll asks for them only then).
+   */
+  async clusters(): Promise<WatchedCluster[]> {
+    const rows = await poolQuery<{ cluster_id: string; unreleased: boolean }>(
       this.dataSource,
-      `SELECT cluster_id FROM jobs WHERE reboot_attempted_at IS NOT NULL AND ${ACTIVE}
-       UNION SELECT cluster_id FROM jobs WHERE ${UNRELEASED}`,
+      `SELECT cluster_id, bool_or(unreleased) AS unreleased
+         FROM (SELECT DISTINCT cluster_id, false AS unreleased FROM jobs WHERE reboot_attempted_at IS NOT NULL AND ${ACTIVE}
+               UNION SELECT DISTINCT cluster_id, true FROM jobs WHERE ${UNRELEASED}) watched
+        GROUP BY cluster_id`,
       [],
     );
-    return rows.map((row) => row.cluster_id);
+    return rows.map((row) => ({ id: row.cluster_id, unreleased: row.unreleased }));
   }
 
   /**

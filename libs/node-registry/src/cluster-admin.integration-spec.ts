@@ -8,6 +8,7 @@ import {
   ClusterEntity,
   ClusterExistsError,
   ClusterNotRegisteredError,
+  ClusterRepository,
   clusterSecretBinding,
   ClusterSecrets,
   type ClusterSpec,
@@ -314,5 +315,29 @@ describe('ClusterAdmin', () => {
     );
     await expect(clusters.remove(id, actor)).rejects.toBeInstanceOf(ClusterBusyError);
     expect(await dataSource.manager.findOneBy(ClusterEntity, { id })).not.toBeNull();
+  });
+
+  it('is read back by ClusterRepository as TypeORM reads it, every column, and null once removed', async () => {
+    const id = `repo-${randomBytes(4).toString('hex')}`;
+    await clusters.upsert(
+      {
+        id,
+        authUrl: 'http://127.0.0.1:1/v3',
+        region: 'RegionOne',
+        projectName: 'p',
+        username: 'u',
+        secretRef: 'env:OSHIFT_SECRET_OS',
+        kubeApiUrl: 'https://api.example.test:6443',
+        kubeTokenRef: 'env:OSHIFT_SECRET_KUBE',
+      },
+      'test',
+    );
+    const repository = new ClusterRepository(dataSource);
+    const found = await repository.find(id);
+    expect(found).toBeInstanceOf(ClusterEntity);
+    expect(found).toEqual(await dataSource.manager.findOne(ClusterEntity, { where: { id } }));
+    expect(found?.updatedAt).toBeInstanceOf(Date);
+    await clusters.remove(id, 'test');
+    expect(await repository.find(id)).toBeNull();
   });
 });
