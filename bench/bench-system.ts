@@ -355,8 +355,11 @@ export class BenchSystem {
   }
 }
 
+/** The old space's ceiling the deployments give the worker (deploy/kubernetes/base/worker.yaml, docker-compose.yml). */
+export const WORKER_HEAP_CEILING = '--max-old-space-size=192';
+
 /**
- * BENCH_WORKER_NODE_OPTIONS: the workers' NODE_OPTIONS (V8 flags, or a probe: `-r ./bench/worker-probe.preload.cjs`),
+ * The workers' NODE_OPTIONS: the deployments' heap ceiling, then BENCH_WORKER_NODE_OPTIONS (V8 flags, or a probe: `-r ./bench/worker-probe.preload.cjs`),
  * with the probe's own settings (BENCH_PROBE, BENCH_PROBE_DIR) passed on; BENCH_WORKER_ENV_<NAME>: <NAME> in the
  * workers' environment (BENCH_WORKER_ENV_MALLOC_ARENA_MAX=2, say).
  */
@@ -364,7 +367,7 @@ function workerProbe(env: NodeJS.ProcessEnv): Record<string, string> {
   const given = Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined);
   const options = env.BENCH_WORKER_NODE_OPTIONS;
   return {
-    ...(options ? { NODE_OPTIONS: options } : {}),
+    NODE_OPTIONS: [WORKER_HEAP_CEILING, options].filter(Boolean).join(' '),
     ...Object.fromEntries(given.filter(([name]) => options && name.startsWith('BENCH_PROBE'))),
     ...Object.fromEntries(
       given

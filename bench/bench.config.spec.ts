@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadBenchConfig } from './bench.config';
+import { WORKER_HEAP_CEILING } from './bench-system';
 
 describe('loadBenchConfig', () => {
   it('runs every scenario into latest by default, the in-flight case at full size', () => {
@@ -40,5 +43,14 @@ describe('loadBenchConfig', () => {
     );
     expect(() => loadBenchConfig(['--label', '../x'], {})).toThrow('--label is a file name');
     expect(() => loadBenchConfig(['--fast'], {})).toThrow(/^unknown option --fast/);
+  });
+});
+
+describe("the workers' heap ceiling", () => {
+  it('is the one the deployments give the worker, so the bench measures the worker as it runs', () => {
+    const root = resolve(__dirname, '..');
+    const setting = `--enable-source-maps ${WORKER_HEAP_CEILING}`;
+    expect(readFileSync(resolve(root, 'deploy/kubernetes/base/worker.yaml'), 'utf8')).toContain(`value: ${setting}\n`);
+    expect(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8')).toContain(`NODE_OPTIONS: ${setting}\n`);
   });
 });

@@ -121,7 +121,10 @@ export function composeVariables(service: string): Record<string, string | null>
   );
 }
 
-/** Variables of `env` that are not among `known` (an app's config schema keys). */
+/** Variables Node itself reads, which no app's schema holds (the worker's heap ceiling is set through one). */
+const NODE_VARIABLES = ['NODE_OPTIONS'];
+
+/** Variables of `env` that are not among `known` (an app's config schema keys) nor Node's own. */
 export function unknownVariables(env: Record<string, string>, known: readonly string[]): string[] {
-  return Object.keys(env).filter((name) => !known.includes(name));
+  return Object.keys(env).filter((name) => !known.includes(name) && !NODE_VARIABLES.includes(name));
 }
