@@ -56,12 +56,12 @@ export async function runPipeline(
   warmupJobs: number,
   settings: PipelineSettings,
   subject: 'system' | 'baseline' = 'system',
+  /** Called just before the measured batch is sent and just after its last job ended, workers still running. */
+  around?: (moment: 'start' | 'end') => Promise<void>,
 ): Promise<PipelineResult> {
   system.resetCloud({ rebootDurationMs: settings.rebootMs });
   if (subject === 'baseline') {
     await system.startBaselineConsumers(workers, settings.concurrency);
-    // The baseline server reads nodes from the gateway's node-list cache once and then holds them: the gateway
-    // fills the cache for every cluster just before the warm-up, which reaches each cluster once.
     await fillNodeLists(system, targets);
   } else {
     await system.startWorkers(workers, {
@@ -84,6 +84,7 @@ export async function runPipeline(
       postgres: () => pidsNamed('postgres'),
       redis: () => pidsNamed('redis-server'),
     });
+    await around?.('start');
     const loadAtStart = loadavg()[0];
     shares.start();
     const startedAt = Date.now();
@@ -91,6 +92,8 @@ export async function runPipeline(
     const submitSeconds = (Date.now() - startedAt) / 1000;
     const row = await untilEnded(system, ids, deadline(), `pipeline with ${workers} workers`);
     const seconds = ((row.last ?? Date.now()) - startedAt) / 1000;
+    const cores = shares.stop();
+    await around?.('end');
     return {
       subject,
       workers,
@@ -103,23 +106,31 @@ export async function runPipeline(
       jobsPerSec: ids.length / seconds,
       meanJobMs: row.mean ?? 0,
       loadAverage: { start: round2(loadAtStart), end: round2(loadavg()[0]) },
-      cores: shares.stop(),
+      cores,
     };
   } finally {
     await system.stopWorkers();
   }
 }
 
-/** Asks the gateway for the node list of each cluster of `targets` once, which puts it in the shared cache. */
+/**
+ * Has the baseline server hold the node list of each cluster of `targets`: the gateway puts it in the shared cache
+ * (whose entries live a cache period), and the baseline server's `nodestatus` reads it from there at once and then
+ * keeps it, as it does once a cluster's list has been read.
+ */
 async function fillNodeLists(system: BenchSystem, targets: readonly RebootTarget[]): Promise<void> {
   const clusters = [...new Set(targets.map((target) => target.clusterId))];
+  const read = async (base: string, clusterId: string) => {
+    const response = await fetch(`${base}/api/openshift/${clusterId}/nodestatus`, {
+      headers: { authorization: system.operator.authorization },
+    });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`nodestatus of ${clusterId} at ${base} answered ${response.status}`);
+  };
   await Promise.all(
     clusters.map(async (clusterId) => {
-      const response = await fetch(`${system.gatewayUrl}/api/openshift/${clusterId}/nodestatus`, {
-        headers: { authorization: system.operator.authorization },
-      });
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`nodestatus of ${clusterId} answered ${response.status}`);
+      await read(system.gatewayUrl, clusterId);
+      await read(system.baselineUrl, clusterId);
     }),
   );
 }

@@ -7,11 +7,11 @@
  * request.
  */
 import 'reflect-metadata';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { loadBenchConfig } from './bench.config';
 import { BenchSystem } from './bench-system';
 import { measure } from './load';
 import { readProcess } from './proc-stats';
+import { perUnit, roundTrips } from './round-trips';
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 10);
@@ -31,22 +31,16 @@ async function main(): Promise<void> {
     await measure(target, { ...settings, durationS: 3 });
     alive();
     for (let round = 0; round < rounds; round++) {
-      const countsBefore = await roundTrips(pid);
+      const countsBefore = await counted(pid);
       const cpuBefore = readProcess(pid)?.cpuSeconds ?? 0;
       const result = await measure(target, settings);
       // The gateway's CPU time per request: what the load on the machine moves least.
       const cpuSeconds = (readProcess(pid)?.cpuSeconds ?? 0) - cpuBefore;
       alive();
-      const countsAfter = await roundTrips(pid);
+      const countsAfter = await counted(pid);
       const { reqPerSec, p50Ms, p99Ms, requests, statuses } = result;
       const cpuMsPer1000 = Math.round(((cpuSeconds * 1000) / requests) * 1000 * 10) / 10;
-      const perRequest = countsAfter
-        ? Object.fromEntries(
-            Object.entries(countsAfter)
-              .map(([name, n]) => [name, Math.round(((n - (countsBefore?.[name] ?? 0)) / requests) * 100) / 100])
-              .filter(([, n]) => Number(n) > 0),
-          )
-        : undefined;
+      const perRequest = countsAfter ? perUnit(countsBefore ?? {}, countsAfter, requests) : undefined;
       const line = { reqPerSec: Math.round(reqPerSec), p50Ms, p99Ms, cpuMsPer1000, statuses, perRequest };
       process.stdout.write(`${JSON.stringify(line)}\n`);
     }
@@ -56,17 +50,9 @@ async function main(): Promise<void> {
   }
 }
 
-/** The preload's counts so far (SIGWINCH makes it write them), or undefined when the gateway runs without it. */
-async function roundTrips(pid: number): Promise<Record<string, number> | undefined> {
-  if (!process.env.BENCH_GATEWAY_NODE_OPTIONS?.includes('round-trips')) return undefined;
-  const file = `${process.cwd()}/round-trips-${pid}.json`;
-  rmSync(file, { force: true });
-  process.kill(pid, 'SIGWINCH');
-  for (let tries = 0; tries < 50 && !existsSync(file); tries++) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 20));
-  const counts = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
-  rmSync(file, { force: true });
-  return counts;
+/** The preload's counts so far, or undefined when the gateway runs without it. */
+async function counted(pid: number): Promise<Record<string, number> | undefined> {
+  return process.env.BENCH_GATEWAY_NODE_OPTIONS?.includes('round-trips') ? roundTrips(pid) : undefined;
 }
 
 void main();
