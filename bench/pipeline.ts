@@ -120,19 +120,29 @@ export async function runPipeline(
  */
 async function fillNodeLists(system: BenchSystem, targets: readonly RebootTarget[]): Promise<void> {
   const clusters = [...new Set(targets.map((target) => target.clusterId))];
+  // A 503 is a lookup that timed out while many clusters were listed at once: asked again, a little later.
   const read = async (base: string, clusterId: string) => {
-    const response = await fetch(`${base}/api/openshift/${clusterId}/nodestatus`, {
-      headers: { authorization: system.operator.authorization },
-    });
-    await response.arrayBuffer();
-    if (response.status !== 200) throw new Error(`nodestatus of ${clusterId} at ${base} answered ${response.status}`);
+    for (let attempt = 1; ; attempt++) {
+      const response = await fetch(`${base}/api/openshift/${clusterId}/nodestatus`, {
+        headers: { authorization: system.operator.authorization },
+      });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+      if (response.status !== 503 || attempt === 5)
+        throw new Error(`nodestatus of ${clusterId} at ${base} answered ${response.status}`);
+      await sleep(250 * attempt);
+    }
   };
-  await Promise.all(
-    clusters.map(async (clusterId) => {
+  // A few clusters at a time, each read by the baseline server right after the gateway put it in the cache.
+  let next = 0;
+  const filler = async () => {
+    while (next < clusters.length) {
+      const clusterId = clusters[next++];
       await read(system.gatewayUrl, clusterId);
       await read(system.baselineUrl, clusterId);
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, filler));
 }
 
 /** Where a batch of jobs stands. */
