@@ -120,27 +120,27 @@ export async function runPipeline(
  */
 async function fillNodeLists(system: BenchSystem, targets: readonly RebootTarget[]): Promise<void> {
   const clusters = [...new Set(targets.map((target) => target.clusterId))];
-  // A 503 is a lookup that timed out while many clusters were listed at once: asked again, a little later.
   const read = async (base: string, clusterId: string) => {
+    const response = await fetch(`${base}/api/openshift/${clusterId}/nodestatus`, {
+      headers: { authorization: system.operator.authorization },
+    });
+    await response.arrayBuffer();
+    return response.status;
+  };
+  // The gateway may answer from an entry about to expire (a worker's listing of the run before), or time out while
+  // many clusters are listed at once (503): then both are asked again, a little later.
+  const fill = async (clusterId: string) => {
     for (let attempt = 1; ; attempt++) {
-      const response = await fetch(`${base}/api/openshift/${clusterId}/nodestatus`, {
-        headers: { authorization: system.operator.authorization },
-      });
-      await response.arrayBuffer();
-      if (response.status === 200) return;
-      if (response.status !== 503 || attempt === 5)
-        throw new Error(`nodestatus of ${clusterId} at ${base} answered ${response.status}`);
+      const [gateway, baseline] = [await read(system.gatewayUrl, clusterId), await read(system.baselineUrl, clusterId)];
+      if (gateway === 200 && baseline === 200) return;
+      if (attempt === 5) throw new Error(`node list of ${clusterId}: gateway ${gateway}, baseline server ${baseline}`);
       await sleep(250 * attempt);
     }
   };
   // A few clusters at a time, each read by the baseline server right after the gateway put it in the cache.
   let next = 0;
   const filler = async () => {
-    while (next < clusters.length) {
-      const clusterId = clusters[next++];
-      await read(system.gatewayUrl, clusterId);
-      await read(system.baselineUrl, clusterId);
-    }
+    while (next < clusters.length) await fill(clusters[next++]);
   };
   await Promise.all(Array.from({ length: 8 }, filler));
 }
