@@ -6,11 +6,11 @@
  * working directory; `bench/heap-retainers.ts` sums it). BENCH_GATEWAY_NODE_OPTIONS may add V8 flags to try.
  */
 import 'reflect-metadata';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadBenchConfig } from './bench.config';
 import { BenchSystem } from './bench-system';
-import { readProcess } from './proc-stats';
+import { readProbe, readProcess } from './proc-stats';
 import { runStreamCase } from './stream';
 
 const ROOT = resolve(__dirname, '..');
@@ -32,17 +32,11 @@ interface MemorySplit {
 
 /** Asks the gateway's probe for its memory split (SIGWINCH), then reads what it wrote. */
 async function probe(pid: number): Promise<MemorySplit> {
-  const file = resolve(ROOT, `gateway-${pid}.memory.json`);
-  rmSync(file, { force: true });
-  process.kill(pid, 'SIGWINCH');
-  for (let waited = 0; !existsSync(file) && waited < 60_000; waited += 100) await sleep(100);
-  await sleep(100);
-  const { usage, spaces, packages } = JSON.parse(readFileSync(file, 'utf8')) as {
+  const { usage, spaces, packages } = await readProbe<{
     usage: NodeJS.MemoryUsage;
     spaces: Record<string, number>;
     packages: Record<string, { modules: number; bytes: number }>;
-  };
-  rmSync(file, { force: true });
+  }>(pid, resolve(ROOT, `gateway-${pid}.memory.json`), 60_000);
   const mb = (bytes: number) => Math.round((bytes / MB) * 10) / 10;
   return {
     rssMb: mb(usage.rss),

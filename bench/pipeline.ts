@@ -1,6 +1,6 @@
 import { loadavg } from 'node:os';
 import type { BenchSystem, RebootTarget } from './bench-system';
-import { CoreShares, pidsNamed } from './proc-stats';
+import { CoreShares, pidsNamed, round2 } from './proc-stats';
 
 /**
  * Reboot jobs through the whole pipeline (gateway 202 → queue → worker → Nova → `Done`) with N workers; or, as
@@ -203,8 +203,4 @@ export async function submit(
   };
   await Promise.all(Array.from({ length: SUBMITTERS }, submitter));
   return ids;
-}
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 
 /** What /proc tells of one process at one moment (Linux). */
 export interface ProcessReading {
@@ -178,6 +178,23 @@ function cpuPerPid(pids: readonly number[]): Map<number, number> {
   return cpu;
 }
 
-function round2(value: number): number {
+/**
+ * Asks a process's probe preload for what it holds: SIGWINCH, then the JSON it writes to `file`, read once it is
+ * there (waiting at most `waitMs`) and removed.
+ */
+export async function readProbe<T>(pid: number, file: string, waitMs = 1000): Promise<T> {
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  rmSync(file, { force: true });
+  process.kill(pid, 'SIGWINCH');
+  for (let waited = 0; !existsSync(file) && waited < waitMs; waited += 20) await pause(20);
+  // The file may exist before the probe has finished writing it.
+  await pause(20);
+  const content = JSON.parse(readFileSync(file, 'utf8')) as T;
+  rmSync(file, { force: true });
+  return content;
+}
+
+/** `value` to two decimals. */
+export function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }
