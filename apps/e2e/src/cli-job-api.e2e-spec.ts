@@ -17,7 +17,7 @@ describe('oshift on the job API', () => {
   beforeAll(async () => {
     system = await SystemUnderTest.start({
       knobs: { rebootDurationMs: 1500 },
-      // A status line every poll (250 ms), so a 5 s reboot writes enough lines for the stream to be cut twice.
+      // A status line every poll (250 ms), so a reboot writes lines steadily while its stream is cut.
       workerEnv: { OUTPUT_LINE_SECONDS: '0' },
     });
     operator = await system.user(['read', 'reboot']);
@@ -110,7 +110,9 @@ describe('oshift on the job API', () => {
   it('--follow survives dropped connections: every line printed once, in order', async () => {
     const proxy = await TcpProxy.start({ host: '127.0.0.1', port: Number(new URL(system.baseUrl).port) });
     try {
-      system.simulator.setKnobs({ rebootDurationMs: 5000 }, 'worker-1.openstacklocal');
+      // The reboot lasts until the stream has been cut twice, however slowly the CLI starts or reads: one chunk may
+      // bring many lines at once, so a reboot of fixed length could end before the second cut.
+      system.simulator.setKnobs({ rebootHangs: true, rebootDurationMs: 1000 }, 'worker-1.openstacklocal');
       let drops = 0;
       const run = await oshift(
         ['reboot', 'worker-1.openstacklocal', '--follow'],
@@ -124,6 +126,7 @@ describe('oshift on the job API', () => {
             drops++;
             proxy.pause('refuse');
             proxy.resume();
+            if (drops === 2) system.simulator.setKnobs({ rebootHangs: false }, 'worker-1.openstacklocal');
           }
         },
       );
