@@ -201,3 +201,53 @@ describe('a worker stopped with SIGTERM mid-reboot', () => {
     expect(system.simulator.rebootActions('worker-0.openstacklocal')).toBe(1);
   });
 });
+
+describe('a worker frozen (SIGSTOP) while it watches a reboot, at production timings', () => {
+  const node = 'worker-0.openstacklocal';
+  let system: SystemUnderTest;
+  let operator: TestUser;
+
+  beforeAll(async () => {
+    // The workers' defaults: a poll every 1 s, a watch that lapses 5 s after its last renewal, 30 s job leases.
+    system = await SystemUnderTest.start({ knobs: { rebootDurationMs: 1500 }, workers: 2 });
+    operator = await system.user(['reboot']);
+  }, 120000);
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  const leaseOwner = async (jobId: string): Promise<string | null> =>
+    (await system.dataSource.query(`SELECT lease_owner FROM jobs WHERE id = $1`, [jobId]))[0].lease_owner;
+
+  it('the other worker takes the watch once it lapses and ends the reboot, not a job lease later', async () => {
+    system.simulator.setKnobs({ rebootHangs: true }, node);
+    const jobId = await startReboot(system, operator, node);
+    await followJob(system, operator, jobId, { until: (output) => output.includes(`${node} REBOOT`) });
+    // Followed by a cluster watcher now: the one to freeze, with the job's lease live for about 30 s more.
+    let owner = await leaseOwner(jobId);
+    for (const deadline = Date.now() + 10_000; !owner?.endsWith(':watch') && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      owner = await leaseOwner(jobId);
+    }
+    const watcher = system.workers.find((worker) => owner?.split(':')[1] === String(worker.pid));
+    expect(watcher).toBeDefined();
+    process.kill(watcher!.pid!, 'SIGSTOP');
+    try {
+      const frozenAt = Date.now();
+      system.simulator.setKnobs({ rebootHangs: false }, node);
+      const job = await followJob(system, operator, jobId);
+      const tookMs = Date.now() - frozenAt;
+      expect(job.output.split('\n').slice(-2)).toEqual([`${node} ACTIVE`, 'Done']);
+      // The watch lapses at most 5 s after the frozen worker's last renewal; the other worker takes it, and the
+      // job with it, at its next round. Waiting out the frozen worker's job lease would take 29 s or more.
+      expect(tookMs).toBeLessThan(15_000);
+      expect((await leaseOwner(jobId))?.split(':')[1]).not.toBe(String(watcher!.pid));
+    } finally {
+      process.kill(watcher!.pid!, 'SIGCONT');
+    }
+    expect(system.simulator.rebootActions(node)).toBe(1);
+    const lines = (await followJob(system, operator, jobId)).output.split('\n');
+    expect(lines.filter((line) => line === 'Done')).toHaveLength(1);
+  }, 120000);
+});

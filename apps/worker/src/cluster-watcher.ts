@@ -13,6 +13,7 @@ import {
   REBOOT_QUEUE,
   type RebootQueue,
   type UnreleasedJob,
+  WATCHER_OWNER_SUFFIX,
   WatchedJobs,
 } from '@oshift/jobs';
 import { ClusterApis } from '@oshift/cluster-api';
@@ -74,7 +75,7 @@ type WatchSettings = Pick<WorkerConfig['worker'], 'leaseMs' | 'pollIntervalMs' |
 @Injectable()
 export class ClusterWatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ClusterWatcher.name);
-  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}:watch`;
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}${WATCHER_OWNER_SUFFIX}`;
   private readonly leases: WatchLeases;
   /** How long a cluster's watch lasts after its last renewal. */
   private readonly watchTtlMs: number;

@@ -7,6 +7,7 @@ import {
   type JobLease,
   type RebootPolicy,
   type WatchedJobs,
+  WATCHER_OWNER_SUFFIX,
   type WrittenLine,
   type PollEntry,
 } from '@oshift/jobs';
@@ -369,9 +370,15 @@ export function setUp(script: Script = {}) {
       if (released.length > 0) record(`released ${released.map(({ job }) => job.id).join(', ')}`);
       return released.map(({ job }) => job.id);
     },
+    // The caller holds the cluster's watch: a job another watcher holds is taken over (the SQL's owner suffix test).
     hold: async (clusterId, owner, ttlMs) =>
       [...rows.values()]
-        .filter((row) => row.job.clusterId === clusterId && watchable(row.job) && free(row.job, owner))
+        .filter(
+          (row) =>
+            row.job.clusterId === clusterId &&
+            watchable(row.job) &&
+            (free(row.job, owner) || row.job.leaseOwner?.endsWith(WATCHER_OWNER_SUFFIX) === true),
+        )
         .map((row) => {
           Object.assign(row.job, { leaseOwner: owner, leaseUntil: later(ttlMs), state: 'running' });
           return { ...row.job };

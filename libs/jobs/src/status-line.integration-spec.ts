@@ -3,7 +3,7 @@ import { dataSourceOptions } from '@oshift/persistence';
 import { testServices, uniqueName } from '@oshift/testing';
 import { jobEntities } from './job.entities';
 import { JobRequests } from './job-requests';
-import { acceptedTestJob } from './queued-job.fixture';
+import { sentTestJob } from './queued-job.fixture';
 import { WatchedJobs } from './watched-jobs';
 
 /**
@@ -40,13 +40,7 @@ describe('a job’s last status line, against Postgres', () => {
     )[0].created_at.getTime();
 
   it('is written with its line only, kept through polls without one, and handed to the next watcher', async () => {
-    const jobId = await acceptedTestJob(requests, clusterId, 'worker-0');
-    // Admitted and sent by a handler: the cluster's watcher follows it from here.
-    await dataSource.query(
-      `UPDATE jobs SET state = 'running', admitted_at = now(), reboot_attempted_at = now(), reboot_sent_at = now()
-        WHERE id = $1`,
-      [jobId],
-    );
+    const jobId = await sentTestJob(requests, dataSource, clusterId, 'worker-0');
 
     const [fresh] = await watched.hold(clusterId, 'first', 60_000);
     expect(fresh).toMatchObject({ id: jobId, statusLine: null, statusLineAt: null });

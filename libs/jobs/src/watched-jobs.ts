@@ -48,6 +48,12 @@ export interface UnreleasedJob {
 
 const ACTIVE = activeStateSql();
 
+/**
+ * How a cluster watcher's lease owner ends (a handler's does not): the watcher holding a cluster's watch takes its
+ * jobs over from another watcher at once (see {@link WatchedJobs.hold}).
+ */
+export const WATCHER_OWNER_SUFFIX = ':watch';
+
 /** SQL condition "an ended reboot that still counts as in flight". */
 const UNRELEASED = `state IN ('done', 'failed') AND admitted_at IS NOT NULL AND released_at IS NULL`;
 
@@ -78,17 +84,21 @@ export class WatchedJobs {
   }
 
   /**
-   * Takes (or renews) the leases of the cluster's watched jobs that nobody else holds, and answers them: the
-   * jobs this watcher may write this poll. A job another handler holds (sending a reboot now) is left alone.
+   * Takes (or renews) the leases of the cluster's watched jobs, and answers them: the jobs this watcher may write
+   * this poll. The caller holds the cluster's watch (one watcher per cluster at a time, in Redis), so a job another
+   * watcher still holds is taken over at once: that watcher lost the watch (it paused, or its round ran late), and
+   * every write of a job is fenced by its lease owner, so it writes nothing more of it. Waiting for its lease to
+   * lapse instead would stall the cluster's reboots for a whole job lease. A job a handler holds (sending its
+   * reboot now) is left alone.
    */
   async hold(clusterId: string, owner: string, ttlMs: number): Promise<JobEntity[]> {
     const rows = await queryRows<Record<string, unknown>>(
       this.dataSource,
       `UPDATE jobs SET lease_owner = $2, lease_until = now() + make_interval(secs => $3), state = 'running'
         WHERE cluster_id = $1 AND reboot_attempted_at IS NOT NULL AND ${ACTIVE}
-          AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
+          AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2 OR lease_owner LIKE '%' || $4)
         RETURNING *, ${WITH_DB_NOW}`,
-      [clusterId, owner, ttlMs / 1000],
+      [clusterId, owner, ttlMs / 1000, WATCHER_OWNER_SUFFIX],
     );
     return rows.map((row) => jobFromRow(this.dataSource, row));
   }
