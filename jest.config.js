@@ -32,6 +32,8 @@ module.exports = {
   // Once per run, whatever projects are selected: a private database and Redis key prefix.
   globalSetup: '<rootDir>/libs/testing/jest-global-setup.js',
   globalTeardown: '<rootDir>/libs/testing/jest-global-teardown.js',
+  // The end-to-end tier's lanes (`--shard`, see tools/test/e2e.js), balanced by the suites' measured durations.
+  testSequencer: '<rootDir>/libs/testing/jest-e2e-sequencer.js',
   projects: [
     { ...base, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
     { ...base, displayName: 'integration', testMatch: ['**/*.integration-spec.ts'] },

@@ -1,9 +1,11 @@
 /**
- * `node -r @swc-node/register bench/profile-nodestatus.ts [SECONDS] [--compare ROUNDS]`: starts the benchmark's
- * system and loads the authenticated gateway's `nodestatus` alone (32 connections), so that a gateway run with
- * `BENCH_GATEWAY_NODE_OPTIONS="-r ./bench/cpu-profile.preload.cjs"` profiles that call only. With `--compare N`,
- * N rounds load the gateway and the gateway without authentication in turn, and the line gives both, with the
- * ratios of their CPU time per request and of their requests per second (medians of the rounds).
+ * `node -r @swc-node/register bench/profile-nodestatus.ts [SECONDS] [--compare ROUNDS] [--job] [--against
+ * baseline]`: starts the benchmark's system and loads the authenticated gateway's `nodestatus` alone (32
+ * connections), so that a gateway run with `BENCH_GATEWAY_NODE_OPTIONS="-r ./bench/cpu-profile.preload.cjs"`
+ * profiles that call only. `--job`: the job poll instead (`GET job/{id}` of the benchmark's finished job). With
+ * `--compare N`, N rounds load the gateway and the gateway without authentication (`--against baseline`: the
+ * baseline server) in turn, and the line gives both, with the ratios of their CPU time per request and of their
+ * requests per second (medians of the rounds).
  */
 import 'reflect-metadata';
 import { loadBenchConfig } from './bench.config';
@@ -44,18 +46,23 @@ async function main(): Promise<void> {
   const config = loadBenchConfig(['--quick']);
   const system = await BenchSystem.start(config);
   try {
-    const path = `/api/openshift/${system.statusClusterId}/nodestatus`;
+    const cluster = `/api/openshift/${system.statusClusterId}`;
+    const path = process.argv.includes('--job') ? `${cluster}/job/${system.finishedJobId}` : `${cluster}/nodestatus`;
     const { authorization } = system.viewer;
     const gateway = () => load(`${system.gatewayUrl}${path}`, authorization, system.gatewayProcess?.pid ?? 0, seconds);
     if (rounds === 0) {
       process.stdout.write(`${JSON.stringify(await gateway())}\n`);
       return;
     }
-    const open = () =>
-      load(`${system.openGatewayUrl}${path}`, authorization, system.openGatewayProcess?.pid ?? 0, seconds);
+    const againstAt = process.argv.indexOf('--against');
+    const baseline = againstAt >= 0 && process.argv[againstAt + 1] === 'baseline';
+    const [otherUrl, otherProcess] = baseline
+      ? [system.baselineUrl, system.baselineProcess]
+      : [system.openGatewayUrl, system.openGatewayProcess];
+    const open = () => load(`${otherUrl}${path}`, authorization, otherProcess?.pid ?? 0, seconds);
     // Both warmed first (JIT, connections), unmeasured.
     await load(`${system.gatewayUrl}${path}`, authorization, 0, 2);
-    await load(`${system.openGatewayUrl}${path}`, authorization, 0, 2);
+    await load(`${otherUrl}${path}`, authorization, 0, 2);
     const runs: { gateway: Loaded; open: Loaded }[] = [];
     for (let round = 0; round < rounds; round++) runs.push({ gateway: await gateway(), open: await open() });
     const ratio = (pick: (run: { gateway: Loaded; open: Loaded }) => number) =>
@@ -63,7 +70,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${JSON.stringify({
         runs,
-        // Without authentication's CPU per request over the gateway's, and the gateway's req/s over its.
+        // The other's CPU per request over the gateway's, and the gateway's req/s over its.
         cpuRatio: ratio((run) => run.open.cpuMsPer1000 / run.gateway.cpuMsPer1000),
         reqPerSecRatio: ratio((run) => run.gateway.reqPerSec / run.open.reqPerSec),
       })}\n`,
