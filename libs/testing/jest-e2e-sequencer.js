@@ -1,10 +1,10 @@
 // Splits the end-to-end tier into lanes that run at once (`--shard=i/n`, see tools/test/e2e.js), each lane as long as the
-// others by the suites' last measured durations (apps/e2e/suite-seconds.json), instead of Jest's split by the hash
+// others by the suites' last measured durations (e2e-suite-seconds.json beside it), instead of Jest's split by the hash
 // of the path, which may put the long suites together. A suite not in the table counts as DEFAULT_SECONDS.
 // Within a lane the longest suites run first, so no lane ends with a long one started late.
 const { relative } = require('node:path');
 const Sequencer = require('@jest/test-sequencer').default;
-const measured = require('../../apps/e2e/suite-seconds.json');
+const measured = require('./e2e-suite-seconds.json');
 
 const DEFAULT_SECONDS = 30;
 

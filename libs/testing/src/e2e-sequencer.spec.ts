@@ -5,7 +5,9 @@ const ROOT = resolve(__dirname, '../../..');
 // The sequencer is the CommonJS module Jest loads itself (jest.config.js), with the table it balances by.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const LaneSequencer = require('../jest-e2e-sequencer.js');
-const measured: Record<string, number> = JSON.parse(readFileSync(join(ROOT, 'apps/e2e/suite-seconds.json'), 'utf8'));
+const measured: Record<string, number> = JSON.parse(
+  readFileSync(join(ROOT, 'libs/testing/e2e-suite-seconds.json'), 'utf8'),
+);
 
 interface FakeTest {
   path: string;
