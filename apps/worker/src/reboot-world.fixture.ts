@@ -532,8 +532,8 @@ function watchRedis(): RedisConnections {
   const take = (key: string, owner: string, _ttlMs: number, allowNew: '0' | '1'): number => {
     const holder = holders.get(key);
     if (holder === owner) return 1;
-    if (holder === undefined && allowNew === '1') return (holders.set(key, owner), 1);
-    return 0;
+    if (holder !== undefined) return -1;
+    return allowNew === '1' ? (holders.set(key, owner), 1) : 0;
   };
   const commands = {
     defineCommand: () => undefined,

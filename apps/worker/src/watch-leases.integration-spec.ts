@@ -40,6 +40,22 @@ describe('WatchLeases against Redis', () => {
     expect((await other.take(clusters)).sort()).toEqual(clusters);
   });
 
+  it('takes the clusters nobody watches up to its share, not clusters other workers watch drawn by chance', async () => {
+    const prefix = `${testServices().redisPrefix}-${uniqueName('watch')}`;
+    const clusters = Array.from({ length: 19 }, (_, index) => `c${String(index).padStart(2, '0')}.example.test`);
+    const first = await watcher(prefix, 'worker-first', 5000);
+    const second = await watcher(prefix, 'worker-second', 5000);
+    // The second worker watches one cluster of its own; then the first finds 19 more, two workers alive: share 10.
+    expect(await second.take(['own.example.test'])).toEqual(['own.example.test']);
+    const firsts = await first.take(clusters);
+    expect(firsts).toHaveLength(10);
+    // The second's share of the 20 is 10: it holds one, and the nine left unwatched are the ones it takes, at once.
+    const seconds = await second.take(['own.example.test', ...clusters]);
+    expect(seconds.sort()).toEqual(
+      ['own.example.test', ...clusters.filter((cluster) => !firsts.includes(cluster))].sort(),
+    );
+  });
+
   it('renews a watch within a long round, and tells when another worker took it meanwhile', async () => {
     const prefix = `${testServices().redisPrefix}-${uniqueName('watch')}`;
     const slow = await watcher(prefix, 'worker-slow', 300);

@@ -1,21 +1,26 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 
+/** What {@link TAKE} answers: the owner holds the watch now, or it is free, or another worker holds it. */
+const HELD = 1;
+const FREE = 0;
+
 /**
  * Takes or renews one cluster's watch: held by `owner` for `ttl` ms more. A free watch is taken only when
  * allowed (the owner is below its fair share). KEYS: the cluster's watch. ARGV: owner, ttl ms, '1' to take a
- * free one. Returns 1 when the owner holds it now.
+ * free one. Returns 1 when the owner holds it now, 0 when it is free (not taken), -1 when another owner holds it.
  */
 const TAKE = `
 local holder = redis.call('GET', KEYS[1])
 if holder == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
+  return ${HELD}
 end
-if holder == false and ARGV[3] == '1' then
+if holder == false then
+  if ARGV[3] ~= '1' then return ${FREE} end
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
+  return ${HELD}
 end
-return 0
+return -1
 `;
 
 /** Lets a watch go when `owner` still holds it. KEYS: the cluster's watch. ARGV: owner. */
@@ -74,16 +79,18 @@ export class WatchLeases {
       watchTake(key: string, owner: string, ttlMs: number, allowNew: '0' | '1'): unknown;
     };
     for (const cluster of clusters) renewals.watchTake(this.key(cluster), this.owner, this.ttlMs, '0');
-    const renewed = ((await renewals.exec()) ?? []).map(([error, held]) => !error && held === 1);
-    const mine = clusters.filter((_, index) => renewed[index]);
+    const answers = ((await renewals.exec()) ?? []).map(([error, answer]) => (error ? null : answer));
+    const mine = clusters.filter((_, index) => answers[index] === HELD);
 
-    const free = clusters.filter((_, index) => !renewed[index]);
+    // Only the watches nobody holds are candidates: a worker with room for one more must find the one cluster left
+    // unwatched, not draw it by chance among the clusters the others watch (it was left unwatched for a minute so).
+    const free = clusters.filter((_, index) => answers[index] === FREE);
     const room = Math.max(0, share - mine.length);
     // Start from a different place each round, so no cluster is always the last one considered.
     const offset = free.length > 0 ? Math.floor(Math.random() * free.length) : 0;
     const candidates = [...free.slice(offset), ...free.slice(0, offset)].slice(0, room);
     for (const cluster of candidates) {
-      if ((await commands.watchTake(this.key(cluster), this.owner, this.ttlMs, '1')) === 1) mine.push(cluster);
+      if ((await commands.watchTake(this.key(cluster), this.owner, this.ttlMs, '1')) === HELD) mine.push(cluster);
     }
     this.lost = [...this.held].filter((cluster) => !mine.includes(cluster) && clusters.includes(cluster));
     this.held.clear();
@@ -97,7 +104,7 @@ export class WatchLeases {
    */
   async renew(cluster: string): Promise<boolean> {
     const commands = this.redis as unknown as WatchCommands;
-    if ((await commands.watchTake(this.key(cluster), this.owner, this.ttlMs, '0')) === 1) return true;
+    if ((await commands.watchTake(this.key(cluster), this.owner, this.ttlMs, '0')) === HELD) return true;
     this.held.delete(cluster);
     if (!this.lost.includes(cluster)) this.lost.push(cluster);
     return false;
