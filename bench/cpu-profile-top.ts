@@ -1,8 +1,8 @@
 /**
- * `node -r @swc-node/register bench/cpu-profile-top.ts FILE.cpuprofile [TOP]`: the functions a V8 CPU profile
+ * `node -r @swc-node/register bench/cpu-profile-top.ts FILE.cpuprofile [TOP] [--last SECONDS]`: the functions a V8 CPU profile
  * spends its samples in, by self time and by inclusive time (a function counted once per sample however deep
  * it recurses), each as a share of the busy samples (idle ones left out), named `function (file:line)`, files relative to node_modules or
- * the repository.
+ * the repository. `--last S`: only the samples of the profile's last S seconds (the load, not the start-up).
  */
 import { readFileSync } from 'node:fs';
 
@@ -12,8 +12,15 @@ interface ProfileNode {
   children?: number[];
 }
 
-function top(file: string, count: number): void {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+function top(file: string, count: number, lastS: number): void {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: ProfileNode[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  // Each sample's time from the profile's start (µs); with --last, the samples before the window are left out.
+  const times = profile.timeDeltas.reduce<number[]>((all, delta) => [...all, (all.at(-1) ?? 0) + delta], []);
+  const from = (times.at(-1) ?? 0) - lastS * 1e6;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -25,7 +32,8 @@ function top(file: string, count: number): void {
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   let busy = 0;
-  for (const sample of profile.samples) {
+  for (const [index, sample] of profile.samples.entries()) {
+    if (times[index] < from) continue;
     const leaf = byId.get(sample);
     // Shares of the time the process was busy: idle samples (waiting in the event loop) are left out.
     if (!leaf || leaf.callFrame.functionName === '(idle)') continue;
@@ -45,9 +53,12 @@ function top(file: string, count: number): void {
     for (const [key, n] of [...table].sort((a, b) => b[1] - a[1]).slice(0, count))
       process.stdout.write(`  ${((100 * n) / total).toFixed(1).padStart(5)} %  ${key}\n`);
   };
-  process.stdout.write(`${profile.samples.length} samples, ${busy} busy (shares below are of the busy ones)\n`);
+  const counted = times.filter((time) => time >= from).length;
+  process.stdout.write(`${counted} samples, ${busy} busy (shares below are of the busy ones)\n`);
   print('self', self);
   print('inclusive', inclusive);
 }
 
-top(process.argv[2], Number(process.argv[3] ?? 30));
+const lastAt = process.argv.indexOf('--last');
+const count = process.argv[3] && lastAt !== 3 ? Number(process.argv[3]) : 30;
+top(process.argv[2], count, lastAt < 0 ? Number.POSITIVE_INFINITY : Number(process.argv[lastAt + 1]));

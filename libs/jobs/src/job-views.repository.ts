@@ -25,7 +25,7 @@ export function viewStateSql(alias = ''): string {
 }
 
 /** A job with its lines as one row: `$1` the job id, `$2` its cluster (the gateway's and the benchmark's query). */
-export const JOB_DETAIL_SQL = `SELECT (SELECT array_agg(l.line ORDER BY l.seq) FROM job_lines l WHERE l.job_id = j.id) AS lines,
+export const JOB_DETAIL_SQL = `SELECT (SELECT string_agg(l.line, E'\\n' ORDER BY l.seq) FROM job_lines l WHERE l.job_id = j.id) AS output,
        j.errors, ${viewStateSql('j.')} AS state, j.target, j.reboot_type AS type, j.requested_by,
        ${rfc3339Sql('j.created_at')} AS created_at, ${rfc3339Sql('j.started_at')} AS started_at,
        ${rfc3339Sql('j.finished_at')} AS ended_at, j.kind, j.rolling_role AS role, j.cancelled_by,
@@ -35,7 +35,8 @@ export const JOB_DETAIL_SQL = `SELECT (SELECT array_agg(l.line ORDER BY l.seq) F
 
 /** A row of {@link JOB_DETAIL_SQL}. */
 export type JobDetailRow = Omit<JobDetail, 'output' | 'role' | 'cancelled_by' | 'not_before' | 'window_override'> & {
-  lines: string[] | null;
+  /** The lines joined by Postgres (`\n`), null before the first: a string to read, not a `text[]` to parse. */
+  output: string | null;
   role: JobDetail['role'] | null;
   cancelled_by: string | null;
   not_before: string | null;
@@ -49,9 +50,9 @@ export type JobDetailRow = Omit<JobDetail, 'output' | 'role' | 'cancelled_by' | 
  * job's canceller, a scheduled reboot's time, who overrode the maintenance windows and why).
  */
 export function jobDetailOf(row: JobDetailRow): JobDetail {
-  const { lines, role, cancelled_by, not_before, window_override_by, window_override_reason, ...rest } = row;
+  const { output, role, cancelled_by, not_before, window_override_by, window_override_reason, ...rest } = row;
   return {
-    output: (lines ?? []).join('\n'),
+    output: output ?? '',
     ...rest,
     ...(role ? { role } : {}),
     ...(cancelled_by ? { cancelled_by } : {}),
