@@ -94,6 +94,7 @@ function world(options: { connected?: boolean; policy?: object; nodePattern?: st
       row.lastProblem = problem;
       return true;
     },
+    renew: async () => true,
   };
   const sender = {
     append: async (_lease: JobLease, text: string) => void lines.push(text),

@@ -53,7 +53,7 @@ export class NodeDrainer {
   private readonly logger = new Logger(NodeDrainer.name);
 
   constructor(
-    @Inject(JobLeases) private readonly jobs: Pick<JobLeases, 'noteNode' | 'noteProblem'>,
+    @Inject(JobLeases) private readonly jobs: Pick<JobLeases, 'noteNode' | 'noteProblem' | 'renew'>,
     @Inject(ClusterRules) private readonly rules: Pick<ClusterRules, 'policy'>,
     @Inject(RebootSender) private readonly sender: Pick<RebootSender, 'append' | 'end'>,
     @Inject(WORKER_CONFIG) private readonly config: { worker: Pick<WorkerConfig['worker'], 'sendMarginMs'> },
@@ -190,6 +190,9 @@ export class NodeDrainer {
           await this.say(job, lease, `Ready: ${kubeNode}`, lines);
           break;
         case 'uncordon':
+          // Fenced like a write: a watcher whose job another watcher took over meanwhile (it paused) must not
+          // uncordon a node that the job's next holder, or the node's next reboot, may have cordoned since.
+          held(await this.jobs.renew(lease));
           try {
             await api.setUnschedulable(kubeNode, false);
           } catch (error) {

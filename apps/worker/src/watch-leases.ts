@@ -84,7 +84,8 @@ export class WatchLeases {
 
     // Only the watches nobody holds are candidates: a worker with room for one more must find the one cluster left
     // unwatched, not draw it by chance among the clusters the others watch (it was left unwatched for a minute so).
-    const free = clusters.filter((_, index) => answers[index] === FREE);
+    // A renewal that failed (an error in the pipeline) is tried again as a take, as a free one is.
+    const free = clusters.filter((_, index) => answers[index] === FREE || answers[index] === null);
     const room = Math.max(0, share - mine.length);
     // Start from a different place each round, so no cluster is always the last one considered.
     const offset = free.length > 0 ? Math.floor(Math.random() * free.length) : 0;
